@@ -1,0 +1,42 @@
+import type { ToolName } from './tool-inputs.js';
+
+export type TrustLevel = 'step' | 'auto';
+export type TrustOverride = 'none' | TrustLevel;
+export type ExecutionMode = 'async' | 'linear';
+
+export interface ExecutionConfig {
+  mode: ExecutionMode;
+  max_concurrency: number;
+  trust_override: TrustOverride;
+  /** Where debug_state.json goes, relative to the run folder unless absolute. */
+  debug_state_path: string;
+}
+
+export interface ModelProfile {
+  provider: 'scripted' | 'anthropic';
+  /** scripted: path of the JSON script, relative to the config file. */
+  script?: string;
+  /** anthropic: model id, e.g. claude-sonnet-4-5. */
+  model?: string;
+  max_tokens?: number;
+}
+
+export interface AgentArchetype {
+  tier: 1 | 2 | 3 | 4;
+  model: string;
+  trust_level: TrustLevel;
+  tools: ToolName[];
+  allowed_commands: string[];
+  max_turns: number;
+  system_prompt: string;
+  /** Seconds a run_command may take before it is killed. */
+  command_timeout_s: number;
+}
+
+export interface ClutchConfig {
+  /** Absolute path of the file this came from, for messages. */
+  source: string;
+  execution: ExecutionConfig;
+  models: Record<string, ModelProfile>;
+  agents: Record<string, AgentArchetype>;
+}

@@ -1,0 +1,4 @@
+export * from './messages.js';
+export * from './tool-inputs.js';
+export * from './config.js';
+export * from './track.js';

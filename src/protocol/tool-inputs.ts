@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/**
+ * Input schemas of every tool. They live in protocol because the worker statechart validates an
+ * edited payload against them, and machines may not import tools/.
+ */
+export const toolInputSchemas = {
+  read_file: z.strictObject({
+    path: z.string().min(1).describe('Path relative to the workspace root'),
+    offset: z.number().int().min(1).optional().describe('First line to read (1-based)'),
+    limit: z.number().int().min(1).optional().describe('How many lines to read at most'),
+  }),
+  list_files: z.strictObject({
+    path: z.string().min(1).optional().describe('Directory relative to the workspace root (default ".")'),
+    recursive: z.boolean().optional().describe('List subdirectories too'),
+  }),
+  search_files: z.strictObject({
+    pattern: z.string().min(1).describe('Text to look for (a JavaScript regular expression if regex is true)'),
+    path: z.string().min(1).optional().describe('Directory to search (default ".")'),
+    regex: z.boolean().optional(),
+  }),
+  write_file: z.strictObject({
+    path: z.string().min(1),
+    content: z.string(),
+  }),
+  edit_file: z.strictObject({
+    path: z.string().min(1),
+    old_string: z.string().min(1).describe('Exact text to replace; must occur once unless replace_all'),
+    new_string: z.string(),
+    replace_all: z.boolean().optional(),
+  }),
+  run_command: z.strictObject({
+    argv: z.array(z.string()).min(1).describe('Program and arguments; no shell is involved'),
+    cwd: z.string().min(1).optional().describe('Directory relative to the workspace root'),
+    timeout_ms: z.number().int().min(1).max(600_000).optional(),
+  }),
+  task_complete: z.strictObject({
+    summary: z.string().min(1).describe('What was done, for the human and the conductor'),
+  }),
+} as const;
+
+export type ToolName = keyof typeof toolInputSchemas;
+export const toolNames = Object.keys(toolInputSchemas) as ToolName[];
+export type ToolInput<N extends ToolName> = z.infer<(typeof toolInputSchemas)[N]>;
+
+export function isToolName(name: string): name is ToolName {
+  return Object.hasOwn(toolInputSchemas, name);
+}
+
+/** What a tool hands back to the model. A tool error is data (is_error), never an exception. */
+export interface ToolOutput {
+  content: string;
+  is_error: boolean;
+}
+
+/** What the human sees at pause 1. */
+export type ToolPreview =
+  | { kind: 'diff'; path: string; diff: string; created: boolean }
+  | { kind: 'command'; argv: string[]; cwd: string; timeout_ms: number }
+  | { kind: 'text'; text: string };

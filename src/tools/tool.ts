@@ -1,0 +1,25 @@
+import type { z } from 'zod';
+import type { ToolOutput, ToolPreview } from '../protocol/index.js';
+
+/** What a tool call may touch: everything comes from the archetype and the run, never globals. */
+export interface ToolContext {
+  /** Absolute, real path of the workspace root. Every path a tool touches resolves inside it. */
+  workspace: string;
+  /** Program names (argv[0]) run_command may start. */
+  allowedCommands: readonly string[];
+  /** Default and ceiling for run_command, in milliseconds. */
+  commandTimeoutMs: number;
+  /** Output beyond this many bytes is cut, with a marker saying how much was dropped. */
+  maxOutputBytes: number;
+  signal?: AbortSignal;
+}
+
+export interface Tool<Input = unknown> {
+  name: string;
+  description: string;
+  inputSchema: z.ZodType<Input>;
+  /** What the human sees before the call runs (pause 1). Must not change the workspace. */
+  preview?(input: Input, context: ToolContext): Promise<ToolPreview>;
+  /** Runs the call. A problem the model can act on is returned with is_error, never thrown. */
+  execute(input: Input, context: ToolContext): Promise<ToolOutput>;
+}
