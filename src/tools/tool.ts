@@ -12,6 +12,11 @@ export interface ToolContext {
   /** Output beyond this many bytes is cut, with a marker saying how much was dropped. */
   maxOutputBytes: number;
   signal?: AbortSignal;
+  /**
+   * Tool names this agent was given (the archetype's list). When set, executeTool refuses any
+   * other tool, so a model cannot call a tool it was never offered.
+   */
+  enabledTools?: readonly string[];
 }
 
 export interface Tool<Input = unknown> {

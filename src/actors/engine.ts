@@ -1,0 +1,314 @@
+import { writeFileSync } from 'node:fs';
+import { join, isAbsolute } from 'node:path';
+import { createActor, waitFor, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
+import { conductorMachine, type ConductorEvent } from '../machines/conductor.js';
+import { ticketMachine, type TicketChanged, type TicketEvent, type WorkerProfile } from '../machines/ticket.js';
+import { workerMachine } from '../machines/worker.js';
+import type { ClutchEvent, WorkerEmitted } from '../machines/worker-types.js';
+import type { ModelClient } from '../models/model-client.js';
+import type { ClutchConfig, ExecutionMode, Ticket, TicketStatus, Track, TrustOverride } from '../protocol/index.js';
+import type { ToolContext } from '../tools/tool.js';
+import { callModelLogic, previewToolLogic, runToolLogic, type IoDependencies } from './io-actors.js';
+import { Journal } from './journal.js';
+
+export interface EngineOptions {
+  config: ClutchConfig;
+  track: Track;
+  /** Absolute path of the workspace the tools work in (the run's own copy). */
+  workspace: string;
+  /** Where journal.jsonl and debug_state.json go; without it the journal stays in memory. */
+  runDir?: string;
+  modelFor: (profile: string) => ModelClient;
+  mode?: ExecutionMode;
+  trustOverride?: TrustOverride;
+  maxConcurrency?: number;
+  /** Milliseconds; injected so that tests are deterministic. */
+  now?: () => number;
+  maxOutputBytes?: number;
+}
+
+export type ConductorActor = Actor<typeof conductorMachine>;
+export type TicketRef = ReturnType<typeof createActor<typeof ticketMachine>>;
+export type WorkerRef = ReturnType<typeof createActor<typeof workerMachine>>;
+
+export interface FinishedTicket {
+  ticket: Snapshot<unknown>;
+  worker?: Snapshot<unknown>;
+}
+
+export interface RunOutcome {
+  state: 'done' | 'stalled';
+  tickets: Record<string, TicketStatus>;
+}
+
+export function workerProfiles(config: ClutchConfig): Record<string, WorkerProfile> {
+  return Object.fromEntries(
+    Object.entries(config.agents).map(([name, agent]) => [
+      name,
+      {
+        archetype: name,
+        profile: agent.model,
+        system: agent.system_prompt,
+        tools: agent.tools.includes('task_complete') ? agent.tools : [...agent.tools, 'task_complete'],
+        trust: agent.trust_level,
+        maxTurns: agent.max_turns,
+      },
+    ]),
+  );
+}
+
+/** The actor system for one run of a track, with its I/O provided and its journal attached. */
+export class Engine {
+  readonly conductor: ConductorActor;
+  readonly journal: Journal;
+  readonly options: EngineOptions;
+  readonly #start: number;
+  readonly #now: () => number;
+  readonly #tickets = new Map<string, TicketRef>();
+  readonly #workers = new Map<string, WorkerRef>();
+  readonly #finished = new Map<string, FinishedTicket>();
+  readonly #specs: Map<string, Ticket>;
+
+  constructor(options: EngineOptions) {
+    this.options = options;
+    this.#now = options.now ?? Date.now;
+    this.#start = this.#now();
+    this.#specs = new Map(options.track.tickets.map((ticket) => [ticket.id, ticket]));
+    this.journal = new Journal({ file: options.runDir ? join(options.runDir, 'journal.jsonl') : undefined });
+    const deps: IoDependencies = {
+      modelFor: options.modelFor,
+      toolContextFor: (ticketId) => this.#toolContext(ticketId),
+    };
+    const machine = conductorMachine.provide({
+      actors: {
+        ticket: ticketMachine.provide({
+          actors: {
+            worker: workerMachine.provide({
+              actors: {
+                callModel: callModelLogic(deps),
+                runTool: runToolLogic(deps),
+                previewTool: previewToolLogic(deps),
+              },
+            }),
+          },
+        }),
+      },
+    });
+    const execution = options.config.execution;
+    this.conductor = createActor(machine, {
+      systemId: 'conductor',
+      input: {
+        trackId: options.track.id,
+        tickets: options.track.tickets.map(({ id, target_file, prompt, worker_archetype, dependencies }) => ({
+          id,
+          target_file,
+          prompt,
+          worker_archetype,
+          dependencies,
+        })),
+        workers: workerProfiles(options.config),
+        maxConcurrency: options.maxConcurrency ?? execution.max_concurrency,
+      },
+      inspect: (event) => this.#inspect(event),
+    });
+    // Emitted events run inside the transition, before the new snapshot is set, so the file is
+    // written by the snapshot observer that follows: it then holds the state after the ticket.
+    let ended: string | undefined;
+    this.conductor.on('conductor.ticket_ended', (event) => {
+      if (event.mode === 'linear') ended = event.id;
+    });
+    this.conductor.subscribe({
+      next: () => {
+        if (ended === undefined) return;
+        const path = this.writeDebugState(ended);
+        if (path) this.journal.append({ kind: 'debug_state', at: this.elapsed(), after_ticket: ended, path });
+        ended = undefined;
+      },
+      error: () => {},
+    });
+  }
+
+  /** Milliseconds since the engine was created, on the injected clock. */
+  elapsed(): number {
+    return this.#now() - this.#start;
+  }
+
+  start(): void {
+    const mode = this.options.mode ?? this.options.config.execution.mode;
+    const override = this.options.trustOverride ?? this.options.config.execution.trust_override;
+    this.conductor.start();
+    this.conductor.send({ type: 'conductor.set_mode', mode });
+    this.conductor.send({ type: 'conductor.set_trust_override', override });
+    this.journal.append({ kind: 'run.start', at: this.elapsed(), track: this.options.track.id, mode, trust_override: override });
+    this.conductor.send({ type: 'conductor.start' });
+  }
+
+  async finished(): Promise<RunOutcome> {
+    const snapshot = await waitFor(
+      this.conductor,
+      (state) => state.matches({ run: 'done' }) || state.matches({ run: 'stalled' }),
+      { timeout: Infinity },
+    );
+    const tickets = Object.fromEntries(this.track().tickets.map((ticket) => [ticket.id, ticket.status]));
+    this.journal.append({ kind: 'run.end', at: this.elapsed(), tickets });
+    return { state: snapshot.matches({ run: 'done' }) ? 'done' : 'stalled', tickets };
+  }
+
+  async stop(): Promise<void> {
+    this.conductor.stop();
+    await this.journal.close();
+  }
+
+  /** The track as it stands now: statuses, reasons, attempts and summaries from the conductor. */
+  track(): Track {
+    const context = this.conductor.getSnapshot().context;
+    const run = this.conductor.getSnapshot().value.run;
+    return {
+      ...this.options.track,
+      status: run === 'idle' ? 'pending' : run,
+      tickets: this.options.track.tickets.map((ticket, index) => {
+        const info = context.tickets[index]!;
+        return {
+          ...ticket,
+          status: info.status,
+          attempts: info.attempts,
+          ...(info.blocked_reason ? { blocked_reason: info.blocked_reason } : {}),
+          ...(info.summary ? { summary: info.summary } : {}),
+          ...(info.skipped ? { skipped: true } : {}),
+        };
+      }),
+    };
+  }
+
+  ticket(id: string): TicketRef | undefined {
+    return this.#tickets.get(id);
+  }
+
+  /** The worker of a ticket's current attempt, while it runs. */
+  worker(id: string): WorkerRef | undefined {
+    const worker = this.#workers.get(id);
+    return worker && worker.getSnapshot().status === 'active' ? worker : undefined;
+  }
+
+  finishedSnapshots(): ReadonlyMap<string, FinishedTicket> {
+    return this.#finished;
+  }
+
+  /** Sends a human command; returns false (and changes nothing) when the actor would not accept it. */
+  command(target: { kind: 'conductor' } | { kind: 'ticket' | 'worker'; id: string }, event: ConductorEvent | TicketEvent | ClutchEvent): boolean {
+    const ref: AnyActorRef | undefined =
+      target.kind === 'conductor' ? this.conductor : target.kind === 'ticket' ? this.ticket(target.id) : this.worker(target.id);
+    if (!ref) return false;
+    const snapshot = ref.getSnapshot() as { can(event: unknown): boolean; status: string };
+    if (snapshot.status !== 'active' || !snapshot.can(event)) return false;
+    this.journal.append({ kind: 'command', at: this.elapsed(), target: 'id' in target ? `${target.kind}:${target.id}` : target.kind, event });
+    ref.send(event);
+    return true;
+  }
+
+  /** The debug snapshot linear mode writes after each ticket: the track, every actor, the journal tail. */
+  debugState(afterTicket?: string) {
+    return {
+      written_at: this.elapsed(),
+      after_ticket: afterTicket ?? null,
+      track: this.track(),
+      snapshots: {
+        conductor: this.conductor.getPersistedSnapshot(),
+        finished: Object.fromEntries(this.#finished),
+      },
+      journal_tail: this.journal.tail(),
+    };
+  }
+
+  writeDebugState(afterTicket?: string): string | undefined {
+    const runDir = this.options.runDir;
+    if (!runDir) return undefined;
+    const configured = this.options.config.execution.debug_state_path;
+    const path = isAbsolute(configured) ? configured : join(runDir, configured);
+    writeFileSync(path, `${JSON.stringify(this.debugState(afterTicket), null, 2)}\n`);
+    return path;
+  }
+
+  #toolContext(ticketId: string): ToolContext {
+    const archetype = this.#specs.get(ticketId)?.worker_archetype;
+    const agent = archetype ? this.options.config.agents[archetype] : undefined;
+    return {
+      workspace: this.options.workspace,
+      allowedCommands: agent?.allowed_commands ?? [],
+      enabledTools: agent ? [...new Set([...agent.tools, 'task_complete'])] : [],
+      commandTimeoutMs: (agent?.command_timeout_s ?? 60) * 1000,
+      maxOutputBytes: this.options.maxOutputBytes ?? 64 * 1024,
+    };
+  }
+
+  #inspect(event: InspectionEvent): void {
+    // Status changes are journaled as the tickets report them to the conductor: that is causal
+    // order, where snapshot observers of nested actors fire after the sends they caused.
+    if (event.type === '@xstate.event' && event.event.type === 'ticket.changed') {
+      const change = event.event as TicketChanged;
+      this.journal.append({
+        kind: 'ticket.status',
+        at: this.elapsed(),
+        ticket: change.id,
+        status: change.status,
+        attempt: change.attempts,
+        ...(change.status === 'blocked' && change.blocked_reason ? { reason: change.blocked_reason } : {}),
+        ...(change.status === 'completed' && change.summary ? { summary: change.summary } : {}),
+      });
+      return;
+    }
+    if (event.type !== '@xstate.actor') return;
+    // The inspection event comes before the actor sets its systemId, so read it from its options.
+    const ref = event.actorRef as AnyActorRef & { options?: { systemId?: string } };
+    if (ref.options?.systemId?.startsWith('ticket:')) this.#watchTicket(ref as unknown as TicketRef);
+  }
+
+  #watchTicket(ticket: TicketRef): void {
+    const id = ticket.id;
+    this.#tickets.set(id, ticket);
+    ticket.subscribe({
+      next: (snapshot) => {
+        const worker = snapshot.children['worker'] as WorkerRef | undefined;
+        if (worker && this.#workers.get(id) !== worker) this.#watchWorker(id, worker);
+        if (snapshot.status === 'done') {
+          this.#finished.set(id, { ...this.#finished.get(id), ticket: ticket.getPersistedSnapshot() });
+          this.#tickets.delete(id);
+          this.#workers.delete(id);
+        }
+      },
+      error: () => {},
+    });
+  }
+
+  #watchWorker(ticketId: string, worker: WorkerRef): void {
+    this.#workers.set(ticketId, worker);
+    worker.on('*', (event: WorkerEmitted) => {
+      if (event.type === 'worker.tool_done') {
+        this.journal.append({
+          kind: 'tool',
+          at: this.elapsed(),
+          ticket: event.ticketId,
+          attempt: event.attempt,
+          tool: event.call.name,
+          input: event.call.input,
+          is_error: event.output.is_error,
+          output: event.output.content,
+        });
+      } else {
+        this.journal.append({ kind: 'edit', at: this.elapsed(), ticket: event.ticketId, attempt: event.attempt, edit: event.edit });
+      }
+    });
+    worker.subscribe({
+      next: (snapshot) => {
+        if (snapshot.status === 'done') {
+          this.#finished.set(ticketId, { ticket: this.#finished.get(ticketId)?.ticket ?? ticket(this, ticketId), worker: worker.getPersistedSnapshot() });
+        }
+      },
+      error: () => {},
+    });
+  }
+}
+
+function ticket(engine: Engine, id: string): Snapshot<unknown> {
+  return engine.ticket(id)?.getPersistedSnapshot() ?? { status: 'active', output: undefined, error: undefined };
+}

@@ -1,0 +1,56 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+
+export type JournalEntry =
+  | { kind: 'run.start'; at: number; track: string; mode: string; trust_override: string }
+  | { kind: 'ticket.status'; at: number; ticket: string; status: string; attempt: number; reason?: string; summary?: string }
+  | { kind: 'tool'; at: number; ticket: string; attempt: number; tool: string; input: unknown; is_error: boolean; output: string }
+  | { kind: 'edit'; at: number; ticket: string; attempt: number; edit: unknown }
+  | { kind: 'command'; at: number; target: string; event: unknown }
+  | { kind: 'debug_state'; at: number; after_ticket: string; path: string }
+  | { kind: 'run.end'; at: number; tickets: Record<string, string> };
+
+type Listener = (entry: JournalEntry) => void;
+
+/**
+ * The run's journal: every status change, tool call, human command and edit (with the original).
+ * The whole journal goes to journal.jsonl; memory keeps a bounded tail for debug_state.json.
+ */
+export class Journal {
+  readonly #tail: JournalEntry[] = [];
+  readonly #tailSize: number;
+  readonly #listeners = new Set<Listener>();
+  readonly #file: WriteStream | undefined;
+  #count = 0;
+
+  constructor(options: { file?: string; tailSize?: number } = {}) {
+    this.#tailSize = options.tailSize ?? 200;
+    this.#file = options.file ? createWriteStream(options.file, { flags: 'a' }) : undefined;
+  }
+
+  append(entry: JournalEntry): void {
+    this.#count += 1;
+    this.#tail.push(entry);
+    if (this.#tail.length > this.#tailSize) this.#tail.shift();
+    this.#file?.write(`${JSON.stringify(entry)}\n`);
+    for (const listener of this.#listeners) listener(entry);
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  tail(count = this.#tailSize): JournalEntry[] {
+    return this.#tail.slice(-count);
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  close(): Promise<void> {
+    const file = this.#file;
+    if (!file) return Promise.resolve();
+    return new Promise((resolve) => file.end(resolve));
+  }
+}

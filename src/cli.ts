@@ -1,0 +1,68 @@
+import { parseArgs } from 'node:util';
+import { runCommand } from './cli/run.js';
+import { UsageError } from './cli/load-inputs.js';
+import { validateCommand } from './cli/validate.js';
+
+const usage = `usage:
+  clutch run TRACK [--config F] [--workspace DIR] [--mode async|linear] [--trust step|auto] [--json]
+  clutch validate [--config F] [TRACK]
+
+exit codes: 0 all tickets completed (validate: all is well), 1 some tickets blocked, 2 invalid input`;
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
+  return value as T;
+}
+
+export async function main(argv: string[], io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        workspace: { type: 'string' },
+        mode: { type: 'string' },
+        trust: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    const [command, ...rest] = positionals;
+    if (values.help || !command) {
+      io.stdout.write(`${usage}\n`);
+      return values.help ? 0 : 2;
+    }
+    if (command === 'validate') {
+      if (rest.length > 1) throw new UsageError('validate takes at most one track file');
+      return validateCommand({ cwd: io.cwd, config: values.config, track: rest[0], workspace: values.workspace, stdout: io.stdout, stderr: io.stderr });
+    }
+    if (command === 'run') {
+      if (rest.length !== 1) throw new UsageError('run takes exactly one track file');
+      return await runCommand({
+        cwd: io.cwd,
+        track: rest[0]!,
+        config: values.config,
+        workspace: values.workspace,
+        mode: oneOf(values.mode, ['async', 'linear'] as const, '--mode'),
+        trust: oneOf(values.trust, ['step', 'auto'] as const, '--trust'),
+        json: values.json ?? false,
+        stdin: io.stdin,
+        stdout: io.stdout,
+      });
+    }
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr.write(`clutch: ${error.message}\n`);
+      if (!(error instanceof UsageError)) io.stderr.write(`${usage}\n`);
+      return 2;
+    }
+    if (error instanceof Error && /script|model profile/.test(error.message)) {
+      io.stderr.write(`clutch: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

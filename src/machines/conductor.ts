@@ -1,0 +1,196 @@
+import { assign, emit, enqueueActions, setup, type ErrorActorEvent } from 'xstate';
+import type { ExecutionMode, TicketStatus, TrustOverride } from '../protocol/index.js';
+import { initialSchedule, markStarted, pickStarts, planOf, recordChange, type Schedule, type StaticPlan } from './schedule.js';
+import { ticketMachine, type TicketChanged, type TicketInput, type TicketSpec, type WorkerProfile } from './ticket.js';
+
+export interface ConductorInput {
+  trackId: string;
+  /** In track order: linear mode runs them in this order. */
+  tickets: TicketSpec[];
+  /** Worker settings by archetype name. */
+  workers: Record<string, WorkerProfile>;
+  maxConcurrency: number;
+}
+
+export interface ConductorContext extends StaticPlan, Schedule {
+  trackId: string;
+  workers: Record<string, WorkerProfile>;
+  maxConcurrency: number;
+  // Mirrors of the mode and trustOverride regions, read by actions that cannot see state values.
+  mode: ExecutionMode;
+  trustOverride: TrustOverride;
+}
+
+export type ConductorEvent =
+  | { type: 'conductor.start' }
+  | { type: 'conductor.set_mode'; mode: ExecutionMode }
+  | { type: 'conductor.set_trust_override'; override: TrustOverride }
+  | TicketChanged
+  | ErrorActorEvent<unknown, string>;
+
+export type ConductorEmitted = {
+  type: 'conductor.ticket_ended';
+  id: string;
+  status: Extract<TicketStatus, 'completed' | 'blocked'>;
+  mode: ExecutionMode;
+};
+
+const ticketErrorPrefix = 'xstate.error.actor.';
+
+function schedule(context: ConductorContext): Schedule {
+  const { tickets, waitingOn, ready, active, completed } = context;
+  return { tickets, waitingOn, ready, active, completed };
+}
+
+export const conductorMachine = setup({
+  types: {
+    input: {} as ConductorInput,
+    context: {} as ConductorContext,
+    events: {} as ConductorEvent,
+    emitted: {} as ConductorEmitted,
+  },
+  actors: { ticket: ticketMachine },
+  guards: {
+    toMode: ({ event }, mode: ExecutionMode) => event.type === 'conductor.set_mode' && event.mode === mode,
+    toOverride: ({ event }, override: TrustOverride) =>
+      event.type === 'conductor.set_trust_override' && event.override === override,
+    // Guards see the context from before the mode region's assign, so this compares old and new.
+    modeChanges: ({ context, event }) => event.type === 'conductor.set_mode' && event.mode !== context.mode,
+    allCompleted: ({ context }) => context.completed === context.specs.length,
+    nothingRunnable: ({ context }) => context.active === 0 && context.ready.length === 0,
+  },
+  actions: {
+    setMode: assign({ mode: ({ context, event }) => (event.type === 'conductor.set_mode' ? event.mode : context.mode) }),
+    setOverride: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'conductor.set_trust_override') return;
+      enqueue.assign({ trustOverride: event.override });
+      context.tickets.forEach((ticket, index) => {
+        if (ticket.spawned && ticket.status !== 'completed') {
+          enqueue.sendTo(context.specs[index]!.id, { type: 'ticket.trust_override', override: event.override });
+        }
+      });
+    }),
+    record: enqueueActions(({ context, event, enqueue }) => {
+      let index: number | undefined;
+      let next: Schedule;
+      if (event.type === 'ticket.changed') {
+        index = context.indexOf[event.id];
+        if (index === undefined) return;
+        next = recordChange(context, schedule(context), index, event);
+      } else if (event.type.startsWith(ticketErrorPrefix)) {
+        // A ticket actor that throws is a Clutch bug; block it rather than stop the whole run.
+        index = context.indexOf[event.type.slice(ticketErrorPrefix.length)];
+        if (index === undefined) return;
+        const before = context.tickets[index]!;
+        const error = (event as ErrorActorEvent).error;
+        next = recordChange(context, schedule(context), index, {
+          ...before,
+          status: 'blocked',
+          blocked_reason: `internal error: ${error instanceof Error ? error.message : String(error)}`,
+        });
+      } else {
+        return;
+      }
+      const before = context.tickets[index]!.status;
+      const after = next.tickets[index]!.status;
+      enqueue.assign(next);
+      if (after === 'completed') enqueue.stopChild(context.specs[index]!.id);
+      if (before !== after && (after === 'completed' || after === 'blocked')) {
+        enqueue.emit({ type: 'conductor.ticket_ended', id: context.specs[index]!.id, status: after, mode: context.mode });
+      }
+    }),
+    dispatch: enqueueActions(({ context, enqueue }) => {
+      const starts = pickStarts(context, context.mode, context.maxConcurrency);
+      if (starts.length === 0) return;
+      for (const index of starts) {
+        const spec = context.specs[index]!;
+        if (!context.tickets[index]!.spawned) {
+          const worker = context.workers[spec.worker_archetype];
+          if (!worker) throw new Error(`ticket ${spec.id}: no worker settings for archetype ${spec.worker_archetype}`);
+          const input: TicketInput = { ticket: spec, worker, trustOverride: context.trustOverride };
+          enqueue.spawnChild('ticket', { id: spec.id, systemId: `ticket:${spec.id}`, input });
+        }
+        enqueue.sendTo(spec.id, { type: 'ticket.start' });
+      }
+      enqueue.assign(markStarted(schedule(context), starts));
+    }),
+  },
+}).createMachine({
+  id: 'conductor',
+  type: 'parallel',
+  context: ({ input }) => {
+    const plan = planOf(input.tickets);
+    return {
+      ...plan,
+      ...initialSchedule(plan),
+      trackId: input.trackId,
+      workers: input.workers,
+      maxConcurrency: input.maxConcurrency,
+      mode: 'async',
+      trustOverride: 'none',
+    };
+  },
+  states: {
+    mode: {
+      initial: 'async',
+      states: {
+        async: { on: { 'conductor.set_mode': { guard: { type: 'toMode', params: 'linear' }, target: 'linear', actions: 'setMode' } } },
+        linear: { on: { 'conductor.set_mode': { guard: { type: 'toMode', params: 'async' }, target: 'async', actions: 'setMode' } } },
+      },
+    },
+    trustOverride: {
+      initial: 'none',
+      states: {
+        none: {
+          on: {
+            'conductor.set_trust_override': [
+              { guard: { type: 'toOverride', params: 'step' }, target: 'step', actions: 'setOverride' },
+              { guard: { type: 'toOverride', params: 'auto' }, target: 'auto', actions: 'setOverride' },
+            ],
+          },
+        },
+        step: {
+          on: {
+            'conductor.set_trust_override': [
+              { guard: { type: 'toOverride', params: 'none' }, target: 'none', actions: 'setOverride' },
+              { guard: { type: 'toOverride', params: 'auto' }, target: 'auto', actions: 'setOverride' },
+            ],
+          },
+        },
+        auto: {
+          on: {
+            'conductor.set_trust_override': [
+              { guard: { type: 'toOverride', params: 'none' }, target: 'none', actions: 'setOverride' },
+              { guard: { type: 'toOverride', params: 'step' }, target: 'step', actions: 'setOverride' },
+            ],
+          },
+        },
+      },
+    },
+    run: {
+      initial: 'idle',
+      states: {
+        idle: { on: { 'conductor.start': { target: 'running' } } },
+        running: {
+          entry: 'dispatch',
+          always: [
+            { guard: 'allCompleted', target: 'done' },
+            { guard: 'nothingRunnable', target: 'stalled' },
+          ],
+          on: {
+            'ticket.changed': { actions: ['record', 'dispatch'] },
+            'xstate.error.actor.*': { actions: ['record', 'dispatch'] },
+            // Switching mode mid-run takes effect at once rather than at the next ticket end.
+            'conductor.set_mode': { guard: 'modeChanges', actions: 'dispatch' },
+          },
+        },
+        stalled: {
+          on: {
+            'ticket.changed': { target: 'running', actions: 'record' },
+          },
+        },
+        done: { type: 'final' },
+      },
+    },
+  },
+});

@@ -1,0 +1,129 @@
+import type { ExecutionMode, TicketStatus } from '../protocol/index.js';
+import type { TicketSpec } from './ticket.js';
+
+/**
+ * Dispatch bookkeeping for the conductor, kept in arrays addressed by track index. Each update
+ * copies an array (a memcpy) instead of re-spreading a record keyed by id, which made 10k-ticket
+ * runs quadratic (4 ms per update at 10k keys against 7 µs for an array).
+ */
+export interface TicketInfo {
+  status: TicketStatus;
+  attempts: number;
+  blocked_reason: string | null;
+  summary: string | null;
+  skipped: boolean;
+  /** Whether a ticket actor exists (or existed) for it. */
+  spawned: boolean;
+}
+
+export interface Schedule {
+  tickets: TicketInfo[];
+  /** How many dependencies of each ticket are not completed yet. */
+  waitingOn: number[];
+  /** Indices of pending tickets whose dependencies are all completed, in track order. */
+  ready: number[];
+  /** Tickets running or step_paused. */
+  active: number;
+  completed: number;
+}
+
+export interface StaticPlan {
+  specs: TicketSpec[];
+  indexOf: Record<string, number>;
+  dependents: number[][];
+}
+
+export function planOf(specs: TicketSpec[]): StaticPlan {
+  const indexOf: Record<string, number> = {};
+  specs.forEach((spec, index) => (indexOf[spec.id] = index));
+  const dependents: number[][] = specs.map(() => []);
+  specs.forEach((spec, index) => {
+    for (const dependency of spec.dependencies) {
+      const from = indexOf[dependency];
+      if (from === undefined) throw new Error(`ticket ${spec.id} depends on unknown ticket ${dependency}`);
+      dependents[from]!.push(index);
+    }
+  });
+  return { specs, indexOf, dependents };
+}
+
+export function initialSchedule(plan: StaticPlan): Schedule {
+  const waitingOn = plan.specs.map((spec) => spec.dependencies.length);
+  return {
+    tickets: plan.specs.map(() => ({
+      status: 'pending',
+      attempts: 0,
+      blocked_reason: null,
+      summary: null,
+      skipped: false,
+      spawned: false,
+    })),
+    waitingOn,
+    ready: waitingOn.flatMap((count, index) => (count === 0 ? [index] : [])),
+    active: 0,
+    completed: 0,
+  };
+}
+
+const isActive = (status: TicketStatus) => (status === 'running' || status === 'step_paused' ? 1 : 0);
+
+function insertSorted(list: number[], value: number): number[] {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (list[middle]! < value) low = middle + 1;
+    else high = middle;
+  }
+  if (list[low] === value) return list;
+  return [...list.slice(0, low), value, ...list.slice(low)];
+}
+
+export interface Change {
+  status: TicketStatus;
+  attempts: number;
+  blocked_reason: string | null;
+  summary: string | null;
+  skipped: boolean;
+}
+
+/** Applies one ticket status change; returns the new schedule. */
+export function recordChange(plan: StaticPlan, schedule: Schedule, index: number, change: Change): Schedule {
+  const before = schedule.tickets[index]!;
+  const tickets = schedule.tickets.slice();
+  tickets[index] = { ...change, spawned: before.spawned };
+  let { waitingOn, ready, completed } = schedule;
+  const active = schedule.active + isActive(change.status) - isActive(before.status);
+  if (change.status === 'completed' && before.status !== 'completed') {
+    completed += 1;
+    waitingOn = waitingOn.slice();
+    for (const dependent of plan.dependents[index]!) {
+      waitingOn[dependent]! -= 1;
+      if (waitingOn[dependent] === 0 && tickets[dependent]!.status === 'pending') ready = insertSorted(ready, dependent);
+    }
+  }
+  if (change.status === 'pending' && before.status !== 'pending' && waitingOn[index] === 0) {
+    ready = insertSorted(ready, index);
+  }
+  return { tickets, waitingOn, ready, active, completed };
+}
+
+/** Which ready tickets start now: async fills up to the cap; linear starts the first, alone. */
+export function pickStarts(schedule: Schedule, mode: ExecutionMode, maxConcurrency: number): number[] {
+  if (mode === 'linear') return schedule.active === 0 && schedule.ready.length > 0 ? [schedule.ready[0]!] : [];
+  const room = Math.max(0, maxConcurrency - schedule.active);
+  return schedule.ready.slice(0, room);
+}
+
+export function markStarted(schedule: Schedule, starts: readonly number[]): Schedule {
+  if (starts.length === 0) return schedule;
+  const tickets = schedule.tickets.slice();
+  for (const index of starts) tickets[index] = { ...tickets[index]!, status: 'running', spawned: true };
+  const started = new Set(starts);
+  return {
+    ...schedule,
+    tickets,
+    ready: schedule.ready.filter((index) => !started.has(index)),
+    active: schedule.active + starts.length,
+  };
+}

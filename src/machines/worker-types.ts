@@ -1,0 +1,116 @@
+import type {
+  AssistantMessage,
+  ModelDelta,
+  ModelMessage,
+  StopReason,
+  TokenUsage,
+  ToolOutput,
+  ToolPreview,
+  ToolResultBlock,
+  ToolUseBlock,
+  TrustLevel,
+  TrustOverride,
+} from '../protocol/index.js';
+
+export interface WorkerInput {
+  ticketId: string;
+  attempt: number;
+  /** Model profile name from agents.toml. */
+  profile: string;
+  system: string;
+  /** The first user message: the ticket's prompt and target. */
+  prompt: string;
+  tools: string[];
+  trust: TrustLevel;
+  trustOverride: TrustOverride;
+  maxTurns: number;
+}
+
+/** A human edit, kept with what it replaced. */
+export interface EditRecord {
+  kind: 'edit_payload' | 'edit_message' | 'edit_result';
+  accepted: boolean;
+  toolUseId?: string;
+  original: unknown;
+  replacement: unknown;
+  reason?: string;
+}
+
+export interface WorkerContext {
+  ticketId: string;
+  attempt: number;
+  profile: string;
+  system: string;
+  tools: string[];
+  maxTurns: number;
+  trust: TrustLevel;
+  trustOverride: TrustOverride;
+  messages: ModelMessage[];
+  /** Model replies so far; max_turns bounds it. */
+  turns: number;
+  /** Text streamed so far in the turn under way, for live rendering. */
+  draft: string;
+  /** Results of the last assistant message's calls, committed in call order. */
+  results: ToolResultBlock[];
+  /** A result that ran but waits at pause 2 before the model may see it. */
+  review: ToolResultBlock | null;
+  /** What pause 1 shows for the current call. */
+  preview: ToolPreview | null;
+  /** Why the human's last edit was refused; cleared by the next accepted command. */
+  refusal: string | null;
+  edits: EditRecord[];
+  usage: TokenUsage;
+  summary: string | null;
+  reason: string | null;
+}
+
+export type WorkerOutput =
+  | { outcome: 'completed'; summary: string }
+  | { outcome: 'aborted' | 'failed'; reason: string };
+
+/** Commands a human sends to a worker (from the UI or the CLI). */
+export type ClutchEvent =
+  | { type: 'clutch.approve' }
+  | { type: 'clutch.edit_payload'; input: unknown }
+  | { type: 'clutch.edit_message'; message: unknown }
+  | { type: 'clutch.edit_result'; output: string; is_error?: boolean }
+  | { type: 'clutch.abort'; reason?: string }
+  | { type: 'clutch.set_trust'; trust: TrustLevel };
+
+/** Events from the worker's own I/O actors and from its ticket. */
+export type WorkerInternalEvent =
+  | { type: 'model.delta'; delta: ModelDelta }
+  | { type: 'model.reply'; message: AssistantMessage; stop_reason: StopReason; usage: TokenUsage }
+  | { type: 'model.failed'; reason: string }
+  | { type: 'worker.trust_override'; override: TrustOverride };
+
+export type WorkerEvent = ClutchEvent | WorkerInternalEvent;
+
+/** Emitted for the engine's journal and the CLI's one-line summaries. */
+export type WorkerEmitted =
+  | { type: 'worker.tool_done'; ticketId: string; attempt: number; call: ToolUseBlock; output: ToolOutput }
+  | { type: 'worker.edit'; ticketId: string; attempt: number; edit: EditRecord };
+
+export interface CallModelInput {
+  ticketId: string;
+  attempt: number;
+  profile: string;
+  system: string;
+  messages: ModelMessage[];
+  tools: string[];
+}
+
+export interface RunToolInput {
+  ticketId: string;
+  call: ToolUseBlock;
+}
+
+export interface PreviewToolInput {
+  ticketId: string;
+  call: ToolUseBlock;
+}
+
+/** Sent to the ticket so its status follows the worker's pauses. */
+export type WorkerToTicketEvent =
+  | { type: 'worker.paused'; pause: 'approval' | 'review' }
+  | { type: 'worker.resumed' };

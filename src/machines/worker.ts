@@ -1,0 +1,437 @@
+import { assign, emit, fromCallback, fromPromise, sendParent, setup, type DoneActorEvent } from 'xstate';
+import type { ToolOutput, ToolPreview, ToolResultBlock } from '../protocol/index.js';
+import {
+  checkAssistantMessage,
+  checkToolInput,
+  currentCall,
+  lastAssistant,
+  pairResults,
+  replaceLast,
+  withCallInput,
+} from './transcript.js';
+import type {
+  CallModelInput,
+  EditRecord,
+  PreviewToolInput,
+  RunToolInput,
+  WorkerContext,
+  WorkerEmitted,
+  WorkerEvent,
+  WorkerInput,
+  WorkerOutput,
+} from './worker-types.js';
+
+export const NUDGE =
+  'Continue with the task using the tools. When the work is done and checked, call task_complete with a summary.';
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isStep(context: WorkerContext): boolean {
+  const effective = context.trustOverride === 'none' ? context.trust : context.trustOverride;
+  return effective === 'step';
+}
+
+function current(context: WorkerContext) {
+  return currentCall(context.messages, context.results, context.review);
+}
+
+/** The worker's transcript with every open call answered, as it stands when the worker stops. */
+function closedMessages(context: WorkerContext, openContent: string): WorkerContext['messages'] {
+  const message = lastAssistant(context.messages);
+  if (!message || !message.content.some((block) => block.type === 'tool_use')) return context.messages;
+  const committed = context.review ? [...context.results, context.review] : context.results;
+  const results = pairResults(message, committed, (call) => ({
+    type: 'tool_result',
+    tool_use_id: call.id,
+    content: call.name === 'task_complete' ? 'Task marked complete.' : openContent,
+    is_error: call.name !== 'task_complete',
+  }));
+  return [...context.messages, { role: 'user', content: results }];
+}
+
+function journal(context: WorkerContext, edit: EditRecord): WorkerEmitted {
+  return { type: 'worker.edit', ticketId: context.ticketId, attempt: context.attempt, edit };
+}
+
+export const workerMachine = setup({
+  types: {
+    input: {} as WorkerInput,
+    context: {} as WorkerContext,
+    events: {} as WorkerEvent,
+    emitted: {} as WorkerEmitted,
+    output: {} as WorkerOutput,
+  },
+  actors: {
+    // The engine provides the real I/O (actors/engine.ts); these defaults make a missing one loud.
+    callModel: fromCallback<WorkerEvent, CallModelInput>(({ sendBack }) => {
+      sendBack({ type: 'model.failed', reason: 'no model client was provided to the engine' });
+    }),
+    previewTool: fromPromise<ToolPreview, PreviewToolInput>(async () => {
+      throw new Error('previewTool was not provided to the engine');
+    }),
+    runTool: fromPromise<ToolOutput, RunToolInput>(async () => {
+      throw new Error('runTool was not provided to the engine');
+    }),
+  },
+  guards: {
+    isStep: ({ context }) => isStep(context),
+    hasCall: ({ context }) => current(context) !== undefined,
+    callIsTaskComplete: ({ context }) => current(context)?.name === 'task_complete',
+    turnsLeft: ({ context }) => context.turns < context.maxTurns,
+    payloadValid: ({ context, event }) => {
+      if (event.type !== 'clutch.edit_payload') return false;
+      const call = current(context);
+      return call !== undefined && checkToolInput(call.name, event.input, context.tools).ok;
+    },
+    messageValid: ({ context, event }) =>
+      event.type === 'clutch.edit_message' &&
+      checkAssistantMessage(event.message, context.tools, context.messages.slice(0, -1)).ok,
+    messageLeavesCall: ({ context, event }) => {
+      if (event.type !== 'clutch.edit_message') return false;
+      const checked = checkAssistantMessage(event.message, context.tools, context.messages.slice(0, -1));
+      if (!checked.ok) return false;
+      const update = messageUpdate(context, event);
+      return currentCall(update.messages ?? context.messages, update.results ?? context.results, context.review) !== undefined;
+    },
+    reviewSurvivesMessage: ({ context, event }) => {
+      if (event.type !== 'clutch.edit_message' || !context.review) return false;
+      const checked = checkAssistantMessage(event.message, context.tools, context.messages.slice(0, -1));
+      const id = context.review.tool_use_id;
+      return checked.ok && checked.value.content.some((block) => block.type === 'tool_use' && block.id === id);
+    },
+  },
+  actions: {
+    notifyApproval: sendParent({ type: 'worker.paused', pause: 'approval' }),
+    notifyReview: sendParent({ type: 'worker.paused', pause: 'review' }),
+    notifyResumed: sendParent({ type: 'worker.resumed' as const }),
+    clearRefusal: assign({ refusal: null }),
+    nudge: assign({
+      messages: ({ context }) => [...context.messages, { role: 'user' as const, content: NUDGE }],
+    }),
+    appendResults: assign({
+      messages: ({ context }) => [
+        ...context.messages,
+        { role: 'user' as const, content: pairResults(lastAssistant(context.messages), context.results, () => {
+          // Unreachable: the cycle ends only when every call has a result.
+          throw new Error('tool cycle ended with an open call');
+        }) },
+      ],
+      results: [],
+    }),
+    commitReview: assign({
+      results: ({ context }) => (context.review ? [...context.results, context.review] : context.results),
+      review: null,
+      refusal: null,
+    }),
+    applyPayload: assign(({ context, event }) => payloadUpdate(context, event)),
+    refusePayload: assign(({ context, event }) => refusalUpdate(context, event)),
+    applyMessage: assign(({ context, event }) => messageUpdate(context, event)),
+    refuseMessage: assign(({ context, event }) => refusalUpdate(context, event)),
+    dropReview: assign({ review: null }),
+    applyResult: assign(({ context, event }) => resultUpdate(context, event)),
+    journalLastEdit: emit(({ context }) => journal(context, context.edits.at(-1)!)),
+  },
+}).createMachine({
+  id: 'worker',
+  context: ({ input }) => ({
+    ticketId: input.ticketId,
+    attempt: input.attempt,
+    profile: input.profile,
+    system: input.system,
+    tools: input.tools,
+    maxTurns: input.maxTurns,
+    trust: input.trust,
+    trustOverride: input.trustOverride,
+    messages: [{ role: 'user', content: input.prompt }],
+    turns: 0,
+    draft: '',
+    results: [],
+    review: null,
+    preview: null,
+    refusal: null,
+    edits: [],
+    usage: { input_tokens: 0, output_tokens: 0 },
+    summary: null,
+    reason: null,
+  }),
+  initial: 'prompting',
+  output: ({ event }) => (event as unknown as DoneActorEvent<WorkerOutput>).output,
+  on: {
+    'clutch.set_trust': { actions: assign({ trust: ({ event }) => event.trust }) },
+    'worker.trust_override': { actions: assign({ trustOverride: ({ event }) => event.override }) },
+  },
+  states: {
+    prompting: {
+      entry: assign({ draft: '' }),
+      invoke: {
+        id: 'model',
+        src: 'callModel',
+        input: ({ context }) => ({
+          ticketId: context.ticketId,
+          attempt: context.attempt,
+          profile: context.profile,
+          system: context.system,
+          messages: context.messages,
+          tools: context.tools,
+        }),
+        onError: {
+          target: 'failed',
+          actions: assign({ reason: ({ event }) => `model error: ${errorText(event.error)}` }),
+        },
+      },
+      on: {
+        'model.delta': {
+          actions: assign({
+            draft: ({ context, event }) => (event.delta.type === 'text' ? context.draft + event.delta.text : context.draft),
+          }),
+        },
+        'model.reply': {
+          target: 'route',
+          actions: assign({
+            messages: ({ context, event }) => [...context.messages, event.message],
+            turns: ({ context }) => context.turns + 1,
+            usage: ({ context, event }) => ({
+              input_tokens: context.usage.input_tokens + event.usage.input_tokens,
+              output_tokens: context.usage.output_tokens + event.usage.output_tokens,
+            }),
+            draft: '',
+          }),
+        },
+        'model.failed': {
+          target: 'failed',
+          actions: assign({ reason: ({ event }) => event.reason }),
+        },
+      },
+    },
+    route: {
+      always: [
+        { guard: 'hasCall', target: 'toolCycle' },
+        { guard: 'turnsLeft', target: 'prompting', actions: 'nudge' },
+        { target: 'failed', actions: assign({ reason: ({ context }) => `max_turns (${context.maxTurns}) reached without task_complete` }) },
+      ],
+    },
+    toolCycle: {
+      initial: 'gate1',
+      states: {
+        gate1: {
+          always: [
+            { guard: 'hasCall', target: 'decide' },
+            { target: '#worker.resultsReady' },
+          ],
+        },
+        decide: {
+          always: [
+            { guard: 'isStep', target: 'awaitingApproval' },
+            { guard: 'callIsTaskComplete', target: '#worker.completed' },
+            { target: 'executing' },
+          ],
+        },
+        awaitingApproval: {
+          entry: 'notifyApproval',
+          exit: ['notifyResumed', assign({ preview: null })],
+          initial: 'previewing',
+          states: {
+            previewing: {
+              invoke: {
+                src: 'previewTool',
+                input: ({ context }) => ({ ticketId: context.ticketId, call: current(context)! }),
+                onDone: { target: 'ready', actions: assign({ preview: ({ event }) => event.output }) },
+                onError: {
+                  target: 'ready',
+                  actions: assign({ preview: ({ event }) => ({ kind: 'text' as const, text: `preview failed: ${errorText(event.error)}` }) }),
+                },
+              },
+            },
+            ready: {},
+          },
+          on: {
+            'clutch.approve': [
+              { guard: 'callIsTaskComplete', target: '#worker.completed', actions: 'clearRefusal' },
+              { target: 'executing', actions: 'clearRefusal' },
+            ],
+            'clutch.edit_payload': [
+              { guard: 'payloadValid', target: '.previewing', actions: ['applyPayload', 'journalLastEdit'] },
+              { actions: ['refusePayload', 'journalLastEdit'] },
+            ],
+            'clutch.edit_message': [
+              // Still a call to approve: stay paused (re-preview), whatever the trust is now.
+              { guard: 'messageLeavesCall', target: '.previewing', actions: ['applyMessage', 'journalLastEdit'] },
+              { guard: 'messageValid', target: 'gate1', actions: ['applyMessage', 'journalLastEdit'] },
+              { actions: ['refuseMessage', 'journalLastEdit'] },
+            ],
+            'clutch.abort': { target: '#worker.aborted' },
+          },
+        },
+        executing: {
+          invoke: {
+            id: 'tool',
+            src: 'runTool',
+            input: ({ context }) => ({ ticketId: context.ticketId, call: current(context)! }),
+            onDone: {
+              target: 'gate2',
+              actions: [
+                assign({
+                  review: ({ context, event }): ToolResultBlock => ({
+                    type: 'tool_result',
+                    tool_use_id: current(context)!.id,
+                    content: event.output.content,
+                    is_error: event.output.is_error,
+                  }),
+                }),
+                emit(({ context, event }) => ({
+                  type: 'worker.tool_done' as const,
+                  ticketId: context.ticketId,
+                  attempt: context.attempt,
+                  // review is already assigned, so the call that ran is the review's.
+                  call: lastAssistantCall(context),
+                  output: event.output,
+                })),
+              ],
+            },
+            onError: {
+              target: '#worker.failed',
+              actions: assign({ reason: ({ event }) => `internal error while running a tool: ${errorText(event.error)}` }),
+            },
+          },
+        },
+        gate2: {
+          always: [
+            { guard: 'isStep', target: 'reviewingResult' },
+            { target: 'gate1', actions: 'commitReview' },
+          ],
+        },
+        reviewingResult: {
+          entry: 'notifyReview',
+          exit: 'notifyResumed',
+          on: {
+            'clutch.approve': { target: 'gate1', actions: 'commitReview' },
+            'clutch.edit_result': { actions: ['applyResult', 'journalLastEdit'] },
+            'clutch.edit_message': [
+              { guard: 'reviewSurvivesMessage', actions: ['applyMessage', 'journalLastEdit'] },
+              { guard: 'messageValid', target: 'gate1', actions: ['applyMessage', 'dropReview', 'journalLastEdit'] },
+              { actions: ['refuseMessage', 'journalLastEdit'] },
+            ],
+            'clutch.abort': { target: '#worker.aborted' },
+          },
+        },
+      },
+    },
+    resultsReady: {
+      always: [
+        { guard: 'turnsLeft', target: 'prompting', actions: 'appendResults' },
+        {
+          target: 'failed',
+          actions: ['appendResults', assign({ reason: ({ context }) => `max_turns (${context.maxTurns}) reached without task_complete` })],
+        },
+      ],
+    },
+    completed: {
+      type: 'final',
+      entry: assign({
+        summary: ({ context }) => String(current(context)?.input['summary'] ?? ''),
+        messages: ({ context }) => closedMessages(context, 'Not run: the task was completed first.'),
+        results: [],
+        review: null,
+      }),
+      output: ({ context }) => ({ outcome: 'completed' as const, summary: context.summary ?? '' }),
+    },
+    aborted: {
+      type: 'final',
+      entry: assign({
+        reason: ({ event }) => (event.type === 'clutch.abort' && event.reason ? `aborted: ${event.reason}` : 'aborted by the human'),
+        messages: ({ context }) => closedMessages(context, 'Not run: aborted by the human.'),
+        results: [],
+        review: null,
+      }),
+      output: ({ context }) => ({ outcome: 'aborted' as const, reason: context.reason ?? 'aborted' }),
+    },
+    failed: {
+      type: 'final',
+      entry: assign({
+        messages: ({ context }) => closedMessages(context, 'Not run: the worker failed.'),
+        results: [],
+        review: null,
+      }),
+      output: ({ context }) => ({ outcome: 'failed' as const, reason: context.reason ?? 'failed' }),
+    },
+  },
+});
+
+/** The call whose result is under review (executing's onDone assigns review first). */
+function lastAssistantCall(context: WorkerContext) {
+  const id = context.review?.tool_use_id;
+  const call = lastAssistant(context.messages)?.content.find((block) => block.type === 'tool_use' && block.id === id);
+  if (!call || call.type !== 'tool_use') throw new Error(`no tool call ${id} in the last message`);
+  return call;
+}
+
+function payloadUpdate(context: WorkerContext, event: WorkerEvent): Partial<WorkerContext> {
+  {
+    if (event.type !== 'clutch.edit_payload') return {};
+    const call = current(context)!;
+    const checked = checkToolInput(call.name, event.input, context.tools);
+    if (!checked.ok) return {};
+    const message = lastAssistant(context.messages)!;
+    const edit: EditRecord = { kind: 'edit_payload', accepted: true, toolUseId: call.id, original: call.input, replacement: checked.value };
+    return {
+      messages: replaceLast(context.messages, withCallInput(message, call.id, checked.value)),
+      edits: [...context.edits, edit],
+      refusal: null,
+    };
+  }
+}
+
+function messageUpdate(context: WorkerContext, event: WorkerEvent): Partial<WorkerContext> {
+  {
+    if (event.type !== 'clutch.edit_message') return {};
+    const checked = checkAssistantMessage(event.message, context.tools, context.messages.slice(0, -1));
+    if (!checked.ok) return {};
+    const ids = new Set(checked.value.content.flatMap((block) => (block.type === 'tool_use' ? [block.id] : [])));
+    const edit: EditRecord = { kind: 'edit_message', accepted: true, original: context.messages.at(-1), replacement: checked.value };
+    return {
+      messages: replaceLast(context.messages, checked.value),
+      // Results of calls the new message no longer makes are dropped: the model must not see them.
+      results: context.results.filter((result) => ids.has(result.tool_use_id)),
+      edits: [...context.edits, edit],
+      refusal: null,
+    };
+  }
+}
+
+function refusalUpdate(context: WorkerContext, event: WorkerEvent): Partial<WorkerContext> {
+  const kind = event.type === 'clutch.edit_payload' ? 'edit_payload' : 'edit_message';
+  {
+    let reason = 'refused';
+    let replacement: unknown;
+    if (event.type === 'clutch.edit_payload') {
+      replacement = event.input;
+      const call = current(context);
+      const checked = call ? checkToolInput(call.name, event.input, context.tools) : { ok: false as const, reason: 'there is no pending tool call' };
+      reason = checked.ok ? reason : checked.reason;
+    } else if (event.type === 'clutch.edit_message') {
+      replacement = event.message;
+      const checked = checkAssistantMessage(event.message, context.tools, context.messages.slice(0, -1));
+      reason = checked.ok ? reason : checked.reason;
+    }
+    const edit: EditRecord = { kind, accepted: false, original: null, replacement, reason };
+    return { refusal: reason, edits: [...context.edits, edit] };
+  }
+}
+
+function resultUpdate(context: WorkerContext, event: WorkerEvent): Partial<WorkerContext> {
+  if (event.type !== 'clutch.edit_result' || !context.review) return {};
+  const edit: EditRecord = {
+    kind: 'edit_result',
+    accepted: true,
+    toolUseId: context.review.tool_use_id,
+    original: context.review.content,
+    replacement: event.output,
+  };
+  return {
+    review: { ...context.review, content: event.output, is_error: event.is_error ?? context.review.is_error },
+    edits: [...context.edits, edit],
+    refusal: null,
+  };
+}

@@ -1,0 +1,183 @@
+import { readFile } from 'node:fs/promises';
+import type { AssistantMessage, ModelDelta, ModelMessage } from '../protocol/index.js';
+import { ModelError, type ModelClient, type ModelReply, type ModelTurnRequest } from './model-client.js';
+import { parseScriptText, type ReplyList, type Script } from './script-schema.js';
+
+export { parseScript, parseScriptText, formatPath } from './script-schema.js';
+export type { Script, TicketScript, ReplyList } from './script-schema.js';
+
+/** Reads and validates a script file; the error message names the file and what is wrong. */
+export async function loadScript(path: string): Promise<Script> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`${path}: cannot read the script: ${reason}`, { cause: error });
+  }
+  return parseScriptText(text, path);
+}
+
+export interface ScriptedModelOptions {
+  script: Script;
+  /** Characters per streamed delta (default 24); 0 or Infinity streams each block in one delta. */
+  chunkSize?: number;
+  /** Pause between deltas in milliseconds (default 0: no timers at all). */
+  chunkDelayMs?: number;
+  /** How to wait chunkDelayMs; injectable so tests never sleep. Defaults to setTimeout. */
+  delay?: (ms: number) => Promise<void>;
+}
+
+const DEFAULT_CHUNK_SIZE = 24;
+
+/**
+ * The embedded, offline model. It is stateless: the reply to a request is the script entry at
+ * index "number of assistant messages already in the transcript", so rerunning a request gives
+ * the same reply and editing the last message (memory mutation) does not shift the script.
+ */
+export function createScriptedModel(options: ScriptedModelOptions): ModelClient {
+  const { script } = options;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!(chunkSize === Infinity || (Number.isInteger(chunkSize) && chunkSize >= 0))) {
+    throw new RangeError(`chunkSize must be a whole number >= 0 or Infinity, got ${chunkSize}`);
+  }
+  const chunkDelayMs = options.chunkDelayMs ?? 0;
+  if (!(Number.isFinite(chunkDelayMs) && chunkDelayMs >= 0)) {
+    throw new RangeError(`chunkDelayMs must be a finite number >= 0, got ${chunkDelayMs}`);
+  }
+  const delay = options.delay ?? sleep;
+
+  async function* turn(request: ModelTurnRequest): AsyncGenerator<ModelDelta, ModelReply, void> {
+    const { signal } = request;
+    throwIfAborted(signal);
+    const message = pickReply(script, request);
+    let first = true;
+    for (const delta of deltasOf(message, chunkSize)) {
+      if (!first && chunkDelayMs > 0) await abortable(delay(chunkDelayMs), signal);
+      first = false;
+      throwIfAborted(signal);
+      yield delta;
+    }
+    throwIfAborted(signal);
+    const hasToolUse = message.content.some((block) => block.type === 'tool_use');
+    return {
+      message,
+      stop_reason: hasToolUse ? 'tool_use' : 'end_turn',
+      usage: { input_tokens: estimateTokens(requestChars(request)), output_tokens: estimateTokens(messageChars(message)) },
+    };
+  }
+
+  return { label: 'scripted model', turn };
+}
+
+function repliesFor(script: Script, ticketId: string, attempt: number): ReplyList | undefined {
+  const entry = script.tickets[ticketId];
+  if (entry === undefined || Array.isArray(entry)) return entry;
+  const index = Math.min(Math.max(attempt, 1), entry.attempts.length) - 1;
+  return entry.attempts[index];
+}
+
+function pickReply(script: Script, request: ModelTurnRequest): AssistantMessage {
+  const { ticketId, attempt } = request;
+  const replies = repliesFor(script, ticketId, attempt);
+  const asked = request.messages.filter((message) => message.role === 'assistant').length + 1;
+  const reply = replies?.[asked - 1];
+  if (replies === undefined || reply === undefined) {
+    const scope = isPerAttempt(script, ticketId) ? `ticket ${ticketId} (attempt ${attempt})` : `ticket ${ticketId}`;
+    const count = replies?.length ?? 0;
+    const missing = replies === undefined ? ' (the script has no entry for it)' : '';
+    throw new ModelError(
+      `script exhausted: ${scope} has ${count} scripted repl${count === 1 ? 'y' : 'ies'}${missing} ` +
+        `and the model was asked for reply ${asked}`,
+      { retryable: false },
+    );
+  }
+  // A copy, so a caller that edits the reply (memory mutation) cannot change the script.
+  return structuredClone(reply);
+}
+
+function isPerAttempt(script: Script, ticketId: string): boolean {
+  const entry = script.tickets[ticketId];
+  return entry !== undefined && !Array.isArray(entry);
+}
+
+/** Splits text into pieces of `size` characters (code points, so no surrogate pair is cut). */
+export function chunkText(text: string, size: number): string[] {
+  if (size === 0 || size === Infinity || text.length <= size) return [text];
+  const characters = Array.from(text);
+  const chunks: string[] = [];
+  for (let start = 0; start < characters.length; start += size) {
+    chunks.push(characters.slice(start, start + size).join(''));
+  }
+  return chunks;
+}
+
+function* deltasOf(message: AssistantMessage, chunkSize: number): Generator<ModelDelta> {
+  for (const [index, block] of message.content.entries()) {
+    if (block.type === 'text') {
+      for (const text of chunkText(block.text, chunkSize)) yield { type: 'text', index, text };
+    } else {
+      const json = JSON.stringify(block.input);
+      for (const partial_json of chunkText(json, chunkSize)) {
+        yield { type: 'tool_input', index, id: block.id, name: block.name, partial_json };
+      }
+    }
+  }
+}
+
+/** About four characters a token: an honest estimate, not a count. */
+function estimateTokens(characters: number): number {
+  return Math.ceil(characters / 4);
+}
+
+function messageChars(message: ModelMessage): number {
+  if (typeof message.content === 'string') return message.content.length;
+  let total = 0;
+  for (const block of message.content) {
+    if (block.type === 'text') total += block.text.length;
+    else if (block.type === 'tool_use') total += block.name.length + JSON.stringify(block.input).length;
+    else total += block.content.length;
+  }
+  return total;
+}
+
+function requestChars(request: ModelTurnRequest): number {
+  let total = request.system.length;
+  for (const message of request.messages) total += messageChars(message);
+  for (const tool of request.tools) {
+    total += tool.name.length + tool.description.length + JSON.stringify(tool.input_schema).length;
+  }
+  return total;
+}
+
+function abortError(signal: AbortSignal): ModelError {
+  return new ModelError('model turn aborted', { retryable: false, cause: signal.reason });
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal);
+}
+
+/** Waits for `promise`, but rejects as soon as the signal aborts. */
+function abortable(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

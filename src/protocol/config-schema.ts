@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { toolNames, type ToolName } from './tool-inputs.js';
+
+/**
+ * Zod schemas of the two TOML files Clutch reads: agents.toml and a track file. They describe the
+ * file as written (before defaults and cross-references are resolved); src/config turns the parsed
+ * result into ClutchConfig / Track. Every object is strict so that a typo is an error, never a
+ * silently ignored key.
+ *
+ * Convention used by the error formatter in src/config: a custom `error` string on a check states
+ * what was EXPECTED ("a simple name ..."), so it can be rendered as `expected <error>, got <value>`.
+ */
+
+/** Ticket ids, track ids: safe in file names, URLs and log lines. */
+export const simpleNamePattern = /^[A-Za-z0-9_.-]+$/;
+const simpleName = z.string().regex(simpleNamePattern, {
+  error: 'a simple name (letters, digits, "-", "_", ".")',
+});
+
+/** A program name for run_command's allow-list: a bare name, not a path or a command line. */
+export const programNamePattern = /^[A-Za-z0-9_.+-]+$/;
+
+const nonBlank = (what: string) =>
+  z.string().refine((s) => s.trim().length > 0, { error: `a non-empty ${what}` });
+
+export const executionDefaults = {
+  mode: 'async',
+  max_concurrency: 4,
+  trust_override: 'none',
+  debug_state_path: 'debug_state.json',
+} as const;
+
+export const executionFileSchema = z.strictObject({
+  mode: z.enum(['async', 'linear']).default(executionDefaults.mode),
+  max_concurrency: z.int().min(1).default(executionDefaults.max_concurrency),
+  trust_override: z.enum(['none', 'step', 'auto']).default(executionDefaults.trust_override),
+  debug_state_path: z.string().min(1).default(executionDefaults.debug_state_path),
+});
+
+export const scriptedProfileSchema = z.strictObject({
+  provider: z.literal('scripted'),
+  /** Relative to the config file. */
+  script: z.string().min(1),
+});
+
+export const anthropicProfileSchema = z.strictObject({
+  provider: z.literal('anthropic'),
+  model: z.string().min(1),
+  max_tokens: z.int().min(1).optional(),
+});
+
+/** Discriminated on provider so a key that belongs to the other provider is reported as unknown. */
+export const modelProfileFileSchema = z.discriminatedUnion('provider', [
+  scriptedProfileSchema,
+  anthropicProfileSchema,
+]);
+
+/** run_command's own timeout_ms is capped at 600 s, so a longer archetype default would be a lie. */
+export const maxCommandTimeoutSeconds = 600;
+export const defaultCommandTimeoutSeconds = 60;
+
+export const agentArchetypeFileSchema = z.strictObject({
+  tier: z.int().min(1).max(4),
+  model: z.string().min(1),
+  trust_level: z.enum(['step', 'auto']),
+  tools: z.array(z.enum(toolNames as [ToolName, ...ToolName[]])),
+  allowed_commands: z
+    .array(z.string().regex(programNamePattern, { error: 'a program name such as "node" (no spaces, no path)' }))
+    .default([]),
+  max_turns: z.int().min(1),
+  system_prompt: nonBlank('system prompt'),
+  command_timeout_s: z.int().min(1).max(maxCommandTimeoutSeconds).default(defaultCommandTimeoutSeconds),
+});
+
+export const clutchConfigFileSchema = z.strictObject({
+  // prefault: a missing [execution] is parsed as {} so every field gets its own default.
+  execution: executionFileSchema.prefault({}),
+  models: z.record(z.string(), modelProfileFileSchema),
+  agents: z.record(z.string(), agentArchetypeFileSchema),
+});
+
+export const trackHeaderFileSchema = z.strictObject({
+  id: simpleName,
+  title: nonBlank('title'),
+  description: z.string().default(''),
+  /** Relative to the track file. */
+  workspace: z.string().min(1).optional(),
+});
+
+export const ticketFileSchema = z.strictObject({
+  id: simpleName,
+  target_file: z.string().min(1),
+  prompt: nonBlank('prompt'),
+  worker_archetype: z.string().min(1),
+  dependencies: z.array(z.string()).default([]),
+});
+
+export const trackFileSchema = z.strictObject({
+  track: trackHeaderFileSchema,
+  tickets: z.array(ticketFileSchema).min(1),
+});
+
+export type ClutchConfigFile = z.infer<typeof clutchConfigFileSchema>;
+export type ModelProfileFile = z.infer<typeof modelProfileFileSchema>;
+export type AgentArchetypeFile = z.infer<typeof agentArchetypeFileSchema>;
+export type TrackFile = z.infer<typeof trackFileSchema>;
+export type TicketFile = z.infer<typeof ticketFileSchema>;

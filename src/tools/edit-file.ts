@@ -1,0 +1,117 @@
+import { writeFile } from 'node:fs/promises';
+import { toolInputSchemas, type ToolInput, type ToolPreview } from '../protocol/index.js';
+import type { Tool, ToolContext } from './tool.js';
+import { diffPreview } from './diff-preview.js';
+import { describeFsError, guardFs, quote, readTextFile, toolError, toolOk } from './files.js';
+import { resolveInWorkspace } from './sandbox.js';
+
+type Input = ToolInput<'edit_file'>;
+
+type Plan =
+  | { ok: true; absolute: string; relative: string; before: string; after: string; count: number }
+  | { ok: false; error: string };
+
+/** Start offsets of the non-overlapping occurrences of `needle`. */
+export function occurrences(haystack: string, needle: string): number[] {
+  const found: number[] = [];
+  let at = haystack.indexOf(needle);
+  while (at !== -1) {
+    found.push(at);
+    at = haystack.indexOf(needle, at + needle.length);
+  }
+  return found;
+}
+
+/**
+ * Splices by offset rather than String.replace, whose "$&" and "$1" patterns would otherwise turn
+ * a literal new_string into something else.
+ */
+function splice(text: string, starts: number[], length: number, replacement: string): string {
+  let out = '';
+  let from = 0;
+  for (const start of starts) {
+    out += text.slice(from, start) + replacement;
+    from = start + length;
+  }
+  return out + text.slice(from);
+}
+
+/** Computes the edit without touching the disk; preview and execute both use it. */
+async function plan(input: Input, context: ToolContext): Promise<Plan> {
+  const resolved = await resolveInWorkspace(context.workspace, input.path);
+  if (!resolved.ok) return resolved;
+  const shown = quote(resolved.relative);
+  let before: string;
+  try {
+    const file = await readTextFile(
+      resolved.path,
+      shown,
+      `file not found: ${shown}; use write_file to create a new file, or list_files to find the right path`,
+    );
+    if (!file.ok) return file;
+    before = file.text;
+  } catch (error) {
+    const message = describeFsError(error, shown);
+    if (message === undefined) throw error;
+    return { ok: false, error: message };
+  }
+
+  if (input.old_string === input.new_string) {
+    return { ok: false, error: 'old_string and new_string are identical; there is nothing to change' };
+  }
+  const starts = occurrences(before, input.old_string);
+  if (starts.length === 0) {
+    const crlf =
+      before.includes('\r\n') && input.old_string.includes('\n') && !input.old_string.includes('\r\n')
+        ? ' Note that the file uses CRLF (\\r\\n) line endings.'
+        : '';
+    return {
+      ok: false,
+      error:
+        `old_string was not found in ${shown} (0 occurrences). It must match the file exactly, ` +
+        `including whitespace and indentation; read_file the file to see its current text.${crlf}`,
+    };
+  }
+  if (starts.length > 1 && !input.replace_all) {
+    return {
+      ok: false,
+      error:
+        `old_string occurs ${starts.length} times in ${shown}; it must occur exactly once. Include more ` +
+        'surrounding lines to make it unique, or set replace_all to true to replace every occurrence.',
+    };
+  }
+  const chosen = input.replace_all ? starts : starts.slice(0, 1);
+  return {
+    ok: true,
+    absolute: resolved.path,
+    relative: resolved.relative,
+    before,
+    after: splice(before, chosen, input.old_string.length, input.new_string),
+    count: chosen.length,
+  };
+}
+
+export const editFileTool: Tool<Input> = {
+  name: 'edit_file',
+  description:
+    'Replace exact text in an existing file. old_string must match the file exactly (whitespace ' +
+    'included) and occur exactly once, unless replace_all is true. Read the file first.',
+  inputSchema: toolInputSchemas.edit_file,
+
+  async preview(input, context): Promise<ToolPreview> {
+    const planned = await plan(input, context);
+    if (!planned.ok) return { kind: 'text', text: `edit_file will fail: ${planned.error}` };
+    return diffPreview(planned.relative, planned.before, planned.after, false);
+  },
+
+  async execute(input, context) {
+    const planned = await plan(input, context);
+    if (!planned.ok) return toolError(planned.error);
+    const shown = quote(planned.relative);
+    return guardFs(shown, async () => {
+      await writeFile(planned.absolute, planned.after, 'utf8');
+      const what = planned.count === 1 ? '1 occurrence' : `${planned.count} occurrences`;
+      return toolOk(`edited ${shown}: replaced ${what}`);
+    });
+  },
+};

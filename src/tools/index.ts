@@ -1,0 +1,18 @@
+export type { Tool, ToolContext } from './tool.js';
+export { tools, toolSpecs, executeTool, previewTool, formatIssues } from './registry.js';
+export {
+  resolveInWorkspace,
+  workspaceRelative,
+  isInside,
+  type ResolveResult,
+  type ResolveOptions,
+} from './sandbox.js';
+export { commandEnvironment, refuseProgram, SECRET_NAME } from './command-policy.js';
+export { HeadTailBuffer, truncateHeadTail, truncationMarker } from './output.js';
+export { readFileTool } from './read-file.js';
+export { listFilesTool } from './list-files.js';
+export { searchFilesTool } from './search-files.js';
+export { writeFileTool } from './write-file.js';
+export { editFileTool } from './edit-file.js';
+export { runCommandTool } from './run-command.js';
+export { taskCompleteTool } from './task-complete.js';

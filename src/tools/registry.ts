@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import {
+  isToolName,
+  toolNames,
+  type ToolName,
+  type ToolInput,
+  type ToolOutput,
+  type ToolPreview,
+} from '../protocol/index.js';
+import type { Tool, ToolContext } from './tool.js';
+import { editFileTool } from './edit-file.js';
+import { listFilesTool } from './list-files.js';
+import { readFileTool } from './read-file.js';
+import { runCommandTool } from './run-command.js';
+import { searchFilesTool } from './search-files.js';
+import { taskCompleteTool } from './task-complete.js';
+import { writeFileTool } from './write-file.js';
+
+/**
+ * The one place that maps a tool name to its implementation, and the boundary where the model's
+ * raw input is validated and any unexpected exception is turned into data, so the agent loop
+ * never crashes because of a tool.
+ */
+
+export const tools: { readonly [N in ToolName]: Tool<ToolInput<N>> } = {
+  read_file: readFileTool,
+  list_files: listFilesTool,
+  search_files: searchFilesTool,
+  write_file: writeFileTool,
+  edit_file: editFileTool,
+  run_command: runCommandTool,
+  task_complete: taskCompleteTool,
+};
+
+/**
+ * Structurally the ToolSpec of src/models/model-client.ts; declared here because tools/ may not
+ * import models/ (DESIGN §2).
+ */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  input_schema: Record<string, unknown>;
+}
+
+/**
+ * The specs to offer the model. An unknown name is a configuration bug (config validation should
+ * have caught it), so it throws rather than silently dropping a tool.
+ */
+export function toolSpecs(names: readonly string[]): ToolSpec[] {
+  return names.map((name) => {
+    if (!isToolName(name)) {
+      throw new Error(`unknown tool ${JSON.stringify(name)}; known tools: ${toolNames.join(', ')}`);
+    }
+    const tool = tools[name] as Tool;
+    const { $schema: _ignored, ...schema } = z.toJSONSchema(tool.inputSchema) as Record<string, unknown>;
+    return { name: tool.name, description: tool.description, input_schema: schema };
+  });
+}
+
+/** Readable zod issues: `path: message; path: message`. */
+export function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.map(String).join('.') : 'input';
+      return `${where}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+type Lookup =
+  | { ok: true; tool: Tool; input: unknown }
+  | { ok: false; error: string };
+
+function lookup(name: string, rawInput: unknown, context: ToolContext): Lookup {
+  const offered = context.enabledTools;
+  if (!isToolName(name) || (offered !== undefined && !offered.includes(name))) {
+    const available = (offered ?? toolNames).join(', ');
+    return { ok: false, error: `unknown tool ${JSON.stringify(name)}; available tools: ${available}` };
+  }
+  const tool = tools[name] as Tool;
+  const parsed = tool.inputSchema.safeParse(rawInput);
+  if (!parsed.success) {
+    return { ok: false, error: `invalid input for ${name}: ${formatIssues(parsed.error)}` };
+  }
+  return { ok: true, tool, input: parsed.data };
+}
+
+function describeException(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function executeTool(name: string, rawInput: unknown, context: ToolContext): Promise<ToolOutput> {
+  const found = lookup(name, rawInput, context);
+  if (!found.ok) return { content: found.error, is_error: true };
+  try {
+    return await found.tool.execute(found.input, context);
+  } catch (error) {
+    return { content: `internal error in tool ${name}: ${describeException(error)}`, is_error: true };
+  }
+}
+
+/**
+ * What the human sees at pause 1. Never throws: a problem becomes a text preview that says so,
+ * since the human still has to decide what to do with the call.
+ */
+export async function previewTool(name: string, rawInput: unknown, context: ToolContext): Promise<ToolPreview> {
+  const found = lookup(name, rawInput, context);
+  if (!found.ok) return { kind: 'text', text: found.error };
+  if (found.tool.preview === undefined) {
+    return { kind: 'text', text: JSON.stringify(found.input, null, 2) };
+  }
+  try {
+    return await found.tool.preview(found.input, context);
+  } catch (error) {
+    return { kind: 'text', text: `no preview: internal error in tool ${name}: ${describeException(error)}` };
+  }
+}

@@ -1,0 +1,153 @@
+import { lstat, realpath } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Workspace confinement. Every path a tool touches goes through resolveInWorkspace. A refusal is
+ * returned as data (the tool turns it into a tool error for the model), never thrown: a model that
+ * asks for "../../etc/passwd" made a mistake it can correct, Clutch did not crash.
+ *
+ * Limits: the checks and the later file operation are not atomic, so a process racing to swap a
+ * directory for a symlink in between could still win. The sandbox guards against the model's own
+ * paths and the workspace's existing symlinks, not against a concurrent attacker on the host.
+ */
+
+export type ResolveResult =
+  | {
+      ok: true;
+      /** Absolute path to use for I/O: existing components are resolved to their real location. */
+      path: string;
+      /** Workspace-relative form of what was asked for ("." for the root), for messages. */
+      relative: string;
+    }
+  | { ok: false; error: string };
+
+export interface ResolveOptions {
+  /** The workspace root itself is acceptable (a directory to list, a cwd). Default: false. */
+  allowRoot?: boolean;
+}
+
+export async function resolveInWorkspace(
+  workspace: string,
+  requested: string,
+  options: ResolveOptions = {},
+): Promise<ResolveResult> {
+  const shown = JSON.stringify(requested);
+  if (typeof requested !== 'string' || requested.length === 0) {
+    return refuse('the path is empty; give a path relative to the workspace root, e.g. "src/index.ts"');
+  }
+  if (requested.includes('\0')) {
+    return refuse(`the path ${JSON.stringify(requested.replaceAll('\0', '\\0'))} contains a NUL byte`);
+  }
+  if (path.isAbsolute(requested) || /^[A-Za-z]:[\\/]/.test(requested)) {
+    return refuse(
+      `absolute paths are not allowed (${shown}); give a path relative to the workspace root`,
+    );
+  }
+
+  let root: string;
+  try {
+    // The root itself may be reached through a symlink (e.g. /tmp on macOS); compare real paths.
+    root = await realpath(workspace);
+  } catch {
+    return refuse('the workspace root does not exist or cannot be read');
+  }
+
+  const lexical = path.resolve(root, requested);
+  const relative = path.relative(root, lexical);
+  if (!isInside(root, lexical)) {
+    return refuse(`the path ${shown} is outside the workspace (it leads above the workspace root)`);
+  }
+  if (relative === '' && !options.allowRoot) {
+    return refuse(`the path ${shown} is the workspace root itself; a file path is needed here`);
+  }
+
+  // Find the deepest ancestor (or the path itself) that exists and check where it really is, so
+  // a new file under a symlinked directory that points out is refused as well as an existing one.
+  const missing: string[] = [];
+  let current = lexical;
+  for (;;) {
+    const found = await realLocation(current);
+    if (found.kind === 'exists') {
+      if (!isInside(root, found.real)) {
+        return refuse(
+          `the path ${shown} goes through a symlink that points outside the workspace; that is not allowed`,
+        );
+      }
+      const real = path.join(found.real, ...missing.reverse());
+      if (real === root && !options.allowRoot) {
+        return refuse(`the path ${shown} resolves to the workspace root itself; a file path is needed here`);
+      }
+      return { ok: true, path: real, relative: relative === '' ? '.' : relative };
+    }
+    if (found.kind === 'dangling') {
+      // Writing through a dangling link would create its target, wherever that is.
+      return refuse(
+        `the path ${shown} goes through a symlink whose target does not exist; that is not allowed`,
+      );
+    }
+    if (found.kind === 'unresolvable') {
+      return refuse(`the path ${shown} cannot be resolved (${found.code}); that is not allowed`);
+    }
+    const parent = path.dirname(current);
+    if (parent === current) {
+      return refuse('the workspace root does not exist or cannot be read');
+    }
+    missing.push(path.basename(current));
+    current = parent;
+  }
+}
+
+type Location =
+  | { kind: 'exists'; real: string }
+  | { kind: 'missing' }
+  | { kind: 'dangling' }
+  | { kind: 'unresolvable'; code: string };
+
+async function realLocation(p: string): Promise<Location> {
+  try {
+    return { kind: 'exists', real: await realpath(p) };
+  } catch (error) {
+    const code = errorCode(error);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+      // ELOOP, EACCES...: nothing we can vouch for, so refuse rather than guess.
+      return { kind: 'unresolvable', code: code ?? 'unknown error' };
+    }
+  }
+  // realpath failed with ENOENT: either the entry is missing, or it is a symlink whose target is.
+  try {
+    const stat = await lstat(p);
+    if (stat.isSymbolicLink()) return { kind: 'dangling' };
+    // Exists but realpath said ENOENT: an ancestor is a dangling link; the loop reaches it.
+    return { kind: 'missing' };
+  } catch {
+    return { kind: 'missing' };
+  }
+}
+
+function refuse(error: string): ResolveResult {
+  return { ok: false, error };
+}
+
+/** True when `candidate` (absolute) is `root` or below it. */
+export function isInside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel === '' || (!rel.startsWith('..' + path.sep) && rel !== '..' && !path.isAbsolute(rel));
+}
+
+/**
+ * Formats an absolute path for a message to the model or the human: workspace-relative, "." for
+ * the root. A path outside the workspace is never shown in full, so host layout does not leak.
+ */
+export function workspaceRelative(workspace: string, absolute: string): string {
+  if (!isInside(workspace, absolute)) return '<outside the workspace>';
+  const rel = path.relative(workspace, absolute);
+  return rel === '' ? '.' : rel.split(path.sep).join('/');
+}
+
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}

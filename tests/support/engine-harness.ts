@@ -1,0 +1,122 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { waitFor } from 'xstate';
+import { Engine, type WorkerRef } from '../../src/actors/engine.js';
+import type { JournalEntry } from '../../src/actors/journal.js';
+import type { ModelClient } from '../../src/models/model-client.js';
+import { createScriptedModel } from '../../src/models/scripted.js';
+import type { Script } from '../../src/models/scripted.js';
+import type { AgentArchetype, AssistantMessage, ClutchConfig, ExecutionMode, Ticket, ToolUseBlock, TrustLevel, TrustOverride } from '../../src/protocol/index.js';
+
+export const text = (value: string) => ({ type: 'text' as const, text: value });
+export const call = (id: string, name: string, input: Record<string, unknown>): ToolUseBlock => ({ type: 'tool_use', id, name, input });
+export const reply = (...content: AssistantMessage['content']): AssistantMessage => ({ role: 'assistant', content });
+export const done = (id: string, summary = 'done') => reply(call(id, 'task_complete', { summary }));
+
+export function agent(trust: TrustLevel, overrides: Partial<AgentArchetype> = {}): AgentArchetype {
+  return {
+    tier: 3,
+    model: 'scripted',
+    trust_level: trust,
+    tools: ['read_file', 'list_files', 'search_files', 'write_file', 'edit_file', 'run_command', 'task_complete'],
+    allowed_commands: ['node'],
+    max_turns: 6,
+    system_prompt: 'You are a test worker.',
+    command_timeout_s: 30,
+    ...overrides,
+  };
+}
+
+export function testConfig(options: { trust?: TrustLevel; maxConcurrency?: number; agents?: Record<string, AgentArchetype> } = {}): ClutchConfig {
+  return {
+    source: '/virtual/agents.toml',
+    execution: { mode: 'async', max_concurrency: options.maxConcurrency ?? 4, trust_override: 'none', debug_state_path: 'debug_state.json' },
+    models: { scripted: { provider: 'scripted', script: 'script.json' } },
+    agents: options.agents ?? { codegen: agent(options.trust ?? 'step') },
+  };
+}
+
+export function ticket(id: string, dependencies: string[] = [], archetype = 'codegen'): Ticket {
+  return { id, target_file: `${id}.txt`, prompt: `Work on ${id}`, worker_archetype: archetype, status: 'pending', dependencies };
+}
+
+export function tempDir(prefix = 'clutch-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+}
+
+export interface Harness {
+  engine: Engine;
+  workspace: string;
+  runDir: string;
+  journal: JournalEntry[];
+  cleanup(): Promise<void>;
+}
+
+/** A real engine on a temp workspace with the scripted model; the clock ticks 1 ms per read. */
+export function startEngine(options: {
+  tickets: Ticket[];
+  script: Script['tickets'];
+  config?: ClutchConfig;
+  mode?: ExecutionMode;
+  trustOverride?: TrustOverride;
+  maxConcurrency?: number;
+  files?: Record<string, string>;
+  model?: ModelClient;
+  start?: boolean;
+}): Harness {
+  const root = tempDir();
+  const workspace = join(root, 'workspace');
+  const runDir = join(root, 'run');
+  mkdirSync(workspace);
+  mkdirSync(runDir);
+  writeFiles(workspace, options.files ?? {});
+  let tick = 0;
+  const model = options.model ?? createScriptedModel({ script: { version: 1, tickets: options.script } as Script });
+  const engine = new Engine({
+    config: options.config ?? testConfig(),
+    track: { id: 'test', title: 'Test', description: '', status: 'pending', tickets: options.tickets },
+    workspace,
+    runDir,
+    modelFor: () => model,
+    now: () => tick++,
+    ...(options.mode ? { mode: options.mode } : {}),
+    ...(options.trustOverride ? { trustOverride: options.trustOverride } : {}),
+    ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
+  });
+  const journal: JournalEntry[] = [];
+  engine.journal.subscribe((entry) => journal.push(entry));
+  if (options.start !== false) engine.start();
+  return {
+    engine,
+    workspace,
+    runDir,
+    journal,
+    cleanup: async () => {
+      await engine.stop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until the ticket's worker exists and sits at the given pause (pause 1 with its preview loaded). */
+export async function pause(engine: Engine, ticketId: string, which: 'approval' | 'review'): Promise<WorkerRef> {
+  const index = engine.options.track.tickets.findIndex((ticket) => ticket.id === ticketId);
+  await waitFor(engine.conductor, (state) => state.context.tickets[index]?.status === 'step_paused');
+  const worker = engine.worker(ticketId)!;
+  await waitFor(worker, (state) =>
+    which === 'approval' ? state.matches({ toolCycle: { awaitingApproval: 'ready' } }) : state.matches({ toolCycle: 'reviewingResult' }),
+  );
+  return worker;
+}
+
+export function statuses(journal: readonly JournalEntry[]): string[] {
+  return journal.flatMap((entry) => (entry.kind === 'ticket.status' ? [`${entry.ticket}:${entry.status}`] : []));
+}
