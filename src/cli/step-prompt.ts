@@ -19,11 +19,13 @@ export class StepPrompter {
   readonly #engine: Engine;
   readonly #queue: string[] = [];
   readonly #readline: Interface;
+  readonly #output: NodeJS.WritableStream;
   #busy = false;
 
   constructor(engine: Engine, input: NodeJS.ReadableStream, output: NodeJS.WritableStream) {
     this.#engine = engine;
     this.#readline = createInterface({ input, output });
+    this.#output = output;
   }
 
   paused(ticketId: string): void {
@@ -61,7 +63,7 @@ export class StepPrompter {
       if (!atApproval && !atReview) return;
       const { context } = snapshot;
       const call = atApproval ? currentCall(context.messages, context.results, context.review) : undefined;
-      const write = (text: string) => this.#readline.write(`${text}\n`);
+      const write = (text: string) => this.#output.write(`${text}\n`);
       if (context.refusal) write(`  refused: ${context.refusal}`);
       if (atApproval && call) {
         write(`\n── ${ticketId} · pause 1 · ${call.name} ${JSON.stringify(call.input)}`);

@@ -14,7 +14,7 @@ export interface ExecutionConfig {
 
 export interface ModelProfile {
   provider: 'scripted' | 'anthropic';
-  /** scripted: path of the JSON script, relative to the config file. */
+  /** scripted: absolute path of the JSON script (the file may give it relative to itself). */
   script?: string;
   /** anthropic: model id, e.g. claude-sonnet-4-5. */
   model?: string;
