@@ -15,7 +15,14 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return value as T;
 }
 
-export async function main(argv: string[], io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
+export interface CliIo {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  cwd: string;
+}
+
+export async function main(argv: string[], io: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
   try {
     const { values, positionals } = parseArgs({
       args: argv,

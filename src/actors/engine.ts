@@ -68,6 +68,8 @@ export class Engine {
   readonly #workers = new Map<string, WorkerRef>();
   readonly #finished = new Map<string, FinishedTicket>();
   readonly #specs: Map<string, Ticket>;
+  readonly #inspectors = new Set<(event: InspectionEvent) => void>();
+  readonly #keys = new WeakMap<AnyActorRef, string>();
 
   constructor(options: EngineOptions) {
     this.options = options;
@@ -257,19 +259,33 @@ export class Engine {
       });
       return;
     }
-    if (event.type !== '@xstate.actor') return;
-    // The inspection event comes before the actor sets its systemId, so read it from its options.
-    const ref = event.actorRef as AnyActorRef & { options?: { systemId?: string } };
-    if (ref.options?.systemId?.startsWith('ticket:')) this.#watchTicket(ref as unknown as TicketRef);
+    if (event.type === '@xstate.actor') {
+      // `src` is the setup() key the actor was spawned from; the worker's input names its ticket.
+      const ref = event.actorRef as AnyActorRef & { src?: unknown; options?: { input?: { ticketId?: string } } };
+      if (ref.src === 'ticket') this.#watchTicket(ref as unknown as TicketRef);
+      else if (ref.src === 'worker' && ref.options?.input?.ticketId) this.#watchWorker(ref.options.input.ticketId, ref as unknown as WorkerRef);
+    }
+    for (const listener of this.#inspectors) listener(event);
+  }
+
+  /** Every inspection event of the actor system (snapshots, events, new actors), after the engine's own. */
+  subscribeInspection(listener: (event: InspectionEvent) => void): () => void {
+    this.#inspectors.add(listener);
+    return () => this.#inspectors.delete(listener);
+  }
+
+  /** 'conductor', 'ticket:ID' or 'worker:ID' for the actors the engine knows; undefined for I/O actors. */
+  keyOf(ref: AnyActorRef): string | undefined {
+    if (ref === (this.conductor as AnyActorRef)) return 'conductor';
+    return this.#keys.get(ref);
   }
 
   #watchTicket(ticket: TicketRef): void {
     const id = ticket.id;
     this.#tickets.set(id, ticket);
+    this.#keys.set(ticket as unknown as AnyActorRef, `ticket:${id}`);
     ticket.subscribe({
       next: (snapshot) => {
-        const worker = snapshot.children['worker'] as WorkerRef | undefined;
-        if (worker && this.#workers.get(id) !== worker) this.#watchWorker(id, worker);
         if (snapshot.status === 'done') {
           this.#finished.set(id, { ...this.#finished.get(id), ticket: ticket.getPersistedSnapshot() });
           this.#tickets.delete(id);
@@ -282,6 +298,7 @@ export class Engine {
 
   #watchWorker(ticketId: string, worker: WorkerRef): void {
     this.#workers.set(ticketId, worker);
+    this.#keys.set(worker as unknown as AnyActorRef, `worker:${ticketId}`);
     worker.on('*', (event: WorkerEmitted) => {
       if (event.type === 'worker.tool_done') {
         this.journal.append({

@@ -91,7 +91,14 @@ export interface Change {
 export function recordChange(plan: StaticPlan, schedule: Schedule, index: number, change: Change): Schedule {
   const before = schedule.tickets[index]!;
   const tickets = schedule.tickets.slice();
-  tickets[index] = { ...change, spawned: before.spawned };
+  tickets[index] = {
+    status: change.status,
+    attempts: change.attempts,
+    blocked_reason: change.blocked_reason,
+    summary: change.summary,
+    skipped: change.skipped,
+    spawned: before.spawned,
+  };
   let { waitingOn, ready, completed } = schedule;
   const active = schedule.active + isActive(change.status) - isActive(before.status);
   if (change.status === 'completed' && before.status !== 'completed') {

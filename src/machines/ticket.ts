@@ -170,7 +170,7 @@ export const ticketMachine = setup({
       entry: sendParent(({ context }) => changed(context, 'blocked')),
       on: {
         // Back through pending: the conductor decides when it may run (linear mode, the cap).
-        'ticket.retry': { target: 'pending' },
+        'ticket.retry': { target: 'pending', actions: assign({ blocked_reason: null }) },
         'ticket.skip': { target: 'completed', actions: assign({ skipped: true }) },
       },
     },

@@ -110,14 +110,14 @@ export const workerMachine = setup({
     nudge: assign({
       messages: ({ context }) => [...context.messages, { role: 'user' as const, content: NUDGE }],
     }),
+    // A reply (or an edited one) with no tool calls gets the nudge instead of an empty message.
     appendResults: assign({
-      messages: ({ context }) => [
-        ...context.messages,
-        { role: 'user' as const, content: pairResults(lastAssistant(context.messages), context.results, () => {
-          // Unreachable: the cycle ends only when every call has a result.
+      messages: ({ context }) => {
+        const results = pairResults(lastAssistant(context.messages), context.results, () => {
           throw new Error('tool cycle ended with an open call');
-        }) },
-      ],
+        });
+        return [...context.messages, results.length > 0 ? { role: 'user' as const, content: results } : { role: 'user' as const, content: NUDGE }];
+      },
       results: [],
     }),
     commitReview: assign({
@@ -244,13 +244,17 @@ export const workerMachine = setup({
                 },
               },
             },
-            ready: {},
+            // Approve only once the preview is loaded: the human approves what they were shown.
+            ready: {
+              on: {
+                'clutch.approve': [
+                  { guard: 'callIsTaskComplete', target: '#worker.completed', actions: 'clearRefusal' },
+                  { target: '#worker.toolCycle.executing', actions: 'clearRefusal' },
+                ],
+              },
+            },
           },
           on: {
-            'clutch.approve': [
-              { guard: 'callIsTaskComplete', target: '#worker.completed', actions: 'clearRefusal' },
-              { target: 'executing', actions: 'clearRefusal' },
-            ],
             'clutch.edit_payload': [
               { guard: 'payloadValid', target: '.previewing', actions: ['applyPayload', 'journalLastEdit'] },
               { actions: ['refusePayload', 'journalLastEdit'] },
@@ -379,6 +383,7 @@ function payloadUpdate(context: WorkerContext, event: WorkerEvent): Partial<Work
       messages: replaceLast(context.messages, withCallInput(message, call.id, checked.value)),
       edits: [...context.edits, edit],
       refusal: null,
+      preview: null,
     };
   }
 }
@@ -396,6 +401,7 @@ function messageUpdate(context: WorkerContext, event: WorkerEvent): Partial<Work
       results: context.results.filter((result) => ids.has(result.tool_use_id)),
       edits: [...context.edits, edit],
       refusal: null,
+      preview: null,
     };
   }
 }

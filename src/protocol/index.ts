@@ -2,3 +2,4 @@ export * from './messages.js';
 export * from './tool-inputs.js';
 export * from './config.js';
 export * from './track.js';
+export * from './wire.js';

@@ -119,7 +119,7 @@ describe('step mode on a terminal', () => {
       output += text;
       if (text.includes('abort > ')) stdin.write('a\n');
     });
-    const code = await main(['run', demoTrack, '--mode', 'linear'], { stdin, stdout: stdout as unknown as NodeJS.WriteStream, stderr: process.stderr, cwd });
+    const code = await main(['run', demoTrack, '--mode', 'linear'], { stdin, stdout, stderr: process.stderr, cwd });
     expect(code).toBe(0);
     expect(output.match(/pause 1 ·/g)?.length).toBeGreaterThan(8);
     expect(output.match(/pause 2 ·/g)?.length).toBeGreaterThan(4);

@@ -16,6 +16,7 @@ import {
   transition,
   type AnyActorRef,
   type AnyStateMachine,
+  type EventFromLogic,
   type EventObject,
   type InputFrom,
   type SnapshotFrom,
@@ -60,6 +61,12 @@ export function asChild<M extends AnyStateMachine>(machine: M): M {
   return logic;
 }
 
+/** An event XState itself produces (done and error events of children), which the machine types leave out. */
+export type InternalEvent = { type: `xstate.${string}`; [key: string]: unknown };
+
+/** What a machine accepts: its own events or XState's internal ones. */
+export type EventFor<M extends AnyStateMachine> = EventFromLogic<M> | InternalEvent;
+
 /** One executable action, loosely typed for inspection. */
 export interface Action {
   type: string;
@@ -79,7 +86,7 @@ export function start<M extends AnyStateMachine>(machine: M, input: InputFrom<M>
   return { snapshot, actions };
 }
 
-export function step<M extends AnyStateMachine>(machine: M, snapshot: SnapshotFrom<M>, event: EventObject): Step<M> {
+export function step<M extends AnyStateMachine>(machine: M, snapshot: SnapshotFrom<M>, event: EventFor<M>): Step<M> {
   const [next, actions] = (transition as (logic: M, s: SnapshotFrom<M>, e: EventObject) => [SnapshotFrom<M>, Action[]])(
     asChild(machine),
     snapshot,
@@ -92,7 +99,7 @@ export function step<M extends AnyStateMachine>(machine: M, snapshot: SnapshotFr
 export function steps<M extends AnyStateMachine>(
   machine: M,
   snapshot: SnapshotFrom<M>,
-  events: readonly EventObject[],
+  events: ReadonlyArray<EventFor<M>>,
 ): Step<M> & { all: Action[] } {
   let current: Step<M> = { snapshot, actions: [] };
   const all: Action[] = [];
@@ -188,12 +195,12 @@ export function modelReply(
   return { type: 'model.reply' as const, message, stop_reason, usage };
 }
 
-export function toolDone(content: string, is_error = false): EventObject & { output: ToolOutput } {
-  return { type: 'xstate.done.actor.tool', output: { content, is_error }, actorId: 'tool' } as EventObject & { output: ToolOutput };
+export function toolDone(content: string, is_error = false): InternalEvent & { output: ToolOutput } {
+  return { type: 'xstate.done.actor.tool', output: { content, is_error }, actorId: 'tool' };
 }
 
-export function toolError(error: unknown): EventObject {
-  return { type: 'xstate.error.actor.tool', error, actorId: 'tool' } as EventObject;
+export function toolError(error: unknown): InternalEvent {
+  return { type: 'xstate.error.actor.tool', error, actorId: 'tool' };
 }
 
 /** The id XState generated for the invoke that has no explicit id (the worker's preview). */
@@ -203,12 +210,12 @@ export function childIdEndingWith(snapshot: { children: Record<string, unknown> 
   return ids[0]!;
 }
 
-export function previewDone(snapshot: { children: Record<string, unknown> }, preview: ToolPreview): EventObject {
+export function previewDone(snapshot: { children: Record<string, unknown> }, preview: ToolPreview): InternalEvent {
   const id = childIdEndingWith(snapshot, '.previewing');
-  return { type: `xstate.done.actor.${id}`, output: preview, actorId: id } as EventObject;
+  return { type: `xstate.done.actor.${id}`, output: preview, actorId: id };
 }
 
-export function previewError(snapshot: { children: Record<string, unknown> }, error: unknown): EventObject {
+export function previewError(snapshot: { children: Record<string, unknown> }, error: unknown): InternalEvent {
   const id = childIdEndingWith(snapshot, '.previewing');
-  return { type: `xstate.error.actor.${id}`, error, actorId: id } as EventObject;
+  return { type: `xstate.error.actor.${id}`, error, actorId: id };
 }

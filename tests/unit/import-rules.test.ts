@@ -15,7 +15,7 @@ const rules: Record<string, Rule> = {
   tools: { folders: ['protocol'], packages: [/^zod$/, /^diff$/, node] },
   actors: { folders: ['machines', 'models', 'tools', 'protocol', 'config'], packages: [/^xstate$/, node] },
   cli: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'server'], packages: [/^xstate$/, node] },
-  server: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config'], packages: [/^xstate$/, node, /^ws$/, /^zod$/, /^@statelyai\/inspect$/] },
+  server: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'cli'], packages: [/^xstate$/, node, /^ws$/, /^zod$/, /^@statelyai\/inspect$/] },
   ui: { folders: ['protocol'], typeOnlyFolders: ['machines'], packages: [/^react/, /^@xstate\/react$/, /^xstate$/, /^elkjs/, /^zod$/] },
 };
 

@@ -20,6 +20,7 @@ import {
   toolError,
   toolUse,
   type Action,
+  type EventFor,
 } from '../support/pure.js';
 
 type Snapshot = SnapshotFrom<typeof workerMachine>;
@@ -51,11 +52,11 @@ function worker(overrides: Partial<WorkerInput> = {}) {
   return start(workerMachine, input(overrides));
 }
 
-function send(snapshot: Snapshot, event: Parameters<typeof step>[2]) {
+function send(snapshot: Snapshot, event: EventFor<typeof workerMachine>) {
   return step(workerMachine, snapshot, event);
 }
 
-function sendAll(snapshot: Snapshot, events: Parameters<typeof steps>[2]) {
+function sendAll(snapshot: Snapshot, events: Array<EventFor<typeof workerMachine>>) {
   return steps(workerMachine, snapshot, events);
 }
 
@@ -166,8 +167,11 @@ describe('worker: step mode, one tool call', () => {
     expect(Object.keys(snapshot.children)).toHaveLength(1);
     expect(Object.keys(snapshot.children)[0]).toMatch(/previewing$/);
     expect(sentToParent(actions)).toEqual([{ type: 'worker.paused', pause: 'approval' }]);
-    expect(snapshot.can({ type: 'clutch.approve' })).toBe(true);
+    // Approve waits for the preview: the human approves what they were shown.
+    expect(snapshot.can({ type: 'clutch.approve' })).toBe(false);
     expect(snapshot.can({ type: 'clutch.edit_result', output: 'x' })).toBe(false);
+    const ready = send(snapshot, previewDone(snapshot, { kind: 'text', text: 'preview' }));
+    expect(ready.snapshot.can({ type: 'clutch.approve' })).toBe(true);
   });
 
   it('the preview lands in context; a failed preview is shown as text, not an error', () => {
@@ -234,34 +238,51 @@ describe('worker: step mode, one tool call', () => {
 
 describe('worker: step mode, two calls in one reply', () => {
   it('handles them one at a time, each with its own two pauses, and pairs results in call order', () => {
-    let current = send(worker().snapshot, modelReply(assistant(readA, readB)));
-    expect(spawned(current.actions)[0]?.input).toEqual({ ticketId: 'T1', call: readA });
+    const parentEvents: unknown[] = [];
+    const track = <T extends { actions: Action[] }>(result: T): T => {
+      parentEvents.push(...sentToParent(result.actions));
+      return result;
+    };
+    const replied = track(send(worker().snapshot, modelReply(assistant(readA, readB))));
+    expect(spawned(replied.actions)[0]?.input).toEqual({ ticketId: 'T1', call: readA });
 
-    const parentEvents: unknown[] = [...sentToParent(current.actions)];
-    current = sendAll(current.snapshot, [{ type: 'clutch.approve' }, toolDone('alpha')]);
-    expect(current.snapshot.context.review?.tool_use_id).toBe('tu1');
+    const firstReady = send(replied.snapshot, previewDone(replied.snapshot, { kind: 'text', text: 'a' }));
+    const approvedFirst = track(send(firstReady.snapshot, { type: 'clutch.approve' }));
+    expect(runToolCalls(approvedFirst.actions)).toEqual([readA]);
+    const ranFirst = track(send(approvedFirst.snapshot, toolDone('alpha')));
+    expect(ranFirst.snapshot.context.review?.tool_use_id).toBe('tu1');
 
     // Approving the first result leads straight to pause 1 of the second call.
-    current = send(current.snapshot, { type: 'clutch.approve' });
-    expect(current.snapshot.value).toEqual({ toolCycle: { awaitingApproval: 'previewing' } });
-    expect(current.snapshot.context.results).toEqual([{ type: 'tool_result', tool_use_id: 'tu1', content: 'alpha', is_error: false }]);
-    expect(current.snapshot.context.review).toBeNull();
-    expect(spawned(current.actions)).toEqual([expect.objectContaining({ src: 'previewTool', input: { ticketId: 'T1', call: readB } })]);
-    expect(runToolCalls(current.actions)).toEqual([]);
-    expect(sentToParent(current.actions)).toEqual([{ type: 'worker.resumed' }, { type: 'worker.paused', pause: 'approval' }]);
+    const second = track(send(ranFirst.snapshot, { type: 'clutch.approve' }));
+    expect(second.snapshot.value).toEqual({ toolCycle: { awaitingApproval: 'previewing' } });
+    expect(second.snapshot.context.results).toEqual([{ type: 'tool_result', tool_use_id: 'tu1', content: 'alpha', is_error: false }]);
+    expect(second.snapshot.context.review).toBeNull();
+    expect(spawned(second.actions)).toEqual([expect.objectContaining({ src: 'previewTool', input: { ticketId: 'T1', call: readB } })]);
+    expect(runToolCalls(second.actions)).toEqual([]);
     // Still nothing in the transcript: results go to the model only after the last call.
-    expect(current.snapshot.context.messages).toHaveLength(2);
+    expect(second.snapshot.context.messages).toHaveLength(2);
 
-    const approved = send(current.snapshot, { type: 'clutch.approve' });
-    expect(runToolCalls(approved.actions)).toEqual([readB]);
-    current = sendAll(approved.snapshot, [toolDone('beta'), { type: 'clutch.approve' }]);
-    expect(current.snapshot.value).toBe('prompting');
-    expect(lastUserResults(current.snapshot)).toEqual([
+    const secondReady = send(second.snapshot, previewDone(second.snapshot, { kind: 'text', text: 'b' }));
+    const approvedSecond = track(send(secondReady.snapshot, { type: 'clutch.approve' }));
+    expect(runToolCalls(approvedSecond.actions)).toEqual([readB]);
+    const ranSecond = track(send(approvedSecond.snapshot, toolDone('beta')));
+    expect(ranSecond.snapshot.value).toEqual({ toolCycle: 'reviewingResult' });
+    const done = track(send(ranSecond.snapshot, { type: 'clutch.approve' }));
+    expect(done.snapshot.value).toBe('prompting');
+    expect(lastUserResults(done.snapshot)).toEqual([
       { type: 'tool_result', tool_use_id: 'tu1', content: 'alpha', is_error: false },
       { type: 'tool_result', tool_use_id: 'tu2', content: 'beta', is_error: false },
     ]);
-    parentEvents.push(...sentToParent(current.all));
-    expect(parentEvents[0]).toEqual({ type: 'worker.paused', pause: 'approval' });
+    expect(parentEvents).toEqual([
+      { type: 'worker.paused', pause: 'approval' },
+      { type: 'worker.resumed' },
+      { type: 'worker.paused', pause: 'review' },
+      { type: 'worker.resumed' },
+      { type: 'worker.paused', pause: 'approval' },
+      { type: 'worker.resumed' },
+      { type: 'worker.paused', pause: 'review' },
+      { type: 'worker.resumed' },
+    ]);
   });
 });
 
@@ -285,7 +306,7 @@ describe('worker: auto mode', () => {
       ['tu2', 'beta'],
     ]);
     expect(sentToParent([...replied.actions, ...first.actions, ...second.actions])).toEqual([]);
-    expect(emitted([...first.actions, ...second.actions]).map((event) => (event as { call: ToolUseBlock }).call.id)).toEqual(['tu1', 'tu2']);
+    expect(emitted([...first.actions, ...second.actions]).map((event) => (event as unknown as { call: ToolUseBlock }).call.id)).toEqual(['tu1', 'tu2']);
   });
 
   it('task_complete ends the worker with the summary, without running a tool', () => {
@@ -374,8 +395,11 @@ describe('worker: clutch.edit_payload at pause 1', () => {
     expect(sentToParent(actions)).toEqual([]);
     expect(runToolCalls(actions)).toEqual([]);
 
-    // What runs is the edited call.
-    const approved = send(snapshot, { type: 'clutch.approve' });
+    // What runs is the edited call, once its new preview is shown.
+    expect(snapshot.context.preview).toBeNull();
+    expect(snapshot.can({ type: 'clutch.approve' })).toBe(false);
+    const ready = send(snapshot, previewDone(snapshot, { kind: 'text', text: 'edited' }));
+    const approved = send(ready.snapshot, { type: 'clutch.approve' });
     expect(runToolCalls(approved.actions)).toEqual([edited]);
   });
 
@@ -440,7 +464,8 @@ describe('worker: clutch.edit_message at pause 1', () => {
     ]);
     expect(sentToParent(actions)).toEqual([]);
 
-    const done = sendAll(snapshot, [{ type: 'clutch.approve' }, toolDone('beta'), { type: 'clutch.approve' }]);
+    const ready = send(snapshot, previewDone(snapshot, { kind: 'text', text: 'b' })).snapshot;
+    const done = sendAll(ready, [{ type: 'clutch.approve' }, toolDone('beta'), { type: 'clutch.approve' }]);
     expect(done.snapshot.value).toBe('prompting');
     expect(lastUserResults(done.snapshot)).toEqual([{ type: 'tool_result', tool_use_id: 'tu7', content: 'beta', is_error: false }]);
   });
@@ -520,7 +545,9 @@ describe('worker: pause 2 (reviewing a result)', () => {
     expect(emitted(actions)).toEqual([{ type: 'worker.edit', ticketId: 'T1', attempt: 1, edit: record }]);
     expect(sentToParent(actions)).toEqual([]);
 
-    const done = sendAll(snapshot, [{ type: 'clutch.approve' }, { type: 'clutch.approve' }, toolDone('beta'), { type: 'clutch.approve' }]);
+    const second = send(snapshot, { type: 'clutch.approve' }).snapshot;
+    const ready = send(second, previewDone(second, { kind: 'text', text: 'b' })).snapshot;
+    const done = sendAll(ready, [{ type: 'clutch.approve' }, toolDone('beta'), { type: 'clutch.approve' }]);
     expect(done.snapshot.value).toBe('prompting');
     expect(lastUserResults(done.snapshot)).toEqual([
       { type: 'tool_result', tool_use_id: 'tu1', content: 'alpha (redacted)', is_error: true },
@@ -686,5 +713,15 @@ describe('worker: a tool actor that throws is a Clutch bug', () => {
       { type: 'tool_result', tool_use_id: 'tu1', content: 'Not run: the worker failed.', is_error: true },
       { type: 'tool_result', tool_use_id: 'tu2', content: 'Not run: the worker failed.', is_error: true },
     ]);
+  });
+});
+
+describe('worker: a memory edit that drops every tool call', () => {
+  it('nudges the model instead of sending an empty user message', () => {
+    const paused = atPause1();
+    const { snapshot, actions } = send(paused.snapshot, { type: 'clutch.edit_message', message: assistant(text('never mind')) });
+    expect(snapshot.value).toBe('prompting');
+    expect(snapshot.context.messages).toEqual([PROMPT, assistant(text('never mind')), { role: 'user', content: NUDGE }]);
+    expect(modelCalls(actions)).toHaveLength(1);
   });
 });

@@ -1,0 +1,235 @@
+import { describe, expect, it } from 'vitest';
+import type { DoneActorEvent, SnapshotFrom } from 'xstate';
+import { ticketMachine, workerPrompt, type TicketInput, type TicketSpec, type WorkerProfile } from '../../src/machines/ticket.js';
+import type { WorkerOutput } from '../../src/machines/worker-types.js';
+import { sentToChild, sentToParent, spawned, start, step, steps, stopped, type EventFor } from '../support/pure.js';
+
+type Snapshot = SnapshotFrom<typeof ticketMachine>;
+
+const spec: TicketSpec = {
+  id: 'T1',
+  target_file: 'src/hello.ts',
+  prompt: 'Make the greeting friendlier',
+  worker_archetype: 'codegen',
+  dependencies: [],
+};
+
+const profile: WorkerProfile = {
+  archetype: 'codegen',
+  profile: 'scripted',
+  system: 'You are a careful engineer.',
+  tools: ['read_file', 'edit_file', 'task_complete'],
+  trust: 'step',
+  maxTurns: 8,
+};
+
+function ticket(overrides: Partial<TicketInput> = {}) {
+  return start(ticketMachine, { ticket: spec, worker: profile, trustOverride: 'none', ...overrides });
+}
+
+function send(snapshot: Snapshot, event: EventFor<typeof ticketMachine>) {
+  return step(ticketMachine, snapshot, event);
+}
+
+function workerDone(output: WorkerOutput): DoneActorEvent<WorkerOutput, 'worker'> {
+  return { type: 'xstate.done.actor.worker', output, actorId: 'worker' };
+}
+
+function changed(status: string, fields: Partial<{ attempts: number; blocked_reason: string | null; summary: string | null; skipped: boolean }> = {}) {
+  return { type: 'ticket.changed', id: 'T1', status, attempts: 1, blocked_reason: null, summary: null, skipped: false, ...fields };
+}
+
+function running(overrides: Partial<TicketInput> = {}) {
+  return send(ticket(overrides).snapshot, { type: 'ticket.start' });
+}
+
+describe('ticket: pending', () => {
+  it('starts pending, attempts 0, and does not announce itself', () => {
+    const { snapshot, actions } = ticket();
+    expect(snapshot.value).toBe('pending');
+    expect(snapshot.context).toMatchObject({ attempts: 0, blocked_reason: null, summary: null, skipped: false, trustOverride: 'none' });
+    expect(sentToParent(actions)).toEqual([]);
+    expect(spawned(actions)).toEqual([]);
+    expect(Object.keys(snapshot.children)).toEqual([]);
+  });
+
+  it('accepts only ticket.start (and a trust override)', () => {
+    const { snapshot } = ticket();
+    expect(snapshot.can({ type: 'ticket.start' })).toBe(true);
+    expect(snapshot.can({ type: 'ticket.retry' })).toBe(false);
+    expect(snapshot.can({ type: 'ticket.skip' })).toBe(false);
+    expect(snapshot.can({ type: 'worker.paused', pause: 'approval' })).toBe(false);
+  });
+});
+
+describe('ticket: running', () => {
+  it('ticket.start spawns the worker with the ticket\'s prompt and settings, and reports running', () => {
+    const { snapshot, actions } = running();
+    expect(snapshot.value).toBe('running');
+    expect(snapshot.context.attempts).toBe(1);
+    expect(spawned(actions)).toEqual([
+      {
+        id: 'worker',
+        src: 'worker',
+        systemId: undefined,
+        input: {
+          ticketId: 'T1',
+          attempt: 1,
+          profile: 'scripted',
+          system: 'You are a careful engineer.',
+          prompt: workerPrompt(spec),
+          tools: ['read_file', 'edit_file', 'task_complete'],
+          trust: 'step',
+          trustOverride: 'none',
+          maxTurns: 8,
+        },
+      },
+    ]);
+    expect(workerPrompt(spec)).toContain('Ticket T1: Make the greeting friendlier');
+    expect(workerPrompt(spec)).toContain('Target file: src/hello.ts');
+    expect(Object.keys(snapshot.children)).toEqual(['worker']);
+    expect(sentToParent(actions)).toEqual([changed('running')]);
+  });
+
+  it('worker.paused → step_paused and worker.resumed → running, each reported, the worker kept', () => {
+    const paused = send(running().snapshot, { type: 'worker.paused', pause: 'approval' });
+    expect(paused.snapshot.value).toBe('step_paused');
+    expect(sentToParent(paused.actions)).toEqual([changed('step_paused')]);
+    expect(spawned(paused.actions)).toEqual([]);
+
+    const resumed = send(paused.snapshot, { type: 'worker.resumed' });
+    expect(resumed.snapshot.value).toBe('running');
+    expect(sentToParent(resumed.actions)).toEqual([changed('running')]);
+    // Re-entering running does not spawn a second worker.
+    expect(spawned(resumed.actions)).toEqual([]);
+    expect(Object.keys(resumed.snapshot.children)).toEqual(['worker']);
+    expect(resumed.snapshot.context.attempts).toBe(1);
+  });
+
+  it('a completed worker completes the ticket with its summary; the worker is stopped', () => {
+    const { snapshot, actions } = send(running().snapshot, workerDone({ outcome: 'completed', summary: 'Greeting now says hello' }));
+    expect(snapshot.value).toBe('completed');
+    expect(snapshot.status).toBe('done');
+    expect(snapshot.context.summary).toBe('Greeting now says hello');
+    expect(stopped(actions)).toEqual(['worker']);
+    expect(Object.keys(snapshot.children)).toEqual([]);
+    expect(sentToParent(actions)).toEqual([changed('completed', { summary: 'Greeting now says hello' })]);
+  });
+
+  it('a worker that completes while the ticket shows step_paused also completes it', () => {
+    const paused = send(running().snapshot, { type: 'worker.paused', pause: 'review' }).snapshot;
+    const { snapshot } = send(paused, workerDone({ outcome: 'completed', summary: 'ok' }));
+    expect(snapshot.value).toBe('completed');
+  });
+
+  it.each([
+    ['aborted', { outcome: 'aborted', reason: 'aborted: wrong approach' } as WorkerOutput, 'aborted: wrong approach'],
+    ['failed', { outcome: 'failed', reason: 'max_turns (8) reached without task_complete' } as WorkerOutput, 'max_turns (8) reached without task_complete'],
+  ])('a worker that %s blocks the ticket with the reason', (_name, output, reason) => {
+    for (const from of [running().snapshot, send(running().snapshot, { type: 'worker.paused', pause: 'approval' }).snapshot]) {
+      const { snapshot, actions } = send(from, workerDone(output));
+      expect(snapshot.value).toBe('blocked');
+      expect(snapshot.status).toBe('active');
+      expect(snapshot.context.blocked_reason).toBe(reason);
+      expect(snapshot.context.summary).toBeNull();
+      expect(stopped(actions)).toEqual(['worker']);
+      expect(sentToParent(actions)).toEqual([changed('blocked', { blocked_reason: reason })]);
+    }
+  });
+
+  it('a worker actor that throws blocks the ticket with an internal error', () => {
+    const { snapshot, actions } = send(running().snapshot, {
+      type: 'xstate.error.actor.worker',
+      error: new Error('cannot read properties of undefined'),
+      actorId: 'worker',
+    });
+    expect(snapshot.value).toBe('blocked');
+    expect(snapshot.context.blocked_reason).toBe('internal error: cannot read properties of undefined');
+    expect(sentToParent(actions)).toEqual([changed('blocked', { blocked_reason: 'internal error: cannot read properties of undefined' })]);
+  });
+});
+
+describe('ticket: blocked, retry and skip', () => {
+  function blocked() {
+    return send(running().snapshot, workerDone({ outcome: 'failed', reason: 'model error: 529 overloaded' })).snapshot;
+  }
+
+  it('accepts retry and skip, not start', () => {
+    const snapshot = blocked();
+    expect(snapshot.can({ type: 'ticket.retry' })).toBe(true);
+    expect(snapshot.can({ type: 'ticket.skip' })).toBe(true);
+    expect(snapshot.can({ type: 'ticket.start' })).toBe(false);
+    expect(running().snapshot.can({ type: 'ticket.retry' })).toBe(false);
+    expect(running().snapshot.can({ type: 'ticket.skip' })).toBe(false);
+  });
+
+  it('retry goes back to pending and says so; the next start is attempt 2 with a fresh worker', () => {
+    const retried = send(blocked(), { type: 'ticket.retry' });
+    expect(retried.snapshot.value).toBe('pending');
+    expect(retried.snapshot.context.attempts).toBe(1);
+    const [pending] = sentToParent(retried.actions);
+    expect(pending).toMatchObject({ type: 'ticket.changed', id: 'T1', status: 'pending', attempts: 1, skipped: false, blocked_reason: null });
+    expect(retried.snapshot.context.blocked_reason).toBeNull();
+    expect(spawned(retried.actions)).toEqual([]);
+
+    const restarted = send(retried.snapshot, { type: 'ticket.start' });
+    expect(restarted.snapshot.value).toBe('running');
+    expect(restarted.snapshot.context.attempts).toBe(2);
+    expect(restarted.snapshot.context.blocked_reason).toBeNull();
+    expect(spawned(restarted.actions)).toEqual([expect.objectContaining({ id: 'worker', input: expect.objectContaining({ attempt: 2 }) })]);
+    expect(sentToParent(restarted.actions)).toEqual([changed('running', { attempts: 2 })]);
+  });
+
+  it('skip completes the ticket marked as skipped', () => {
+    const { snapshot, actions } = send(blocked(), { type: 'ticket.skip' });
+    expect(snapshot.value).toBe('completed');
+    expect(snapshot.status).toBe('done');
+    expect(snapshot.context.skipped).toBe(true);
+    expect(sentToParent(actions)).toEqual([
+      changed('completed', { skipped: true, blocked_reason: 'model error: 529 overloaded' }),
+    ]);
+  });
+
+  it('a completed ticket accepts nothing', () => {
+    const { snapshot } = send(running().snapshot, workerDone({ outcome: 'completed', summary: 'done' }));
+    for (const event of [{ type: 'ticket.start' }, { type: 'ticket.retry' }, { type: 'ticket.skip' }] as const) {
+      expect(snapshot.can(event)).toBe(false);
+    }
+  });
+});
+
+describe('ticket: trust override', () => {
+  it('before the worker exists it is only recorded, and the worker starts with it', () => {
+    const recorded = send(ticket().snapshot, { type: 'ticket.trust_override', override: 'auto' });
+    expect(recorded.snapshot.value).toBe('pending');
+    expect(recorded.snapshot.context.trustOverride).toBe('auto');
+    expect(recorded.actions.filter((action) => action.type === 'xstate.sendTo')).toEqual([]);
+    const started = send(recorded.snapshot, { type: 'ticket.start' });
+    expect(spawned(started.actions)[0]?.input).toMatchObject({ trustOverride: 'auto', trust: 'step' });
+  });
+
+  it('the override from the input reaches the worker', () => {
+    const { actions } = running({ trustOverride: 'step' });
+    expect(spawned(actions)[0]?.input).toMatchObject({ trustOverride: 'step' });
+  });
+
+  it('while running or paused it is recorded and relayed to the worker', () => {
+    for (const from of [running().snapshot, send(running().snapshot, { type: 'worker.paused', pause: 'approval' }).snapshot]) {
+      const { snapshot, actions } = send(from, { type: 'ticket.trust_override', override: 'step' });
+      expect(snapshot.value).toBe(from.value);
+      expect(snapshot.context.trustOverride).toBe('step');
+      expect(sentToChild(actions, 'worker')).toEqual([{ type: 'worker.trust_override', override: 'step' }]);
+      expect(sentToParent(actions)).toEqual([]);
+    }
+  });
+
+  it('a retried ticket\'s new worker gets the override recorded while blocked', () => {
+    const { snapshot } = steps(ticketMachine, running().snapshot, [
+      workerDone({ outcome: 'aborted', reason: 'aborted by the human' }),
+      { type: 'ticket.trust_override', override: 'auto' },
+      { type: 'ticket.retry' },
+    ]);
+    const started = send(snapshot, { type: 'ticket.start' });
+    expect(spawned(started.actions)[0]?.input).toMatchObject({ attempt: 2, trustOverride: 'auto' });
+  });
+});
