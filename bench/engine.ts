@@ -22,6 +22,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { InspectionEvent } from 'xstate';
@@ -76,7 +77,7 @@ const fileOf = (id: string): string => `out/${id}.txt`;
 const contentOf = (id: string): string => `ticket ${id}: written by the bench\n`;
 
 /** Layer k holds tickets k*WIDTH .. k*WIDTH+WIDTH-1; each depends on 1–2 tickets of layer k-1. */
-export function layeredTrack(n: number): Track {
+function layeredTrack(n: number): Track {
   const tickets: Ticket[] = [];
   for (let i = 0; i < n; i++) {
     const layer = Math.floor(i / WIDTH);
@@ -101,7 +102,7 @@ export function layeredTrack(n: number): Track {
   return { id: `bench-${n}`, title: `Engine bench, ${n} tickets`, description: 'layered DAG, width 50', status: 'pending', tickets };
 }
 
-export function scriptFor(track: Track): Script {
+function scriptFor(track: Track): Script {
   const tickets: Script['tickets'] = {};
   for (const { id } of track.tickets) {
     const write: AssistantMessage = {
@@ -117,7 +118,7 @@ export function scriptFor(track: Track): Script {
   return { version: 1, tickets };
 }
 
-export function benchConfig(source: string): ClutchConfig {
+function benchConfig(source: string): ClutchConfig {
   return {
     source,
     execution: { mode: 'async', max_concurrency: MAX_CONCURRENCY, trust_override: 'auto', debug_state_path: 'debug_state.json' },
@@ -151,6 +152,8 @@ interface RunResult {
   /** Executed tool calls (journaled); task_complete calls are counted separately. */
   toolCalls: number;
   taskCompletes: number;
+  /** Time spent in GC pauses during the run (PerformanceObserver 'gc' entries). */
+  gcMs: number;
   peakRssBytes: number;
   peakHeapBytes: number;
   failures: string[];
@@ -235,6 +238,11 @@ async function runOnce(n: number, options: Options, log: (line: string) => void)
     const setupMs = performance.now() - setupStart;
 
     const memory = new MemorySampler();
+    let gcMs = 0;
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) gcMs += entry.duration;
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), options.timeoutS * 1000);
@@ -252,6 +260,7 @@ async function runOnce(n: number, options: Options, log: (line: string) => void)
     clearTimeout(timer);
     clearInterval(progress);
     memory.stop();
+    gcObserver.disconnect();
 
     const journalEntries = engine.journal.count;
     await engine.stop();
@@ -294,6 +303,7 @@ async function runOnce(n: number, options: Options, log: (line: string) => void)
       modelTurns,
       toolCalls,
       taskCompletes: completed,
+      gcMs,
       peakRssBytes: memory.peakRss,
       peakHeapBytes: memory.peakHeap,
       failures,
@@ -320,6 +330,7 @@ function report(result: RunResult, print: (line: string) => void): void {
   const calls = result.toolCalls + result.taskCompletes;
   print(`  model turns + tool calls/s:        ${rate(result.modelTurns + calls, wallMs)} (${result.modelTurns} turns + ${result.toolCalls} write_file + ${result.taskCompletes} task_complete)`);
   print(`  per ticket:                        ${((wallMs * 1000) / n).toFixed(0)} µs`);
+  print(`  GC pauses:                         ${(result.gcMs / 1000).toFixed(3)} s (${((100 * result.gcMs) / wallMs).toFixed(1)}% of wall time)`);
   print(`  peak RSS (sampled every 25 ms):    ${mib(result.peakRssBytes)}`);
   print(`  peak heap used (sampled):          ${mib(result.peakHeapBytes)}`);
   print(`  checks:                            ${result.failures.length === 0 ? 'all tickets completed, all files written' : `FAILED (${result.failures.length})`}`);

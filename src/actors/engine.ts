@@ -1,3 +1,4 @@
+import { at } from '../machines/chunked.js';
 import { writeFileSync } from 'node:fs';
 import { join, isAbsolute } from 'node:path';
 import { createActor, waitFor, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
@@ -25,6 +26,8 @@ export interface EngineOptions {
   /** Milliseconds; injected so that tests are deterministic. */
   now?: () => number;
   maxOutputBytes?: number;
+  /** A conductor snapshot from getPersistedSnapshot(): the run goes on from there. */
+  snapshot?: Snapshot<unknown>;
 }
 
 export type ConductorActor = Actor<typeof conductorMachine>;
@@ -112,7 +115,9 @@ export class Engine {
         maxConcurrency: options.maxConcurrency ?? execution.max_concurrency,
       },
       inspect: (event) => this.#inspect(event),
+      ...(options.snapshot ? { snapshot: options.snapshot } : {}),
     });
+    if (options.snapshot) this.#watchRestoredWorkers();
     // Emitted events run inside the transition, before the new snapshot is set, so the file is
     // written by the snapshot observer that follows: it then holds the state after the ticket.
     let ended: string | undefined;
@@ -136,6 +141,12 @@ export class Engine {
   }
 
   start(): void {
+    if (this.options.snapshot) {
+      // Restored: mode, override and run state are in the snapshot; in-flight I/O actors rerun.
+      this.conductor.start();
+      this.journal.append({ kind: 'run.resume', at: this.elapsed(), track: this.options.track.id });
+      return;
+    }
     const mode = this.options.mode ?? this.options.config.execution.mode;
     const override = this.options.trustOverride ?? this.options.config.execution.trust_override;
     this.conductor.start();
@@ -169,7 +180,7 @@ export class Engine {
       ...this.options.track,
       status: run === 'idle' ? 'pending' : run,
       tickets: this.options.track.tickets.map((ticket, index) => {
-        const info = context.tickets[index]!;
+        const info = at(context.tickets, index);
         return {
           ...ticket,
           status: info.status,
@@ -278,6 +289,14 @@ export class Engine {
   keyOf(ref: AnyActorRef): string | undefined {
     if (ref === (this.conductor as AnyActorRef)) return 'conductor';
     return this.#keys.get(ref);
+  }
+
+  /** Restored workers carry no input naming their ticket; find them under their tickets instead. */
+  #watchRestoredWorkers(): void {
+    for (const [id, ticket] of this.#tickets) {
+      const worker = ticket.getSnapshot().children['worker'] as WorkerRef | undefined;
+      if (worker && this.#workers.get(id) !== worker) this.#watchWorker(id, worker);
+    }
   }
 
   #watchTicket(ticket: TicketRef): void {

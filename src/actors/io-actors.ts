@@ -20,6 +20,7 @@ export interface IoDependencies {
 export function callModelLogic(deps: IoDependencies) {
   return fromCallback<WorkerEvent, CallModelInput>(({ input, sendBack }) => {
     const controller = new AbortController();
+    let settled = false;
     const client = deps.modelFor(input.profile);
     runTurn(
       client,
@@ -34,14 +35,21 @@ export function callModelLogic(deps: IoDependencies) {
       },
       (delta) => sendBack({ type: 'model.delta', delta }),
     ).then(
-      (reply) => sendBack({ type: 'model.reply', message: reply.message, stop_reason: reply.stop_reason, usage: reply.usage }),
+      (reply) => {
+        settled = true;
+        sendBack({ type: 'model.reply', message: reply.message, stop_reason: reply.stop_reason, usage: reply.usage });
+      },
       (error: unknown) => {
+        settled = true;
         if (!controller.signal.aborted) {
           sendBack({ type: 'model.failed', reason: error instanceof Error ? error.message : String(error) });
         }
       },
     );
-    return () => controller.abort();
+    // Only a turn still in flight needs aborting (building the abort reason is not free).
+    return () => {
+      if (!settled) controller.abort();
+    };
   });
 }
 

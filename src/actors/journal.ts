@@ -6,6 +6,7 @@ export type JournalEntry =
   | { kind: 'tool'; at: number; ticket: string; attempt: number; tool: string; input: unknown; is_error: boolean; output: string }
   | { kind: 'edit'; at: number; ticket: string; attempt: number; edit: unknown }
   | { kind: 'command'; at: number; target: string; event: unknown }
+  | { kind: 'run.resume'; at: number; track: string }
   | { kind: 'debug_state'; at: number; after_ticket: string; path: string }
   | { kind: 'run.end'; at: number; tickets: Record<string, string> };
 

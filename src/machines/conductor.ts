@@ -1,5 +1,6 @@
 import { assign, emit, enqueueActions, setup, type ErrorActorEvent } from 'xstate';
 import type { ExecutionMode, TicketStatus, TrustOverride } from '../protocol/index.js';
+import { at } from './chunked.js';
 import { initialSchedule, markStarted, pickStarts, planOf, recordChange, type Schedule, type StaticPlan } from './schedule.js';
 import { ticketMachine, type TicketChanged, type TicketInput, type TicketSpec, type WorkerProfile } from './ticket.js';
 
@@ -64,9 +65,10 @@ export const conductorMachine = setup({
     setOverride: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'conductor.set_trust_override') return;
       enqueue.assign({ trustOverride: event.override });
-      context.tickets.forEach((ticket, index) => {
+      context.specs.forEach((spec, index) => {
+        const ticket = at(context.tickets, index);
         if (ticket.spawned && ticket.status !== 'completed') {
-          enqueue.sendTo(context.specs[index]!.id, { type: 'ticket.trust_override', override: event.override });
+          enqueue.sendTo(spec.id, { type: 'ticket.trust_override', override: event.override });
         }
       });
     }),
@@ -81,7 +83,7 @@ export const conductorMachine = setup({
         // A ticket actor that throws is a Clutch bug; block it rather than stop the whole run.
         index = context.indexOf[event.type.slice(ticketErrorPrefix.length)];
         if (index === undefined) return;
-        const before = context.tickets[index]!;
+        const before = at(context.tickets, index);
         const error = (event as ErrorActorEvent).error;
         next = recordChange(context, schedule(context), index, {
           ...before,
@@ -91,8 +93,8 @@ export const conductorMachine = setup({
       } else {
         return;
       }
-      const before = context.tickets[index]!.status;
-      const after = next.tickets[index]!.status;
+      const before = at(context.tickets, index).status;
+      const after = at(next.tickets, index).status;
       enqueue.assign(next);
       if (after === 'completed') enqueue.stopChild(context.specs[index]!.id);
       if (before !== after && (after === 'completed' || after === 'blocked')) {
@@ -104,7 +106,7 @@ export const conductorMachine = setup({
       if (starts.length === 0) return;
       for (const index of starts) {
         const spec = context.specs[index]!;
-        if (!context.tickets[index]!.spawned) {
+        if (!at(context.tickets, index).spawned) {
           const worker = context.workers[spec.worker_archetype];
           if (!worker) throw new Error(`ticket ${spec.id}: no worker settings for archetype ${spec.worker_archetype}`);
           const input: TicketInput = { ticket: spec, worker, trustOverride: context.trustOverride };

@@ -46,14 +46,22 @@ export interface ToolSpec {
  * The specs to offer the model. An unknown name is a configuration bug (config validation should
  * have caught it), so it throws rather than silently dropping a tool.
  */
+// Converting a zod schema costs more than a whole scripted turn, and every turn asks: convert once.
+const specCache = new Map<string, ToolSpec>();
+
 export function toolSpecs(names: readonly string[]): ToolSpec[] {
   return names.map((name) => {
     if (!isToolName(name)) {
       throw new Error(`unknown tool ${JSON.stringify(name)}; known tools: ${toolNames.join(', ')}`);
     }
-    const tool = tools[name] as Tool;
-    const { $schema: _ignored, ...schema } = z.toJSONSchema(tool.inputSchema) as Record<string, unknown>;
-    return { name: tool.name, description: tool.description, input_schema: schema };
+    let spec = specCache.get(name);
+    if (!spec) {
+      const tool = tools[name] as Tool;
+      const { $schema: _ignored, ...schema } = z.toJSONSchema(tool.inputSchema) as Record<string, unknown>;
+      spec = { name: tool.name, description: tool.description, input_schema: schema };
+      specCache.set(name, spec);
+    }
+    return spec;
   });
 }
 

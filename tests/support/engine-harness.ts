@@ -1,7 +1,8 @@
+import { at } from '../../src/machines/chunked.js';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { waitFor } from 'xstate';
+import { waitFor, type Snapshot } from 'xstate';
 import { Engine, type WorkerRef } from '../../src/actors/engine.js';
 import type { JournalEntry } from '../../src/actors/journal.js';
 import type { ModelClient } from '../../src/models/model-client.js';
@@ -71,6 +72,7 @@ export function startEngine(options: {
   files?: Record<string, string>;
   model?: ModelClient;
   start?: boolean;
+  snapshot?: Snapshot<unknown>;
 }): Harness {
   const root = tempDir();
   const workspace = join(root, 'workspace');
@@ -90,6 +92,7 @@ export function startEngine(options: {
     ...(options.mode ? { mode: options.mode } : {}),
     ...(options.trustOverride ? { trustOverride: options.trustOverride } : {}),
     ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
+    ...(options.snapshot ? { snapshot: options.snapshot } : {}),
   });
   const journal: JournalEntry[] = [];
   engine.journal.subscribe((entry) => journal.push(entry));
@@ -109,7 +112,7 @@ export function startEngine(options: {
 /** Waits until the ticket's worker exists and sits at the given pause (pause 1 with its preview loaded). */
 export async function pause(engine: Engine, ticketId: string, which: 'approval' | 'review'): Promise<WorkerRef> {
   const index = engine.options.track.tickets.findIndex((ticket) => ticket.id === ticketId);
-  await waitFor(engine.conductor, (state) => state.context.tickets[index]?.status === 'step_paused');
+  await waitFor(engine.conductor, (state) => at(state.context.tickets, index).status === 'step_paused');
   const worker = engine.worker(ticketId)!;
   await waitFor(worker, (state) =>
     which === 'approval' ? state.matches({ toolCycle: { awaitingApproval: 'ready' } }) : state.matches({ toolCycle: 'reviewingResult' }),

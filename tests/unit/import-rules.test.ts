@@ -15,7 +15,7 @@ const rules: Record<string, Rule> = {
   tools: { folders: ['protocol'], packages: [/^zod$/, /^diff$/, node] },
   actors: { folders: ['machines', 'models', 'tools', 'protocol', 'config'], packages: [/^xstate$/, node] },
   cli: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'server'], packages: [/^xstate$/, node] },
-  server: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'cli'], packages: [/^xstate$/, node, /^ws$/, /^zod$/, /^@statelyai\/inspect$/] },
+  server: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'cli'], packages: [/^xstate$/, node, /^ws$/, /^zod$/, /^@statelyai\/inspect$/, /^vite$/] },
   ui: { folders: ['protocol'], typeOnlyFolders: ['machines'], packages: [/^react/, /^@xstate\/react$/, /^xstate$/, /^elkjs/, /^zod$/] },
 };
 
@@ -68,6 +68,11 @@ describe('import rules (DESIGN §2)', () => {
   it('only models/anthropic.ts imports the Anthropic SDK', () => {
     const importers = all.filter((file) => imports(readFileSync(file, 'utf8')).some((item) => item.specifier.startsWith('@anthropic-ai/sdk')));
     expect(importers.map((file) => relative(src, file)).filter((path) => path !== join('models', 'anthropic.ts'))).toEqual([]);
+  });
+
+  it('only server/build-ui.ts imports vite (the web app is built on demand)', () => {
+    const importers = all.filter((file) => imports(readFileSync(file, 'utf8')).some((item) => item.specifier === 'vite'));
+    expect(importers.map((file) => relative(src, file))).toEqual([join('server', 'build-ui.ts')]);
   });
 
   it('machines read no clock and no randomness: ids and time come from input', () => {

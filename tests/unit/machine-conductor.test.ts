@@ -1,3 +1,4 @@
+import { at, toArray } from '../../src/machines/chunked.js';
 import { describe, expect, it } from 'vitest';
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import { conductorMachine, type ConductorEvent, type ConductorInput } from '../../src/machines/conductor.js';
@@ -67,7 +68,7 @@ function spawnedIds(actions: Action[]): string[] {
 }
 
 function statuses(snapshot: Snapshot): Record<string, TicketStatus> {
-  return Object.fromEntries(snapshot.context.specs.map((item, index) => [item.id, snapshot.context.tickets[index]!.status]));
+  return Object.fromEntries(snapshot.context.specs.map((item, index) => [item.id, at(snapshot.context.tickets, index).status]));
 }
 
 const setMode = (mode: 'async' | 'linear') => ({ type: 'conductor.set_mode', mode }) as const;
@@ -85,7 +86,7 @@ describe('conductor: regions', () => {
       trustOverride: 'none',
       indexOf: { T1: 0, T2: 1 },
       dependents: [[1], []],
-      waitingOn: [0, 1],
+      waitingOn: { size: 2, chunks: [[0, 1]] },
       ready: [0],
       active: 0,
       completed: 0,
@@ -157,8 +158,8 @@ describe('conductor: dispatch in async mode', () => {
     expect(snapshot.context.active).toBe(2);
     expect(snapshot.context.ready).toEqual([2, 3]);
     expect(statuses(snapshot)).toEqual({ T1: 'running', T2: 'running', T3: 'pending', T4: 'pending' });
-    expect(snapshot.context.tickets[0]).toMatchObject({ spawned: true });
-    expect(snapshot.context.tickets[2]).toMatchObject({ spawned: false });
+    expect(at(snapshot.context.tickets, 0)).toMatchObject({ spawned: true });
+    expect(at(snapshot.context.tickets, 2)).toMatchObject({ spawned: false });
   });
 
   it('the running report of a started ticket changes nothing; step_paused still counts as active', () => {
@@ -179,7 +180,7 @@ describe('conductor: dispatch in async mode', () => {
     expect(spawnedIds(actions)).toEqual(['T3']);
     expect(starts(actions)).toEqual(['T3']);
     expect(emitted(actions)).toEqual([{ type: 'conductor.ticket_ended', id: 'T1', status: 'completed', mode: 'async' }]);
-    expect(snapshot.context.tickets[0]).toMatchObject({
+    expect(at(snapshot.context.tickets, 0)).toMatchObject({
       status: 'completed',
       attempts: 1,
       blocked_reason: null,
@@ -198,17 +199,17 @@ describe('conductor: dispatch in async mode', () => {
 
     step = send(step.snapshot, ended('T1'));
     expect(starts(step.actions)).toEqual(['T2', 'T3']);
-    expect(step.snapshot.context.waitingOn).toEqual([0, 0, 0, 2]);
+    expect(toArray(step.snapshot.context.waitingOn)).toEqual([0, 0, 0, 2]);
 
     step = send(step.snapshot, ended('T2'));
     expect(starts(step.actions)).toEqual([]);
-    expect(step.snapshot.context.waitingOn[3]).toBe(1);
+    expect(at(step.snapshot.context.waitingOn, 3)).toBe(1);
     expect(statuses(step.snapshot).T4).toBe('pending');
     expect(step.snapshot.value).toMatchObject({ run: 'running' });
 
     step = send(step.snapshot, ended('T3'));
     expect(starts(step.actions)).toEqual(['T4']);
-    expect(step.snapshot.context.waitingOn[3]).toBe(0);
+    expect(at(step.snapshot.context.waitingOn, 3)).toBe(0);
 
     step = send(step.snapshot, ended('T4'));
     expect(step.snapshot.value).toEqual({ mode: 'async', trustOverride: 'none', run: 'done' });
@@ -304,7 +305,7 @@ describe('conductor: blocked tickets, stalls, retry and skip', () => {
     const track = [spec('T1'), spec('T2', ['T1'])];
     const { snapshot, actions } = sendAll(conductor(track).snapshot, [START, blocked('T1', 'aborted: bad plan')]);
     expect(snapshot.value).toMatchObject({ run: 'stalled' });
-    expect(snapshot.context.tickets[0]).toMatchObject({ status: 'blocked', blocked_reason: 'aborted: bad plan' });
+    expect(at(snapshot.context.tickets, 0)).toMatchObject({ status: 'blocked', blocked_reason: 'aborted: bad plan' });
     expect(snapshot.context).toMatchObject({ active: 0, ready: [], completed: 0 });
     expect(starts(actions)).toEqual([]);
     expect(stopped(actions)).toEqual([]);
@@ -349,7 +350,7 @@ describe('conductor: blocked tickets, stalls, retry and skip', () => {
     expect(stalled.value).toMatchObject({ run: 'stalled' });
     const { snapshot, actions } = send(stalled, changed('T1', 'completed', { skipped: true, blocked_reason: 'failed: max_turns' }));
     expect(snapshot.value).toMatchObject({ run: 'running' });
-    expect(snapshot.context.tickets[0]).toMatchObject({ status: 'completed', skipped: true });
+    expect(at(snapshot.context.tickets, 0)).toMatchObject({ status: 'completed', skipped: true });
     expect(starts(actions)).toEqual(['T2', 'T3']);
     expect(stopped(actions)).toEqual(['T1']);
     expect(emitted(actions)).toEqual([{ type: 'conductor.ticket_ended', id: 'T1', status: 'completed', mode: 'async' }]);
@@ -370,7 +371,7 @@ describe('conductor: blocked tickets, stalls, retry and skip', () => {
     const started = send(conductor([spec('T1'), spec('T2'), spec('T3')], 2).snapshot, START).snapshot;
     const { snapshot, actions } = send(started, { type: 'xstate.error.actor.T1', error: new Error('boom'), actorId: 'T1' });
     expect(snapshot.status).toBe('active');
-    expect(snapshot.context.tickets[0]).toMatchObject({ status: 'blocked', blocked_reason: 'internal error: boom' });
+    expect(at(snapshot.context.tickets, 0)).toMatchObject({ status: 'blocked', blocked_reason: 'internal error: boom' });
     expect(starts(actions)).toEqual(['T3']);
     expect(emitted(actions)).toEqual([{ type: 'conductor.ticket_ended', id: 'T1', status: 'blocked', mode: 'async' }]);
   });

@@ -1,3 +1,4 @@
+import { at, toArray } from '../../src/machines/chunked.js';
 import { describe, expect, it } from 'vitest';
 import {
   initialSchedule,
@@ -40,12 +41,12 @@ describe('planOf', () => {
 describe('initialSchedule', () => {
   it('counts unmet dependencies and lists the ready tickets in track order', () => {
     const schedule = initialSchedule(planOf(track));
-    expect(schedule.waitingOn).toEqual([0, 0, 2, 0, 2, 1]);
+    expect(toArray(schedule.waitingOn)).toEqual([0, 0, 2, 0, 2, 1]);
     expect(schedule.ready).toEqual([0, 1, 3]);
     expect(schedule.active).toBe(0);
     expect(schedule.completed).toBe(0);
-    expect(schedule.tickets).toHaveLength(6);
-    for (const ticket of schedule.tickets) {
+    expect(schedule.tickets.size).toBe(6);
+    for (const ticket of toArray(schedule.tickets)) {
       expect(ticket).toEqual({ status: 'pending', attempts: 0, blocked_reason: null, summary: null, skipped: false, spawned: false });
     }
   });
@@ -61,20 +62,20 @@ describe('recordChange', () => {
   it('keeps only ticket fields from a change event', () => {
     const event = { type: 'ticket.changed', id: 'T0', ...change('running') };
     const schedule = recordChange(plan, started([0]), 0, event);
-    expect(Object.keys(schedule.tickets[0]!).sort()).toEqual(['attempts', 'blocked_reason', 'skipped', 'spawned', 'status', 'summary']);
+    expect(Object.keys(at(schedule.tickets, 0)).sort()).toEqual(['attempts', 'blocked_reason', 'skipped', 'spawned', 'status', 'summary']);
   });
 
   it('a completion lowers its dependents\' counts and makes them ready only at zero', () => {
     let schedule = started([0, 1, 3]);
     schedule = recordChange(plan, schedule, 0, change('completed', { summary: 'T0 done' }));
-    expect(schedule.waitingOn).toEqual([0, 0, 1, 0, 1, 1]);
+    expect(toArray(schedule.waitingOn)).toEqual([0, 0, 1, 0, 1, 1]);
     expect(schedule.ready).toEqual([]);
     expect(schedule.completed).toBe(1);
     expect(schedule.active).toBe(2);
-    expect(schedule.tickets[0]).toEqual({ ...change('completed', { summary: 'T0 done' }), spawned: true });
+    expect(at(schedule.tickets, 0)).toEqual({ ...change('completed', { summary: 'T0 done' }), spawned: true });
 
     schedule = recordChange(plan, schedule, 1, change('completed'));
-    expect(schedule.waitingOn[2]).toBe(0);
+    expect(at(schedule.waitingOn, 2)).toBe(0);
     expect(schedule.ready).toEqual([2]);
     expect(schedule.active).toBe(1);
   });
@@ -119,8 +120,8 @@ describe('recordChange', () => {
     let schedule = started([0, 1]);
     schedule = recordChange(plan, schedule, 0, change('blocked', { blocked_reason: 'aborted' }));
     expect(schedule.active).toBe(1);
-    expect(schedule.waitingOn).toEqual([0, 0, 2, 0, 2, 1]);
-    expect(schedule.tickets[0]).toMatchObject({ status: 'blocked', blocked_reason: 'aborted', spawned: true });
+    expect(toArray(schedule.waitingOn)).toEqual([0, 0, 2, 0, 2, 1]);
+    expect(at(schedule.tickets, 0)).toMatchObject({ status: 'blocked', blocked_reason: 'aborted', spawned: true });
   });
 
   it('a skipped completion frees dependents like any completion', () => {
@@ -129,7 +130,7 @@ describe('recordChange', () => {
     schedule = recordChange(plan, schedule, 3, change('completed', { skipped: true }));
     expect(schedule.ready).toEqual([0, 1, 5]);
     expect(schedule.completed).toBe(1);
-    expect(schedule.tickets[3]).toMatchObject({ status: 'completed', skipped: true });
+    expect(at(schedule.tickets, 3)).toMatchObject({ status: 'completed', skipped: true });
   });
 
   it('does not change the schedule it was given', () => {
@@ -174,18 +175,35 @@ describe('markStarted', () => {
   it('marks the tickets running and spawned, takes them off the ready list, counts them active', () => {
     const schedule = initialSchedule(planOf([spec('A'), spec('B'), spec('C')]));
     const next = markStarted(schedule, [0, 2]);
-    expect(next.tickets.map((ticket) => [ticket.status, ticket.spawned])).toEqual([
+    expect(toArray(next.tickets).map((ticket) => [ticket.status, ticket.spawned])).toEqual([
       ['running', true],
       ['pending', false],
       ['running', true],
     ]);
     expect(next.ready).toEqual([1]);
     expect(next.active).toBe(2);
-    expect(schedule.tickets[0]?.status).toBe('pending');
+    expect(at(schedule.tickets, 0).status).toBe('pending');
   });
 
   it('returns the same schedule when nothing starts', () => {
     const schedule = initialSchedule(planOf([spec('A')]));
     expect(markStarted(schedule, [])).toBe(schedule);
+  });
+});
+
+describe('chunked lists', () => {
+  it('replaces entries without touching the original or other chunks', async () => {
+    const { chunkedFrom, withEntries } = await import('../../src/machines/chunked.js');
+    const list = chunkedFrom(Array.from({ length: 600 }, (_, index) => index));
+    expect(list.chunks.map((chunk) => chunk.length)).toEqual([256, 256, 88]);
+    const next = withEntries(list, [[3, -3], [300, -300], [4, -4]]);
+    expect(at(next, 3)).toBe(-3);
+    expect(at(next, 300)).toBe(-300);
+    expect(at(list, 3)).toBe(3);
+    expect(next.chunks[2]).toBe(list.chunks[2]);
+    expect(toArray(next)).toHaveLength(600);
+    expect(withEntries(list, [])).toBe(list);
+    expect(() => at(list, 600)).toThrow(RangeError);
+    expect(JSON.parse(JSON.stringify(next))).toEqual(next);
   });
 });
