@@ -9,7 +9,7 @@ import type { ClutchEvent, WorkerEmitted } from '../machines/worker-types.js';
 import type { ModelClient } from '../models/model-client.js';
 import type { ClutchConfig, ExecutionMode, Ticket, TicketStatus, Track, TrustOverride } from '../protocol/index.js';
 import type { ToolContext } from '../tools/tool.js';
-import { callModelLogic, previewToolLogic, runToolLogic, type IoDependencies } from './io-actors.js';
+import { callModelLogic, previewToolLogic, runToolLogic, waitUntilLogic, wallClockWait, type IoDependencies, type WaitUntil } from './io-actors.js';
 import { Journal } from './journal.js';
 
 export interface EngineOptions {
@@ -26,6 +26,8 @@ export interface EngineOptions {
   /** Milliseconds; injected so that tests are deterministic. */
   now?: () => number;
   maxOutputBytes?: number;
+  /** Waits for a model backoff deadline (epoch ms); injected so tests never sleep. */
+  waitUntil?: WaitUntil;
   /** A conductor snapshot from getPersistedSnapshot(): the run goes on from there. */
   snapshot?: Snapshot<unknown>;
 }
@@ -93,6 +95,7 @@ export class Engine {
                 callModel: callModelLogic(deps),
                 runTool: runToolLogic(deps),
                 previewTool: previewToolLogic(deps),
+                waitUntil: waitUntilLogic(options.waitUntil ?? wallClockWait),
               },
             }),
           },

@@ -1,7 +1,7 @@
 import { fromCallback, fromPromise } from 'xstate';
 import type { ToolOutput, ToolPreview } from '../protocol/index.js';
-import type { CallModelInput, PreviewToolInput, RunToolInput, WorkerEvent } from '../machines/worker-types.js';
-import { runTurn, type ModelClient } from '../models/model-client.js';
+import type { CallModelInput, PreviewToolInput, RunToolInput, WaitUntilInput, WorkerEvent } from '../machines/worker-types.js';
+import { ModelError, runTurn, type ModelClient } from '../models/model-client.js';
 import { executeTool, previewTool, toolSpecs } from '../tools/index.js';
 import type { ToolContext } from '../tools/tool.js';
 
@@ -41,8 +41,12 @@ export function callModelLogic(deps: IoDependencies) {
       },
       (error: unknown) => {
         settled = true;
-        if (!controller.signal.aborted) {
-          sendBack({ type: 'model.failed', reason: error instanceof Error ? error.message : String(error) });
+        if (controller.signal.aborted) return;
+        const reason = error instanceof Error ? error.message : String(error);
+        if (error instanceof ModelError && error.retryable && error.retryAt !== undefined) {
+          sendBack({ type: 'model.failed', reason, retryable: true, retry_at: error.retryAt });
+        } else {
+          sendBack({ type: 'model.failed', reason });
         }
       },
     );
@@ -63,4 +67,17 @@ export function previewToolLogic(deps: IoDependencies) {
   return fromPromise<ToolPreview, PreviewToolInput>(({ input }) =>
     previewTool(input.call.name, input.call.input, deps.toolContextFor(input.ticketId)),
   );
+}
+
+/** Resolves at an absolute deadline; the default uses the wall clock and a timer. */
+export type WaitUntil = (until: number, signal: AbortSignal) => Promise<void>;
+
+export const wallClockWait: WaitUntil = (until, signal) =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, until - Date.now()));
+    signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  });
+
+export function waitUntilLogic(wait: WaitUntil) {
+  return fromPromise<void, WaitUntilInput>(({ input, signal }) => wait(input.until, signal));
 }

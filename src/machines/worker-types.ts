@@ -62,6 +62,10 @@ export interface WorkerContext {
   usage: TokenUsage;
   summary: string | null;
   reason: string | null;
+  /** Why the model call is held back and until when (epoch ms), while queued or backing off. */
+  waiting: { reason: string; until: number | null } | null;
+  /** Model calls retried after a retryable failure in this attempt. */
+  retries: number;
 }
 
 export type WorkerOutput =
@@ -75,13 +79,15 @@ export type ClutchEvent =
   | { type: 'clutch.edit_message'; message: unknown }
   | { type: 'clutch.edit_result'; output: string; is_error?: boolean }
   | { type: 'clutch.abort'; reason?: string }
-  | { type: 'clutch.set_trust'; trust: TrustLevel };
+  | { type: 'clutch.set_trust'; trust: TrustLevel }
+  | { type: 'clutch.retry_now' };
 
 /** Events from the worker's own I/O actors and from its ticket. */
 export type WorkerInternalEvent =
   | { type: 'model.delta'; delta: ModelDelta }
   | { type: 'model.reply'; message: AssistantMessage; stop_reason: StopReason; usage: TokenUsage }
-  | { type: 'model.failed'; reason: string }
+  | { type: 'model.failed'; reason: string; retryable?: boolean; retry_at?: number }
+  | { type: 'model.waiting'; reason: string; until: number | null }
   | { type: 'worker.trust_override'; override: TrustOverride };
 
 export type WorkerEvent = ClutchEvent | WorkerInternalEvent;
@@ -98,6 +104,11 @@ export interface CallModelInput {
   system: string;
   messages: ModelMessage[];
   tools: string[];
+}
+
+export interface WaitUntilInput {
+  /** Epoch milliseconds; the deadline lives in the input so a restored wait re-arms itself. */
+  until: number;
 }
 
 export interface RunToolInput {

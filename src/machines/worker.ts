@@ -1,4 +1,4 @@
-import { assign, emit, fromCallback, fromPromise, sendParent, setup, type DoneActorEvent } from 'xstate';
+import { assign, emit, fromCallback, fromPromise, sendParent, sendTo, setup, type DoneActorEvent } from 'xstate';
 import type { ToolOutput, ToolPreview, ToolResultBlock } from '../protocol/index.js';
 import {
   checkAssistantMessage,
@@ -14,6 +14,7 @@ import type {
   EditRecord,
   PreviewToolInput,
   RunToolInput,
+  WaitUntilInput,
   WorkerContext,
   WorkerEmitted,
   WorkerEvent,
@@ -74,12 +75,16 @@ export const workerMachine = setup({
     runTool: fromPromise<ToolOutput, RunToolInput>(async () => {
       throw new Error('runTool was not provided to the engine');
     }),
+    waitUntil: fromPromise<void, WaitUntilInput>(async () => {
+      throw new Error('waitUntil was not provided to the engine');
+    }),
   },
   guards: {
     isStep: ({ context }) => isStep(context),
     hasCall: ({ context }) => current(context) !== undefined,
     callIsTaskComplete: ({ context }) => current(context)?.name === 'task_complete',
     turnsLeft: ({ context }) => context.turns < context.maxTurns,
+    retryable: ({ event }) => event.type === 'model.failed' && event.retryable === true && event.retry_at !== undefined,
     payloadValid: ({ context, event }) => {
       if (event.type !== 'clutch.edit_payload') return false;
       const call = current(context);
@@ -155,6 +160,8 @@ export const workerMachine = setup({
     usage: { input_tokens: 0, output_tokens: 0 },
     summary: null,
     reason: null,
+    waiting: null,
+    retries: 0,
   }),
   initial: 'prompting',
   output: ({ event }) => (event as unknown as DoneActorEvent<WorkerOutput>).output,
@@ -164,7 +171,7 @@ export const workerMachine = setup({
   },
   states: {
     prompting: {
-      entry: assign({ draft: '' }),
+      entry: assign({ draft: '', waiting: null }),
       invoke: {
         id: 'model',
         src: 'callModel',
@@ -199,11 +206,34 @@ export const workerMachine = setup({
             draft: '',
           }),
         },
-        'model.failed': {
-          target: 'failed',
-          actions: assign({ reason: ({ event }) => event.reason }),
+        'model.waiting': {
+          actions: assign({ waiting: ({ event }) => ({ reason: event.reason, until: event.until }) }),
         },
+        'model.failed': [
+          {
+            guard: 'retryable',
+            target: 'backoff',
+            actions: assign({
+              waiting: ({ event }) => ({ reason: event.reason, until: event.retry_at ?? null }),
+              retries: ({ context }) => context.retries + 1,
+            }),
+          },
+          { target: 'failed', actions: assign({ reason: ({ event }) => event.reason, waiting: null }) },
+        ],
+        // Skips a wait for a rate-limit slot; the model actor decides what that means.
+        'clutch.retry_now': { guard: ({ context }) => context.waiting !== null, actions: sendTo('model', { type: 'clutch.retry_now' }) },
       },
+    },
+    // A retryable model failure waits for its deadline (an actor, not `after`, so a restored
+    // snapshot re-arms it), unless the human says retry now.
+    backoff: {
+      invoke: {
+        src: 'waitUntil',
+        input: ({ context }) => ({ until: context.waiting?.until ?? 0 }),
+        onDone: { target: 'prompting' },
+        onError: { target: 'prompting' },
+      },
+      on: { 'clutch.retry_now': { target: 'prompting' } },
     },
     route: {
       always: [

@@ -43,10 +43,13 @@ export interface ModelClient {
 
 export class ModelError extends Error {
   readonly retryable: boolean;
-  constructor(message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+  /** When a retry may go (epoch ms); with retryable, the worker backs off until then. */
+  readonly retryAt: number | undefined;
+  constructor(message: string, options: { retryable?: boolean; retryAt?: number; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = 'ModelError';
     this.retryable = options.retryable ?? false;
+    this.retryAt = options.retryAt;
   }
 }
 

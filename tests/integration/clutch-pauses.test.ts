@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from 'xstate';
+import { ModelError } from '../../src/models/model-client.js';
 import { call, done, pause, reply, startEngine, text, ticket, type Harness } from '../support/engine-harness.js';
 
 let harness: Harness | undefined;
@@ -173,5 +174,39 @@ describe('step mode: the two pauses', () => {
     expect(engine.command({ kind: 'worker', id: 'T1' }, { type: 'clutch.edit_result', output: 'x' })).toBe(false);
     expect(engine.command({ kind: 'ticket', id: 'T1' }, { type: 'ticket.retry' })).toBe(false);
     expect(engine.command({ kind: 'worker', id: 'nope' }, { type: 'clutch.approve' })).toBe(false);
+  });
+});
+
+describe('model backoff', () => {
+  it('a retryable model failure waits for its deadline, and retry now skips the wait', async () => {
+    let calls = 0;
+    const model = {
+      label: 'flaky model',
+      async *turn() {
+        calls += 1;
+        if (calls === 1) throw new ModelError('rate limited (429)', { retryable: true, retryAt: 1_000_000 });
+        return { message: done('toolu_d', 'finished'), stop_reason: 'tool_use' as const, usage: { input_tokens: 1, output_tokens: 1 } };
+      },
+    };
+    harness = startEngine({ tickets: [ticket('T1')], script: {}, model, trustOverride: 'auto', waitUntil: () => new Promise(() => {}) });
+    const { engine } = harness;
+    await waitFor(engine.worker('T1')!, (state) => state.matches('backoff'));
+    expect(engine.worker('T1')!.getSnapshot().context.waiting).toEqual({ reason: 'rate limited (429)', until: 1_000_000 });
+    expect(engine.command({ kind: 'worker', id: 'T1' }, { type: 'clutch.retry_now' })).toBe(true);
+    expect((await engine.finished()).tickets).toEqual({ T1: 'completed' });
+    expect(calls).toBe(2);
+  });
+
+  it('a failure that retrying will not fix blocks the ticket with the reason', async () => {
+    const model = {
+      label: 'broken model',
+      // eslint-disable-next-line require-yield
+      async *turn(): AsyncGenerator<never, never> {
+        throw new ModelError('401 invalid x-api-key', { retryable: false });
+      },
+    };
+    harness = startEngine({ tickets: [ticket('T1')], script: {}, model, trustOverride: 'auto' });
+    await harness.engine.finished();
+    expect(harness.engine.track().tickets[0]).toMatchObject({ status: 'blocked', blocked_reason: '401 invalid x-api-key' });
   });
 });

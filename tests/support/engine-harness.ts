@@ -73,6 +73,7 @@ export function startEngine(options: {
   model?: ModelClient;
   start?: boolean;
   snapshot?: Snapshot<unknown>;
+  waitUntil?: (until: number, signal: AbortSignal) => Promise<void>;
 }): Harness {
   const root = tempDir();
   const workspace = join(root, 'workspace');
@@ -93,6 +94,7 @@ export function startEngine(options: {
     ...(options.trustOverride ? { trustOverride: options.trustOverride } : {}),
     ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
     ...(options.snapshot ? { snapshot: options.snapshot } : {}),
+    ...(options.waitUntil ? { waitUntil: options.waitUntil } : {}),
   });
   const journal: JournalEntry[] = [];
   engine.journal.subscribe((entry) => journal.push(entry));
