@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
 import { runCommand } from './cli/run.js';
+import { parsePort, serveCommand } from './cli/serve.js';
 import { UsageError } from './cli/load-inputs.js';
 import { validateCommand } from './cli/validate.js';
 
 const usage = `usage:
-  clutch run TRACK [--config F] [--workspace DIR] [--mode async|linear] [--trust step|auto] [--json]
+  clutch serve [--config F] [--track T] [--workspace DIR] [--port N] [--mode async|linear] [--trust step|auto]
+  clutch run TRACK [--config F] [--workspace DIR] [--mode async|linear] [--trust step|auto] [--model NAME]
+                   [--record FILE | --replay FILE] [--json]
   clutch validate [--config F] [TRACK]
 
 exit codes: 0 all tickets completed (validate: all is well), 1 some tickets blocked, 2 invalid input`;
@@ -30,9 +33,14 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
       options: {
         config: { type: 'string' },
         workspace: { type: 'string' },
+        track: { type: 'string' },
+        port: { type: 'string' },
         mode: { type: 'string' },
         trust: { type: 'string' },
         json: { type: 'boolean', default: false },
+        model: { type: 'string' },
+        record: { type: 'string' },
+        replay: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -45,6 +53,20 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
       if (rest.length > 1) throw new UsageError('validate takes at most one track file');
       return validateCommand({ cwd: io.cwd, config: values.config, track: rest[0], workspace: values.workspace, stdout: io.stdout, stderr: io.stderr });
     }
+    if (command === 'serve') {
+      if (rest.length > 0) throw new UsageError('serve takes no positional arguments (use --track T)');
+      return await serveCommand({
+        cwd: io.cwd,
+        config: values.config,
+        track: values.track,
+        workspace: values.workspace,
+        port: parsePort(values.port),
+        mode: oneOf(values.mode, ['async', 'linear'] as const, '--mode'),
+        trust: oneOf(values.trust, ['step', 'auto'] as const, '--trust'),
+        stdout: io.stdout,
+        stderr: io.stderr,
+      });
+    }
     if (command === 'run') {
       if (rest.length !== 1) throw new UsageError('run takes exactly one track file');
       return await runCommand({
@@ -55,6 +77,9 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         mode: oneOf(values.mode, ['async', 'linear'] as const, '--mode'),
         trust: oneOf(values.trust, ['step', 'auto'] as const, '--trust'),
         json: values.json ?? false,
+        model: values.model,
+        record: values.record,
+        replay: values.replay,
         stdin: io.stdin,
         stdout: io.stdout,
       });

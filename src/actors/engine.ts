@@ -9,8 +9,10 @@ import type { ClutchEvent, WorkerEmitted } from '../machines/worker-types.js';
 import type { ModelClient } from '../models/model-client.js';
 import type { ClutchConfig, ExecutionMode, Ticket, TicketStatus, Track, TrustOverride } from '../protocol/index.js';
 import type { ToolContext } from '../tools/tool.js';
-import { callModelLogic, previewToolLogic, runToolLogic, waitUntilLogic, wallClockWait, type IoDependencies, type WaitUntil } from './io-actors.js';
+import { callModelLogic, previewToolLogic, runToolLogic, waitUntilLogic, wallClockWait, type IoDependencies, type ModelEvent, type WaitUntil } from './io-actors.js';
 import { Journal } from './journal.js';
+import { RateLimiter } from './rate-limiter.js';
+import { UsageLedger, type UsageSummary } from './usage.js';
 
 export interface EngineOptions {
   config: ClutchConfig;
@@ -30,6 +32,13 @@ export interface EngineOptions {
   waitUntil?: WaitUntil;
   /** A conductor snapshot from getPersistedSnapshot(): the run goes on from there. */
   snapshot?: Snapshot<unknown>;
+  /**
+   * The rate-limit scheduler of each anthropic profile, shared by all its workers. By default the
+   * engine builds one per profile from agents.toml; false turns them off (a replayed run).
+   */
+  rateLimits?: boolean;
+  /** The limits' window in ms (default a minute); benches scale it down. */
+  rateLimitWindowMs?: number;
 }
 
 export type ConductorActor = Actor<typeof conductorMachine>;
@@ -75,6 +84,9 @@ export class Engine {
   readonly #specs: Map<string, Ticket>;
   readonly #inspectors = new Set<(event: InspectionEvent) => void>();
   readonly #keys = new WeakMap<AnyActorRef, string>();
+  readonly #usage: UsageLedger;
+  /** One rate-limit scheduler per anthropic profile, shared by every worker using it. */
+  readonly limiters: ReadonlyMap<string, RateLimiter>;
 
   constructor(options: EngineOptions) {
     this.options = options;
@@ -82,9 +94,16 @@ export class Engine {
     this.#start = this.#now();
     this.#specs = new Map(options.track.tickets.map((ticket) => [ticket.id, ticket]));
     this.journal = new Journal({ file: options.runDir ? join(options.runDir, 'journal.jsonl') : undefined });
+    this.limiters = options.rateLimits === false ? new Map() : createLimiters(options, this.#now);
+    this.#usage = new UsageLedger(options.config, (ticketId) => {
+      const archetype = this.#specs.get(ticketId)?.worker_archetype;
+      return (archetype && options.config.agents[archetype]?.tier) || 0;
+    });
     const deps: IoDependencies = {
       modelFor: options.modelFor,
       toolContextFor: (ticketId) => this.#toolContext(ticketId),
+      limiterFor: (profile) => this.limiters.get(profile),
+      onModelEvent: (event) => this.#modelEvent(event),
     };
     const machine = conductorMachine.provide({
       actors: {
@@ -166,6 +185,7 @@ export class Engine {
       { timeout: Infinity },
     );
     const tickets = Object.fromEntries(this.track().tickets.map((ticket) => [ticket.id, ticket.status]));
+    this.journal.append({ kind: 'usage', at: this.elapsed(), ...this.usage() });
     this.journal.append({ kind: 'run.end', at: this.elapsed(), tickets });
     return { state: snapshot.matches({ run: 'done' }) ? 'done' : 'stalled', tickets };
   }
@@ -194,6 +214,21 @@ export class Engine {
         };
       }),
     };
+  }
+
+  /** Tokens used so far per ticket (all attempts) and per tier, with a cost estimate. */
+  usage(): UsageSummary {
+    return this.#usage.summary(this.options.track.tickets.map((ticket) => ticket.id));
+  }
+
+  #modelEvent(event: ModelEvent): void {
+    const base = { at: this.elapsed(), ticket: event.ticketId, attempt: event.attempt, profile: event.profile };
+    if (event.type === 'turn') {
+      this.#usage.add(event.ticketId, event.profile, event.usage);
+      this.journal.append({ kind: 'model.turn', ...base, stop_reason: event.stop_reason, ...event.usage });
+    } else {
+      this.journal.append({ kind: 'model.retry', ...base, reason: event.reason, retry_at: event.retry_at });
+    }
   }
 
   ticket(id: string): TicketRef | undefined {
@@ -337,17 +372,35 @@ export class Engine {
         this.journal.append({ kind: 'edit', at: this.elapsed(), ticket: event.ticketId, attempt: event.attempt, edit: event.edit });
       }
     });
+    // Keep the last snapshot of a worker that ended, however it ended, for the UI and debug_state.
+    const archive = () =>
+      this.#finished.set(ticketId, { ticket: this.#finished.get(ticketId)?.ticket ?? ticket(this, ticketId), worker: worker.getPersistedSnapshot() });
     worker.subscribe({
       next: (snapshot) => {
-        if (snapshot.status === 'done') {
-          this.#finished.set(ticketId, { ticket: this.#finished.get(ticketId)?.ticket ?? ticket(this, ticketId), worker: worker.getPersistedSnapshot() });
-        }
+        if (snapshot.status === 'done') archive();
       },
-      error: () => {},
+      error: archive,
     });
   }
 }
 
 function ticket(engine: Engine, id: string): Snapshot<unknown> {
   return engine.ticket(id)?.getPersistedSnapshot() ?? { status: 'active', output: undefined, error: undefined };
+}
+
+function createLimiters(options: EngineOptions, now: () => number): Map<string, RateLimiter> {
+  const limiters = new Map<string, RateLimiter>();
+  for (const [name, profile] of Object.entries(options.config.models)) {
+    if (profile.provider !== 'anthropic') continue;
+    const config = {
+      requestsPerMinute: profile.requests_per_minute,
+      inputTokensPerMinute: profile.input_tokens_per_minute,
+      outputTokensPerMinute: profile.output_tokens_per_minute,
+      maxConcurrency: profile.max_concurrency,
+      maxTokens: profile.max_tokens,
+      windowMs: options.rateLimitWindowMs,
+    };
+    limiters.set(name, new RateLimiter(name, config, { now, wait: options.waitUntil ?? wallClockWait }));
+  }
+  return limiters;
 }

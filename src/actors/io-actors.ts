@@ -1,7 +1,8 @@
 import { fromCallback, fromPromise } from 'xstate';
-import type { ToolOutput, ToolPreview } from '../protocol/index.js';
+import type { StopReason, TokenUsage, ToolOutput, ToolPreview } from '../protocol/index.js';
 import type { CallModelInput, PreviewToolInput, RunToolInput, WaitUntilInput, WorkerEvent } from '../machines/worker-types.js';
-import { ModelError, runTurn, type ModelClient } from '../models/model-client.js';
+import { ModelError, runTurn, type ModelClient, type ModelTurnRequest } from '../models/model-client.js';
+import { estimateTokens, type Lease, type RateLimiter, type WaitUntil } from './rate-limiter.js';
 import { executeTool, previewTool, toolSpecs } from '../tools/index.js';
 import type { ToolContext } from '../tools/tool.js';
 
@@ -10,43 +11,96 @@ export interface IoDependencies {
   modelFor(profile: string): ModelClient;
   /** The sandbox settings for a ticket's tool calls (its archetype's allow-list and limits). */
   toolContextFor(ticketId: string): ToolContext;
+  /** The rate-limit scheduler shared by every worker of a profile, if it has one. */
+  limiterFor?(profile: string): RateLimiter | undefined;
+  /** Told about every finished model call, for the journal and the usage ledger. */
+  onModelEvent?(event: ModelEvent): void;
+}
+
+export type ModelEvent =
+  | { type: 'turn'; ticketId: string; attempt: number; profile: string; stop_reason: StopReason; usage: TokenUsage }
+  | { type: 'retry'; ticketId: string; attempt: number; profile: string; reason: string; retry_at: number };
+
+function inputCharacters(request: ModelTurnRequest): number {
+  let total = request.system.length + JSON.stringify(request.messages).length;
+  for (const tool of request.tools) total += tool.name.length + tool.description.length + JSON.stringify(tool.input_schema).length;
+  return total;
 }
 
 /**
- * A model turn as a callback actor: deltas stream to the worker as events, the reply ends it.
- * Stopping the actor (abort, ticket stopped) aborts the request. Rerunning it after a restore
- * repeats the same request, which is safe: a turn does not change the workspace.
+ * A model turn as a callback actor: it asks the profile's rate limiter for a slot (telling the
+ * worker why it waits: `model.waiting`; `clutch.retry_now` skips the wait), then streams deltas
+ * to the worker as events; the reply ends it. The limiter decides whether and when a failure is
+ * retried. Stopping the actor (abort, ticket stopped) aborts the request. Rerunning it after a
+ * restore repeats the same request, which is safe: a turn does not change the workspace.
  */
 export function callModelLogic(deps: IoDependencies) {
-  return fromCallback<WorkerEvent, CallModelInput>(({ input, sendBack }) => {
+  return fromCallback<WorkerEvent, CallModelInput>(({ input, sendBack, receive }) => {
     const controller = new AbortController();
     let settled = false;
+    let retryNow: (() => void) | undefined;
+    receive((event) => {
+      if (event.type === 'clutch.retry_now') retryNow?.();
+    });
     const client = deps.modelFor(input.profile);
-    runTurn(
-      client,
-      {
-        ticketId: input.ticketId,
-        attempt: input.attempt,
-        profile: input.profile,
-        system: input.system,
-        messages: input.messages,
-        tools: toolSpecs(input.tools),
-        signal: controller.signal,
-      },
-      (delta) => sendBack({ type: 'model.delta', delta }),
-    ).then(
+    const limiter = deps.limiterFor?.(input.profile);
+    const request: ModelTurnRequest = {
+      ticketId: input.ticketId,
+      attempt: input.attempt,
+      profile: input.profile,
+      system: input.system,
+      messages: input.messages,
+      tools: toolSpecs(input.tools),
+      signal: controller.signal,
+    };
+    const event = { ticketId: input.ticketId, attempt: input.attempt, profile: input.profile };
+    const fail = (error: unknown, lease: Lease | undefined) => {
+      const modelError = error instanceof ModelError ? error : undefined;
+      const reason = error instanceof Error ? error.message : String(error);
+      if (limiter && lease && modelError) return limiter.failed(lease, modelError);
+      if (modelError?.retryable && modelError.retryAt !== undefined) return { retryable: true, retryAt: modelError.retryAt, reason };
+      return { retryable: false, reason };
+    };
+    const run = async () => {
+      let lease: Lease | undefined;
+      if (limiter) {
+        const slot = limiter.acquire({
+          key: `${input.ticketId}#${input.attempt}`,
+          inputTokens: estimateTokens(inputCharacters(request)),
+          signal: controller.signal,
+          onWaiting: (reason, until) => sendBack({ type: 'model.waiting', reason, until }),
+        });
+        retryNow = slot.retryNow;
+        try {
+          lease = await slot.lease;
+        } finally {
+          retryNow = undefined;
+        }
+      }
+      try {
+        const reply = await runTurn(client, request, (delta) => sendBack({ type: 'model.delta', delta }));
+        if (lease) limiter?.succeeded(lease, reply);
+        return reply;
+      } catch (error) {
+        throw Object.assign(new Error('model call failed'), { decision: fail(error, lease) });
+      }
+    };
+    run().then(
       (reply) => {
         settled = true;
+        deps.onModelEvent?.({ type: 'turn', ...event, stop_reason: reply.stop_reason, usage: reply.usage });
         sendBack({ type: 'model.reply', message: reply.message, stop_reason: reply.stop_reason, usage: reply.usage });
       },
       (error: unknown) => {
         settled = true;
         if (controller.signal.aborted) return;
-        const reason = error instanceof Error ? error.message : String(error);
-        if (error instanceof ModelError && error.retryable && error.retryAt !== undefined) {
-          sendBack({ type: 'model.failed', reason, retryable: true, retry_at: error.retryAt });
+        const decision: { retryable: boolean; retryAt?: number; reason: string } =
+          (error as { decision?: { retryable: boolean; retryAt?: number; reason: string } }).decision ?? fail(error, undefined);
+        if (decision.retryable && decision.retryAt !== undefined) {
+          deps.onModelEvent?.({ type: 'retry', ...event, reason: decision.reason, retry_at: decision.retryAt });
+          sendBack({ type: 'model.failed', reason: decision.reason, retryable: true, retry_at: decision.retryAt });
         } else {
-          sendBack({ type: 'model.failed', reason });
+          sendBack({ type: 'model.failed', reason: decision.reason });
         }
       },
     );
@@ -70,7 +124,7 @@ export function previewToolLogic(deps: IoDependencies) {
 }
 
 /** Resolves at an absolute deadline; the default uses the wall clock and a timer. */
-export type WaitUntil = (until: number, signal: AbortSignal) => Promise<void>;
+export type { WaitUntil };
 
 export const wallClockWait: WaitUntil = (until, signal) =>
   new Promise((resolve) => {

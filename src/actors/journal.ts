@@ -1,4 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import type { UsageSummary } from './usage.js';
 
 export type JournalEntry =
   | { kind: 'run.start'; at: number; track: string; mode: string; trust_override: string }
@@ -8,6 +9,9 @@ export type JournalEntry =
   | { kind: 'command'; at: number; target: string; event: unknown }
   | { kind: 'run.resume'; at: number; track: string }
   | { kind: 'debug_state'; at: number; after_ticket: string; path: string }
+  | { kind: 'model.turn'; at: number; ticket: string; attempt: number; profile: string; stop_reason: string; input_tokens: number; output_tokens: number }
+  | { kind: 'model.retry'; at: number; ticket: string; attempt: number; profile: string; reason: string; retry_at: number }
+  | ({ kind: 'usage'; at: number } & UsageSummary)
   | { kind: 'run.end'; at: number; tickets: Record<string, string> };
 
 type Listener = (entry: JournalEntry) => void;

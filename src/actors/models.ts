@@ -1,32 +1,84 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { createAnthropicModel } from '../models/anthropic.js';
+import { createRecorder, createReplayModel, loadCassette } from '../models/cassette.js';
 import type { ModelClient } from '../models/model-client.js';
 import { createScriptedModel, loadScript } from '../models/scripted.js';
 import type { ClutchConfig } from '../protocol/index.js';
+
+export interface ModelsOptions {
+  chunkSize?: number;
+  chunkDelayMs?: number;
+  /** Where ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL are read; process.env by default. */
+  env?: Record<string, string | undefined>;
+  /** The clock for retry-after deadlines and cassette delays. */
+  now?: () => number;
+  /** Writes every model call of the run to this JSONL cassette. */
+  record?: string;
+  /** Answers every model call from this cassette, with no network and no API key. */
+  replay?: string;
+}
 
 /** Builds a client for every model profile the given archetypes use; fails before the run starts. */
 export async function modelsFromConfig(
   config: ClutchConfig,
   archetypes: readonly string[],
-  options: { chunkSize?: number; chunkDelayMs?: number } = {},
+  options: ModelsOptions = {},
 ): Promise<(profile: string) => ModelClient> {
   const clients = new Map<string, ModelClient>();
-  for (const name of new Set(archetypes.map((archetype) => config.agents[archetype]?.model))) {
-    if (!name || clients.has(name)) continue;
-    const profile = config.models[name];
-    if (!profile) throw new Error(`${config.source}: model profile "${name}" is not defined`);
+  const names = [...new Set(archetypes.map((archetype) => config.agents[archetype]?.model))].filter((name): name is string => Boolean(name));
+  for (const name of names) {
+    if (!config.models[name]) throw new Error(`${config.source}: model profile "${name}" is not defined`);
+  }
+  if (options.replay) {
+    const replay = createReplayModel(loadCassette(options.replay), { source: options.replay, ...(options.now ? { now: options.now } : {}) });
+    return () => replay;
+  }
+  const env = options.env ?? process.env;
+  for (const name of names) {
+    const profile = config.models[name]!;
     if (profile.provider === 'scripted') {
       const scriptPath = profile.script ?? '';
       const script = await loadScript(isAbsolute(scriptPath) ? scriptPath : resolve(dirname(config.source), scriptPath));
-      clients.set(name, createScriptedModel({ script, ...options }));
+      clients.set(name, createScriptedModel({ script, chunkSize: options.chunkSize, chunkDelayMs: options.chunkDelayMs }));
     } else {
-      throw new Error(
-        `${config.source}: model profile "${name}" uses the anthropic provider, which this version does not support yet; use a scripted profile`,
+      const apiKey = env['ANTHROPIC_API_KEY']?.trim();
+      if (!apiKey) {
+        throw new Error(
+          `model profile "${name}" uses the anthropic provider, which needs an API key: set ANTHROPIC_API_KEY ` +
+            '(or replay a recorded run with --replay FILE, or use a scripted profile)',
+        );
+      }
+      const baseURL = env['ANTHROPIC_BASE_URL']?.trim();
+      clients.set(
+        name,
+        createAnthropicModel({
+          apiKey,
+          model: profile.model ?? '',
+          profile: name,
+          ...(baseURL ? { baseURL } : {}),
+          ...(profile.max_tokens !== undefined ? { maxTokens: profile.max_tokens } : {}),
+          ...(options.now ? { now: options.now } : {}),
+        }),
       );
     }
+  }
+  if (options.record) {
+    const record = createRecorder(options.record, options.now);
+    for (const [name, client] of clients) clients.set(name, record(client));
   }
   return (profile) => {
     const client = clients.get(profile);
     if (!client) throw new Error(`no model client for profile "${profile}"`);
     return client;
   };
+}
+
+/** `--model NAME`: every agent uses that profile. */
+export function withModelProfile(config: ClutchConfig, name: string): ClutchConfig {
+  if (!config.models[name]) {
+    const known = Object.keys(config.models).join(', ') || 'none';
+    throw new Error(`--model ${name}: no model profile "${name}" in ${config.source} (profiles: ${known})`);
+  }
+  const agents = Object.fromEntries(Object.entries(config.agents).map(([archetype, agent]) => [archetype, { ...agent, model: name }]));
+  return { ...config, agents };
 }

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { Engine } from '../actors/engine.js';
 import type { JournalEntry } from '../actors/journal.js';
-import { modelsFromConfig } from '../actors/models.js';
+import { modelsFromConfig, withModelProfile } from '../actors/models.js';
+import { SimulatedClock } from '../actors/simulated-clock.js';
+import { formatCost, type UsageLine } from '../actors/usage.js';
 import type { ExecutionMode, TrustLevel } from '../protocol/index.js';
 import { loadInputs, UsageError } from './load-inputs.js';
 import { createRunFolder } from './run-folder.js';
@@ -15,6 +17,14 @@ export interface RunOptions {
   mode?: ExecutionMode;
   trust?: TrustLevel;
   json: boolean;
+  /** Every agent uses this [models.NAME] profile. */
+  model?: string;
+  /** Writes every model call to this JSONL cassette. */
+  record?: string;
+  /** Answers model calls from this cassette: no network, no key, no waiting. */
+  replay?: string;
+  /** Where ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL come from (process.env by default). */
+  env?: Record<string, string | undefined>;
   stdin: NodeJS.ReadStream;
   stdout: NodeJS.WritableStream;
 }
@@ -31,10 +41,31 @@ function describeTool(entry: Extract<JournalEntry, { kind: 'tool' }>): string {
   return `${entry.tool} ${oneLine(subject, 60)} → ${outcome}: ${oneLine(entry.output, 70)}`;
 }
 
+const tokens = (line: UsageLine) => `${line.input_tokens}/${line.output_tokens}`;
+
+/** Bad flags, a missing key or an unreadable cassette are input errors (exit 2), not crashes. */
+function usage<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+async function usageAsync<T>(build: () => Promise<T>): Promise<T> {
+  try {
+    return await build();
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
 /** `clutch run`: the whole track headless. Exit 0 all completed, 1 some blocked, 2 bad input. */
 export async function runCommand(options: RunOptions): Promise<number> {
   const inputs = loadInputs(options);
-  const { config, track } = inputs;
+  const { track } = inputs;
+  if (options.record && options.replay) throw new UsageError('--record and --replay cannot be used together');
+  const config = options.model ? usage(() => withModelProfile(inputs.config, options.model!)) : inputs.config;
   const override = options.trust ?? config.execution.trust_override;
   const stepTickets = track.tickets.filter((ticket) =>
     override === 'none' ? config.agents[ticket.worker_archetype]?.trust_level === 'step' : override === 'step',
@@ -45,7 +76,16 @@ export async function runCommand(options: RunOptions): Promise<number> {
         'run it in a terminal, pass --trust auto, or use `clutch serve` to approve in the browser',
     );
   }
-  const modelFor = await modelsFromConfig(config, track.tickets.map((ticket) => ticket.worker_archetype));
+  // A replay has nothing to wait for: its clock jumps over backoffs and rate-limit waits.
+  const clock = options.replay ? new SimulatedClock(Date.now()) : undefined;
+  const modelFor = await usageAsync(() =>
+    modelsFromConfig(config, track.tickets.map((ticket) => ticket.worker_archetype), {
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.record ? { record: resolve(options.cwd, options.record) } : {}),
+      ...(options.replay ? { replay: resolve(options.cwd, options.replay) } : {}),
+      ...(clock ? { now: clock.now } : {}),
+    }),
+  );
   const run = createRunFolder(resolve(options.cwd, '.clutch', 'runs'), inputs.workspace);
   const engine = new Engine({
     config,
@@ -55,6 +95,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     modelFor,
     ...(options.mode ? { mode: options.mode } : {}),
     ...(options.trust ? { trustOverride: options.trust } : {}),
+    ...(clock ? { now: clock.now, waitUntil: clock.waitUntil } : {}),
   });
   const print = (line: string) => options.stdout.write(`${line}\n`);
   const prompter = stepTickets.length > 0 ? new StepPrompter(engine, options.stdin, options.stdout) : undefined;
@@ -79,15 +120,24 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const outcome = await engine.finished();
   prompter?.close();
   await engine.stop();
+  const spent = engine.usage();
   if (options.json) {
+    print(JSON.stringify({ type: 'usage', ...spent }));
     print(JSON.stringify({ type: 'run.end', tickets: outcome.tickets }));
   } else {
     print('');
-    print(`${'ticket'.padEnd(10)}${'status'.padEnd(12)}${'tries'.padEnd(7)}result`);
+    print(`${'ticket'.padEnd(10)}${'status'.padEnd(12)}${'tries'.padEnd(7)}${'tier'.padEnd(6)}${'tokens in/out'.padEnd(17)}${'cost'.padEnd(10)}result`);
     for (const ticket of engine.track().tickets) {
       const result = ticket.blocked_reason ?? ticket.summary ?? '';
-      print(`${ticket.id.padEnd(10)}${ticket.status.padEnd(12)}${String(ticket.attempts ?? 0).padEnd(7)}${oneLine(result, 70)}`);
+      const line = spent.tickets[ticket.id]!;
+      print(
+        `${ticket.id.padEnd(10)}${ticket.status.padEnd(12)}${String(ticket.attempts ?? 0).padEnd(7)}${String(line.tier).padEnd(6)}` +
+          `${tokens(line).padEnd(17)}${formatCost(line.cost_usd).padEnd(10)}${oneLine(result, 60)}`,
+      );
     }
+    for (const [tier, line] of Object.entries(spent.tiers)) print(`${`tier ${tier}`.padEnd(35)}${tokens(line).padEnd(17)}${formatCost(line.cost_usd)}`);
+    print(`${'total'.padEnd(35)}${tokens(spent.total).padEnd(17)}${formatCost(spent.total.cost_usd)}${spent.total.cost_usd === null ? '  (set input/output_price_per_mtok for an estimate)' : ''}`);
+    if (options.record) print(`recorded model calls: ${resolve(options.cwd, options.record)}`);
     print(`\nrun folder: ${run.runDir}`);
   }
   return Object.values(outcome.tickets).every((status) => status === 'completed') ? 0 : 1;

@@ -60,7 +60,7 @@ function toClutchConfig(file: ClutchConfigFile, source: string): ClutchConfig {
       profile.provider === 'scripted'
         ? // Resolved here so that no consumer has to remember which file the path was relative to.
           { provider: 'scripted', script: path.resolve(path.dirname(absolute), profile.script) }
-        : { provider: 'anthropic', model: profile.model, ...(profile.max_tokens !== undefined && { max_tokens: profile.max_tokens }) };
+        : { ...profile };
   }
   const agents: Record<string, AgentArchetype> = {};
   for (const [name, agent] of Object.entries(file.agents)) {

@@ -25,11 +25,51 @@ export interface ModelTurnRequest {
   signal?: AbortSignal;
 }
 
+/** One rate limit as a provider reported it in its response headers. */
+export interface RateLimitReading {
+  limit?: number;
+  remaining?: number;
+  /** When the limit is fully replenished (epoch ms). */
+  reset?: number;
+}
+
+/**
+ * What a response said about the provider's rate limits (Anthropic: `retry-after` and the
+ * `anthropic-ratelimit-*` headers), for the shared rate-limit scheduler to adjust to.
+ */
+export interface RateLimitInfo {
+  requests?: RateLimitReading;
+  inputTokens?: RateLimitReading;
+  outputTokens?: RateLimitReading;
+  /** From `retry-after`: how long the provider asks every request to wait. */
+  retryAfterMs?: number;
+}
+
 export interface ModelReply {
   message: AssistantMessage;
   stop_reason: StopReason;
   usage: TokenUsage;
+  /** Rate-limit headers of the response, when the provider sends them. */
+  limits?: RateLimitInfo;
 }
+
+/**
+ * Why a model call failed, for the scheduler: `rate_limited` (429) and `overloaded` (529) cut
+ * concurrency; the others are retried with backoff (`server`, `connection`, `stream`) or not at all.
+ */
+export type ModelErrorKind =
+  | 'rate_limited'
+  | 'overloaded'
+  | 'server'
+  | 'connection'
+  | 'stream'
+  | 'refused'
+  | 'invalid_request'
+  | 'auth'
+  | 'cut_off'
+  | 'replay'
+  | 'aborted'
+  | 'other';
 
 /**
  * One model turn: an async generator that yields deltas for live rendering and returns the final
@@ -45,11 +85,28 @@ export class ModelError extends Error {
   readonly retryable: boolean;
   /** When a retry may go (epoch ms); with retryable, the worker backs off until then. */
   readonly retryAt: number | undefined;
-  constructor(message: string, options: { retryable?: boolean; retryAt?: number; cause?: unknown } = {}) {
+  readonly kind: ModelErrorKind;
+  /** HTTP status of the failed response, when there was one. */
+  readonly status: number | undefined;
+  readonly limits: RateLimitInfo | undefined;
+  constructor(
+    message: string,
+    options: {
+      retryable?: boolean;
+      retryAt?: number;
+      cause?: unknown;
+      kind?: ModelErrorKind;
+      status?: number;
+      limits?: RateLimitInfo;
+    } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'ModelError';
     this.retryable = options.retryable ?? false;
     this.retryAt = options.retryAt;
+    this.kind = options.kind ?? 'other';
+    this.status = options.status;
+    this.limits = options.limits;
   }
 }
 

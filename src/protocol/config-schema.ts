@@ -47,6 +47,12 @@ export const anthropicProfileSchema = z.strictObject({
   provider: z.literal('anthropic'),
   model: z.string().min(1),
   max_tokens: z.int().min(1).optional(),
+  requests_per_minute: z.int().min(1).optional(),
+  input_tokens_per_minute: z.int().min(1).optional(),
+  output_tokens_per_minute: z.int().min(1).optional(),
+  max_concurrency: z.int().min(1).optional(),
+  input_price_per_mtok: z.number().min(0).optional(),
+  output_price_per_mtok: z.number().min(0).optional(),
 });
 
 /** Discriminated on provider so a key that belongs to the other provider is reported as unknown. */

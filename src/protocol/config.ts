@@ -16,9 +16,18 @@ export interface ModelProfile {
   provider: 'scripted' | 'anthropic';
   /** scripted: absolute path of the JSON script (the file may give it relative to itself). */
   script?: string;
-  /** anthropic: model id, e.g. claude-sonnet-4-5. */
+  /** anthropic: model id, e.g. claude-sonnet-4-6. */
   model?: string;
   max_tokens?: number;
+  /** anthropic: the organization's limits, for the shared rate-limit scheduler. */
+  requests_per_minute?: number;
+  input_tokens_per_minute?: number;
+  output_tokens_per_minute?: number;
+  /** anthropic: most requests in flight at once for this profile (across all workers). */
+  max_concurrency?: number;
+  /** anthropic: US dollars per million tokens, for the cost estimate. */
+  input_price_per_mtok?: number;
+  output_price_per_mtok?: number;
 }
 
 export interface AgentArchetype {

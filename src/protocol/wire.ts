@@ -15,6 +15,7 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('clutch.edit_result'), output: z.string(), is_error: z.boolean().optional() }),
   z.strictObject({ type: z.literal('clutch.abort'), reason: z.string().max(2000).optional() }),
   z.strictObject({ type: z.literal('clutch.set_trust'), trust }),
+  z.strictObject({ type: z.literal('clutch.retry_now') }),
   z.strictObject({ type: z.literal('ticket.retry') }),
   z.strictObject({ type: z.literal('ticket.skip') }),
   z.strictObject({ type: z.literal('conductor.start') }),

@@ -45,7 +45,7 @@ describe('the repository agents.toml', () => {
 
   it('has a scripted and an anthropic profile, the script resolved next to the file', () => {
     expect(config.models.scripted).toEqual({ provider: 'scripted', script: path.join(repoRoot, 'demo/script.json') });
-    expect(config.models.sonnet).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-5' });
+    expect(config.models.sonnet).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-6' });
   });
 
   it('documents every key with a comment', () => {

@@ -1,0 +1,69 @@
+import type { ClutchConfig, TokenUsage } from '../protocol/index.js';
+
+export interface UsageLine {
+  input_tokens: number;
+  output_tokens: number;
+  /** US dollars from the profile's prices; null when a profile used has no prices set. */
+  cost_usd: number | null;
+}
+
+export interface UsageSummary {
+  tickets: Record<string, UsageLine & { tier: number }>;
+  tiers: Record<string, UsageLine>;
+  total: UsageLine;
+}
+
+const empty = (): UsageLine => ({ input_tokens: 0, output_tokens: 0, cost_usd: 0 });
+
+function add(line: UsageLine, usage: TokenUsage, cost: number | null): void {
+  line.input_tokens += usage.input_tokens;
+  line.output_tokens += usage.output_tokens;
+  line.cost_usd = line.cost_usd === null || cost === null ? null : line.cost_usd + cost;
+}
+
+/** Cost of one turn: scripted is free; anthropic needs both prices (per million tokens). */
+export function turnCost(config: ClutchConfig, profile: string, usage: TokenUsage): number | null {
+  const model = config.models[profile];
+  if (!model || model.provider === 'scripted') return 0;
+  if (model.input_price_per_mtok === undefined || model.output_price_per_mtok === undefined) return null;
+  return (usage.input_tokens * model.input_price_per_mtok + usage.output_tokens * model.output_price_per_mtok) / 1_000_000;
+}
+
+/** Token usage of a run per ticket (every attempt) and per archetype tier, with a cost estimate. */
+export class UsageLedger {
+  readonly #config: ClutchConfig;
+  readonly #tierOf: (ticketId: string) => number;
+  readonly #tickets = new Map<string, UsageLine & { tier: number }>();
+
+  constructor(config: ClutchConfig, tierOf: (ticketId: string) => number) {
+    this.#config = config;
+    this.#tierOf = tierOf;
+  }
+
+  add(ticketId: string, profile: string, usage: TokenUsage): void {
+    let line = this.#tickets.get(ticketId);
+    if (!line) {
+      line = { tier: this.#tierOf(ticketId), ...empty() };
+      this.#tickets.set(ticketId, line);
+    }
+    add(line, usage, turnCost(this.#config, profile, usage));
+  }
+
+  summary(ticketIds: readonly string[]): UsageSummary {
+    const tickets: UsageSummary['tickets'] = {};
+    const tiers: UsageSummary['tiers'] = {};
+    const total = empty();
+    for (const id of ticketIds) {
+      const line = this.#tickets.get(id) ?? { tier: this.#tierOf(id), ...empty() };
+      tickets[id] = { ...line };
+      const tier = (tiers[String(line.tier)] ??= empty());
+      add(tier, line, line.cost_usd);
+      add(total, line, line.cost_usd);
+    }
+    return { tickets, tiers, total };
+  }
+}
+
+export function formatCost(cost: number | null): string {
+  return cost === null ? '?' : `$${cost.toFixed(cost < 1 ? 4 : 2)}`;
+}

@@ -1,0 +1,276 @@
+import type { AnyActorRef } from 'xstate';
+import type { Engine } from '../actors/engine.js';
+import type { JournalEntry } from '../actors/journal.js';
+import type { Chunked } from '../machines/chunked.js';
+import type { TicketInfo } from '../machines/schedule.js';
+import { commandKey, type ClientMessage, type CommandReply, type ServerMessage, type SessionInfo } from '../protocol/wire.js';
+import { systemClock, type Clock } from './clock.js';
+import { MAX_MESSAGE_BYTES, parseClientMessage } from './inbound.js';
+import { redact, secretsOf } from './redact.js';
+import { allKeys, conductorKey, ticketKey, viewOf, workerKey } from './views.js';
+
+/** One client's socket as the hub sees it. */
+export interface HubConnection {
+  /** Sends one text frame. */
+  send(data: string): void;
+  /** Bytes queued but not yet written out. */
+  bufferedAmount(): number;
+}
+
+export interface HubClient {
+  /** Hands the hub one inbound frame; `bytes` is its size on the wire. */
+  receive(text: string, bytes: number): void;
+  disconnect(): void;
+}
+
+export interface HubOptions {
+  /** Shortest time between two batches, in milliseconds (default 33: about 30 messages a second). */
+  intervalMs?: number;
+  clock?: Clock;
+  maxMessageBytes?: number;
+  /** A client with more than this many bytes unsent is skipped until it drains (default 8 MiB). */
+  highWaterBytes?: number;
+  /** Journal entries kept for a client that lags behind; older ones are dropped (default 1000). */
+  journalBacklog?: number;
+  /** Whose secret values never leave in a message (process.env by default). */
+  env?: Record<string, string | undefined>;
+}
+
+interface ClientState {
+  connection: HubConnection;
+  seq: number;
+  /** Sends the whole state (every view and the journal tail) in its next batch. */
+  fresh: boolean;
+  keys: Set<string>;
+  /** Journal entries, serialized. */
+  journal: string[];
+  replies: CommandReply[];
+}
+
+/**
+ * The bus bridge: it watches the actor system through the engine's inspection events, coalesces
+ * the views of the actors that changed, and sends each client one batch per interval at most.
+ * Commands go to the engine through Engine.command, which refuses what the actor would not accept.
+ */
+export class Hub {
+  readonly engine: Engine;
+  readonly session: SessionInfo;
+  readonly #interval: number;
+  readonly #clock: Clock;
+  readonly #maxMessageBytes: number;
+  readonly #highWater: number;
+  readonly #backlog: number;
+  readonly #secrets: readonly string[];
+  readonly #clients = new Set<ClientState>();
+  readonly #ticketIds: ReadonlySet<string>;
+  readonly #unsubscribe: (() => void)[];
+  #dirty = new Set<string>();
+  #journal: string[] = [];
+  #timer: unknown;
+  #lastFlush = -Infinity;
+  #tickets: Chunked<TicketInfo>;
+  #flushes = 0;
+  #closed = false;
+
+  constructor(engine: Engine, session: SessionInfo, options: HubOptions = {}) {
+    this.engine = engine;
+    this.session = session;
+    this.#interval = options.intervalMs ?? 33;
+    this.#clock = options.clock ?? systemClock;
+    this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+    this.#highWater = options.highWaterBytes ?? 8 * 1024 * 1024;
+    this.#backlog = options.journalBacklog ?? 1000;
+    this.#secrets = secretsOf(options.env ?? process.env);
+    this.#tickets = engine.conductor.getSnapshot().context.tickets;
+    this.#ticketIds = new Set(session.track.tickets.map((ticket) => ticket.id));
+    this.#unsubscribe = [
+      engine.subscribeInspection((event) => {
+        if (event.type !== '@xstate.snapshot') return;
+        const key = engine.keyOf(event.actorRef as AnyActorRef);
+        if (key !== undefined) this.#mark(key);
+      }),
+      engine.journal.subscribe((entry) => this.#record(entry)),
+    ];
+  }
+
+  /** Batches sent so far (one flush may reach several clients). */
+  get flushes(): number {
+    return this.#flushes;
+  }
+
+  get clientCount(): number {
+    return this.#clients.size;
+  }
+
+  /** A new client: `hello` now, then the whole state in its first batch. */
+  connect(connection: HubConnection): HubClient {
+    const client: ClientState = { connection, seq: 0, fresh: true, keys: new Set(), journal: [], replies: [] };
+    this.#clients.add(client);
+    this.#send(client, { type: 'hello', session: this.session });
+    this.#schedule();
+    return {
+      receive: (text, bytes) => this.#receive(client, text, bytes),
+      disconnect: () => {
+        this.#clients.delete(client);
+      },
+    };
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#clients.clear();
+  }
+
+  #mark(key: string): void {
+    if (this.#clients.size === 0) return;
+    this.#dirty.add(key);
+    // The ticket's view and its worker's change together (a new attempt, a pause).
+    if (key.startsWith('ticket:')) this.#dirty.add(workerKey(key.slice('ticket:'.length)));
+    this.#schedule();
+  }
+
+  #record(entry: JournalEntry): void {
+    // A client that connects later gets the journal tail instead.
+    if (this.#clients.size === 0) return;
+    this.#journal.push(JSON.stringify(entry));
+    this.#schedule();
+  }
+
+  #receive(client: ClientState, text: string, bytes: number): void {
+    if (this.#closed || !this.#clients.has(client)) return;
+    const inbound = parseClientMessage(text, bytes, this.#maxMessageBytes);
+    if (!inbound.ok) {
+      if (inbound.id !== undefined) this.#reply(client, { id: inbound.id, ok: false, error: inbound.error });
+      else this.#send(client, { type: 'error', error: inbound.error });
+      return;
+    }
+    this.#reply(client, this.#command(inbound.message));
+  }
+
+  #command({ id, target, command }: ClientMessage): CommandReply {
+    const name = target.kind === 'conductor' ? 'conductor' : `${target.kind}:${target.id}`;
+    if (target.kind !== 'conductor' && !this.#ticketIds.has(target.id)) {
+      return { id, ok: false, error: `there is no ticket ${target.id} in this track` };
+    }
+    try {
+      const accepted = this.engine.command(target, command);
+      return accepted ? { id, ok: true } : { id, ok: false, error: `${name} does not accept ${commandKey(command)} now` };
+    } catch (error) {
+      // A throw here is a Clutch bug; the connection and the engine go on.
+      return { id, ok: false, error: `internal error: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+
+  #reply(client: ClientState, reply: CommandReply): void {
+    client.replies.push(reply);
+    this.#schedule();
+  }
+
+  #send(client: ClientState, message: ServerMessage): void {
+    this.#write(client, JSON.stringify(message));
+  }
+
+  #write(client: ClientState, data: string): void {
+    try {
+      client.connection.send(redact(data, this.#secrets));
+    } catch {
+      // The socket is closing; its close handler disconnects it.
+    }
+  }
+
+  /** At most one timer: now if the last batch is an interval old, else when it will be. */
+  #schedule(atLeast = 0): void {
+    if (this.#timer !== undefined || this.#closed) return;
+    const wait = Math.max(atLeast, this.#lastFlush + this.#interval - this.#clock.now());
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      // Timers may fire a little early by the clock's reckoning; the interval is a promise.
+      if (this.#clock.now() < this.#lastFlush + this.#interval) this.#schedule();
+      else this.#flush();
+    }, wait);
+  }
+
+  #flush(): void {
+    if (this.#closed) return;
+    const dirty = this.#dirty;
+    const journal = this.#journal;
+    this.#dirty = new Set();
+    this.#journal = [];
+    if (dirty.has(conductorKey)) this.#markChangedTickets(dirty);
+    const views = new Map<string, string | null>();
+    const viewJson = (key: string): string | null => {
+      let json = views.get(key);
+      if (json === undefined) {
+        const view = viewOf(this.engine, key);
+        json = view ? JSON.stringify(view) : null;
+        views.set(key, json);
+      }
+      return json;
+    };
+    let lagging = false;
+    let sent = false;
+    for (const client of this.#clients) {
+      if (client.fresh) {
+        client.fresh = false;
+        client.keys = new Set(allKeys(this.engine));
+        client.journal = this.engine.journal.tail().map((entry) => JSON.stringify(entry));
+      } else {
+        for (const key of dirty) client.keys.add(key);
+        for (const entry of journal) client.journal.push(entry);
+        if (client.journal.length > this.#backlog) client.journal.splice(0, client.journal.length - this.#backlog);
+      }
+      if (client.keys.size === 0 && client.journal.length === 0 && client.replies.length === 0) continue;
+      if (client.connection.bufferedAmount() > this.#highWater) {
+        lagging = true;
+        continue;
+      }
+      const actors: string[] = [];
+      const removed: string[] = [];
+      for (const key of client.keys) {
+        const json = viewJson(key);
+        if (json === null) removed.push(key);
+        else actors.push(json);
+      }
+      client.seq += 1;
+      this.#write(
+        client,
+        `{"type":"batch","seq":${client.seq},"actors":[${actors.join(',')}],"removed":${JSON.stringify(removed)},` +
+          `"journal":[${client.journal.join(',')}],"replies":${JSON.stringify(client.replies)}}`,
+      );
+      client.keys = new Set();
+      client.journal = [];
+      client.replies = [];
+      sent = true;
+    }
+    if (sent) {
+      this.#flushes += 1;
+      this.#lastFlush = this.#clock.now();
+    }
+    // A slow client keeps its coalesced views until its socket drains; look again an interval later.
+    if (lagging) this.#schedule(this.#interval);
+  }
+
+  /** Tickets without an actor take their view from the conductor's record, so follow its changes. */
+  #markChangedTickets(dirty: Set<string>): void {
+    const tickets = this.engine.conductor.getSnapshot().context.tickets;
+    const before = this.#tickets;
+    if (tickets === before) return;
+    const specs = this.session.track.tickets;
+    // Unchanged chunks and entries keep their identity from one snapshot to the next.
+    let index = 0;
+    tickets.chunks.forEach((chunk, chunkIndex) => {
+      const old = before.chunks[chunkIndex];
+      if (chunk !== old) {
+        chunk.forEach((info, offset) => {
+          const spec = specs[index + offset];
+          if (info !== old?.[offset] && spec) dirty.add(ticketKey(spec.id));
+        });
+      }
+      index += chunk.length;
+    });
+    this.#tickets = tickets;
+  }
+}

@@ -1,0 +1,221 @@
+import type { Engine } from '../actors/engine.js';
+import { at, toArray } from '../machines/chunked.js';
+import type { ConductorContext } from '../machines/conductor.js';
+import type { TicketInfo } from '../machines/schedule.js';
+import type { TicketContext } from '../machines/ticket.js';
+import type { WorkerContext } from '../machines/worker-types.js';
+import type { ExecutionMode, TrustOverride } from '../protocol/index.js';
+import { commandKey, type ActorView, type Command } from '../protocol/wire.js';
+
+/** The JSON projections of context sent per actor kind (src/ui/views.ts reads the same shapes). */
+export interface ConductorViewContext {
+  mode: ExecutionMode;
+  trustOverride: TrustOverride;
+  active: number;
+  completed: number;
+  maxConcurrency: number;
+  /** In track order (session.track.tickets). */
+  tickets: TicketInfo[];
+}
+
+export interface TicketViewContext {
+  attempts: number;
+  blocked_reason: string | null;
+  summary: string | null;
+  skipped: boolean;
+  trustOverride: TrustOverride;
+  archetype: string;
+}
+
+export type WorkerViewContext = WorkerContext;
+
+export const conductorKey = 'conductor';
+export const ticketKey = (id: string) => `ticket:${id}`;
+export const workerKey = (id: string) => `worker:${id}`;
+
+/**
+ * One candidate event per command key. Payloads are placeholders: an edit is accepted as an event
+ * (and refused in the worker's context if invalid), so the placeholder answers "may I edit now".
+ */
+const candidates: Record<'conductor' | 'ticket' | 'worker', Command[]> = {
+  worker: [
+    { type: 'clutch.approve' },
+    { type: 'clutch.edit_payload', input: {} },
+    { type: 'clutch.edit_message', message: {} },
+    { type: 'clutch.edit_result', output: '' },
+    { type: 'clutch.abort' },
+    { type: 'clutch.set_trust', trust: 'step' },
+    { type: 'clutch.set_trust', trust: 'auto' },
+    { type: 'clutch.retry_now' },
+  ],
+  ticket: [{ type: 'ticket.retry' }, { type: 'ticket.skip' }],
+  conductor: [
+    { type: 'conductor.start' },
+    { type: 'conductor.set_mode', mode: 'async' },
+    { type: 'conductor.set_mode', mode: 'linear' },
+    { type: 'conductor.set_trust_override', override: 'none' },
+    { type: 'conductor.set_trust_override', override: 'step' },
+    { type: 'conductor.set_trust_override', override: 'auto' },
+  ],
+};
+
+/** Every WorkerContext field, listed so that a new field is a compile error here until it is decided. */
+const workerFields: Record<keyof WorkerContext, true> = {
+  ticketId: true,
+  attempt: true,
+  profile: true,
+  system: true,
+  tools: true,
+  maxTurns: true,
+  trust: true,
+  trustOverride: true,
+  messages: true,
+  turns: true,
+  draft: true,
+  results: true,
+  review: true,
+  preview: true,
+  refusal: true,
+  edits: true,
+  usage: true,
+  summary: true,
+  reason: true,
+  waiting: true,
+  retries: true,
+};
+const workerFieldNames = Object.keys(workerFields) as (keyof WorkerContext)[];
+
+interface LiveSnapshot {
+  status: string;
+  value: unknown;
+  context: unknown;
+  can(event: unknown): boolean;
+}
+
+/** A persisted snapshot (engine.finishedSnapshots()); the fallback one carries no context. */
+interface StoredSnapshot {
+  status: string;
+  value?: unknown;
+  context?: unknown;
+}
+
+function accepted(snapshot: LiveSnapshot, kind: keyof typeof candidates): string[] {
+  if (snapshot.status !== 'active') return [];
+  return candidates[kind].filter((event) => snapshot.can(event)).map(commandKey);
+}
+
+export function conductorView(engine: Engine): ActorView<ConductorViewContext> {
+  const snapshot = engine.conductor.getSnapshot();
+  const context = snapshot.context;
+  return {
+    key: conductorKey,
+    kind: 'conductor',
+    status: snapshot.status,
+    value: snapshot.value,
+    context: {
+      mode: context.mode,
+      trustOverride: context.trustOverride,
+      active: context.active,
+      completed: context.completed,
+      maxConcurrency: context.maxConcurrency,
+      tickets: toArray(context.tickets),
+    },
+    accepts: accepted(snapshot as unknown as LiveSnapshot, 'conductor'),
+  };
+}
+
+function ticketContext(context: TicketContext): TicketViewContext {
+  return {
+    attempts: context.attempts,
+    blocked_reason: context.blocked_reason,
+    summary: context.summary,
+    skipped: context.skipped,
+    trustOverride: context.trustOverride,
+    archetype: context.ticket.worker_archetype,
+  };
+}
+
+/** The ticket's actor while it lives, its final snapshot once done, or the conductor's record before it spawns. */
+export function ticketView(engine: Engine, id: string): ActorView<TicketViewContext> | undefined {
+  const key = ticketKey(id);
+  const live = engine.ticket(id);
+  if (live) {
+    const snapshot = live.getSnapshot();
+    return {
+      key,
+      kind: 'ticket',
+      ticket: id,
+      status: snapshot.status,
+      value: snapshot.value,
+      context: ticketContext(snapshot.context),
+      accepts: accepted(snapshot as unknown as LiveSnapshot, 'ticket'),
+    };
+  }
+  const stored = engine.finishedSnapshots().get(id)?.ticket as StoredSnapshot | undefined;
+  if (stored?.context) {
+    return { key, kind: 'ticket', ticket: id, status: stored.status, value: stored.value, context: ticketContext(stored.context as TicketContext), accepts: [] };
+  }
+  const conductor: ConductorContext = engine.conductor.getSnapshot().context;
+  const index = conductor.indexOf[id];
+  if (index === undefined) return undefined;
+  const info = at(conductor.tickets, index);
+  return {
+    key,
+    kind: 'ticket',
+    ticket: id,
+    status: 'pending',
+    value: info.status,
+    context: {
+      attempts: info.attempts,
+      blocked_reason: info.blocked_reason,
+      summary: info.summary,
+      skipped: info.skipped,
+      trustOverride: conductor.trustOverride,
+      archetype: conductor.specs[index]!.worker_archetype,
+    },
+    accepts: [],
+  };
+}
+
+function workerContext(context: WorkerContext): WorkerViewContext {
+  const projection: Partial<Record<keyof WorkerContext, unknown>> = {};
+  for (const field of workerFieldNames) projection[field] = context[field];
+  return projection as WorkerViewContext;
+}
+
+/** The worker of the ticket's current attempt while it runs, else the last one's final snapshot. */
+export function workerView(engine: Engine, id: string): ActorView<WorkerViewContext> | undefined {
+  const key = workerKey(id);
+  const live = engine.worker(id);
+  if (live) {
+    const snapshot = live.getSnapshot();
+    return {
+      key,
+      kind: 'worker',
+      ticket: id,
+      status: snapshot.status,
+      value: snapshot.value,
+      context: workerContext(snapshot.context),
+      accepts: accepted(snapshot as unknown as LiveSnapshot, 'worker'),
+    };
+  }
+  const stored = engine.finishedSnapshots().get(id)?.worker as StoredSnapshot | undefined;
+  if (!stored?.context) return undefined;
+  return { key, kind: 'worker', ticket: id, status: stored.status, value: stored.value, context: workerContext(stored.context as WorkerContext), accepts: [] };
+}
+
+/** The view for one key, or undefined when that actor has none (yet, or any more). */
+export function viewOf(engine: Engine, key: string): ActorView | undefined {
+  if (key === conductorKey) return conductorView(engine);
+  if (key.startsWith('ticket:')) return ticketView(engine, key.slice('ticket:'.length));
+  if (key.startsWith('worker:')) return workerView(engine, key.slice('worker:'.length));
+  return undefined;
+}
+
+/** Every key that has a view now: the conductor, every ticket of the track, every worker so far. */
+export function allKeys(engine: Engine): string[] {
+  const ids = engine.options.track.tickets.map((ticket) => ticket.id);
+  const finished = engine.finishedSnapshots();
+  const workers = ids.filter((id) => engine.worker(id) !== undefined || finished.get(id)?.worker !== undefined);
+  return [conductorKey, ...ids.map(ticketKey), ...workers.map(workerKey)];
+}

@@ -1,0 +1,23 @@
+import type { Command, CommandReply, CommandTarget, SessionInfo } from '../protocol/wire.js';
+import type { RemoteActors } from './remote-actors.js';
+import type { Store } from './store.js';
+
+export type ConnectionState =
+  | { state: 'connecting' }
+  | { state: 'open' }
+  | { state: 'reconnecting'; attempt: number }
+  | { state: 'static'; source: string };
+
+/**
+ * What the app needs from the engine, whether it comes over the socket or from a JSON fixture:
+ * stores to render from and one way to send a command. Nothing here holds engine state of its own.
+ */
+export interface ClutchClient {
+  readonly session: Store<SessionInfo | null>;
+  readonly connection: Store<ConnectionState>;
+  /** The last error message the server sent outside a command reply. */
+  readonly serverError: Store<string | null>;
+  readonly actors: RemoteActors;
+  send(target: CommandTarget, command: Command): Promise<CommandReply>;
+  close(): void;
+}

@@ -1,0 +1,56 @@
+import { useView } from '../hooks.js';
+import { commandLine, summarizeInput } from '../format.js';
+import { pauseOf, type Pause } from '../pause.js';
+import { workerKey, type WorkerView } from '../views.js';
+import { diffLineKind } from './DiffView.js';
+import { CommandButton } from './CommandButton.js';
+
+function gist(pause: Pause): string {
+  if (pause.kind === 'review') {
+    const first = pause.result.content.split('\n').find((line) => line.trim() !== '') ?? '(empty output)';
+    return `${pause.result.is_error ? 'error: ' : ''}${first.length > 90 ? `${first.slice(0, 87)}…` : first}`;
+  }
+  const preview = pause.preview;
+  if (preview?.kind === 'command') return `$ ${commandLine(preview.argv)}`;
+  if (preview?.kind === 'diff') {
+    const lines = preview.diff.split('\n');
+    const added = lines.filter((line) => diffLineKind(line) === 'add').length;
+    const removed = lines.filter((line) => diffLineKind(line) === 'del').length;
+    return `${preview.created ? 'creates' : 'changes'} ${preview.path} (+${added} −${removed})`;
+  }
+  return pause.call ? summarizeInput(pause.call.input) : '';
+}
+
+/** One paused worker in the inbox, answerable right here; renders nothing while it is not paused. */
+export function InboxItem({ ticketId, onOpen, selected }: { ticketId: string; onOpen: () => void; selected: boolean }) {
+  const view = useView<WorkerView>(workerKey(ticketId));
+  const pause = pauseOf(view);
+  if (!view || !pause) return null;
+  const target = { kind: 'worker', id: ticketId } as const;
+  return (
+    <li className={`inbox-item pause-${pause.kind}${selected ? ' selected' : ''}`} data-testid={`inbox-item-${ticketId}`} data-pause={pause.kind} data-call={pause.kind === 'review' ? pause.result.tool_use_id : (pause.call?.id ?? '')}>
+      <div className="inbox-head">
+        <span className="ticket-id">{ticketId}</span>
+        <span className="pause-badge">{pause.kind === 'approval' ? 'Pause 1 · approve' : 'Pause 2 · review'}</span>
+        <code className="tool-name">{pause.call?.name ?? '?'}</code>
+      </div>
+      <p className="inbox-gist">{gist(pause)}</p>
+      {view.context.refusal && <p className="refusal small">Refused: {view.context.refusal}</p>}
+      <div className="actions">
+        <CommandButton
+          target={target}
+          accepts={view.accepts}
+          command={{ type: 'clutch.approve' }}
+          label="Approve"
+          variant="primary"
+          testId={`inbox-approve-${ticketId}`}
+          disabled={pause.kind === 'approval' && pause.previewing}
+        />
+        <CommandButton target={target} accepts={view.accepts} command={{ type: 'clutch.abort' }} label="Abort" variant="danger" testId={`inbox-abort-${ticketId}`} />
+        <button type="button" className="button link" data-testid={`inbox-open-${ticketId}`} onClick={onOpen}>
+          Open
+        </button>
+      </div>
+    </li>
+  );
+}

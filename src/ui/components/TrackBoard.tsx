@@ -1,0 +1,60 @@
+import { useMemo } from 'react';
+import type { TicketSummary } from '../../protocol/wire.js';
+import { useView } from '../hooks.js';
+import { defaultSize, layoutTrack } from '../track-layout.js';
+import { conductorKey, type ConductorView } from '../views.js';
+import { TicketNode } from './TicketNode.js';
+
+/** The track as a dependency graph: columns by depth, an arrow from each dependency to its dependent. */
+export function TrackBoard(props: { tickets: readonly TicketSummary[]; selected: string | null; onSelect: (id: string) => void }) {
+  const conductor = useView<ConductorView>(conductorKey);
+  const layout = useMemo(() => layoutTrack(props.tickets), [props.tickets]);
+  const infoOf = new Map(props.tickets.map((ticket, index) => [ticket.id, conductor?.context.tickets[index]]));
+  const size = defaultSize;
+  return (
+    <section className="card board" aria-label="track board">
+      <h2>Track</h2>
+      <div className="board-scroll">
+        <svg
+          data-testid="track-board"
+          width={layout.width}
+          height={layout.height}
+          viewBox={`0 0 ${layout.width} ${layout.height}`}
+          role="img"
+          aria-label="ticket dependency graph"
+        >
+          <defs>
+            <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+              <path d="M 0 0 L 10 5 L 0 10 z" className="edge-arrow" />
+            </marker>
+          </defs>
+          {layout.edges.map((edge) => {
+            const done = infoOf.get(edge.from)?.status === 'completed';
+            return (
+              <path
+                key={`${edge.from}->${edge.to}`}
+                d={edge.d}
+                className={`edge${done ? ' satisfied' : ''}`}
+                markerEnd="url(#arrow)"
+                data-testid={`edge-${edge.from}-${edge.to}`}
+              />
+            );
+          })}
+          {layout.nodes.map((node) => {
+            const ticket = props.tickets.find((candidate) => candidate.id === node.id)!;
+            return (
+              <foreignObject key={node.id} x={node.x} y={node.y} width={size.nodeWidth} height={size.nodeHeight}>
+                <TicketNode
+                  ticket={ticket}
+                  info={infoOf.get(node.id)}
+                  selected={props.selected === node.id}
+                  onSelect={() => props.onSelect(node.id)}
+                />
+              </foreignObject>
+            );
+          })}
+        </svg>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,115 @@
+import { CommandButton } from './CommandButton.js';
+import { useState } from 'react';
+import type { TicketSummary } from '../../protocol/wire.js';
+import { useView } from '../hooks.js';
+import { pauseOf, workerStateLabel } from '../pause.js';
+import { conductorKey, effectiveTrust, statusLabel, ticketKey, workerKey, type ConductorView, type TicketView, type WorkerView } from '../views.js';
+import { ApprovalCard } from './ApprovalCard.js';
+import { CommandToggle } from './CommandToggle.js';
+import { MessageEditor } from './MessageEditor.js';
+import { ReviewCard } from './ReviewCard.js';
+import { Transcript } from './Transcript.js';
+
+/** Everything about one ticket's worker: its clutch, the pause it waits at, its transcript. */
+export function WorkerPanel({ ticket, index }: { ticket: TicketSummary; index: number }) {
+  const worker = useView<WorkerView>(workerKey(ticket.id));
+  const ticketView = useView<TicketView>(ticketKey(ticket.id));
+  const conductor = useView<ConductorView>(conductorKey);
+  const [editingMessage, setEditingMessage] = useState(false);
+  const info = conductor?.context.tickets[index];
+  const status = info?.status ?? 'pending';
+  const pause = pauseOf(worker);
+  const target = { kind: 'worker', id: ticket.id } as const;
+  const context = worker?.context;
+  const canEditMessage = worker?.accepts.includes('clutch.edit_message') ?? false;
+
+  return (
+    <section className="card worker-panel" data-testid="worker-panel" data-ticket={ticket.id} aria-label={`worker of ${ticket.id}`}>
+      <header className="panel-head">
+        <div>
+          <h2>
+            {ticket.id} <span className="muted">·</span> <code>{ticket.target_file}</code>
+          </h2>
+          <p className="panel-meta">
+            <span className={`status-chip status-${status}`} data-testid="panel-status">{info?.skipped ? 'skipped' : statusLabel[status]}</span>
+            {worker?.status === 'active' && <span className="worker-state" data-testid="worker-state">{workerStateLabel(worker)}</span>}
+            {context && <span className="muted">attempt {context.attempt} · turn {context.turns}/{context.maxTurns} · {context.usage.output_tokens} tokens out</span>}
+          </p>
+        </div>
+        {worker && context && worker.status === 'active' && (
+          <CommandToggle
+            target={target}
+            label={context.trustOverride === 'none' ? 'Clutch' : `Clutch (override: ${context.trustOverride})`}
+            testId="trust"
+            current={context.trust}
+            accepts={worker.accepts}
+            options={[
+              { value: 'step', label: 'step', command: { type: 'clutch.set_trust', trust: 'step' } },
+              { value: 'auto', label: 'auto', command: { type: 'clutch.set_trust', trust: 'auto' } },
+            ]}
+          />
+        )}
+      </header>
+      <p className="ticket-prompt">{ticket.prompt}</p>
+      {context && worker?.status === 'active' && context.trustOverride !== 'none' && (
+        <p className="hint">The global trust override makes this worker run in {effectiveTrust(context)} mode.</p>
+      )}
+
+      {status === 'blocked' && (
+        <p className="blocked-banner" data-testid="panel-blocked-reason">
+          <strong>Blocked:</strong> {info?.blocked_reason ?? ticketView?.context.blocked_reason ?? 'no reason given'}
+        </p>
+      )}
+      {status === 'completed' && (info?.summary ?? ticketView?.context.summary) && (
+        <p className="summary-banner" data-testid="panel-summary">
+          <strong>{info?.skipped ? 'Skipped.' : 'Done:'}</strong> {info?.summary ?? ticketView?.context.summary}
+        </p>
+      )}
+
+      {context?.waiting && worker?.status === 'active' && (
+        <p className="waiting-banner" data-testid="worker-waiting">
+          <strong>Model call held back:</strong> {context.waiting.reason}
+          {context.waiting.until !== null && ` (until ${new Date(context.waiting.until).toLocaleTimeString()})`}
+          {context.retries > 0 && ` · ${context.retries} retr${context.retries === 1 ? 'y' : 'ies'} so far`}{' '}
+          <CommandButton target={{ kind: 'worker', id: ticket.id }} accepts={worker.accepts} command={{ type: 'clutch.retry_now' }} label="Retry now" testId="retry-now" />
+        </p>
+      )}
+
+      {worker && pause?.kind === 'approval' && (
+        <ApprovalCard key={`${pause.call?.id}:${JSON.stringify(pause.call?.input)}`} ticketId={ticket.id} view={worker} pause={pause} />
+      )}
+      {worker && pause?.kind === 'review' && (
+        <ReviewCard key={`${pause.result.tool_use_id}:${pause.result.content}:${pause.result.is_error}`} ticketId={ticket.id} view={worker} pause={pause} />
+      )}
+
+      {worker && context ? (
+        <>
+          <div className="transcript-head">
+            <h3>Transcript</h3>
+            {canEditMessage && !editingMessage && (
+              <button type="button" className="button" data-testid="edit-message-open" onClick={() => setEditingMessage(true)}>
+                Edit last message
+              </button>
+            )}
+          </div>
+          {editingMessage && canEditMessage && (
+            <MessageEditor
+              key={JSON.stringify(context.messages.at(-1))}
+              ticketId={ticket.id}
+              view={worker}
+              onClose={() => setEditingMessage(false)}
+            />
+          )}
+          <Transcript
+            messages={context.messages}
+            results={context.results}
+            draft={context.draft}
+            streaming={worker.status === 'active' && worker.value === 'prompting'}
+          />
+        </>
+      ) : (
+        <p className="muted empty">No worker has started on this ticket yet{ticket.dependencies.length > 0 ? ` (waits for ${ticket.dependencies.join(', ')})` : ''}.</p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,124 @@
+import type { ClientMessage, Command, CommandReply, CommandTarget, ServerMessage, SessionInfo } from '../protocol/wire.js';
+import type { ClutchClient, ConnectionState } from './client.js';
+import { RemoteActors } from './remote-actors.js';
+import { Store } from './store.js';
+
+export interface LiveClientOptions {
+  /** ws:// URL of the socket, token included. */
+  url: string;
+  /** For tests in Node; the browser's WebSocket by default. */
+  WebSocket?: typeof WebSocket;
+  /** Milliseconds before the first reconnection attempt; doubles up to maxRetryMs. */
+  retryMs?: number;
+  maxRetryMs?: number;
+}
+
+/** The socket URL for the page the app was loaded from: same host, /ws, the page's token. */
+export function socketUrl(location: Pick<Location, 'protocol' | 'host' | 'search'>): string {
+  const token = new URLSearchParams(location.search).get('token');
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+}
+
+interface Pending {
+  resolve: (reply: CommandReply) => void;
+}
+
+/**
+ * The WebSocket client. It reconnects on its own (the server resends everything on a new
+ * connection), and turns each command into a promise of the server's reply.
+ */
+export function connectLive(options: LiveClientOptions): ClutchClient {
+  const Socket = options.WebSocket ?? WebSocket;
+  const retryMs = options.retryMs ?? 250;
+  const maxRetryMs = options.maxRetryMs ?? 5000;
+  const session = new Store<SessionInfo | null>(null);
+  const connection = new Store<ConnectionState>({ state: 'connecting' });
+  const serverError = new Store<string | null>(null);
+  const actors = new RemoteActors();
+  const pending = new Map<string, Pending>();
+  let socket: WebSocket | null = null;
+  let attempt = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+  let nextId = 1;
+
+  function receive(message: ServerMessage): void {
+    switch (message.type) {
+      case 'hello':
+        session.set(message.session);
+        actors.expectFullBatch();
+        return;
+      case 'batch':
+        // Views first: a reply's handler then reads the state the command produced.
+        actors.apply(message.actors, message.removed);
+        for (const reply of message.replies) {
+          pending.get(reply.id)?.resolve(reply);
+          pending.delete(reply.id);
+        }
+        return;
+      case 'error':
+        serverError.set(message.error);
+        return;
+    }
+  }
+
+  function failPending(error: string): void {
+    for (const [id, entry] of pending) entry.resolve({ id, ok: false, error });
+    pending.clear();
+  }
+
+  function open(): void {
+    const current = new Socket(options.url);
+    socket = current;
+    current.addEventListener('open', () => {
+      attempt = 0;
+      connection.set({ state: 'open' });
+    });
+    current.addEventListener('message', (event: MessageEvent) => {
+      let message: ServerMessage;
+      try {
+        message = JSON.parse(String(event.data)) as ServerMessage;
+      } catch {
+        serverError.set('the server sent a message that is not JSON');
+        return;
+      }
+      receive(message);
+    });
+    current.addEventListener('close', () => {
+      if (socket !== current) return;
+      socket = null;
+      failPending('the connection was lost before the server replied');
+      if (closed) return;
+      attempt += 1;
+      connection.set({ state: 'reconnecting', attempt });
+      timer = setTimeout(open, Math.min(maxRetryMs, retryMs * 2 ** (attempt - 1)));
+    });
+  }
+
+  open();
+
+  return {
+    session,
+    connection,
+    serverError,
+    actors,
+    send(target: CommandTarget, command: Command): Promise<CommandReply> {
+      const id = `c${nextId++}`;
+      if (!socket || socket.readyState !== Socket.OPEN) {
+        return Promise.resolve({ id, ok: false, error: 'not connected to the server' });
+      }
+      const message: ClientMessage = { type: 'command', id, target, command };
+      return new Promise<CommandReply>((resolve) => {
+        pending.set(id, { resolve });
+        socket!.send(JSON.stringify(message));
+      });
+    },
+    close(): void {
+      closed = true;
+      clearTimeout(timer);
+      socket?.close();
+      failPending('the client was closed');
+    },
+  };
+}

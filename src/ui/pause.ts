@@ -1,0 +1,51 @@
+import type { ActorView, ToolPreview, ToolResultBlock, ToolUseBlock } from '../protocol/index.js';
+import type { WorkerView } from './views.js';
+
+/** Where a worker waits for a human, read from its state value and context. */
+export type Pause =
+  | { kind: 'approval'; call: ToolUseBlock | undefined; preview: ToolPreview | null; previewing: boolean }
+  | { kind: 'review'; call: ToolUseBlock | undefined; result: ToolResultBlock };
+
+function toolCycleState(value: unknown): unknown {
+  return value && typeof value === 'object' && 'toolCycle' in value ? (value as { toolCycle: unknown }).toolCycle : undefined;
+}
+
+function lastCalls(context: WorkerView): ToolUseBlock[] {
+  const last = context.messages.at(-1);
+  if (!last || last.role !== 'assistant') return [];
+  return last.content.filter((block): block is ToolUseBlock => block.type === 'tool_use');
+}
+
+/** The call pause 1 is about: the first call of the last reply that has no result yet. */
+export function pendingCall(context: WorkerView): ToolUseBlock | undefined {
+  const done = new Set(context.results.map((result) => result.tool_use_id));
+  if (context.review) done.add(context.review.tool_use_id);
+  return lastCalls(context).find((call) => !done.has(call.id));
+}
+
+export function pauseOf(view: ActorView<WorkerView> | null): Pause | null {
+  if (!view || view.status !== 'active') return null;
+  const cycle = toolCycleState(view.value);
+  const context = view.context;
+  if (cycle && typeof cycle === 'object' && 'awaitingApproval' in cycle) {
+    const stage = (cycle as { awaitingApproval: unknown }).awaitingApproval;
+    return { kind: 'approval', call: pendingCall(context), preview: context.preview, previewing: stage === 'previewing' };
+  }
+  if (cycle === 'reviewingResult' && context.review) {
+    const id = context.review.tool_use_id;
+    return { kind: 'review', call: lastCalls(context).find((call) => call.id === id), result: context.review };
+  }
+  return null;
+}
+
+/** A short human label for the worker's state value. */
+export function workerStateLabel(view: ActorView<WorkerView> | null): string {
+  if (!view) return 'not started';
+  const value = view.value;
+  if (typeof value === 'string') return value;
+  const cycle = toolCycleState(value);
+  if (cycle === undefined) return JSON.stringify(value);
+  if (typeof cycle === 'string') return cycle === 'reviewingResult' ? 'pause 2: review the result' : `tool: ${cycle}`;
+  if (cycle && typeof cycle === 'object' && 'awaitingApproval' in cycle) return 'pause 1: approve the call';
+  return 'tool cycle';
+}

@@ -1,0 +1,38 @@
+import type { ActorView, Command, CommandReply, CommandTarget, SessionInfo } from '../protocol/wire.js';
+import type { ClutchClient, ConnectionState } from './client.js';
+import { RemoteActors } from './remote-actors.js';
+import { Store } from './store.js';
+
+/** A frozen moment of a run, as the server would have pushed it: for developing and testing the UI. */
+export interface Fixture {
+  hello: SessionInfo;
+  actors: ActorView[];
+}
+
+export interface StaticClient extends ClutchClient {
+  /** Every command the UI tried to send, in order. */
+  readonly sent: { target: CommandTarget; command: Command }[];
+}
+
+/**
+ * The same interface as the socket client, served from a fixture. Commands are recorded and
+ * refused: there is no engine behind it to change anything.
+ */
+export function createStaticClient(fixture: Fixture, source = 'fixture'): StaticClient {
+  const actors = new RemoteActors();
+  actors.apply(fixture.actors, []);
+  const sent: { target: CommandTarget; command: Command }[] = [];
+  let nextId = 1;
+  return {
+    session: new Store<SessionInfo | null>(fixture.hello),
+    connection: new Store<ConnectionState>({ state: 'static', source }),
+    serverError: new Store<string | null>(null),
+    actors,
+    sent,
+    send(target: CommandTarget, command: Command): Promise<CommandReply> {
+      sent.push({ target, command });
+      return Promise.resolve({ id: `s${nextId++}`, ok: false, error: 'static fixture: no engine to send to' });
+    },
+    close(): void {},
+  };
+}

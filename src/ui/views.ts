@@ -1,0 +1,49 @@
+import type { TicketInfo } from '../machines/schedule.js';
+import type { WorkerContext } from '../machines/worker-types.js';
+import type { ExecutionMode, TicketStatus, TrustLevel, TrustOverride } from '../protocol/index.js';
+
+/** The JSON projections of context the server sends per actor kind. */
+export interface ConductorView {
+  mode: ExecutionMode;
+  trustOverride: TrustOverride;
+  active: number;
+  completed: number;
+  maxConcurrency: number;
+  tickets: TicketInfo[];
+}
+
+export interface TicketView {
+  attempts: number;
+  blocked_reason: string | null;
+  summary: string | null;
+  skipped: boolean;
+  trustOverride: TrustOverride;
+  archetype: string;
+}
+
+export type WorkerView = WorkerContext;
+
+export const conductorKey = 'conductor';
+export const ticketKey = (id: string) => `ticket:${id}`;
+export const workerKey = (id: string) => `worker:${id}`;
+
+export const statuses: readonly TicketStatus[] = ['pending', 'running', 'step_paused', 'blocked', 'completed'];
+
+export const statusLabel: Record<TicketStatus, string> = {
+  pending: 'pending',
+  running: 'running',
+  step_paused: 'paused',
+  blocked: 'blocked',
+  completed: 'completed',
+};
+
+/** The state of one region of a parallel state value ({mode: 'async', run: 'running', ...}). */
+export function regionOf(value: unknown, region: string): string | undefined {
+  if (!value || typeof value !== 'object' || !(region in value)) return undefined;
+  const state = (value as Record<string, unknown>)[region];
+  return typeof state === 'string' ? state : undefined;
+}
+
+export function effectiveTrust(context: { trust: TrustLevel; trustOverride: TrustOverride }): TrustLevel {
+  return context.trustOverride === 'none' ? context.trust : context.trustOverride;
+}

@@ -1,0 +1,175 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createScriptedModel, type Script } from '../../src/models/scripted.js';
+import type { ServerMessage } from '../../src/protocol/wire.js';
+import { systemClock, type Clock } from '../../src/server/clock.js';
+import { Hub } from '../../src/server/hub.js';
+import { sessionInfo } from '../../src/server/session.js';
+import { call, done, pause, reply, startEngine, testConfig, text, ticket, type Harness } from '../support/engine-harness.js';
+import { ManualClock } from '../support/manual-clock.js';
+
+let harness: Harness | undefined;
+let hub: Hub | undefined;
+afterEach(async () => {
+  hub?.close();
+  hub = undefined;
+  await harness?.cleanup();
+  harness = undefined;
+});
+
+interface Sent {
+  at: number;
+  message: ServerMessage;
+}
+
+/** A hub on a real engine with a recording connection; the clock stamps each message. */
+function hubOn(engine: Harness['engine'], clock: Clock, intervalMs = 33): { hub: Hub; sent: Sent[]; client: ReturnType<Hub['connect']> } {
+  const session = sessionInfo('test-run', engine.options.track, engine.options.config, 'scripted model', engine.options.workspace);
+  hub = new Hub(engine, session, { clock, intervalMs });
+  const sent: Sent[] = [];
+  const client = hub.connect({ send: (data) => sent.push({ at: clock.now(), message: JSON.parse(data) as ServerMessage }), bufferedAmount: () => 0 });
+  return { hub, sent, client };
+}
+
+const batches = (sent: Sent[]) => sent.filter((entry) => entry.message.type === 'batch') as { at: number; message: Extract<ServerMessage, { type: 'batch' }> }[];
+const command = (id: string, mode: 'async' | 'linear') => JSON.stringify({ type: 'command', id, target: { kind: 'conductor' }, command: { type: 'conductor.set_mode', mode } });
+
+describe('the hub: batching', () => {
+  it('coalesces a burst into one batch per interval, and runs no timer when nothing changed', async () => {
+    harness = startEngine({ tickets: [ticket('T1')], script: { T1: [done('toolu_1')] } });
+    // A quiet engine: T1 waits at pause 1 until a human answers.
+    await pause(harness.engine, 'T1', 'approval');
+    const clock = new ManualClock();
+    const { sent, client } = hubOn(harness.engine, clock);
+    expect(sent.map((entry) => entry.message.type)).toEqual(['hello']);
+    clock.advance(0);
+    expect(batches(sent)).toHaveLength(1);
+    expect(clock.pending).toBe(0);
+
+    // 40 commands at t=0, each changing the conductor: one batch at t=33 with the view once and 40 replies.
+    for (let index = 0; index < 40; index += 1) client.receive(command(`m${index}`, index % 2 === 0 ? 'linear' : 'async'), 80);
+    expect(clock.pending).toBe(1);
+    clock.advance(32);
+    expect(batches(sent)).toHaveLength(1);
+    clock.advance(1);
+    const second = batches(sent)[1]!;
+    expect(second.at).toBe(33);
+    expect(second.message.seq).toBe(2);
+    expect(second.message.actors.map((view) => view.key)).toEqual(['conductor']);
+    expect(second.message.replies).toHaveLength(40);
+    expect(second.message.replies.every((entry) => entry.ok)).toBe(true);
+    expect(second.message.journal).toHaveLength(40);
+    expect(clock.pending).toBe(0);
+
+    // Another change 7 ms later waits until 66; a quiet period lets the next one out at once.
+    clock.advance(7);
+    client.receive(command('n1', 'linear'), 80);
+    clock.advance(25);
+    expect(batches(sent)).toHaveLength(2);
+    clock.advance(1);
+    expect(batches(sent).map((entry) => entry.at)).toEqual([0, 33, 66]);
+    clock.advance(1000);
+    client.receive(command('n2', 'async'), 80);
+    clock.advance(0);
+    expect(batches(sent).map((entry) => entry.at)).toEqual([0, 33, 66, 1066]);
+    expect(clock.pending).toBe(0);
+    // Nothing else was sent: no empty batches, no idle timers.
+    clock.advance(10_000);
+    expect(batches(sent)).toHaveLength(4);
+  });
+
+  it('holds batches back from a client whose socket is backed up, then sends what it missed, coalesced', async () => {
+    harness = startEngine({ tickets: [ticket('T1')], script: { T1: [done('toolu_1')] } });
+    await pause(harness.engine, 'T1', 'approval');
+    const clock = new ManualClock();
+    const session = sessionInfo('test-run', harness.engine.options.track, harness.engine.options.config, 'scripted model', harness.engine.options.workspace);
+    hub = new Hub(harness.engine, session, { clock, intervalMs: 33, highWaterBytes: 1000 });
+    let backlog = 0;
+    const slow: ServerMessage[] = [];
+    const fast: ServerMessage[] = [];
+    const slowClient = hub.connect({ send: (data) => slow.push(JSON.parse(data) as ServerMessage), bufferedAmount: () => backlog });
+    hub.connect({ send: (data) => fast.push(JSON.parse(data) as ServerMessage), bufferedAmount: () => 0 });
+    clock.advance(0);
+    expect(slow.map((message) => message.type)).toEqual(['hello', 'batch']);
+    backlog = 5000;
+    slowClient.receive(command('s1', 'linear'), 80);
+    clock.advance(33);
+    slowClient.receive(command('s2', 'async'), 80);
+    clock.advance(33);
+    expect(slow).toHaveLength(2);
+    expect(fast.filter((message) => message.type === 'batch')).toHaveLength(3);
+    // Still backed up: the hub looks again an interval later, and no sooner.
+    expect(clock.pending).toBe(1);
+    backlog = 0;
+    clock.advance(33);
+    expect(slow).toHaveLength(3);
+    const caughtUp = slow[2] as Extract<ServerMessage, { type: 'batch' }>;
+    expect(caughtUp.seq).toBe(2);
+    expect(caughtUp.actors.map((view) => view.key)).toEqual(['conductor']);
+    expect(caughtUp.replies.map((entry) => entry.id)).toEqual(['s1', 's2']);
+    expect(caughtUp.journal).toHaveLength(2);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('redacts secret values of the environment from everything it sends, whatever path they took', async () => {
+    harness = startEngine({ tickets: [ticket('T1')], script: { T1: [done('toolu_1')] } });
+    await pause(harness.engine, 'T1', 'approval');
+    const clock = new ManualClock();
+    const secret = 'sk-ant-api03-"quoted"-SAFETY-NET';
+    const env = { ANTHROPIC_API_KEY: secret, GITHUB_TOKEN: 'ghp_0123456789abcdef', HOME: '/home/someone', SHORT_TOKEN: 'abc' };
+    const session = sessionInfo('test-run', harness.engine.options.track, harness.engine.options.config, 'scripted model', harness.engine.options.workspace);
+    hub = new Hub(harness.engine, session, { clock, env });
+    const sent: string[] = [];
+    hub.connect({ send: (data) => sent.push(data), bufferedAmount: () => 0 });
+    clock.advance(0);
+    // As if a model error or a tool's output had carried them into the journal.
+    harness.engine.journal.append({ kind: 'debug_state', at: 1, after_ticket: `key=${secret} gh=ghp_0123456789abcdef`, path: '/home/someone/abc' });
+    clock.advance(33);
+    const last = sent.at(-1)!;
+    expect(last).not.toContain('SAFETY-NET');
+    expect(last).not.toContain('ghp_0123456789abcdef');
+    expect((JSON.parse(last) as Extract<ServerMessage, { type: 'batch' }>).journal).toEqual([
+      { kind: 'debug_state', at: 1, after_ticket: 'key=[redacted] gh=[redacted]', path: '/home/someone/abc' },
+    ]);
+  });
+
+  it('stops following when closed: no message and no timer after close', () => {
+    harness = startEngine({ tickets: [ticket('T1')], script: { T1: [done('toolu_1')] }, start: false });
+    const clock = new ManualClock();
+    const { sent, client, hub: closing } = hubOn(harness.engine, clock);
+    clock.advance(0);
+    client.receive(command('a', 'linear'), 80);
+    closing.close();
+    expect(clock.pending).toBe(0);
+    clock.advance(100);
+    harness.engine.start();
+    expect(batches(sent)).toHaveLength(1);
+  });
+
+  it('during a streaming run on the real clock, batches are never closer than the interval', async () => {
+    const tickets = Array.from({ length: 8 }, (_, index) => ticket(`T${index + 1}`));
+    const body = 'streaming text for the bench of the hub, one character at a time. '.repeat(3);
+    const script: Script['tickets'] = Object.fromEntries(
+      tickets.map((item) => [
+        item.id,
+        [reply(text(body), call(`w_${item.id}`, 'write_file', { path: `${item.id}.txt`, content: body })), reply(text(body), call(`d_${item.id}`, 'task_complete', { summary: 'ok' }))],
+      ]),
+    );
+    const model = createScriptedModel({ script: { version: 1, tickets: script } as Script, chunkSize: 1, chunkDelayMs: 1 });
+    harness = startEngine({ tickets, script, model, config: testConfig({ trust: 'auto', maxConcurrency: 8 }), start: false });
+    const intervalMs = 20;
+    const { sent, hub: running } = hubOn(harness.engine, systemClock, intervalMs);
+    const started = systemClock.now();
+    harness.engine.start();
+    const outcome = await harness.engine.finished();
+    expect(outcome.state).toBe('done');
+    const elapsed = systemClock.now() - started;
+    const stamps = batches(sent).map((entry) => entry.at);
+    const gaps = stamps.slice(1).map((at, index) => at - stamps[index]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(intervalMs);
+    expect(stamps.length).toBeLessThanOrEqual(Math.floor(elapsed / intervalMs) + 2);
+    // Thousands of snapshot changes went by, coalesced.
+    const deltas = tickets.length * body.length * 2;
+    expect(stamps.length).toBeLessThan(deltas / 10);
+    expect(running.flushes).toBe(stamps.length);
+  });
+});

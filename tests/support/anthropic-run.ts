@@ -1,0 +1,97 @@
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Engine } from '../../src/actors/engine.js';
+import type { JournalEntry } from '../../src/actors/journal.js';
+import { modelsFromConfig, withModelProfile, type ModelsOptions } from '../../src/actors/models.js';
+import { SimulatedClock } from '../../src/actors/simulated-clock.js';
+import { loadConfig, loadTrack } from '../../src/config/index.js';
+import { loadScript, type Script } from '../../src/models/scripted.js';
+import type { ClutchConfig, ExecutionMode, ModelProfile, Track } from '../../src/protocol/index.js';
+import { tempDir } from './engine-harness.js';
+import { scriptResponder, startFakeAnthropic, type FakeAnthropic, type FakeAnthropicOptions } from './fake-anthropic.js';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+export const TEST_KEY = 'sk-ant-api03-clutch-test-key-do-not-leak-4242';
+
+export function demoInputs(profile: Partial<ModelProfile> = {}): { config: ClutchConfig; track: Track; workspace: string } {
+  const loaded = loadConfig(join(repoRoot, 'agents.toml'));
+  if (!loaded.ok) throw new Error('agents.toml does not load');
+  const base = withModelProfile(loaded.value, 'sonnet');
+  const config = { ...base, models: { ...base.models, sonnet: { ...base.models.sonnet!, ...profile } } };
+  const track = loadTrack(join(repoRoot, 'demo/track.toml'), { config });
+  if (!track.ok) throw new Error('demo/track.toml does not load');
+  return { config, track: track.value.track, workspace: track.value.workspace };
+}
+
+export const demoScript = (): Promise<Script> => loadScript(join(repoRoot, 'demo/script.json'));
+
+export interface AnthropicRun {
+  engine: Engine;
+  fake: FakeAnthropic | undefined;
+  clock: SimulatedClock;
+  runDir: string;
+  workspace: string;
+  journal: JournalEntry[];
+  cleanup(): Promise<void>;
+}
+
+/**
+ * The demo track (or another) on a copy of its workspace, every agent on the anthropic profile,
+ * the real SDK talking to the fake API. The clock is simulated, so backoffs and waits are instant.
+ */
+export async function startAnthropicRun(options: {
+  mode: ExecutionMode;
+  fake?: Partial<FakeAnthropicOptions>;
+  profile?: Partial<ModelProfile>;
+  inputs?: { config: ClutchConfig; track: Track; workspace: string };
+  models?: ModelsOptions;
+  noServer?: boolean;
+  apiKey?: string;
+}): Promise<AnthropicRun> {
+  const clock = new SimulatedClock(1_700_000_000_000);
+  const inputs = options.inputs ?? demoInputs(options.profile);
+  const fake = options.noServer
+    ? undefined
+    : await startFakeAnthropic({ apiKey: TEST_KEY, responder: scriptResponder(await demoScript()), now: clock.now, ...options.fake });
+  const root = tempDir('clutch-anthropic-');
+  const workspace = join(root, 'workspace');
+  const runDir = join(root, 'run');
+  cpSync(inputs.workspace, workspace, { recursive: true });
+  mkdirSync(runDir);
+  const modelFor = await modelsFromConfig(
+    inputs.config,
+    inputs.track.tickets.map((ticket) => ticket.worker_archetype),
+    { env: { ANTHROPIC_API_KEY: options.apiKey ?? TEST_KEY, ANTHROPIC_BASE_URL: fake?.url }, now: clock.now, ...options.models },
+  );
+  const engine = new Engine({
+    config: inputs.config,
+    track: inputs.track,
+    workspace,
+    runDir,
+    modelFor,
+    mode: options.mode,
+    trustOverride: 'auto',
+    now: clock.now,
+    waitUntil: clock.waitUntil,
+  });
+  const journal: JournalEntry[] = [];
+  engine.journal.subscribe((entry) => journal.push(entry));
+  engine.start();
+  return {
+    engine,
+    fake,
+    clock,
+    runDir,
+    workspace,
+    journal,
+    cleanup: async () => {
+      await engine.stop();
+      await fake?.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export function readJournal(runDir: string): string {
+  return readFileSync(join(runDir, 'journal.jsonl'), 'utf8');
+}
