@@ -6,6 +6,7 @@ import { validateCommand } from './cli/validate.js';
 
 const usage = `usage:
   clutch serve [--config F] [--track T] [--workspace DIR] [--port N] [--mode async|linear] [--trust step|auto]
+               [--model NAME] [--record FILE | --replay FILE]
   clutch run TRACK [--config F] [--workspace DIR] [--mode async|linear] [--trust step|auto] [--model NAME]
                    [--record FILE | --replay FILE] [--json]
   clutch validate [--config F] [TRACK]
@@ -63,6 +64,9 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         port: parsePort(values.port),
         mode: oneOf(values.mode, ['async', 'linear'] as const, '--mode'),
         trust: oneOf(values.trust, ['step', 'auto'] as const, '--trust'),
+        model: values.model,
+        record: values.record,
+        replay: values.replay,
         stdout: io.stdout,
         stderr: io.stderr,
       });

@@ -11,7 +11,7 @@ import type { ClutchConfig, ExecutionMode, Ticket, TicketStatus, Track, TrustOve
 import type { ToolContext } from '../tools/tool.js';
 import { callModelLogic, previewToolLogic, runToolLogic, waitUntilLogic, wallClockWait, type IoDependencies, type ModelEvent, type WaitUntil } from './io-actors.js';
 import { Journal } from './journal.js';
-import { RateLimiter } from './rate-limiter.js';
+import { limitersFromConfig, type RateLimiter } from './rate-limiter.js';
 import { UsageLedger, type UsageSummary } from './usage.js';
 
 export interface EngineOptions {
@@ -94,7 +94,10 @@ export class Engine {
     this.#start = this.#now();
     this.#specs = new Map(options.track.tickets.map((ticket) => [ticket.id, ticket]));
     this.journal = new Journal({ file: options.runDir ? join(options.runDir, 'journal.jsonl') : undefined });
-    this.limiters = options.rateLimits === false ? new Map() : createLimiters(options, this.#now);
+    this.limiters =
+      options.rateLimits === false
+        ? new Map()
+        : limitersFromConfig(options.config, { now: this.#now, wait: options.waitUntil ?? wallClockWait, windowMs: options.rateLimitWindowMs });
     this.#usage = new UsageLedger(options.config, (ticketId) => {
       const archetype = this.#specs.get(ticketId)?.worker_archetype;
       return (archetype && options.config.agents[archetype]?.tier) || 0;
@@ -386,21 +389,4 @@ export class Engine {
 
 function ticket(engine: Engine, id: string): Snapshot<unknown> {
   return engine.ticket(id)?.getPersistedSnapshot() ?? { status: 'active', output: undefined, error: undefined };
-}
-
-function createLimiters(options: EngineOptions, now: () => number): Map<string, RateLimiter> {
-  const limiters = new Map<string, RateLimiter>();
-  for (const [name, profile] of Object.entries(options.config.models)) {
-    if (profile.provider !== 'anthropic') continue;
-    const config = {
-      requestsPerMinute: profile.requests_per_minute,
-      inputTokensPerMinute: profile.input_tokens_per_minute,
-      outputTokensPerMinute: profile.output_tokens_per_minute,
-      maxConcurrency: profile.max_concurrency,
-      maxTokens: profile.max_tokens,
-      windowMs: options.rateLimitWindowMs,
-    };
-    limiters.set(name, new RateLimiter(name, config, { now, wait: options.waitUntil ?? wallClockWait }));
-  }
-  return limiters;
 }

@@ -76,6 +76,7 @@ export function callModelLogic(deps: IoDependencies) {
         } finally {
           retryNow = undefined;
         }
+        sendBack({ type: 'model.started' });
       }
       try {
         const reply = await runTurn(client, request, (delta) => sendBack({ type: 'model.delta', delta }));

@@ -1,4 +1,5 @@
 import { ModelError, type ModelReply, type RateLimitInfo, type RateLimitReading } from '../models/model-client.js';
+import type { ClutchConfig } from '../protocol/index.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** Resolves at an absolute deadline (epoch ms on the limiter's clock); an abort cancels it. */
@@ -316,4 +317,25 @@ export class RateLimiter {
       () => {},
     );
   }
+}
+
+/** One scheduler per anthropic profile of agents.toml, for the engine to share among its workers. */
+export function limitersFromConfig(
+  config: ClutchConfig,
+  clock: { now: () => number; wait: WaitUntil; windowMs?: number | undefined },
+): Map<string, RateLimiter> {
+  const limiters = new Map<string, RateLimiter>();
+  for (const [name, profile] of Object.entries(config.models)) {
+    if (profile.provider !== 'anthropic') continue;
+    const limits: RateLimitConfig = {
+      requestsPerMinute: profile.requests_per_minute,
+      inputTokensPerMinute: profile.input_tokens_per_minute,
+      outputTokensPerMinute: profile.output_tokens_per_minute,
+      maxConcurrency: profile.max_concurrency,
+      maxTokens: profile.max_tokens,
+      windowMs: clock.windowMs,
+    };
+    limiters.set(name, new RateLimiter(name, limits, clock));
+  }
+  return limiters;
 }

@@ -13,6 +13,9 @@ export interface ServeOptions {
   port?: number;
   mode?: ExecutionMode;
   trust?: TrustLevel;
+  model?: string;
+  record?: string;
+  replay?: string;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   /** Resolves when the server should stop; SIGINT or SIGTERM by default. */
@@ -56,6 +59,9 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     ...(options.workspace ? { workspace: options.workspace } : {}),
     ...(options.mode ? { mode: options.mode } : {}),
     ...(options.trust ? { trust: options.trust } : {}),
+    ...(options.model ? { model: options.model } : {}),
+    ...(options.record ? { record: options.record } : {}),
+    ...(options.replay ? { replay: options.replay } : {}),
   });
   let staticDir: string;
   try {

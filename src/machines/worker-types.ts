@@ -88,6 +88,7 @@ export type WorkerInternalEvent =
   | { type: 'model.reply'; message: AssistantMessage; stop_reason: StopReason; usage: TokenUsage }
   | { type: 'model.failed'; reason: string; retryable?: boolean; retry_at?: number }
   | { type: 'model.waiting'; reason: string; until: number | null }
+  | { type: 'model.started' }
   | { type: 'worker.trust_override'; override: TrustOverride };
 
 export type WorkerEvent = ClutchEvent | WorkerInternalEvent;

@@ -209,6 +209,8 @@ export const workerMachine = setup({
         'model.waiting': {
           actions: assign({ waiting: ({ event }) => ({ reason: event.reason, until: event.until }) }),
         },
+        // The rate limiter granted the request: nothing holds it back any more.
+        'model.started': { actions: assign({ waiting: null }) },
         'model.failed': [
           {
             guard: 'retryable',

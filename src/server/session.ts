@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../actors/engine.js';
-import { modelsFromConfig } from '../actors/models.js';
+import { modelsFromConfig, withModelProfile } from '../actors/models.js';
+import { SimulatedClock } from '../actors/simulated-clock.js';
 import { loadInputs, UsageError } from '../cli/load-inputs.js';
 import { createRunFolder } from '../cli/run-folder.js';
 import type { ModelClient } from '../models/model-client.js';
@@ -21,6 +22,12 @@ export interface SessionOptions {
   chunkDelayMs?: number;
   /** Characters per scripted delta (the scripted model's default unless given). */
   chunkSize?: number;
+  /** Points every agent at this model profile. */
+  model?: string;
+  /** Writes every model request and response to this JSONL cassette. */
+  record?: string;
+  /** Answers model requests from this cassette, with no network. */
+  replay?: string;
 }
 
 export interface Session {
@@ -38,13 +45,21 @@ export const demoTrackPath = fileURLToPath(new URL('../../demo/track.toml', impo
  */
 export async function createSession(options: SessionOptions): Promise<Session> {
   const inputs = loadInputs({ ...options, track: options.track ?? demoTrackPath });
-  const { config, track } = inputs;
+  const { track } = inputs;
+  if (options.record && options.replay) throw new UsageError('--record and --replay cannot be used together');
   const archetypes = track.tickets.map((ticket) => ticket.worker_archetype);
+  // A replay has nothing to wait for: its clock jumps over backoffs and rate-limit waits.
+  const clock = options.replay ? new SimulatedClock(Date.now()) : undefined;
+  let config: ClutchConfig;
   let modelFor: (profile: string) => ModelClient;
   try {
+    config = options.model ? withModelProfile(inputs.config, options.model) : inputs.config;
     modelFor = await modelsFromConfig(config, archetypes, {
       ...(options.chunkDelayMs !== undefined ? { chunkDelayMs: options.chunkDelayMs } : {}),
       ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
+      ...(options.record ? { record: resolve(options.cwd, options.record) } : {}),
+      ...(options.replay ? { replay: resolve(options.cwd, options.replay) } : {}),
+      ...(clock ? { now: clock.now } : {}),
     });
   } catch (error) {
     // A missing script or an unsupported provider is bad input, like a bad config file.
@@ -59,6 +74,7 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     modelFor,
     ...(options.mode ? { mode: options.mode } : {}),
     ...(options.trust ? { trustOverride: options.trust } : {}),
+    ...(clock ? { now: clock.now, waitUntil: clock.waitUntil } : {}),
   });
   const labels = [...new Set(archetypes.map((name) => modelFor(config.agents[name]!.model).label))];
   return { engine, runDir: run.runDir, session: sessionInfo(run.id, track, config, labels.join(', '), run.workspace) };

@@ -5,7 +5,7 @@ import type { TicketInfo } from '../machines/schedule.js';
 import type { TicketContext } from '../machines/ticket.js';
 import type { WorkerContext } from '../machines/worker-types.js';
 import type { ExecutionMode, TrustOverride } from '../protocol/index.js';
-import { commandKey, type ActorView, type Command } from '../protocol/wire.js';
+import { commandKey, type ActorKind, type ActorView, type Command } from '../protocol/wire.js';
 
 /** The JSON projections of context sent per actor kind (src/ui/views.ts reads the same shapes). */
 export interface ConductorViewContext {
@@ -104,22 +104,25 @@ function accepted(snapshot: LiveSnapshot, kind: keyof typeof candidates): string
   return candidates[kind].filter((event) => snapshot.can(event)).map(commandKey);
 }
 
+function conductorContext(context: ConductorContext): ConductorViewContext {
+  return {
+    mode: context.mode,
+    trustOverride: context.trustOverride,
+    active: context.active,
+    completed: context.completed,
+    maxConcurrency: context.maxConcurrency,
+    tickets: toArray(context.tickets),
+  };
+}
+
 export function conductorView(engine: Engine): ActorView<ConductorViewContext> {
   const snapshot = engine.conductor.getSnapshot();
-  const context = snapshot.context;
   return {
     key: conductorKey,
     kind: 'conductor',
     status: snapshot.status,
     value: snapshot.value,
-    context: {
-      mode: context.mode,
-      trustOverride: context.trustOverride,
-      active: context.active,
-      completed: context.completed,
-      maxConcurrency: context.maxConcurrency,
-      tickets: toArray(context.tickets),
-    },
+    context: conductorContext(snapshot.context),
     accepts: accepted(snapshot as unknown as LiveSnapshot, 'conductor'),
   };
 }
@@ -202,6 +205,26 @@ export function workerView(engine: Engine, id: string): ActorView<WorkerViewCont
   const stored = engine.finishedSnapshots().get(id)?.worker as StoredSnapshot | undefined;
   if (!stored?.context) return undefined;
   return { key, kind: 'worker', ticket: id, status: stored.status, value: stored.value, context: workerContext(stored.context as WorkerContext), accepts: [] };
+}
+
+/** The JSON projection of an actor's context that its view carries, for any snapshot of it (past ones too). */
+export function projectContext(kind: ActorKind, context: unknown): unknown {
+  switch (kind) {
+    case 'conductor':
+      return conductorContext(context as ConductorContext);
+    case 'ticket':
+      return ticketContext(context as TicketContext);
+    case 'worker':
+      return workerContext(context as WorkerContext);
+  }
+}
+
+/** 'conductor', 'ticket' or 'worker' for a view key. */
+export function kindOfKey(key: string): ActorKind | undefined {
+  if (key === conductorKey) return 'conductor';
+  if (key.startsWith('ticket:')) return 'ticket';
+  if (key.startsWith('worker:')) return 'worker';
+  return undefined;
 }
 
 /** The view for one key, or undefined when that actor has none (yet, or any more). */

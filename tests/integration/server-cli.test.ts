@@ -115,3 +115,19 @@ describe('clutch serve: bad input', () => {
     await expect(createSession({ cwd, config: 'broken.toml' })).rejects.toBeInstanceOf(UsageError);
   });
 });
+
+describe('clutch serve --model', () => {
+  it('refuses an unknown model profile with exit 2 before building anything', async () => {
+    const stderr = new PassThrough();
+    let text = '';
+    stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const code = await main(['serve', '--model', 'nope', '--port', '0'], {
+      stdin: process.stdin,
+      stdout: new PassThrough(),
+      stderr,
+      cwd: process.cwd(),
+    });
+    expect(code).toBe(2);
+    expect(text).toMatch(/--model nope: no model profile "nope"/);
+  });
+});
