@@ -11,6 +11,7 @@ import type { ClutchConfig, ExecutionMode, Ticket, TicketStatus, Track, TrustOve
 import type { ToolContext } from '../tools/tool.js';
 import { callModelLogic, previewToolLogic, runToolLogic, waitUntilLogic, wallClockWait, type IoDependencies, type ModelEvent, type WaitUntil } from './io-actors.js';
 import { Journal } from './journal.js';
+import { rateLimiterLogic } from './rate-limiter-actor.js';
 import { limitersFromConfig, type RateLimiter } from './rate-limiter.js';
 import { UsageLedger, type UsageSummary } from './usage.js';
 
@@ -122,6 +123,7 @@ export class Engine {
             }),
           },
         }),
+        rateLimiter: rateLimiterLogic(this.limiters),
       },
     });
     const execution = options.config.execution;
@@ -138,6 +140,7 @@ export class Engine {
         })),
         workers: workerProfiles(options.config),
         maxConcurrency: options.maxConcurrency ?? execution.max_concurrency,
+        rateLimiters: [...this.limiters.keys()],
       },
       inspect: (event) => this.#inspect(event),
       ...(options.snapshot ? { snapshot: options.snapshot } : {}),

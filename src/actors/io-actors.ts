@@ -1,8 +1,9 @@
-import { fromCallback, fromPromise } from 'xstate';
+import { fromCallback, fromPromise, type AnyActorRef, type EventObject } from 'xstate';
 import type { StopReason, TokenUsage, ToolOutput, ToolPreview } from '../protocol/index.js';
 import type { CallModelInput, PreviewToolInput, RunToolInput, WaitUntilInput, WorkerEvent } from '../machines/worker-types.js';
 import { ModelError, runTurn, type ModelClient, type ModelTurnRequest } from '../models/model-client.js';
-import { estimateTokens, type Lease, type RateLimiter, type WaitUntil } from './rate-limiter.js';
+import { estimateTokens, type FailureDecision, type Lease, type RateLimiter, type WaitUntil } from './rate-limiter.js';
+import { limiterSystemId, type LimiterReply, type LimiterRequest } from './rate-limiter-actor.js';
 import { executeTool, previewTool, toolSpecs } from '../tools/index.js';
 import type { ToolContext } from '../tools/tool.js';
 
@@ -35,15 +36,37 @@ function inputCharacters(request: ModelTurnRequest): number {
  * restore repeats the same request, which is safe: a turn does not change the workspace.
  */
 export function callModelLogic(deps: IoDependencies) {
-  return fromCallback<WorkerEvent, CallModelInput>(({ input, sendBack, receive }) => {
+  return fromCallback<EventObject, CallModelInput>(({ input, sendBack, receive, self, system }) => {
     const controller = new AbortController();
     let settled = false;
-    let retryNow: (() => void) | undefined;
-    receive((event) => {
-      if (event.type === 'clutch.retry_now') retryNow?.();
+    const key = `${input.ticketId}#${input.attempt}`;
+    // The profile's scheduler is an actor in the system; its answers come back to this actor.
+    const limiter = deps.limiterFor?.(input.profile) ? (system.get(limiterSystemId(input.profile)) as AnyActorRef | undefined) : undefined;
+    const ask = (request: LimiterRequest) => limiter?.send(request);
+    let granted: { resolve(lease: Lease): void; reject(error: unknown): void } | undefined;
+    let decided: ((decision: FailureDecision) => void) | undefined;
+    receive((received) => {
+      // The worker (retry now) and the rate limiter (its answers) both talk to this actor.
+      const event = received as WorkerEvent | LimiterReply;
+      switch (event.type) {
+        case 'clutch.retry_now':
+          ask({ type: 'limiter.retry_now', key });
+          break;
+        case 'limiter.waiting':
+          sendBack({ type: 'model.waiting', reason: event.reason, until: event.until });
+          break;
+        case 'limiter.granted':
+          granted?.resolve(event.lease);
+          break;
+        case 'limiter.refused':
+          granted?.reject(event.error);
+          break;
+        case 'limiter.decision':
+          decided?.(event.decision);
+          break;
+      }
     });
     const client = deps.modelFor(input.profile);
-    const limiter = deps.limiterFor?.(input.profile);
     const request: ModelTurnRequest = {
       ticketId: input.ticketId,
       attempt: input.attempt,
@@ -54,36 +77,33 @@ export function callModelLogic(deps: IoDependencies) {
       signal: controller.signal,
     };
     const event = { ticketId: input.ticketId, attempt: input.attempt, profile: input.profile };
-    const fail = (error: unknown, lease: Lease | undefined) => {
+    const fail = async (error: unknown, lease: Lease | undefined): Promise<FailureDecision> => {
       const modelError = error instanceof ModelError ? error : undefined;
       const reason = error instanceof Error ? error.message : String(error);
-      if (limiter && lease && modelError) return limiter.failed(lease, modelError);
+      if (limiter && lease && modelError) {
+        return new Promise((resolve) => {
+          decided = resolve;
+          ask({ type: 'limiter.failed', lease, error: modelError, replyTo: self });
+        });
+      }
       if (modelError?.retryable && modelError.retryAt !== undefined) return { retryable: true, retryAt: modelError.retryAt, reason };
       return { retryable: false, reason };
     };
     const run = async () => {
       let lease: Lease | undefined;
       if (limiter) {
-        const slot = limiter.acquire({
-          key: `${input.ticketId}#${input.attempt}`,
-          inputTokens: estimateTokens(inputCharacters(request)),
-          signal: controller.signal,
-          onWaiting: (reason, until) => sendBack({ type: 'model.waiting', reason, until }),
+        lease = await new Promise<Lease>((resolve, reject) => {
+          granted = { resolve, reject };
+          ask({ type: 'limiter.acquire', key, inputTokens: estimateTokens(inputCharacters(request)), replyTo: self });
         });
-        retryNow = slot.retryNow;
-        try {
-          lease = await slot.lease;
-        } finally {
-          retryNow = undefined;
-        }
         sendBack({ type: 'model.started' });
       }
       try {
         const reply = await runTurn(client, request, (delta) => sendBack({ type: 'model.delta', delta }));
-        if (lease) limiter?.succeeded(lease, reply);
+        if (lease) ask({ type: 'limiter.succeeded', lease, reply: { usage: reply.usage, limits: reply.limits } });
         return reply;
       } catch (error) {
-        throw Object.assign(new Error('model call failed'), { decision: fail(error, lease) });
+        throw Object.assign(new Error('model call failed'), { decision: await fail(error, lease) });
       }
     };
     run().then(
@@ -95,8 +115,8 @@ export function callModelLogic(deps: IoDependencies) {
       (error: unknown) => {
         settled = true;
         if (controller.signal.aborted) return;
-        const decision: { retryable: boolean; retryAt?: number; reason: string } =
-          (error as { decision?: { retryable: boolean; retryAt?: number; reason: string } }).decision ?? fail(error, undefined);
+        const decision: FailureDecision =
+          (error as { decision?: FailureDecision }).decision ?? { retryable: false, reason: error instanceof Error ? error.message : String(error) };
         if (decision.retryable && decision.retryAt !== undefined) {
           deps.onModelEvent?.({ type: 'retry', ...event, reason: decision.reason, retry_at: decision.retryAt });
           sendBack({ type: 'model.failed', reason: decision.reason, retryable: true, retry_at: decision.retryAt });
@@ -107,7 +127,9 @@ export function callModelLogic(deps: IoDependencies) {
     );
     // Only a turn still in flight needs aborting (building the abort reason is not free).
     return () => {
-      if (!settled) controller.abort();
+      if (settled) return;
+      controller.abort();
+      ask({ type: 'limiter.cancel', key });
     };
   });
 }

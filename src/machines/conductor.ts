@@ -1,4 +1,4 @@
-import { assign, emit, enqueueActions, setup, type ErrorActorEvent } from 'xstate';
+import { assign, enqueueActions, fromCallback, setup, type ErrorActorEvent, type EventObject } from 'xstate';
 import type { ExecutionMode, TicketStatus, TrustOverride } from '../protocol/index.js';
 import { at } from './chunked.js';
 import { initialSchedule, markStarted, pickStarts, planOf, recordChange, type Schedule, type StaticPlan } from './schedule.js';
@@ -11,12 +11,15 @@ export interface ConductorInput {
   /** Worker settings by archetype name. */
   workers: Record<string, WorkerProfile>;
   maxConcurrency: number;
+  /** Model profiles whose workers share a rate-limit scheduler (one actor each). */
+  rateLimiters?: string[];
 }
 
 export interface ConductorContext extends StaticPlan, Schedule {
   trackId: string;
   workers: Record<string, WorkerProfile>;
   maxConcurrency: number;
+  rateLimiters: string[];
   // Mirrors of the mode and trustOverride regions, read by actions that cannot see state values.
   mode: ExecutionMode;
   trustOverride: TrustOverride;
@@ -50,7 +53,11 @@ export const conductorMachine = setup({
     events: {} as ConductorEvent,
     emitted: {} as ConductorEmitted,
   },
-  actors: { ticket: ticketMachine },
+  actors: {
+    ticket: ticketMachine,
+    // The engine provides the real scheduler; a keyed src keeps the spawn persistable.
+    rateLimiter: fromCallback<EventObject, { profile: string }>(() => {}),
+  },
   guards: {
     toMode: ({ event }, mode: ExecutionMode) => event.type === 'conductor.set_mode' && event.mode === mode,
     toOverride: ({ event }, override: TrustOverride) =>
@@ -61,6 +68,11 @@ export const conductorMachine = setup({
     nothingRunnable: ({ context }) => context.active === 0 && context.ready.length === 0,
   },
   actions: {
+    spawnRateLimiters: enqueueActions(({ context, enqueue }) => {
+      for (const profile of context.rateLimiters) {
+        enqueue.spawnChild('rateLimiter', { id: `rate-limiter:${profile}`, systemId: `rate-limiter:${profile}`, input: { profile } });
+      }
+    }),
     setMode: assign({ mode: ({ context, event }) => (event.type === 'conductor.set_mode' ? event.mode : context.mode) }),
     setOverride: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'conductor.set_trust_override') return;
@@ -120,6 +132,7 @@ export const conductorMachine = setup({
 }).createMachine({
   id: 'conductor',
   type: 'parallel',
+  entry: 'spawnRateLimiters',
   context: ({ input }) => {
     const plan = planOf(input.tickets);
     return {
@@ -128,6 +141,7 @@ export const conductorMachine = setup({
       trackId: input.trackId,
       workers: input.workers,
       maxConcurrency: input.maxConcurrency,
+      rateLimiters: input.rateLimiters ?? [],
       mode: 'async',
       trustOverride: 'none',
     };

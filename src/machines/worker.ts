@@ -1,4 +1,4 @@
-import { assign, emit, fromCallback, fromPromise, sendParent, sendTo, setup, type DoneActorEvent } from 'xstate';
+import { assign, emit, fromCallback, fromPromise, sendParent, sendTo, setup, type DoneActorEvent, type EventObject } from 'xstate';
 import type { ToolOutput, ToolPreview, ToolResultBlock } from '../protocol/index.js';
 import {
   checkAssistantMessage,
@@ -66,7 +66,8 @@ export const workerMachine = setup({
   },
   actors: {
     // The engine provides the real I/O (actors/engine.ts); these defaults make a missing one loud.
-    callModel: fromCallback<WorkerEvent, CallModelInput>(({ sendBack }) => {
+    // Any events: the real model actor also hears from the rate limiter it consults.
+    callModel: fromCallback<EventObject, CallModelInput>(({ sendBack }) => {
       sendBack({ type: 'model.failed', reason: 'no model client was provided to the engine' });
     }),
     previewTool: fromPromise<ToolPreview, PreviewToolInput>(async () => {
