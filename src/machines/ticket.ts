@@ -78,6 +78,16 @@ function changed(context: TicketContext, status: TicketStatus): TicketChanged {
 const workerDone = 'xstate.done.actor.worker' as const;
 const workerError = 'xstate.error.actor.worker' as const;
 
+/** running and step_paused both have a live worker: they relay overrides and end the same way. */
+const whileWorkerLives = {
+  'ticket.trust_override': { actions: ['recordOverride', 'relayOverride'] },
+  [workerDone]: [
+    { guard: 'workerCompleted', target: 'completed', actions: ['recordOutcome', 'stopWorker'] },
+    { target: 'blocked', actions: ['recordOutcome', 'stopWorker'] },
+  ],
+  [workerError]: { target: 'blocked', actions: ['recordOutcome', 'stopWorker'] },
+} as const;
+
 export const ticketMachine = setup({
   types: {
     input: {} as TicketInput,
@@ -146,24 +156,14 @@ export const ticketMachine = setup({
       entry: sendParent(({ context }) => changed(context, 'running')),
       on: {
         'worker.paused': { target: 'step_paused' },
-        'ticket.trust_override': { actions: ['recordOverride', 'relayOverride'] },
-        [workerDone]: [
-          { guard: 'workerCompleted', target: 'completed', actions: ['recordOutcome', 'stopWorker'] },
-          { target: 'blocked', actions: ['recordOutcome', 'stopWorker'] },
-        ],
-        [workerError]: { target: 'blocked', actions: ['recordOutcome', 'stopWorker'] },
+        ...whileWorkerLives,
       },
     },
     step_paused: {
       entry: sendParent(({ context }) => changed(context, 'step_paused')),
       on: {
         'worker.resumed': { target: 'running' },
-        'ticket.trust_override': { actions: ['recordOverride', 'relayOverride'] },
-        [workerDone]: [
-          { guard: 'workerCompleted', target: 'completed', actions: ['recordOutcome', 'stopWorker'] },
-          { target: 'blocked', actions: ['recordOutcome', 'stopWorker'] },
-        ],
-        [workerError]: { target: 'blocked', actions: ['recordOutcome', 'stopWorker'] },
+        ...whileWorkerLives,
       },
     },
     blocked: {
