@@ -109,8 +109,10 @@ export function callModelLogic(deps: IoDependencies) {
     run().then(
       (reply) => {
         settled = true;
-        deps.onModelEvent?.({ type: 'turn', ...event, stop_reason: reply.stop_reason, usage: reply.usage });
-        sendBack({ type: 'model.reply', message: reply.message, stop_reason: reply.stop_reason, usage: reply.usage });
+        // A client that reports no usage must not stall the worker: count it as zero.
+        const usage = reply.usage ?? { input_tokens: 0, output_tokens: 0 };
+        deps.onModelEvent?.({ type: 'turn', ...event, stop_reason: reply.stop_reason, usage });
+        sendBack({ type: 'model.reply', message: reply.message, stop_reason: reply.stop_reason, usage });
       },
       (error: unknown) => {
         settled = true;

@@ -42,11 +42,16 @@ function current(context: WorkerContext) {
 function closedMessages(context: WorkerContext, openContent: string): WorkerContext['messages'] {
   const message = lastAssistant(context.messages);
   if (!message || !message.content.some((block) => block.type === 'tool_use')) return context.messages;
-  const committed = context.review ? [...context.results, context.review] : context.results;
-  const results = pairResults(message, committed, (call) => ({
+  // A result still under review was never approved: its output stays out of the transcript.
+  const results = pairResults(message, context.results, (call) => ({
     type: 'tool_result',
     tool_use_id: call.id,
-    content: call.name === 'task_complete' ? 'Task marked complete.' : openContent,
+    content:
+      call.name === 'task_complete'
+        ? 'Task marked complete.'
+        : call.id === context.review?.tool_use_id
+          ? 'Ran, but the result was not approved: the worker stopped at the review.'
+          : openContent,
     is_error: call.name !== 'task_complete',
   }));
   return [...context.messages, { role: 'user', content: results }];

@@ -608,13 +608,13 @@ describe('worker: clutch.abort', () => {
     expect(snapshot.context.review).toBeNull();
   });
 
-  it('at pause 2: the reviewed result is kept, the remaining call is closed', () => {
+  it('at pause 2: the unapproved result stays out of the transcript, the remaining call is closed', () => {
     const review = sendAll(atPause1(assistant(readA, readB)).snapshot, [{ type: 'clutch.approve' }, toolDone('alpha')]).snapshot;
     const { snapshot } = send(review, { type: 'clutch.abort' });
     expect(snapshot.value).toBe('aborted');
     expect(snapshot.output).toEqual({ outcome: 'aborted', reason: 'aborted by the human' });
     expect(lastUserResults(snapshot)).toEqual([
-      { type: 'tool_result', tool_use_id: 'tu1', content: 'alpha', is_error: false },
+      { type: 'tool_result', tool_use_id: 'tu1', content: 'Ran, but the result was not approved: the worker stopped at the review.', is_error: true },
       { type: 'tool_result', tool_use_id: 'tu2', content: 'Not run: aborted by the human.', is_error: true },
     ]);
   });

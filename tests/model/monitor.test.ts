@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AnyActorRef, InspectionEvent } from 'xstate';
+import type { Engine } from '../../src/actors/engine.js';
+import type { JournalEntry } from '../../src/actors/journal.js';
+import type { WorkerContext } from '../../src/machines/worker-types.js';
+import type { ModelMessage, Ticket } from '../../src/protocol/index.js';
+import type { RecordedRequest } from '../support/model-fakes.js';
+import { Monitor, unpairedCalls } from '../support/model-monitor.js';
+
+/** Just enough of an engine to feed the monitor what a broken engine would do. */
+class FakeEngine {
+  readonly conductor = { id: 'conductor' } as unknown as AnyActorRef;
+  readonly worker = { id: 'worker' } as unknown as AnyActorRef;
+  readonly #inspectors: Array<(event: InspectionEvent) => void> = [];
+  readonly #journal: Array<(entry: JournalEntry) => void> = [];
+  readonly journal = { subscribe: (listener: (entry: JournalEntry) => void) => this.#journal.push(listener) };
+  subscribeInspection(listener: (event: InspectionEvent) => void) {
+    this.#inspectors.push(listener);
+  }
+  keyOf(ref: AnyActorRef) {
+    return ref === this.worker ? 'worker:T1' : ref === this.conductor ? 'conductor' : undefined;
+  }
+  elapsed() {
+    return 0;
+  }
+  snapshot(event: string, value: unknown, context: Partial<WorkerContext>) {
+    const inspection = { type: '@xstate.snapshot', actorRef: this.worker, event: { type: event }, snapshot: { value, status: 'active', context: { ...base, ...context } } };
+    for (const listener of this.#inspectors) listener(inspection as unknown as InspectionEvent);
+  }
+  append(entry: JournalEntry) {
+    for (const listener of this.#journal) listener(entry);
+  }
+}
+
+const call = { type: 'tool_use' as const, id: 'c1', name: 'write_file', input: { path: 'c1.txt', content: 'x' } };
+const asked: ModelMessage[] = [{ role: 'user', content: 'go' }, { role: 'assistant', content: [call] }];
+const base: WorkerContext = {
+  ticketId: 'T1', attempt: 1, profile: 'p', system: '', tools: [], maxTurns: 5, trust: 'step', trustOverride: 'none',
+  messages: asked, turns: 1, draft: '', results: [], review: null, preview: null, refusal: null, edits: [],
+  usage: { input_tokens: 0, output_tokens: 0 }, summary: null, reason: null, waiting: null, retries: 0,
+};
+const result = { type: 'tool_result' as const, tool_use_id: 'c1', content: 'ok', is_error: false };
+const ticket = (id: string, dependencies: string[] = []): Ticket => ({ id, target_file: `${id}.txt`, prompt: id, worker_archetype: 'a', status: 'pending', dependencies });
+const status = (ticketId: string, value: string, reason?: string): JournalEntry => ({ kind: 'ticket.status', at: 0, ticket: ticketId, status: value, attempt: 1, ...(reason ? { reason } : {}) });
+
+let workspace: string | undefined;
+afterEach(() => {
+  if (workspace) rmSync(workspace, { recursive: true, force: true });
+  workspace = undefined;
+});
+
+function monitor(tickets: Ticket[] = [ticket('T1')], requests: RecordedRequest[] = []) {
+  workspace = mkdtempSync(join(tmpdir(), 'clutch-monitor-'));
+  const engine = new FakeEngine();
+  return { engine, requests, monitor: new Monitor({ engine: engine as unknown as Engine, requests, workspace, tickets }) };
+}
+
+describe('the safety monitor fails on a broken engine', () => {
+  it('passes the two pauses taken in order', () => {
+    const { engine, monitor: watch } = monitor();
+    engine.snapshot('model.reply', { toolCycle: { awaitingApproval: 'ready' } }, {});
+    engine.snapshot('clutch.approve', { toolCycle: 'executing' }, {});
+    engine.snapshot('xstate.done.actor.tool', { toolCycle: 'reviewingResult' }, { review: result });
+    engine.snapshot('clutch.approve', 'prompting', { results: [], review: null, messages: [...asked, { role: 'user', content: [result] }] });
+    expect(() => watch.check()).not.toThrow();
+  });
+
+  it('a tool started in step mode without an approve', () => {
+    const { engine, monitor: watch } = monitor();
+    engine.snapshot('model.reply', { toolCycle: 'executing' }, {});
+    expect(() => watch.check()).toThrow(/c1 started in step mode without an approve/);
+  });
+
+  it('a result that passed pause 2 without an approve, in the transcript and in a model request', () => {
+    const request: RecordedRequest = { ticketId: 'T1', attempt: 1, messages: [...asked, { role: 'user', content: [result] }] };
+    const { engine, monitor: watch, requests } = monitor();
+    engine.snapshot('model.reply', { toolCycle: { awaitingApproval: 'ready' } }, {});
+    engine.snapshot('clutch.approve', { toolCycle: 'executing' }, {});
+    engine.snapshot('xstate.done.actor.tool', { toolCycle: 'reviewingResult' }, { review: result });
+    engine.snapshot('clutch.edit_result', 'prompting', { results: [result], review: null });
+    requests.push(request);
+    expect(() => watch.check()).toThrow(/passed pause 2 without an approve[\s\S]*the model saw the result of c1/);
+  });
+
+  it('a transcript sent to the model with a tool_use left unanswered', () => {
+    expect(unpairedCalls([...asked, { role: 'user', content: 'next' }])).toEqual(['tool_use c1 (message 1) has no tool_result after it']);
+    expect(unpairedCalls([{ role: 'user', content: [result] }])).toEqual(['tool_result c1 (message 0) answers no tool_use before it']);
+  });
+
+  it('a file written by a call that was never let through', () => {
+    const { monitor: watch } = monitor();
+    writeFileSync(join(workspace!, 'c9.txt'), 'x');
+    expect(() => watch.check()).toThrow(/c9\.txt, but call c9 was never let through/);
+  });
+
+  it('linear mode starting a ticket while another runs', () => {
+    const { engine, monitor: watch } = monitor([ticket('A'), ticket('B')]);
+    engine.append({ kind: 'run.start', at: 0, track: 't', mode: 'linear', trust_override: 'none' });
+    engine.append(status('A', 'running'));
+    engine.append(status('B', 'running'));
+    expect(() => watch.check()).toThrow(/linear mode started B while A ran/);
+  });
+
+  it('a ticket starting before its dependencies completed', () => {
+    const { engine, monitor: watch } = monitor([ticket('A'), ticket('B', ['A'])]);
+    engine.append(status('A', 'running'));
+    engine.append(status('A', 'blocked', 'failed'));
+    engine.append(status('B', 'running'));
+    expect(() => watch.check()).toThrow(/B started before its dependencies A completed/);
+  });
+
+  it('an abort that does not leave the ticket blocked with a reason', () => {
+    const { engine, monitor: watch } = monitor();
+    engine.append({ kind: 'command', at: 0, target: 'worker:T1', event: { type: 'clutch.abort' } });
+    engine.append(status('T1', 'running'));
+    engine.append(status('T1', 'blocked'));
+    expect(() => watch.check()).toThrow(/abort of T1 did not leave it blocked with a reason/);
+  });
+});

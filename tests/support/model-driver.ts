@@ -1,0 +1,49 @@
+/**
+ * What the three drivers share: `path.test` hands each step's event to `perform` and then calls
+ * `check`, which waits until the real actor took the step's abstract transitions and rests in its
+ * abstract state (with a context that agrees), then asserts the safety properties.
+ */
+import type { EventObject } from 'xstate';
+import type { PlannedPath } from './model-paths.js';
+import type { Session } from './model-session.js';
+
+export abstract class PathDriver<C, E extends EventObject> {
+  abstract readonly session: Session;
+  protected readonly path: PlannedPath<C, E>;
+  /** The step path.test is at; -1 before the first. */
+  protected step = -1;
+  #matched = 0;
+
+  constructor(path: PlannedPath<C, E>) {
+    this.path = path;
+  }
+
+  /** The recorder key of the actor under test: `worker:T1`, `ticket:T1`, `conductor`. */
+  protected abstract readonly actor: string;
+  /** Makes the real engine see the step's event. */
+  protected abstract act(event: E | { type: 'xstate.init' }): Promise<void>;
+  /** Why the real context disagrees with the abstract one, or null. */
+  protected abstract disagreement(real: unknown, abstract: C, value: unknown): string | null;
+
+  async perform(event: EventObject): Promise<void> {
+    this.step += 1;
+    const planned = this.path.steps[this.step];
+    const same = planned?.event.type === 'xstate.init' ? event.type === 'xstate.init' : planned?.event === event;
+    if (!same) throw new Error(`path.test is at ${event.type}, the plan at ${planned?.event.type}`);
+    await this.act(planned!.event);
+  }
+
+  async check(): Promise<void> {
+    const planned = this.path.steps[this.step]!;
+    const accept = (real: unknown) => this.disagreement(real, planned.context, planned.value);
+    this.#matched = (await this.session.recorder.reach(this.actor, planned.value, planned.transitions, this.#matched, accept)) + 1;
+    await this.settled(planned.value);
+    if (this.step === this.path.steps.length - 1 && this.session.faults.pending().length > 0) {
+      throw new Error(`an injected fault never struck: ${this.session.faults.pending().join(', ')}`);
+    }
+    this.session.monitor.check();
+  }
+
+  /** More to wait for once the actor is in the step's state. */
+  protected async settled(_value: unknown): Promise<void> {}
+}

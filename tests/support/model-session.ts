@@ -1,0 +1,124 @@
+/**
+ * One run of the real engine for one abstract path: a temp workspace, real tools, the scripted
+ * model built for the path behind a model client the test holds, a clock wait the test ends, fault
+ * sites, and the recorder and monitor attached before anything starts.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Engine } from '../../src/actors/engine.js';
+import type { JournalEntry } from '../../src/actors/journal.js';
+import { createScriptedModel, type Script } from '../../src/models/scripted.js';
+import type { AgentArchetype, AssistantMessage, ClutchConfig, ExecutionMode, Ticket, ToolUseBlock, TrustLevel } from '../../src/protocol/index.js';
+import { tempDir } from './engine-harness.js';
+import { ControlledModel, ControlledWaits, Faults } from './model-fakes.js';
+import { Monitor } from './model-monitor.js';
+import { Recorder } from './model-recorder.js';
+
+export interface SessionOptions {
+  tickets: Ticket[];
+  /** Replies per ticket, one list per attempt. */
+  replies: Record<string, AssistantMessage[][]>;
+  trust: TrustLevel;
+  maxTurns: number;
+  maxConcurrency?: number;
+  mode?: ExecutionMode;
+  /** Puts the profile behind the engine's rate limiter, with at most this many requests in flight. */
+  modelSlots?: number;
+}
+
+/** The archetype every model run uses; its sandbox settings are looked up where a fault can strike. */
+function archetype(options: SessionOptions, faults: Faults): AgentArchetype {
+  const agent = {
+    tier: 3 as const,
+    model: 'scripted',
+    trust_level: options.trust,
+    tools: ['read_file', 'write_file', 'edit_file', 'run_command', 'task_complete'] as AgentArchetype['tools'],
+    max_turns: options.maxTurns,
+    system_prompt: 'You are a model-based test worker.',
+    command_timeout_s: 30,
+  };
+  return Object.defineProperty(agent, 'allowed_commands', {
+    enumerable: true,
+    get: () => {
+      faults.strike('tool-context');
+      return ['node'];
+    },
+  }) as AgentArchetype;
+}
+
+export class Session {
+  readonly engine: Engine;
+  readonly model: ControlledModel;
+  readonly waits = new ControlledWaits();
+  readonly faults = new Faults();
+  readonly journal: JournalEntry[] = [];
+  readonly recorder: Recorder;
+  readonly monitor: Monitor;
+  readonly workspace: string;
+  readonly #root: string;
+
+  constructor(options: SessionOptions) {
+    this.#root = tempDir('clutch-model-');
+    this.workspace = join(this.#root, 'workspace');
+    const runDir = join(this.#root, 'run');
+    mkdirSync(this.workspace);
+    mkdirSync(runDir);
+    const script: Script = {
+      version: 1,
+      tickets: Object.fromEntries(Object.entries(options.replies).map(([id, attempts]) => [id, { attempts: attempts.length ? attempts : [[]] }])),
+    } as Script;
+    this.model = new ControlledModel(createScriptedModel({ script, chunkSize: 0 }));
+    const config: ClutchConfig = {
+      source: '/virtual/agents.toml',
+      execution: { mode: options.mode ?? 'async', max_concurrency: options.maxConcurrency ?? 4, trust_override: 'none', debug_state_path: 'debug_state.json' },
+      // The engine builds a rate limiter for anthropic profiles only; the client stays the held scripted one.
+      models: { scripted: options.modelSlots ? { provider: 'anthropic', model: 'scripted', max_concurrency: options.modelSlots } : { provider: 'scripted', script: 'script.json' } },
+      agents: { codegen: archetype(options, this.faults) },
+    };
+    let tick = 0;
+    this.engine = new Engine({
+      config,
+      track: { id: 'model', title: 'Model-based test', description: '', status: 'pending', tickets: options.tickets },
+      workspace: this.workspace,
+      runDir,
+      modelFor: () => {
+        this.faults.strike('model');
+        return this.model;
+      },
+      now: () => tick++,
+      waitUntil: this.waits.waitUntil,
+    });
+    this.engine.journal.subscribe((entry) => this.journal.push(entry));
+    this.recorder = new Recorder(this.engine);
+    this.monitor = new Monitor({ engine: this.engine, requests: this.model.requests, workspace: this.workspace, tickets: options.tickets });
+  }
+
+  /** Sends a human command through the engine; the abstract model said the actor accepts it. */
+  command(...args: Parameters<Engine['command']>): void {
+    if (!this.engine.command(...args)) throw new Error(`the engine refused ${JSON.stringify(args)}`);
+  }
+
+  async dispose(): Promise<void> {
+    await this.engine.stop();
+    rmSync(this.#root, { recursive: true, force: true });
+  }
+}
+
+export const text = (value: string) => ({ type: 'text' as const, text: value });
+export const toolUse = (id: string, name: string, input: Record<string, unknown>): ToolUseBlock => ({ type: 'tool_use', id, name, input });
+export const assistant = (...content: AssistantMessage['content']): AssistantMessage => ({ role: 'assistant', content });
+
+/** A scripted call of each kind; write calls write `<id>.txt`, which the monitor checks. */
+export function scriptedCall(kind: 'write' | 'fail' | 'done', id: string): ToolUseBlock {
+  if (kind === 'write') return toolUse(id, 'write_file', { path: `${id}.txt`, content: `${id}\n` });
+  if (kind === 'fail') return toolUse(id, 'read_file', { path: `missing-${id}.md` });
+  return toolUse(id, 'task_complete', { summary: `finished after ${id}` });
+}
+
+/** Valid and refused replacement inputs for a call, for `clutch.edit_payload`. */
+export function payloadFor(call: ToolUseBlock, valid: boolean): unknown {
+  if (!valid) return { path: 42 };
+  if (call.name === 'write_file') return { path: `${call.id}.txt`, content: 'edited by the human\n' };
+  if (call.name === 'read_file') return { path: `missing-edited-${call.id}.md` };
+  return { summary: 'summary edited by the human' };
+}

@@ -1,0 +1,165 @@
+/**
+ * Runs one abstract worker path on the real engine: a one-ticket track whose worker is the
+ * subject. Each abstract event becomes what really causes it: a human command through
+ * `engine.command`, a model turn released (the scripted reply the path asked for, a delta, a
+ * failure), a backoff wait ended, a fault injected where the preview, the tool run or the model
+ * turn starts, or, for the I/O actors' own ends, nothing but waiting for them.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { currentCall, lastAssistant } from '../../src/machines/transcript.js';
+import type { WorkerContext } from '../../src/machines/worker-types.js';
+import type { AssistantMessage } from '../../src/protocol/index.js';
+import { ticket } from './engine-harness.js';
+import { PathDriver } from './model-driver.js';
+import type { PlannedPath } from './model-paths.js';
+import { assistant, payloadFor, scriptedCall, Session, text, toolUse } from './model-session.js';
+import {
+  BACKOFF_DONE,
+  BACKOFF_ERROR,
+  MODEL_ERROR,
+  PREVIEW_DONE,
+  PREVIEW_ERROR,
+  TOOL_DONE,
+  TOOL_ERROR,
+  WORKER_MAX_TURNS,
+  type WorkerModelContext,
+  type WorkerModelEvent,
+} from './model-worker.js';
+
+const TICKET = 'T1';
+const WORKER = { kind: 'worker' as const, id: TICKET };
+/** In the rate-limited run, the ticket whose model turn holds the profile's only slot. */
+const HOLDER = 'H0';
+const FINAL = ['completed', 'aborted', 'failed'];
+
+/** The scripted replies a path asks for, in order: the k-th `model.reply` is the script's k-th message. */
+export function repliesOf(events: readonly WorkerModelEvent[]): AssistantMessage[] {
+  return events.flatMap((event, index) => {
+    if (event.type !== 'model.reply') return [];
+    const turn = events.slice(0, index + 1).filter((earlier) => earlier.type === 'model.reply').length;
+    const calls = event.calls.map((kind, position) => scriptedCall(kind, `r${turn}c${position}`));
+    return [assistant(text(calls.length ? `Turn ${turn}: calling tools.` : `Turn ${turn}: thinking it over.`), ...calls)];
+  });
+}
+
+export class WorkerDriver extends PathDriver<WorkerModelContext, WorkerModelEvent> {
+  readonly session: Session;
+  protected readonly actor = `worker:${TICKET}`;
+  /** Whether the path begins with a wait for a rate-limit slot, which the engine's limiter causes. */
+  readonly #limited: boolean;
+  #edits = 0;
+
+  constructor(path: PlannedPath<WorkerModelContext, WorkerModelEvent>) {
+    super(path);
+    const events = path.steps.slice(1).map((step) => step.event as WorkerModelEvent);
+    this.#limited = events[0]?.type === 'model.waiting';
+    // Rate-limited: one slot, and the holder (first in track order) takes it before the worker asks.
+    this.session = new Session({
+      tickets: this.#limited ? [ticket(HOLDER), ticket(TICKET)] : [ticket(TICKET)],
+      replies: { [TICKET]: [repliesOf(events)], ...(this.#limited ? { [HOLDER]: [] } : {}) },
+      trust: 'step',
+      maxTurns: WORKER_MAX_TURNS,
+      ...(this.#limited ? { modelSlots: 1 } : {}),
+    });
+  }
+
+  #worker() {
+    const worker = this.session.engine.worker(TICKET);
+    if (!worker) throw new Error('the worker is not running');
+    return worker;
+  }
+
+  /** An injected failure must be in place before the step that starts the failing actor. */
+  #armFor(next: string | undefined): void {
+    if (next === MODEL_ERROR) this.session.faults.arm('model', new Error('injected: no model client for this turn'));
+    if (next === PREVIEW_ERROR || next === TOOL_ERROR) this.session.faults.arm('tool-context', new Error('injected: the sandbox settings are unavailable'));
+  }
+
+  protected async act(event: WorkerModelEvent | { type: 'xstate.init' }): Promise<void> {
+    this.#armFor(this.path.steps[this.step + 1]?.event.type);
+    const { session } = this;
+    switch (event.type) {
+      case 'xstate.init':
+        return session.engine.start();
+      case 'model.delta':
+        return session.model.instruct(TICKET, { kind: 'delta', text: `thinking ${this.step}… ` });
+      case 'model.reply':
+        return session.model.instruct(TICKET, { kind: 'reply' });
+      case 'model.failed':
+        return session.model.instruct(TICKET, { kind: 'fail', retryable: event.retryable, ...(event.retry_at ? { retryAt: event.retry_at } : {}) });
+      case 'model.waiting':
+        // The rate limiter queued the worker's first turn behind the holder's at the start.
+        if (!this.#limited || this.step !== 1) throw new Error('model.waiting is planned only at the start of a rate-limited run');
+        return;
+      case BACKOFF_DONE:
+        return session.waits.settle('resolve');
+      case BACKOFF_ERROR:
+        return session.waits.settle('reject');
+      case 'worker.trust_override':
+        return session.command({ kind: 'ticket', id: TICKET }, { type: 'ticket.trust_override', override: event.override });
+      case 'clutch.edit_payload': {
+        const context = this.#worker().getSnapshot().context;
+        const call = currentCall(context.messages, context.results, context.review)!;
+        return session.command(WORKER, { type: 'clutch.edit_payload', input: payloadFor(call, event.valid) });
+      }
+      case 'clutch.edit_message':
+        return session.command(WORKER, { type: 'clutch.edit_message', message: this.#message(event.message) });
+      case 'clutch.edit_result':
+        return session.command(WORKER, { type: 'clutch.edit_result', output: `the human rewrote this output (step ${this.step})` });
+      case 'clutch.retry_now':
+        session.command(WORKER, event);
+        // The limiter granted the slot past its limit; the holder's turn ends, freeing its own.
+        if (this.#limited && this.step === 2) await session.model.instruct(HOLDER, { kind: 'fail', retryable: false });
+        return;
+      case 'clutch.set_trust':
+      case 'clutch.approve':
+      case 'clutch.abort':
+        return session.command(WORKER, event);
+      case 'model.started':
+        // The limiter grants the slot on its own once the human said retry now.
+        if (!this.#limited) throw new Error('model.started is planned only in a rate-limited run');
+        return;
+      case MODEL_ERROR:
+      case PREVIEW_DONE:
+      case PREVIEW_ERROR:
+      case TOOL_DONE:
+      case TOOL_ERROR:
+        // The I/O actor ends on its own (or strikes the fault armed a step earlier).
+        return;
+    }
+  }
+
+  #message(choice: 'invalid' | 'text' | 'call' | 'keep'): unknown {
+    this.#edits += 1;
+    if (choice === 'invalid') return this.#edits % 2 ? '{"role":"assistant","content":[' : assistant(toolUse(`e${this.#edits}`, 'rm_rf', {}));
+    if (choice === 'text') return assistant(text('On second thought, no tool is needed yet.'));
+    if (choice === 'call') return JSON.stringify(assistant(text('A better plan.'), scriptedCall('write', `e${this.#edits}`)));
+    const last = lastAssistant(this.#worker().getSnapshot().context.messages)!;
+    return { ...last, content: [text('(reworded by the human)'), ...last.content] };
+  }
+
+  protected disagreement(context: WorkerContext, expected: WorkerModelContext, value: unknown): string | null {
+    if (FINAL.includes(value as string)) return null;
+    const real = {
+      trust: context.trust,
+      override: context.trustOverride,
+      turns: context.turns,
+      done: context.results.length,
+      review: context.review !== null,
+      waiting: context.waiting !== null,
+    };
+    const abstract = { trust: expected.trust, override: expected.override, turns: expected.turns, done: expected.done, review: expected.review, waiting: expected.waiting };
+    return isDeepStrictEqual(real, abstract) ? null : `real ${JSON.stringify(real)}, abstract ${JSON.stringify(abstract)}`;
+  }
+
+  /** A final worker state leaves its ticket completed or blocked. */
+  protected override async settled(value: unknown): Promise<void> {
+    if (!FINAL.includes(value as string)) return;
+    const status = value === 'completed' ? 'completed' : 'blocked';
+    const real = () => this.session.engine.track().tickets.find((item) => item.id === TICKET)!.status;
+    await this.session.recorder.until(
+      () => (real() === status ? true : undefined),
+      () => `ticket ${TICKET} to be ${status}, it is ${real()}`,
+    );
+  }
+}
