@@ -4,10 +4,10 @@ import { createTestModel } from 'xstate/graph';
 import { conductorMachine } from '../../src/machines/conductor.js';
 import { ticketMachine } from '../../src/machines/ticket.js';
 import { workerMachine } from '../../src/machines/worker.js';
-import { abstractConductor } from '../support/model-conductor.js';
-import { catalog, deriveAbstractMachine, type Catalog } from '../support/model-derive.js';
-import { abstractTicket } from '../support/model-ticket.js';
-import { abstractWorker } from '../support/model-worker.js';
+import { abstractConductor } from '../../src/testing/conductor.js';
+import { catalog, deriveAbstractMachine, type Catalog } from '../../src/testing/derive.js';
+import { abstractTicket } from '../../src/testing/ticket.js';
+import { abstractWorker } from '../../src/testing/worker.js';
 
 /** What must agree between a real machine and its abstract model: states, handled events, transitions. */
 function shape(definition: Catalog) {

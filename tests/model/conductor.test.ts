@@ -1,7 +1,7 @@
 import { conductorMachine } from '../../src/machines/conductor.js';
-import { abstractConductor, conductorEvents, conductorStateKey, type ConductorModelContext, type ConductorModelEvent, type ConductorModelSnapshot } from '../support/model-conductor.js';
-import { ConductorDriver } from '../support/model-conductor-driver.js';
-import { generate } from '../support/model-paths.js';
+import { abstractConductor, conductorEvents, conductorStateKey, type ConductorModelContext, type ConductorModelEvent, type ConductorModelSnapshot } from '../../src/testing/conductor.js';
+import { ConductorDriver } from '../../src/testing/conductor-driver.js';
+import { generate } from '../../src/testing/paths.js';
 import { modelSuite } from '../support/model-suite.js';
 
 /** The two toggles alone, before the run starts: every simple path through mode × trust override. */

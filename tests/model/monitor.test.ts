@@ -7,8 +7,8 @@ import type { Engine } from '../../src/actors/engine.js';
 import type { JournalEntry } from '../../src/actors/journal.js';
 import type { WorkerContext } from '../../src/machines/worker-types.js';
 import type { ModelMessage, Ticket } from '../../src/protocol/index.js';
-import type { RecordedRequest } from '../support/model-fakes.js';
-import { Monitor, unpairedCalls } from '../support/model-monitor.js';
+import type { RecordedRequest } from '../../src/testing/fakes.js';
+import { Monitor, unpairedCalls } from '../../src/testing/monitor.js';
 
 /** Just enough of an engine to feed the monitor what a broken engine would do. */
 class FakeEngine {

@@ -1,8 +1,8 @@
 import { ticketMachine } from '../../src/machines/ticket.js';
-import { generate } from '../support/model-paths.js';
+import { generate } from '../../src/testing/paths.js';
 import { modelSuite } from '../support/model-suite.js';
-import { abstractTicket, ticketEvents, ticketStateKey, type TicketModelContext, type TicketModelEvent, type TicketModelSnapshot } from '../support/model-ticket.js';
-import { TicketDriver } from '../support/model-ticket-driver.js';
+import { abstractTicket, ticketEvents, ticketStateKey, type TicketModelContext, type TicketModelEvent, type TicketModelSnapshot } from '../../src/testing/ticket.js';
+import { TicketDriver } from '../../src/testing/ticket-driver.js';
 
 /** Without trust changes and synthesized ends: every simple path to completion. */
 const lifecycle = (snapshot: TicketModelSnapshot) =>

@@ -1,8 +1,8 @@
 import { workerMachine } from '../../src/machines/worker.js';
-import { generate } from '../support/model-paths.js';
+import { generate } from '../../src/testing/paths.js';
 import { modelSuite } from '../support/model-suite.js';
-import { abstractWorker, PREVIEW_DONE, TOOL_DONE, WORKER_TARGETED, workerEvents, workerStateKey, type WorkerModelContext, type WorkerModelEvent, type WorkerModelSnapshot } from '../support/model-worker.js';
-import { WorkerDriver } from '../support/model-worker-driver.js';
+import { abstractWorker, PREVIEW_DONE, TOOL_DONE, WORKER_TARGETED, workerEvents, workerStateKey, type WorkerModelContext, type WorkerModelEvent, type WorkerModelSnapshot } from '../../src/testing/worker.js';
+import { WorkerDriver } from '../../src/testing/worker-driver.js';
 
 const isFinal = (snapshot: WorkerModelSnapshot) => snapshot.status === 'done';
 

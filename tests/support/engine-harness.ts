@@ -1,5 +1,5 @@
 import { at } from '../../src/machines/chunked.js';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { waitFor, type Snapshot } from 'xstate';
@@ -38,13 +38,9 @@ export function testConfig(options: { trust?: TrustLevel; maxConcurrency?: numbe
   };
 }
 
-export function ticket(id: string, dependencies: string[] = [], archetype = 'codegen'): Ticket {
-  return { id, target_file: `${id}.txt`, prompt: `Work on ${id}`, worker_archetype: archetype, status: 'pending', dependencies };
-}
+import { tempDir } from '../../src/testing/fixtures.js';
 
-export function tempDir(prefix = 'clutch-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export { tempDir, ticket } from '../../src/testing/fixtures.js';
 
 export function writeFiles(root: string, files: Record<string, string>): void {
   for (const [path, content] of Object.entries(files)) {

@@ -5,8 +5,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Catalog } from './model-derive.js';
-import type { Coverage } from './model-recorder.js';
+import type { Catalog } from '../../src/testing/derive.js';
+import type { Coverage } from '../../src/testing/recorder.js';
 
 export interface CoverageFigures {
   machine: string;

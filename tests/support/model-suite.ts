@@ -5,10 +5,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EventObject } from 'xstate';
-import type { Generated, PlannedPath } from './model-paths.js';
-import { Coverage, type MachineKind } from './model-recorder.js';
+import type { Generated, PlannedPath } from '../../src/testing/paths.js';
+import { Coverage, type MachineKind } from '../../src/testing/recorder.js';
 import { figures, line, writeFigures } from './model-report.js';
-import type { Session } from './model-session.js';
+import type { Session } from '../../src/testing/session.js';
 
 export interface Driver {
   readonly session: Session;

@@ -14,8 +14,9 @@ const rules: Record<string, Rule> = {
   models: { folders: ['protocol'], packages: [/^zod$/, node, /^@anthropic-ai\/sdk/] },
   tools: { folders: ['protocol'], packages: [/^zod$/, /^diff$/, node] },
   actors: { folders: ['machines', 'models', 'tools', 'protocol', 'config'], packages: [/^xstate$/, node] },
+  testing: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config'], packages: [/^xstate$/, /^xstate\/graph$/, node] },
   cli: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'server'], packages: [/^xstate$/, node] },
-  server: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'cli'], packages: [/^xstate$/, node, /^ws$/, /^zod$/, /^@statelyai\/inspect$/, /^vite$/] },
+  server: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'cli', 'testing'], packages: [/^xstate$/, node, /^ws$/, /^zod$/, /^@statelyai\/inspect$/, /^vite$/] },
   ui: { folders: ['protocol'], typeOnlyFolders: ['machines'], packages: [/^react/, /^@xstate\/react$/, /^xstate$/, /^elkjs/, /^zod$/] },
 };
 

@@ -6,8 +6,8 @@
  */
 import { createActor, type AnyStateMachine, type EventObject, type StateValue } from 'xstate';
 import { createTestModel, type TestModel, type TestPath, type TraversalOptions } from 'xstate/graph';
-import { catalog, keyOfTaken, type Catalog } from './model-derive.js';
-import type { AbstractSnapshot } from './model-derive.js';
+import { catalog, keyOfTaken, type Catalog } from './derive.js';
+import type { AbstractSnapshot } from './derive.js';
 
 export interface PlannedStep<C, E extends EventObject> {
   /** `xstate.init` for the first step. */

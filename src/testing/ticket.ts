@@ -4,10 +4,10 @@
  * (paused, resumed, done with an outcome, error), offered only where the real worker can be made
  * to send them in that order.
  */
-import type { WorkerOutput } from '../../src/machines/worker-types.js';
-import { ticketMachine } from '../../src/machines/ticket.js';
-import type { TrustOverride } from '../../src/protocol/index.js';
-import { deriveAbstractMachine, type AbstractSnapshot, type AbstractSpec } from './model-derive.js';
+import type { WorkerOutput } from '../machines/worker-types.js';
+import { ticketMachine } from '../machines/ticket.js';
+import type { TrustOverride } from '../protocol/index.js';
+import { deriveAbstractMachine, type AbstractSnapshot, type AbstractSpec } from './derive.js';
 
 export const WORKER_DONE = 'xstate.done.actor.worker';
 export const WORKER_ERROR = 'xstate.error.actor.worker';

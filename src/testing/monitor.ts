@@ -12,12 +12,12 @@
  */
 import { readdirSync } from 'node:fs';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
-import type { Engine } from '../../src/actors/engine.js';
-import type { JournalEntry } from '../../src/actors/journal.js';
-import { currentCall } from '../../src/machines/transcript.js';
-import type { WorkerContext } from '../../src/machines/worker-types.js';
-import type { ModelMessage, Ticket } from '../../src/protocol/index.js';
-import type { RecordedRequest } from './model-fakes.js';
+import type { Engine } from '../actors/engine.js';
+import type { JournalEntry } from '../actors/journal.js';
+import { currentCall } from '../machines/transcript.js';
+import type { WorkerContext } from '../machines/worker-types.js';
+import type { ModelMessage, Ticket } from '../protocol/index.js';
+import type { RecordedRequest } from './fakes.js';
 
 interface WorkerWatch {
   previous: { value: unknown; context: WorkerContext } | undefined;

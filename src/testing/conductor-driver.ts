@@ -4,14 +4,14 @@
  * that ticket's real worker (model-puppet.ts) or by a ticket command (retry, skip).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { at } from '../../src/machines/chunked.js';
-import type { ConductorContext } from '../../src/machines/conductor.js';
-import { ticket } from './engine-harness.js';
-import { MAX_CONCURRENCY, statusOf, TICKET_ERROR, TRACK, type ConductorModelContext, type ConductorModelEvent } from './model-conductor.js';
-import { PathDriver } from './model-driver.js';
-import type { PlannedPath } from './model-paths.js';
-import { execute, Puppet, type Move } from './model-puppet.js';
-import { Session } from './model-session.js';
+import { at } from '../machines/chunked.js';
+import type { ConductorContext } from '../machines/conductor.js';
+import { ticket } from './fixtures.js';
+import { MAX_CONCURRENCY, statusOf, TICKET_ERROR, TRACK, type ConductorModelContext, type ConductorModelEvent } from './conductor.js';
+import { PathDriver } from './driver.js';
+import type { PlannedPath } from './paths.js';
+import { execute, Puppet, type Move } from './puppet.js';
+import { Session } from './session.js';
 
 type Step = PlannedPath<ConductorModelContext, ConductorModelEvent>['steps'][number];
 

@@ -4,8 +4,8 @@
  * abstract state (with a context that agrees), then asserts the safety properties.
  */
 import type { EventObject } from 'xstate';
-import type { PlannedPath } from './model-paths.js';
-import type { Session } from './model-session.js';
+import type { PlannedPath } from './paths.js';
+import type { Session } from './session.js';
 
 export abstract class PathDriver<C, E extends EventObject> {
   abstract readonly session: Session;

@@ -4,10 +4,10 @@
  * Every move is something that happens in a real run: a human command, a model turn the held
  * model client releases, or a fault injected where an I/O actor starts.
  */
-import type { ClutchEvent } from '../../src/machines/worker-types.js';
-import type { AssistantMessage, TrustLevel, TrustOverride } from '../../src/protocol/index.js';
-import { unprintable, type FaultSite, type TurnInstruction } from './model-fakes.js';
-import { assistant, scriptedCall, text, type Session } from './model-session.js';
+import type { ClutchEvent } from '../machines/worker-types.js';
+import type { AssistantMessage, TrustLevel, TrustOverride } from '../protocol/index.js';
+import { unprintable, type FaultSite, type TurnInstruction } from './fakes.js';
+import { assistant, scriptedCall, text, type Session } from './session.js';
 
 export type Move =
   | { do: 'start' }

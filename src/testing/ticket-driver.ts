@@ -3,13 +3,13 @@
  * are commands (retry, skip, trust override) or the conductor's dispatch (start), and its
  * worker's events are caused by moving the real worker (see model-puppet.ts).
  */
-import type { TicketContext } from '../../src/machines/ticket.js';
-import { ticket } from './engine-harness.js';
-import { PathDriver } from './model-driver.js';
-import type { PlannedPath } from './model-paths.js';
-import { execute, Puppet, type Move } from './model-puppet.js';
-import { Session } from './model-session.js';
-import { WORKER_DONE, WORKER_ERROR, type TicketModelContext, type TicketModelEvent } from './model-ticket.js';
+import type { TicketContext } from '../machines/ticket.js';
+import { ticket } from './fixtures.js';
+import { PathDriver } from './driver.js';
+import type { PlannedPath } from './paths.js';
+import { execute, Puppet, type Move } from './puppet.js';
+import { Session } from './session.js';
+import { WORKER_DONE, WORKER_ERROR, type TicketModelContext, type TicketModelEvent } from './ticket.js';
 
 const TICKET = 'T1';
 

@@ -4,12 +4,12 @@
  * human's (start, mode, trust override) and the tickets' status changes; a dispatch raises the
  * `running` report each started ticket sends back, as the real ticket does on entry.
  */
-import { conductorMachine, type ConductorContext } from '../../src/machines/conductor.js';
-import { at } from '../../src/machines/chunked.js';
-import { initialSchedule, markStarted, pickStarts, planOf, recordChange, type Schedule, type StaticPlan } from '../../src/machines/schedule.js';
-import type { TicketChanged, TicketSpec } from '../../src/machines/ticket.js';
-import type { ExecutionMode, TicketStatus, TrustOverride } from '../../src/protocol/index.js';
-import { deriveAbstractMachine, type AbstractSnapshot, type AbstractSpec } from './model-derive.js';
+import { conductorMachine, type ConductorContext } from '../machines/conductor.js';
+import { at } from '../machines/chunked.js';
+import { initialSchedule, markStarted, pickStarts, planOf, recordChange, type Schedule, type StaticPlan } from '../machines/schedule.js';
+import type { TicketChanged, TicketSpec } from '../machines/ticket.js';
+import type { ExecutionMode, TicketStatus, TrustOverride } from '../protocol/index.js';
+import { deriveAbstractMachine, type AbstractSnapshot, type AbstractSpec } from './derive.js';
 
 export const TRACK: TicketSpec[] = [
   { id: 'A', target_file: 'A.txt', prompt: 'Work on A', worker_archetype: 'codegen', dependencies: [] },

@@ -6,13 +6,13 @@
  * turn starts, or, for the I/O actors' own ends, nothing but waiting for them.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { currentCall, lastAssistant } from '../../src/machines/transcript.js';
-import type { WorkerContext } from '../../src/machines/worker-types.js';
-import type { AssistantMessage } from '../../src/protocol/index.js';
-import { ticket } from './engine-harness.js';
-import { PathDriver } from './model-driver.js';
-import type { PlannedPath } from './model-paths.js';
-import { assistant, payloadFor, scriptedCall, Session, text, toolUse } from './model-session.js';
+import { currentCall, lastAssistant } from '../machines/transcript.js';
+import type { WorkerContext } from '../machines/worker-types.js';
+import type { AssistantMessage } from '../protocol/index.js';
+import { ticket } from './fixtures.js';
+import { PathDriver } from './driver.js';
+import type { PlannedPath } from './paths.js';
+import { assistant, payloadFor, scriptedCall, Session, text, toolUse } from './session.js';
 import {
   BACKOFF_DONE,
   BACKOFF_ERROR,
@@ -24,7 +24,7 @@ import {
   WORKER_MAX_TURNS,
   type WorkerModelContext,
   type WorkerModelEvent,
-} from './model-worker.js';
+} from './worker.js';
 
 const TICKET = 'T1';
 const WORKER = { kind: 'worker' as const, id: TICKET };

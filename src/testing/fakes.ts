@@ -3,8 +3,8 @@
  * a model client that holds every turn until told what to do (and records every request), a clock
  * wait that ends when told, and faults injected where the engine looks up a model or a tool context.
  */
-import { ModelError, type ModelClient, type ModelReply, type ModelTurnRequest } from '../../src/models/model-client.js';
-import type { ModelDelta, ModelMessage } from '../../src/protocol/index.js';
+import { ModelError, type ModelClient, type ModelReply, type ModelTurnRequest } from '../models/model-client.js';
+import type { ModelDelta, ModelMessage } from '../protocol/index.js';
 
 export type TurnInstruction =
   | { kind: 'delta'; text: string }

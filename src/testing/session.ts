@@ -5,14 +5,14 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Engine } from '../../src/actors/engine.js';
-import type { JournalEntry } from '../../src/actors/journal.js';
-import { createScriptedModel, type Script } from '../../src/models/scripted.js';
-import type { AgentArchetype, AssistantMessage, ClutchConfig, ExecutionMode, Ticket, ToolUseBlock, TrustLevel } from '../../src/protocol/index.js';
-import { tempDir } from './engine-harness.js';
-import { ControlledModel, ControlledWaits, Faults } from './model-fakes.js';
-import { Monitor } from './model-monitor.js';
-import { Recorder } from './model-recorder.js';
+import { Engine } from '../actors/engine.js';
+import type { JournalEntry } from '../actors/journal.js';
+import { createScriptedModel, type Script } from '../models/scripted.js';
+import type { AgentArchetype, AssistantMessage, ClutchConfig, ExecutionMode, Ticket, ToolUseBlock, TrustLevel } from '../protocol/index.js';
+import { tempDir } from './fixtures.js';
+import { ControlledModel, ControlledWaits, Faults } from './fakes.js';
+import { Monitor } from './monitor.js';
+import { Recorder } from './recorder.js';
 
 export interface SessionOptions {
   tickets: Ticket[];

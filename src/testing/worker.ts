@@ -2,9 +2,9 @@
  * The worker's abstract model: the real worker statechart (derived, see model-derive.ts) over a
  * small context, with the events a test can make happen, each carrying an explicit payload choice.
  */
-import { workerMachine } from '../../src/machines/worker.js';
-import type { TrustLevel, TrustOverride } from '../../src/protocol/index.js';
-import { deriveAbstractMachine, type AbstractSnapshot, type AbstractSpec } from './model-derive.js';
+import { workerMachine } from '../machines/worker.js';
+import type { TrustLevel, TrustOverride } from '../protocol/index.js';
+import { deriveAbstractMachine, type AbstractSnapshot, type AbstractSpec } from './derive.js';
 
 /** What a scripted tool call does: write a file, fail (a tool error result), or task_complete. */
 export type CallKind = 'write' | 'fail' | 'done';

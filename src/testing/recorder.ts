@@ -5,8 +5,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { AnyActorRef, InspectionEvent, StateValue } from 'xstate';
-import type { Engine } from '../../src/actors/engine.js';
-import { keyOfTaken } from './model-derive.js';
+import type { Engine } from '../actors/engine.js';
+import { keyOfTaken } from './derive.js';
 
 export type MachineKind = 'conductor' | 'ticket' | 'worker';
 
