@@ -6,7 +6,7 @@ import { validateCommand } from './cli/validate.js';
 
 const usage = `usage:
   clutch serve [--config F] [--track T] [--workspace DIR] [--port N] [--mode async|linear] [--trust step|auto]
-               [--model NAME] [--record FILE | --replay FILE]
+               [--model NAME] [--record FILE | --replay FILE] [--inspect-ws URL]
   clutch run TRACK [--config F] [--workspace DIR] [--mode async|linear] [--trust step|auto] [--model NAME]
                    [--record FILE | --replay FILE] [--json]
   clutch validate [--config F] [TRACK]
@@ -42,6 +42,7 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         model: { type: 'string' },
         record: { type: 'string' },
         replay: { type: 'string' },
+        'inspect-ws': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -67,6 +68,7 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         model: values.model,
         record: values.record,
         replay: values.replay,
+        inspectWs: values['inspect-ws'],
         stdout: io.stdout,
         stderr: io.stderr,
       });

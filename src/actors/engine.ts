@@ -29,6 +29,8 @@ export interface EngineOptions {
   /** Milliseconds; injected so that tests are deterministic. */
   now?: () => number;
   maxOutputBytes?: number;
+  /** Sees every inspection event from the first (the conductor's own creation) on. */
+  inspect?: (event: InspectionEvent) => void;
   /** Waits for a model backoff deadline (epoch ms); injected so tests never sleep. */
   waitUntil?: WaitUntil;
   /** A conductor snapshot from getPersistedSnapshot(): the run goes on from there. */
@@ -312,7 +314,6 @@ export class Engine {
         ...(change.status === 'blocked' && change.blocked_reason ? { reason: change.blocked_reason } : {}),
         ...(change.status === 'completed' && change.summary ? { summary: change.summary } : {}),
       });
-      return;
     }
     if (event.type === '@xstate.actor') {
       // `src` is the setup() key the actor was spawned from; the worker's input names its ticket.
@@ -320,6 +321,7 @@ export class Engine {
       if (ref.src === 'ticket') this.#watchTicket(ref as unknown as TicketRef);
       else if (ref.src === 'worker' && ref.options?.input?.ticketId) this.#watchWorker(ref.options.input.ticketId, ref as unknown as WorkerRef);
     }
+    this.options.inspect?.(event);
     for (const listener of this.#inspectors) listener(event);
   }
 

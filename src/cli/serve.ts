@@ -2,6 +2,7 @@ import type { ExecutionMode, TrustLevel } from '../protocol/index.js';
 import { ensureUiBuilt } from '../server/build-ui.js';
 import { createSession } from '../server/session.js';
 import { startServer } from '../server/server.js';
+import { checkInspectorUrl, forwardInspection } from '../server/stately-forward.js';
 import { UsageError } from './load-inputs.js';
 
 export interface ServeOptions {
@@ -20,6 +21,8 @@ export interface ServeOptions {
   stderr: NodeJS.WritableStream;
   /** Resolves when the server should stop; SIGINT or SIGTERM by default. */
   until?: Promise<unknown>;
+  /** Also forward every inspection event to this Stately inspector (ws:// URL). */
+  inspectWs?: string;
 }
 
 export function parsePort(value: string | undefined): number | undefined {
@@ -51,6 +54,8 @@ function signalled(): { promise: Promise<string>; dispose(): void } {
  */
 export async function serveCommand(options: ServeOptions): Promise<number> {
   const log = (line: string) => options.stderr.write(`${line}\n`);
+  const inspectUrl = options.inspectWs === undefined ? undefined : checkInspectorUrl(options.inspectWs);
+  if (inspectUrl && !inspectUrl.ok) throw new UsageError(inspectUrl.error);
   // Inputs first: a typo in a flag is reported at once, not after a build of the UI.
   const { engine, session, runDir } = await createSession({
     cwd: options.cwd,
@@ -71,12 +76,15 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     throw error;
   }
   const stop = options.until ? undefined : signalled();
+  // Before the engine starts, so the inspector sees the run from its first event.
+  const forwarder = inspectUrl?.ok ? forwardInspection(engine, { url: inspectUrl.url, log }) : undefined;
   engine.start();
   let server;
   try {
     server = await startServer({ engine, session, staticDir, ...(options.port !== undefined ? { port: options.port } : {}) });
   } catch (error) {
     stop?.dispose();
+    forwarder?.stop();
     await engine.stop();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${options.port} is already in use`);
     throw error;
@@ -87,6 +95,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   await (options.until ?? stop!.promise);
   stop?.dispose();
   await server.close();
+  forwarder?.stop();
   await engine.stop();
   return 0;
 }

@@ -36,6 +36,19 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
+/** Asks for the snapshot an actor was left in by one timeline entry (the inspector's time travel). */
+export const snapshotAtSchema = z.strictObject({
+  type: z.literal('snapshot_at'),
+  id: z.string().min(1).max(64),
+  actor: z.string().min(1).max(300),
+  seq: z.number().int().nonnegative(),
+});
+export type SnapshotAtMessage = z.infer<typeof snapshotAtSchema>;
+
+/** Everything a client may send: a command, or a question for the inspector. */
+export const inboundMessageSchema = z.discriminatedUnion('type', [...clientMessageSchema.options, snapshotAtSchema]);
+export type InboundMessage = z.infer<typeof inboundMessageSchema>;
+
 /**
  * Accepted commands are listed as keys: the event type, or `type:value` for the events whose one
  * payload field is an enumeration (so the UI can draw exactly the toggles the engine accepts).
@@ -92,6 +105,38 @@ export interface CommandReply {
   error?: string;
 }
 
+/**
+ * One event an actor processed, from XState's inspection API, and the state it left the actor in.
+ * The server keeps the last ones per actor; the context of that state comes on request (snapshot_at).
+ */
+export interface TimelineEntry {
+  /** Grows by one per entry over the whole run: the order the events were processed in. */
+  seq: number;
+  /** Milliseconds since the run started, on the engine's clock. */
+  at: number;
+  /** Key of the actor that processed the event. */
+  actor: string;
+  /** Who sent it: an actor key, 'worker:T1 › callModel' for an I/O actor, null from outside (a command, the engine). */
+  source: string | null;
+  event: string;
+  /** The same event that many times in a row, leaving the same state (streamed model deltas): one entry. */
+  repeat?: number;
+  /** The snapshot after the event. */
+  status: string;
+  value: unknown;
+}
+
+export interface PastSnapshot {
+  actor: string;
+  seq: number;
+  status: string;
+  value: unknown;
+  /** The same projection of the context as the actor's view carries. */
+  context: unknown;
+}
+
+export type SnapshotReply = { id: string; ok: true; snapshot: PastSnapshot } | { id: string; ok: false; error: string };
+
 export type ServerMessage =
   | { type: 'hello'; session: SessionInfo }
   | {
@@ -103,5 +148,12 @@ export type ServerMessage =
       /** New journal entries since the last batch. */
       journal: unknown[];
       replies: CommandReply[];
+      /**
+       * Timeline entries new or changed since the last batch, by seq (a repeated event updates its
+       * entry in place). The first batch after hello carries the whole tail the server keeps.
+       */
+      timeline?: TimelineEntry[];
+      /** Answers to snapshot_at requests. */
+      snapshots?: SnapshotReply[];
     }
   | { type: 'error'; error: string };

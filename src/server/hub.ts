@@ -3,11 +3,24 @@ import type { Engine } from '../actors/engine.js';
 import type { JournalEntry } from '../actors/journal.js';
 import type { Chunked } from '../machines/chunked.js';
 import type { TicketInfo } from '../machines/schedule.js';
-import { commandKey, type ClientMessage, type CommandReply, type ServerMessage, type SessionInfo } from '../protocol/wire.js';
+import {
+  commandKey,
+  type ClientMessage,
+  type CommandReply,
+  type ServerMessage,
+  type SessionInfo,
+  type SnapshotAtMessage,
+  type SnapshotReply,
+  type TimelineEntry,
+} from '../protocol/wire.js';
 import { systemClock, type Clock } from './clock.js';
 import { MAX_MESSAGE_BYTES, parseClientMessage } from './inbound.js';
 import { redact, secretsOf } from './redact.js';
+import { timelineOf, type Timeline } from './timeline.js';
 import { allKeys, conductorKey, ticketKey, viewOf, workerKey } from './views.js';
+
+/** Past snapshots asked for and not sent yet, per client; more are refused. */
+const MAX_PENDING_SNAPSHOTS = 32;
 
 /** One client's socket as the hub sees it. */
 export interface HubConnection {
@@ -34,6 +47,10 @@ export interface HubOptions {
   journalBacklog?: number;
   /** Whose secret values never leave in a message (process.env by default). */
   env?: Record<string, string | undefined>;
+  /** The inspection timeline to push (the engine's own, timelineOf(engine), by default). */
+  timeline?: Timeline;
+  /** Timeline entries kept for a client that lags behind; older ones are dropped (default 2000). */
+  timelineBacklog?: number;
 }
 
 interface ClientState {
@@ -45,6 +62,9 @@ interface ClientState {
   /** Journal entries, serialized. */
   journal: string[];
   replies: CommandReply[];
+  /** Timeline entries by seq, serialized: a repeat replaces its entry. */
+  timeline: Map<number, string>;
+  snapshots: SnapshotReply[];
 }
 
 /**
@@ -60,12 +80,15 @@ export class Hub {
   readonly #maxMessageBytes: number;
   readonly #highWater: number;
   readonly #backlog: number;
+  readonly #timelineBacklog: number;
+  readonly #timeline: Timeline;
   readonly #secrets: readonly string[];
   readonly #clients = new Set<ClientState>();
   readonly #ticketIds: ReadonlySet<string>;
   readonly #unsubscribe: (() => void)[];
   #dirty = new Set<string>();
   #journal: string[] = [];
+  #timelineEntries = new Map<number, string>();
   #timer: unknown;
   #lastFlush = -Infinity;
   #tickets: Chunked<TicketInfo>;
@@ -80,6 +103,8 @@ export class Hub {
     this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     this.#highWater = options.highWaterBytes ?? 8 * 1024 * 1024;
     this.#backlog = options.journalBacklog ?? 1000;
+    this.#timelineBacklog = options.timelineBacklog ?? 2000;
+    this.#timeline = options.timeline ?? timelineOf(engine);
     this.#secrets = secretsOf(options.env ?? process.env);
     this.#tickets = engine.conductor.getSnapshot().context.tickets;
     this.#ticketIds = new Set(session.track.tickets.map((ticket) => ticket.id));
@@ -90,6 +115,7 @@ export class Hub {
         if (key !== undefined) this.#mark(key);
       }),
       engine.journal.subscribe((entry) => this.#record(entry)),
+      this.#timeline.subscribe((entry) => this.#recordTimeline(entry)),
     ];
   }
 
@@ -98,13 +124,18 @@ export class Hub {
     return this.#flushes;
   }
 
+  /** The inspection timeline this hub pushes. */
+  get timeline(): Timeline {
+    return this.#timeline;
+  }
+
   get clientCount(): number {
     return this.#clients.size;
   }
 
   /** A new client: `hello` now, then the whole state in its first batch. */
   connect(connection: HubConnection): HubClient {
-    const client: ClientState = { connection, seq: 0, fresh: true, keys: new Set(), journal: [], replies: [] };
+    const client: ClientState = { connection, seq: 0, fresh: true, keys: new Set(), journal: [], replies: [], timeline: new Map(), snapshots: [] };
     this.#clients.add(client);
     this.#send(client, { type: 'hello', session: this.session });
     this.#schedule();
@@ -139,6 +170,12 @@ export class Hub {
     this.#schedule();
   }
 
+  #recordTimeline(entry: TimelineEntry): void {
+    if (this.#clients.size === 0) return;
+    this.#timelineEntries.set(entry.seq, JSON.stringify(entry));
+    this.#schedule();
+  }
+
   #receive(client: ClientState, text: string, bytes: number): void {
     if (this.#closed || !this.#clients.has(client)) return;
     const inbound = parseClientMessage(text, bytes, this.#maxMessageBytes);
@@ -147,7 +184,21 @@ export class Hub {
       else this.#send(client, { type: 'error', error: inbound.error });
       return;
     }
+    if (inbound.message.type === 'snapshot_at') {
+      // Answers wait for the next batch; a client that asks faster than it reads gets refusals, not memory.
+      const { id } = inbound.message;
+      client.snapshots.push(
+        client.snapshots.length < MAX_PENDING_SNAPSHOTS ? this.#snapshotAt(inbound.message) : { id, ok: false, error: 'too many snapshot requests at once' },
+      );
+      this.#schedule();
+      return;
+    }
     this.#reply(client, this.#command(inbound.message));
+  }
+
+  #snapshotAt({ id, actor, seq }: SnapshotAtMessage): SnapshotReply {
+    const snapshot = this.#timeline.snapshotAt(actor, seq);
+    return snapshot ? { id, ok: true, snapshot } : { id, ok: false, error: `the snapshot after event ${seq} of ${actor} is no longer kept` };
   }
 
   #command({ id, target, command }: ClientMessage): CommandReply {
@@ -197,8 +248,10 @@ export class Hub {
     if (this.#closed) return;
     const dirty = this.#dirty;
     const journal = this.#journal;
+    const timeline = this.#timelineEntries;
     this.#dirty = new Set();
     this.#journal = [];
+    this.#timelineEntries = new Map();
     if (dirty.has(conductorKey)) this.#markChangedTickets(dirty);
     const views = new Map<string, string | null>();
     const viewJson = (key: string): string | null => {
@@ -217,12 +270,20 @@ export class Hub {
         client.fresh = false;
         client.keys = new Set(allKeys(this.engine));
         client.journal = this.engine.journal.tail().map((entry) => JSON.stringify(entry));
+        client.timeline = new Map(this.#timeline.tail().map((entry) => [entry.seq, JSON.stringify(entry)]));
       } else {
         for (const key of dirty) client.keys.add(key);
         for (const entry of journal) client.journal.push(entry);
         if (client.journal.length > this.#backlog) client.journal.splice(0, client.journal.length - this.#backlog);
+        for (const [seq, entry] of timeline) client.timeline.set(seq, entry);
+        for (const seq of client.timeline.keys()) {
+          if (client.timeline.size <= this.#timelineBacklog) break;
+          client.timeline.delete(seq);
+        }
       }
-      if (client.keys.size === 0 && client.journal.length === 0 && client.replies.length === 0) continue;
+      if (client.keys.size === 0 && client.journal.length === 0 && client.replies.length === 0 && client.timeline.size === 0 && client.snapshots.length === 0) {
+        continue;
+      }
       if (client.connection.bufferedAmount() > this.#highWater) {
         lagging = true;
         continue;
@@ -238,11 +299,14 @@ export class Hub {
       this.#write(
         client,
         `{"type":"batch","seq":${client.seq},"actors":[${actors.join(',')}],"removed":${JSON.stringify(removed)},` +
-          `"journal":[${client.journal.join(',')}],"replies":${JSON.stringify(client.replies)}}`,
+          `"journal":[${client.journal.join(',')}],"replies":${JSON.stringify(client.replies)},` +
+          `"timeline":[${[...client.timeline.values()].join(',')}],"snapshots":${JSON.stringify(client.snapshots)}}`,
       );
       client.keys = new Set();
       client.journal = [];
       client.replies = [];
+      client.timeline = new Map();
+      client.snapshots = [];
       sent = true;
     }
     if (sent) {

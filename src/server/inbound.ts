@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import { clientMessageSchema, type ClientMessage } from '../protocol/wire.js';
+import { clientMessageSchema, snapshotAtSchema, type InboundMessage } from '../protocol/wire.js';
 
 /** The largest client message read; anything bigger is refused unread. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
-export type Inbound = { ok: true; message: ClientMessage } | { ok: false; error: string; id?: string };
+export type Inbound = { ok: true; message: InboundMessage } | { ok: false; error: string; id?: string };
 
 /**
  * Reads one client frame. A bad one is a value with a reason a person can act on, and the id of
@@ -18,14 +18,16 @@ export function parseClientMessage(text: string, bytes: number, maxBytes = MAX_M
   } catch (error) {
     return { ok: false, error: `message is not JSON: ${error instanceof Error ? error.message : String(error)}` };
   }
-  const parsed = clientMessageSchema.safeParse(data);
+  // The inspector's question is checked on its own; anything else must be a command, and an unknown
+  // type is reported against the commands (what a person typing messages would be after).
+  const parsed = isRecord(data) && data['type'] === 'snapshot_at' ? snapshotAtSchema.safeParse(data) : clientMessageSchema.safeParse(data);
   if (parsed.success) return { ok: true, message: parsed.data };
   const id = idOf(data);
   return { ok: false, error: describe(parsed.error, data), ...(id ? { id } : {}) };
 }
 
 function idOf(data: unknown): string | undefined {
-  if (!isRecord(data) || data['type'] !== 'command') return undefined;
+  if (!isRecord(data) || (data['type'] !== 'command' && data['type'] !== 'snapshot_at')) return undefined;
   const id = data['id'];
   return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
 }

@@ -1,10 +1,14 @@
 export { createSession, demoTrackPath, sessionInfo, type Session, type SessionOptions } from './session.js';
 export { startServer, type RunningServer, type ServerOptions } from './server.js';
 export { Hub, type HubClient, type HubConnection, type HubOptions } from './hub.js';
+export { Timeline, timelineOf, type InspectionSource, type TimelineOptions } from './timeline.js';
+export { Ring } from './ring.js';
 export {
   allKeys,
   conductorKey,
   conductorView,
+  kindOfKey,
+  projectContext,
   ticketKey,
   ticketView,
   viewOf,

@@ -8,6 +8,7 @@ import type { Clock } from './clock.js';
 import { createRequestHandler, refuseUpgrade, requestUrl } from './http.js';
 import { Hub } from './hub.js';
 import { MAX_MESSAGE_BYTES } from './inbound.js';
+import type { Timeline } from './timeline.js';
 
 export interface ServerOptions {
   engine: Engine;
@@ -20,6 +21,8 @@ export interface ServerOptions {
   staticDir: string;
   batchIntervalMs?: number;
   clock?: Clock;
+  /** The inspector's timeline; the engine's own (timelineOf) unless given. */
+  timeline?: Timeline;
 }
 
 export interface RunningServer {
@@ -47,6 +50,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hub = new Hub(options.engine, options.session, {
     ...(options.batchIntervalMs !== undefined ? { intervalMs: options.batchIntervalMs } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.timeline ? { timeline: options.timeline } : {}),
   });
   let port = 0;
   const server = createServer(createRequestHandler({ staticDir: options.staticDir, token, tokenMatches, port: () => port }));

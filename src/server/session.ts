@@ -8,6 +8,7 @@ import { createRunFolder } from '../cli/run-folder.js';
 import type { ModelClient } from '../models/model-client.js';
 import type { ClutchConfig, ExecutionMode, Track, TrustLevel } from '../protocol/index.js';
 import type { SessionInfo } from '../protocol/wire.js';
+import { timelineOf, type Timeline } from './timeline.js';
 
 export interface SessionOptions {
   /** Relative paths resolve here; the run folder goes to .clutch/runs under it. */
@@ -34,6 +35,8 @@ export interface Session {
   engine: Engine;
   session: SessionInfo;
   runDir: string;
+  /** The inspector's timeline, recording from before the engine starts. */
+  timeline: Timeline;
 }
 
 export const demoTrackPath = fileURLToPath(new URL('../../demo/track.toml', import.meta.url));
@@ -77,7 +80,7 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     ...(clock ? { now: clock.now, waitUntil: clock.waitUntil } : {}),
   });
   const labels = [...new Set(archetypes.map((name) => modelFor(config.agents[name]!.model).label))];
-  return { engine, runDir: run.runDir, session: sessionInfo(run.id, track, config, labels.join(', '), run.workspace) };
+  return { engine, runDir: run.runDir, timeline: timelineOf(engine), session: sessionInfo(run.id, track, config, labels.join(', '), run.workspace) };
 }
 
 /** What the UI shows about the run. Built field by field: nothing from the environment gets in. */

@@ -1,6 +1,7 @@
-import type { Command, CommandReply, CommandTarget, SessionInfo } from '../protocol/wire.js';
+import type { Command, CommandReply, CommandTarget, SessionInfo, SnapshotReply } from '../protocol/wire.js';
 import type { RemoteActors } from './remote-actors.js';
 import type { Store } from './store.js';
+import type { TimelineLog } from './timeline-log.js';
 
 export type ConnectionState =
   | { state: 'connecting' }
@@ -18,6 +19,10 @@ export interface ClutchClient {
   /** The last error message the server sent outside a command reply. */
   readonly serverError: Store<string | null>;
   readonly actors: RemoteActors;
+  /** The inspection timeline: the events each actor processed. */
+  readonly timeline: TimelineLog;
   send(target: CommandTarget, command: Command): Promise<CommandReply>;
+  /** The snapshot (with its context) one timeline entry left its actor in: the inspector's time travel. */
+  snapshotAt(actor: string, seq: number): Promise<SnapshotReply>;
   close(): void;
 }

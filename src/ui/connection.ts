@@ -1,7 +1,8 @@
-import type { ClientMessage, Command, CommandReply, CommandTarget, ServerMessage, SessionInfo } from '../protocol/wire.js';
+import type { ClientMessage, Command, CommandReply, CommandTarget, ServerMessage, SessionInfo, SnapshotAtMessage, SnapshotReply } from '../protocol/wire.js';
 import type { ClutchClient, ConnectionState } from './client.js';
 import { RemoteActors } from './remote-actors.js';
 import { Store } from './store.js';
+import { TimelineLog } from './timeline-log.js';
 
 export interface LiveClientOptions {
   /** ws:// URL of the socket, token included. */
@@ -24,6 +25,10 @@ interface Pending {
   resolve: (reply: CommandReply) => void;
 }
 
+interface PendingSnapshot {
+  resolve: (reply: SnapshotReply) => void;
+}
+
 /**
  * The WebSocket client. It reconnects on its own (the server resends everything on a new
  * connection), and turns each command into a promise of the server's reply.
@@ -36,7 +41,9 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
   const connection = new Store<ConnectionState>({ state: 'connecting' });
   const serverError = new Store<string | null>(null);
   const actors = new RemoteActors();
+  const timeline = new TimelineLog();
   const pending = new Map<string, Pending>();
+  const pendingSnapshots = new Map<string, PendingSnapshot>();
   let socket: WebSocket | null = null;
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -48,13 +55,22 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
       case 'hello':
         session.set(message.session);
         actors.expectFullBatch();
+        timeline.expectFullBatch();
         return;
       case 'batch':
         // Views first: a reply's handler then reads the state the command produced.
         actors.apply(message.actors, message.removed);
+        timeline.apply(message.timeline);
         for (const reply of message.replies) {
           pending.get(reply.id)?.resolve(reply);
           pending.delete(reply.id);
+          // A snapshot_at the server could not even read is refused as a plain reply.
+          pendingSnapshots.get(reply.id)?.resolve({ id: reply.id, ok: false, error: reply.error ?? 'refused' });
+          pendingSnapshots.delete(reply.id);
+        }
+        for (const reply of message.snapshots ?? []) {
+          pendingSnapshots.get(reply.id)?.resolve(reply);
+          pendingSnapshots.delete(reply.id);
         }
         return;
       case 'error':
@@ -66,6 +82,8 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
   function failPending(error: string): void {
     for (const [id, entry] of pending) entry.resolve({ id, ok: false, error });
     pending.clear();
+    for (const [id, entry] of pendingSnapshots) entry.resolve({ id, ok: false, error });
+    pendingSnapshots.clear();
   }
 
   function open(): void {
@@ -103,6 +121,18 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
     connection,
     serverError,
     actors,
+    timeline,
+    snapshotAt(actor: string, seq: number): Promise<SnapshotReply> {
+      const id = `s${nextId++}`;
+      if (!socket || socket.readyState !== Socket.OPEN) {
+        return Promise.resolve({ id, ok: false, error: 'not connected to the server' });
+      }
+      const message: SnapshotAtMessage = { type: 'snapshot_at', id, actor, seq };
+      return new Promise<SnapshotReply>((resolve) => {
+        pendingSnapshots.set(id, { resolve });
+        socket!.send(JSON.stringify(message));
+      });
+    },
     send(target: CommandTarget, command: Command): Promise<CommandReply> {
       const id = `c${nextId++}`;
       if (!socket || socket.readyState !== Socket.OPEN) {

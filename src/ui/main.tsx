@@ -6,6 +6,7 @@ import { connectLive, socketUrl } from './connection.js';
 import { ClientContext } from './hooks.js';
 import { createStaticClient, type Fixture } from './static-client.js';
 import './styles.css';
+import './inspector.css';
 
 // Fixtures are separate chunks, loaded only for `?fixture=NAME` (developing the UI without an engine).
 const fixtures = import.meta.glob<Fixture>('./fixtures/*.json', { import: 'default' });

@@ -1,12 +1,16 @@
-import type { ActorView, Command, CommandReply, CommandTarget, SessionInfo } from '../protocol/wire.js';
+import type { ActorView, Command, CommandReply, CommandTarget, PastSnapshot, SessionInfo, SnapshotReply, TimelineEntry } from '../protocol/wire.js';
 import type { ClutchClient, ConnectionState } from './client.js';
 import { RemoteActors } from './remote-actors.js';
 import { Store } from './store.js';
+import { TimelineLog } from './timeline-log.js';
 
 /** A frozen moment of a run, as the server would have pushed it: for developing and testing the UI. */
 export interface Fixture {
   hello: SessionInfo;
   actors: ActorView[];
+  /** The inspector's timeline, and the snapshots its entries left (time travel). */
+  timeline?: TimelineEntry[];
+  snapshots?: PastSnapshot[];
 }
 
 export interface StaticClient extends ClutchClient {
@@ -21,6 +25,8 @@ export interface StaticClient extends ClutchClient {
 export function createStaticClient(fixture: Fixture, source = 'fixture'): StaticClient {
   const actors = new RemoteActors();
   actors.apply(fixture.actors, []);
+  const timeline = new TimelineLog();
+  timeline.apply(fixture.timeline ?? []);
   const sent: { target: CommandTarget; command: Command }[] = [];
   let nextId = 1;
   return {
@@ -28,7 +34,13 @@ export function createStaticClient(fixture: Fixture, source = 'fixture'): Static
     connection: new Store<ConnectionState>({ state: 'static', source }),
     serverError: new Store<string | null>(null),
     actors,
+    timeline,
     sent,
+    snapshotAt(actor: string, seq: number): Promise<SnapshotReply> {
+      const id = `p${nextId++}`;
+      const snapshot = fixture.snapshots?.find((candidate) => candidate.actor === actor && candidate.seq === seq);
+      return Promise.resolve(snapshot ? { id, ok: true, snapshot } : { id, ok: false, error: `the fixture has no snapshot after event ${seq} of ${actor}` });
+    },
     send(target: CommandTarget, command: Command): Promise<CommandReply> {
       sent.push({ target, command });
       return Promise.resolve({ id: `s${nextId++}`, ok: false, error: 'static fixture: no engine to send to' });

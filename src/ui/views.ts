@@ -1,6 +1,7 @@
 import type { TicketInfo } from '../machines/schedule.js';
 import type { WorkerContext } from '../machines/worker-types.js';
 import type { ExecutionMode, TicketStatus, TrustLevel, TrustOverride } from '../protocol/index.js';
+import type { ActorKind } from '../protocol/wire.js';
 
 /** The JSON projections of context the server sends per actor kind. */
 export interface ConductorView {
@@ -26,6 +27,13 @@ export type WorkerView = WorkerContext;
 export const conductorKey = 'conductor';
 export const ticketKey = (id: string) => `ticket:${id}`;
 export const workerKey = (id: string) => `worker:${id}`;
+
+/** The machine behind an actor key: 'worker:T1' → worker. */
+export function kindOfKey(key: string): ActorKind {
+  if (key.startsWith('ticket:')) return 'ticket';
+  if (key.startsWith('worker:')) return 'worker';
+  return 'conductor';
+}
 
 export const statuses: readonly TicketStatus[] = ['pending', 'running', 'step_paused', 'blocked', 'completed'];
 

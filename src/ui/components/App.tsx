@@ -3,15 +3,25 @@ import { useClient, useStore, useView } from '../hooks.js';
 import { conductorKey, type ConductorView } from '../views.js';
 import { ApprovalInbox } from './ApprovalInbox.js';
 import { GlobalBar } from './GlobalBar.js';
+import { Inspector } from './inspector/Inspector.js';
 import { TrackBoard } from './TrackBoard.js';
 import { WorkerPanel } from './WorkerPanel.js';
 
-/** The page: the global bar, the track board and the selected worker, the approval inbox aside. */
+type View = 'run' | 'inspector';
+
+/** `#inspector` opens the Inspector, so a reload (or a link) keeps the view. */
+function initialView(): View {
+  return typeof location !== 'undefined' && location.hash === '#inspector' ? 'inspector' : 'run';
+}
+
+/** The page: the global bar, then the run (track board, worker, approval inbox) or the Inspector. */
 export function App() {
   const client = useClient();
   const session = useStore(client.session);
   const conductor = useView<ConductorView>(conductorKey);
   const [chosen, setChosen] = useState<string | null>(null);
+  const [view, setView] = useState<View>(initialView);
+  const [inspected, setInspected] = useState<string | null>(null);
   const tickets = session?.track.tickets ?? [];
   const infos = conductor?.context.tickets ?? [];
   // Until the human picks one, show the ticket that most needs them.
@@ -21,11 +31,29 @@ export function App() {
     tickets[0];
   const selected = chosen ?? fallback?.id ?? null;
   const selectedIndex = tickets.findIndex((ticket) => ticket.id === selected);
+  const show = (next: View) => {
+    setView(next);
+    if (typeof history !== 'undefined') history.replaceState(null, '', next === 'inspector' ? '#inspector' : location.pathname + location.search);
+  };
 
   return (
     <div className="app" data-testid="app">
       <GlobalBar />
-      {session ? (
+      <nav className="view-tabs" role="tablist" aria-label="views">
+        <button type="button" role="tab" aria-selected={view === 'run'} onClick={() => show('run')} data-testid="tab-run">
+          Run
+        </button>
+        <button type="button" role="tab" aria-selected={view === 'inspector'} onClick={() => show('inspector')} data-testid="tab-inspector">
+          Inspector
+        </button>
+      </nav>
+      {!session ? (
+        <main className="layout loading">
+          <p className="muted">Waiting for the server…</p>
+        </main>
+      ) : view === 'inspector' ? (
+        <Inspector trackId={session.track.id} tickets={tickets} actor={inspected} onActor={setInspected} />
+      ) : (
         <main className="layout">
           <div className="main-column">
             <TrackBoard tickets={tickets} selected={selected} onSelect={setChosen} />
@@ -34,10 +62,6 @@ export function App() {
           <aside className="side-column">
             <ApprovalInbox tickets={tickets} selected={selected} onOpen={setChosen} />
           </aside>
-        </main>
-      ) : (
-        <main className="layout loading">
-          <p className="muted">Waiting for the server…</p>
         </main>
       )}
     </div>
