@@ -1,17 +1,6 @@
-import type { ClutchConfig, TokenUsage } from '../protocol/index.js';
+import type { ClutchConfig, TokenUsage, UsageLine, UsageSummary } from '../protocol/index.js';
 
-export interface UsageLine {
-  input_tokens: number;
-  output_tokens: number;
-  /** US dollars from the profile's prices; null when a profile used has no prices set. */
-  cost_usd: number | null;
-}
-
-export interface UsageSummary {
-  tickets: Record<string, UsageLine & { tier: number }>;
-  tiers: Record<string, UsageLine>;
-  total: UsageLine;
-}
+export type { UsageLine, UsageSummary };
 
 const empty = (): UsageLine => ({ input_tokens: 0, output_tokens: 0, cost_usd: 0 });
 

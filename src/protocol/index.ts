@@ -3,3 +3,4 @@ export * from './tool-inputs.js';
 export * from './config.js';
 export * from './track.js';
 export * from './wire.js';
+export * from './usage.js';

@@ -167,6 +167,8 @@ export class Hub {
     // A client that connects later gets the journal tail instead.
     if (this.#clients.size === 0) return;
     this.#journal.push(JSON.stringify(entry));
+    // Usage lives in the conductor's view; a finished model turn changes it.
+    if (entry.kind === 'model.turn') this.#mark(conductorKey);
     this.#schedule();
   }
 

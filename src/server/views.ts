@@ -4,30 +4,11 @@ import type { ConductorContext } from '../machines/conductor.js';
 import type { TicketInfo } from '../machines/schedule.js';
 import type { TicketContext } from '../machines/ticket.js';
 import type { WorkerContext } from '../machines/worker-types.js';
+import type { ConductorViewContext, TicketViewContext, WorkerViewContext } from '../machines/view-types.js';
 import type { ExecutionMode, TrustOverride } from '../protocol/index.js';
 import { commandKey, type ActorKind, type ActorView, type Command } from '../protocol/wire.js';
 
-/** The JSON projections of context sent per actor kind (src/ui/views.ts reads the same shapes). */
-export interface ConductorViewContext {
-  mode: ExecutionMode;
-  trustOverride: TrustOverride;
-  active: number;
-  completed: number;
-  maxConcurrency: number;
-  /** In track order (session.track.tickets). */
-  tickets: TicketInfo[];
-}
-
-export interface TicketViewContext {
-  attempts: number;
-  blocked_reason: string | null;
-  summary: string | null;
-  skipped: boolean;
-  trustOverride: TrustOverride;
-  archetype: string;
-}
-
-export type WorkerViewContext = WorkerContext;
+export type { ConductorViewContext, TicketViewContext, WorkerViewContext } from '../machines/view-types.js';
 
 export const conductorKey = 'conductor';
 export const ticketKey = (id: string) => `ticket:${id}`;
@@ -122,7 +103,7 @@ export function conductorView(engine: Engine): ActorView<ConductorViewContext> {
     kind: 'conductor',
     status: snapshot.status,
     value: snapshot.value,
-    context: conductorContext(snapshot.context),
+    context: { ...conductorContext(snapshot.context), usage: engine.usage() },
     accepts: accepted(snapshot as unknown as LiveSnapshot, 'conductor'),
   };
 }

@@ -12,3 +12,16 @@ export function summarizeInput(input: Record<string, unknown>): string {
 export function commandLine(argv: readonly string[]): string {
   return argv.map((part) => (/[\s'"\\$`]/.test(part) || part === '' ? `'${part.replace(/'/g, `'\\''`)}'` : part)).join(' ');
 }
+
+/** 1234 → "1.2k": token counts at a glance. */
+export function compactCount(count: number): string {
+  if (count < 1000) return String(count);
+  if (count < 1_000_000) return `${(count / 1000).toFixed(count < 10_000 ? 1 : 0)}k`;
+  return `${(count / 1_000_000).toFixed(1)}M`;
+}
+
+/** Tokens in and out, and the cost estimate when every profile used has prices. */
+export function usageText(line: { input_tokens: number; output_tokens: number; cost_usd: number | null }): string {
+  const cost = line.cost_usd === null ? 'cost unknown' : `$${line.cost_usd.toFixed(line.cost_usd < 1 ? 4 : 2)}`;
+  return `${compactCount(line.input_tokens)} in · ${compactCount(line.output_tokens)} out · ${cost}`;
+}

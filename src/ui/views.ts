@@ -3,26 +3,11 @@ import type { WorkerContext } from '../machines/worker-types.js';
 import type { ExecutionMode, TicketStatus, TrustLevel, TrustOverride } from '../protocol/index.js';
 import type { ActorKind } from '../protocol/wire.js';
 
-/** The JSON projections of context the server sends per actor kind. */
-export interface ConductorView {
-  mode: ExecutionMode;
-  trustOverride: TrustOverride;
-  active: number;
-  completed: number;
-  maxConcurrency: number;
-  tickets: TicketInfo[];
-}
-
-export interface TicketView {
-  attempts: number;
-  blocked_reason: string | null;
-  summary: string | null;
-  skipped: boolean;
-  trustOverride: TrustOverride;
-  archetype: string;
-}
-
-export type WorkerView = WorkerContext;
+export type {
+  ConductorViewContext as ConductorView,
+  TicketViewContext as TicketView,
+  WorkerViewContext as WorkerView,
+} from '../machines/view-types.js';
 
 export const conductorKey = 'conductor';
 export const ticketKey = (id: string) => `ticket:${id}`;

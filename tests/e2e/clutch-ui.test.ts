@@ -209,6 +209,9 @@ describe('the Clutch web app on the demo track', () => {
     await shows('approval-inbox', { waiting: '0' });
     await openTicket('T4');
     await shows('panel-summary');
+    // Token usage and the cost estimate (the scripted model is free) per ticket and in total.
+    await expect.poll(() => page.getByTestId('usage-total').textContent()).toMatch(/^[\d.]+k? in · [\d.]+k? out · \$0\.0000$/);
+    await expect.poll(() => page.getByTestId('ticket-usage').textContent()).toMatch(/^tier 3 · [\d.]+k? in · [\d.]+k? out · \$0\.0000$/);
     await screenshot('clutch-run-done.png');
     expect(readFileSync(join(demo.workspace, 'src/checkout.js'), 'utf8')).not.toContain("throw new Error('not implemented')");
   });

@@ -2,6 +2,7 @@ import type { TicketStatus } from '../../protocol/index.js';
 import type { ConnectionState } from '../client.js';
 import { useClient, useStore, useView } from '../hooks.js';
 import { conductorKey, regionOf, statusLabel, statuses, type ConductorView } from '../views.js';
+import { usageText } from '../format.js';
 import { CommandToggle } from './CommandToggle.js';
 
 const conductor = { kind: 'conductor' } as const;
@@ -44,6 +45,17 @@ export function GlobalBar() {
         <span className={`pill run-${run}`} data-testid="run-status" data-run={run}>run: {run}</span>
         <span className="pill model" data-testid="model-label">{session?.model_label ?? '…'}</span>
         <span className={`pill connection ${connection.state}`} data-testid="connection">{connectionText(connection)}</span>
+        {view?.context.usage && (
+          <span
+            className="pill usage"
+            data-testid="usage-total"
+            title={Object.entries(view.context.usage.tiers)
+              .map(([tier, line]) => `tier ${tier}: ${usageText(line)}`)
+              .join('\n')}
+          >
+            {usageText(view.context.usage.total)}
+          </span>
+        )}
       </div>
 
       <ul className="counts" aria-label="tickets by status">

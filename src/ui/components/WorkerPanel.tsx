@@ -1,10 +1,11 @@
-import { CommandButton } from './CommandButton.js';
 import { useState } from 'react';
 import type { TicketSummary } from '../../protocol/wire.js';
+import { usageText } from '../format.js';
 import { useView } from '../hooks.js';
 import { pauseOf, workerStateLabel } from '../pause.js';
 import { conductorKey, effectiveTrust, statusLabel, ticketKey, workerKey, type ConductorView, type TicketView, type WorkerView } from '../views.js';
 import { ApprovalCard } from './ApprovalCard.js';
+import { CommandButton } from './CommandButton.js';
 import { CommandToggle } from './CommandToggle.js';
 import { MessageEditor } from './MessageEditor.js';
 import { ReviewCard } from './ReviewCard.js';
@@ -17,6 +18,7 @@ export function WorkerPanel({ ticket, index }: { ticket: TicketSummary; index: n
   const conductor = useView<ConductorView>(conductorKey);
   const [editingMessage, setEditingMessage] = useState(false);
   const info = conductor?.context.tickets[index];
+  const ticketUsage = conductor?.context.usage?.tickets[ticket.id];
   const status = info?.status ?? 'pending';
   const pause = pauseOf(worker);
   const target = { kind: 'worker', id: ticket.id } as const;
@@ -33,7 +35,12 @@ export function WorkerPanel({ ticket, index }: { ticket: TicketSummary; index: n
           <p className="panel-meta">
             <span className={`status-chip status-${status}`} data-testid="panel-status">{info?.skipped ? 'skipped' : statusLabel[status]}</span>
             {worker?.status === 'active' && <span className="worker-state" data-testid="worker-state">{workerStateLabel(worker)}</span>}
-            {context && <span className="muted">attempt {context.attempt} · turn {context.turns}/{context.maxTurns} · {context.usage.output_tokens} tokens out</span>}
+            {context && <span className="muted">attempt {context.attempt} · turn {context.turns}/{context.maxTurns}</span>}
+            {ticketUsage && (
+              <span className="muted" data-testid="ticket-usage">
+                tier {ticketUsage.tier} · {usageText(ticketUsage)}
+              </span>
+            )}
           </p>
         </div>
         {worker && context && worker.status === 'active' && (
