@@ -1,12 +1,9 @@
 import { resolve } from 'node:path';
-import { Engine } from '../actors/engine.js';
 import type { JournalEntry } from '../actors/journal.js';
-import { modelsFromConfig, withModelProfile } from '../actors/models.js';
-import { SimulatedClock } from '../actors/simulated-clock.js';
 import { formatCost, type UsageLine } from '../actors/usage.js';
 import type { ExecutionMode, TrustLevel } from '../protocol/index.js';
-import { loadInputs, UsageError } from './load-inputs.js';
-import { createRunFolder } from './run-folder.js';
+import { UsageError } from './load-inputs.js';
+import { prepareRun } from './prepare-run.js';
 import { StepPrompter } from './step-prompt.js';
 
 export interface RunOptions {
@@ -44,58 +41,24 @@ function describeTool(entry: Extract<JournalEntry, { kind: 'tool' }>): string {
 const tokens = (line: UsageLine) => `${line.input_tokens}/${line.output_tokens}`;
 
 /** Bad flags, a missing key or an unreadable cassette are input errors (exit 2), not crashes. */
-function usage<T>(build: () => T): T {
-  try {
-    return build();
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
-  }
-}
-
-async function usageAsync<T>(build: () => Promise<T>): Promise<T> {
-  try {
-    return await build();
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
-  }
-}
-
 /** `clutch run`: the whole track headless. Exit 0 all completed, 1 some blocked, 2 bad input. */
 export async function runCommand(options: RunOptions): Promise<number> {
-  const inputs = loadInputs(options);
-  const { track } = inputs;
-  if (options.record && options.replay) throw new UsageError('--record and --replay cannot be used together');
-  const config = options.model ? usage(() => withModelProfile(inputs.config, options.model!)) : inputs.config;
-  const override = options.trust ?? config.execution.trust_override;
-  const stepTickets = track.tickets.filter((ticket) =>
-    override === 'none' ? config.agents[ticket.worker_archetype]?.trust_level === 'step' : override === 'step',
-  );
-  if (stepTickets.length > 0 && !options.stdin.isTTY) {
-    throw new UsageError(
-      `step mode needs a terminal to ask at each pause (tickets ${stepTickets.map((ticket) => ticket.id).join(', ')} would run in step mode); ` +
-        'run it in a terminal, pass --trust auto, or use `clutch serve` to approve in the browser',
-    );
-  }
-  // A replay has nothing to wait for: its clock jumps over backoffs and rate-limit waits.
-  const clock = options.replay ? new SimulatedClock(Date.now()) : undefined;
-  const modelFor = await usageAsync(() =>
-    modelsFromConfig(config, track.tickets.map((ticket) => ticket.worker_archetype), {
-      ...(options.env ? { env: options.env } : {}),
-      ...(options.record ? { record: resolve(options.cwd, options.record) } : {}),
-      ...(options.replay ? { replay: resolve(options.cwd, options.replay) } : {}),
-      ...(clock ? { now: clock.now } : {}),
-    }),
-  );
-  const run = createRunFolder(resolve(options.cwd, '.clutch', 'runs'), inputs.workspace);
-  const engine = new Engine({
-    config,
-    track,
-    workspace: run.workspace,
-    runDir: run.runDir,
-    modelFor,
-    ...(options.mode ? { mode: options.mode } : {}),
-    ...(options.trust ? { trustOverride: options.trust } : {}),
-    ...(clock ? { now: clock.now, waitUntil: clock.waitUntil } : {}),
+  // Step mode asks on a terminal; without one, refuse before anything is created.
+  let stepTickets: string[] = [];
+  const { engine, config, track, run } = await prepareRun({
+    ...options,
+    check: (config, track) => {
+      const override = options.trust ?? config.execution.trust_override;
+      stepTickets = track.tickets
+        .filter((ticket) => (override === 'none' ? config.agents[ticket.worker_archetype]?.trust_level === 'step' : override === 'step'))
+        .map((ticket) => ticket.id);
+      if (stepTickets.length > 0 && !options.stdin.isTTY) {
+        throw new UsageError(
+          `step mode needs a terminal to ask at each pause (tickets ${stepTickets.join(', ')} would run in step mode); ` +
+            'run it in a terminal, pass --trust auto, or use `clutch serve` to approve in the browser',
+        );
+      }
+    },
   });
   const print = (line: string) => options.stdout.write(`${line}\n`);
   const prompter = stepTickets.length > 0 ? new StepPrompter(engine, options.stdin, options.stdout) : undefined;

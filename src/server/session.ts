@@ -1,11 +1,6 @@
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Engine } from '../actors/engine.js';
-import { modelsFromConfig, withModelProfile } from '../actors/models.js';
-import { SimulatedClock } from '../actors/simulated-clock.js';
-import { loadInputs, UsageError } from '../cli/load-inputs.js';
-import { createRunFolder } from '../cli/run-folder.js';
-import type { ModelClient } from '../models/model-client.js';
+import type { Engine } from '../actors/engine.js';
+import { prepareRun } from '../cli/prepare-run.js';
 import type { ClutchConfig, ExecutionMode, Track, TrustLevel } from '../protocol/index.js';
 import type { SessionInfo } from '../protocol/wire.js';
 import { timelineOf, type Timeline } from './timeline.js';
@@ -47,38 +42,8 @@ export const demoTrackPath = fileURLToPath(new URL('../../demo/track.toml', impo
  * Bad input is a UsageError, so the CLI can print it and exit 2.
  */
 export async function createSession(options: SessionOptions): Promise<Session> {
-  const inputs = loadInputs({ ...options, track: options.track ?? demoTrackPath });
-  const { track } = inputs;
-  if (options.record && options.replay) throw new UsageError('--record and --replay cannot be used together');
+  const { engine, config, track, run, modelFor } = await prepareRun({ ...options, track: options.track ?? demoTrackPath });
   const archetypes = track.tickets.map((ticket) => ticket.worker_archetype);
-  // A replay has nothing to wait for: its clock jumps over backoffs and rate-limit waits.
-  const clock = options.replay ? new SimulatedClock(Date.now()) : undefined;
-  let config: ClutchConfig;
-  let modelFor: (profile: string) => ModelClient;
-  try {
-    config = options.model ? withModelProfile(inputs.config, options.model) : inputs.config;
-    modelFor = await modelsFromConfig(config, archetypes, {
-      ...(options.chunkDelayMs !== undefined ? { chunkDelayMs: options.chunkDelayMs } : {}),
-      ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
-      ...(options.record ? { record: resolve(options.cwd, options.record) } : {}),
-      ...(options.replay ? { replay: resolve(options.cwd, options.replay) } : {}),
-      ...(clock ? { now: clock.now } : {}),
-    });
-  } catch (error) {
-    // A missing script or an unsupported provider is bad input, like a bad config file.
-    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
-  }
-  const run = createRunFolder(resolve(options.cwd, '.clutch', 'runs'), inputs.workspace);
-  const engine = new Engine({
-    config,
-    track,
-    workspace: run.workspace,
-    runDir: run.runDir,
-    modelFor,
-    ...(options.mode ? { mode: options.mode } : {}),
-    ...(options.trust ? { trustOverride: options.trust } : {}),
-    ...(clock ? { now: clock.now, waitUntil: clock.waitUntil } : {}),
-  });
   const labels = [...new Set(archetypes.map((name) => modelFor(config.agents[name]!.model).label))];
   return { engine, runDir: run.runDir, timeline: timelineOf(engine), session: sessionInfo(run.id, track, config, labels.join(', '), run.workspace) };
 }
