@@ -45,8 +45,26 @@ export const snapshotAtSchema = z.strictObject({
 });
 export type SnapshotAtMessage = z.infer<typeof snapshotAtSchema>;
 
+const machineSchema = z.enum(['conductor', 'ticket', 'worker']);
+
+/** Asks for the generated test paths of a machine (the inspector's "Test paths"). */
+export const testPathsSchema = z.strictObject({ type: z.literal('test_paths'), id: z.string().min(1).max(64), machine: machineSchema });
+export type TestPathsMessage = z.infer<typeof testPathsSchema>;
+
+/** Runs one generated path against a fresh engine in a temp workspace; results stream in `test_runs`. */
+export const testPathRunSchema = z.strictObject({
+  type: z.literal('test_path_run'),
+  id: z.string().min(1).max(64),
+  machine: machineSchema,
+  path: z.string().min(1).max(100),
+});
+export type TestPathRunMessage = z.infer<typeof testPathRunSchema>;
+
+/** The inspector's questions: anything a client sends that is not a command. */
+export const questionSchema = z.discriminatedUnion('type', [snapshotAtSchema, testPathsSchema, testPathRunSchema]);
+
 /** Everything a client may send: a command, or a question for the inspector. */
-export const inboundMessageSchema = z.discriminatedUnion('type', [...clientMessageSchema.options, snapshotAtSchema]);
+export const inboundMessageSchema = z.discriminatedUnion('type', [...clientMessageSchema.options, ...questionSchema.options]);
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;
 
 /**
@@ -137,6 +155,51 @@ export interface PastSnapshot {
 
 export type SnapshotReply = { id: string; ok: true; snapshot: PastSnapshot } | { id: string; ok: false; error: string };
 
+/** One step of a generated path: the abstract state before and after its event. */
+export interface TestPathStep {
+  index: number;
+  /** The event type; `xstate.init` for step 0. */
+  event: string;
+  /** The event's payload, shortened ('' when it has none). */
+  payload: string;
+  /** null for step 0. */
+  before: unknown;
+  after: unknown;
+}
+
+export interface TestPathInfo {
+  /** Stable for a given machine definition: `worker-12`. */
+  id: string;
+  /** The events in order, readable: `model.reply{"calls":["write"]} → clutch.approve`. */
+  description: string;
+  source: 'shortest' | 'simple' | 'targeted';
+  /** Some event is sent by the test because the real actor never sends it there. */
+  synthetic: boolean;
+  /** The abstract state it ends in. */
+  ends: unknown;
+  steps: TestPathStep[];
+}
+
+export type TestPathsReply =
+  | { id: string; ok: true; machine: ActorKind; paths: TestPathInfo[]; candidates: number }
+  | { id: string; ok: false; machine: ActorKind; error: string };
+
+export interface TestStepResult {
+  index: number;
+  ok: boolean;
+  /** The state value the real actor was in when the step was checked (null if it never started). */
+  value: unknown;
+  /** What failed: a safety invariant, the step's expected state or context, or the run itself. */
+  failure?: { kind: 'invariant' | 'assertion' | 'error'; message: string };
+}
+
+/** What a run of a path reports, in order, under the id of the request that started it. */
+export type TestRunEvent =
+  | { id: string; kind: 'started'; machine: ActorKind; path: string; steps: number }
+  | { id: string; kind: 'step'; result: TestStepResult }
+  | { id: string; kind: 'finished'; ok: boolean; passed: number; failed: number; skipped: number; ms: number }
+  | { id: string; kind: 'refused'; error: string };
+
 export type ServerMessage =
   | { type: 'hello'; session: SessionInfo }
   | {
@@ -155,5 +218,9 @@ export type ServerMessage =
       timeline?: TimelineEntry[];
       /** Answers to snapshot_at requests. */
       snapshots?: SnapshotReply[];
+      /** Answers to test_paths requests. */
+      test_paths?: TestPathsReply[];
+      /** Progress of test_path_run requests, in order. */
+      test_runs?: TestRunEvent[];
     }
   | { type: 'error'; error: string };

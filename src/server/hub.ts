@@ -11,11 +11,15 @@ import {
   type SessionInfo,
   type SnapshotAtMessage,
   type SnapshotReply,
+  type TestPathRunMessage,
+  type TestPathsReply,
+  type TestRunEvent,
   type TimelineEntry,
 } from '../protocol/wire.js';
 import { systemClock, type Clock } from './clock.js';
 import { MAX_MESSAGE_BYTES, parseClientMessage } from './inbound.js';
 import { redact, secretsOf } from './redact.js';
+import { TestPaths } from './test-paths.js';
 import { timelineOf, type Timeline } from './timeline.js';
 import { allKeys, conductorKey, ticketKey, viewOf, workerKey } from './views.js';
 
@@ -51,6 +55,8 @@ export interface HubOptions {
   timeline?: Timeline;
   /** Timeline entries kept for a client that lags behind; older ones are dropped (default 2000). */
   timelineBacklog?: number;
+  /** The inspector's test paths (a new TestPaths, whose thread starts on first use, by default). */
+  testPaths?: TestPaths;
 }
 
 interface ClientState {
@@ -65,6 +71,10 @@ interface ClientState {
   /** Timeline entries by seq, serialized: a repeat replaces its entry. */
   timeline: Map<number, string>;
   snapshots: SnapshotReply[];
+  testPaths: TestPathsReply[];
+  testRuns: TestRunEvent[];
+  /** The id of this client's test path run in progress: one at a time. */
+  running: string | null;
 }
 
 /**
@@ -82,6 +92,7 @@ export class Hub {
   readonly #backlog: number;
   readonly #timelineBacklog: number;
   readonly #timeline: Timeline;
+  readonly #testPaths: TestPaths;
   readonly #secrets: readonly string[];
   readonly #clients = new Set<ClientState>();
   readonly #ticketIds: ReadonlySet<string>;
@@ -105,6 +116,7 @@ export class Hub {
     this.#backlog = options.journalBacklog ?? 1000;
     this.#timelineBacklog = options.timelineBacklog ?? 2000;
     this.#timeline = options.timeline ?? timelineOf(engine);
+    this.#testPaths = options.testPaths ?? new TestPaths();
     this.#secrets = secretsOf(options.env ?? process.env);
     this.#tickets = engine.conductor.getSnapshot().context.tickets;
     this.#ticketIds = new Set(session.track.tickets.map((ticket) => ticket.id));
@@ -129,13 +141,18 @@ export class Hub {
     return this.#timeline;
   }
 
+  /** The inspector's generated paths and their runs. */
+  get testPaths(): TestPaths {
+    return this.#testPaths;
+  }
+
   get clientCount(): number {
     return this.#clients.size;
   }
 
   /** A new client: `hello` now, then the whole state in its first batch. */
   connect(connection: HubConnection): HubClient {
-    const client: ClientState = { connection, seq: 0, fresh: true, keys: new Set(), journal: [], replies: [], timeline: new Map(), snapshots: [] };
+    const client: ClientState = { connection, seq: 0, fresh: true, keys: new Set(), journal: [], replies: [], timeline: new Map(), snapshots: [], testPaths: [], testRuns: [], running: null };
     this.#clients.add(client);
     this.#send(client, { type: 'hello', session: this.session });
     this.#schedule();
@@ -149,6 +166,7 @@ export class Hub {
 
   close(): void {
     this.#closed = true;
+    void this.#testPaths.close();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -195,7 +213,35 @@ export class Hub {
       this.#schedule();
       return;
     }
+    if (inbound.message.type === 'test_paths') {
+      const { id, machine } = inbound.message;
+      // Generated off the event loop; the answer goes out in whichever batch follows it.
+      void this.#testPaths.list(machine).then((list) => {
+        client.testPaths.push(list.ok ? { id, ok: true, machine, paths: list.paths, candidates: list.candidates } : { id, ok: false, machine, error: list.error });
+        this.#schedule();
+      });
+      return;
+    }
+    if (inbound.message.type === 'test_path_run') {
+      this.#runTestPath(client, inbound.message);
+      return;
+    }
     this.#reply(client, this.#command(inbound.message));
+  }
+
+  #runTestPath(client: ClientState, { id, machine, path }: TestPathRunMessage): void {
+    if (client.running !== null) {
+      client.testRuns.push({ id, kind: 'refused', error: `a test path run (${client.running}) is in progress; wait for it to finish` });
+      this.#schedule();
+      return;
+    }
+    client.running = id;
+    // Steps stream through the batches, so a fast run still sends at most one message an interval.
+    this.#testPaths.run(machine, path, (event) => {
+      if (event.kind === 'finished' || event.kind === 'refused') client.running = null;
+      client.testRuns.push({ id, ...event } as TestRunEvent);
+      this.#schedule();
+    });
   }
 
   #snapshotAt({ id, actor, seq }: SnapshotAtMessage): SnapshotReply {
@@ -283,7 +329,8 @@ export class Hub {
           client.timeline.delete(seq);
         }
       }
-      if (client.keys.size === 0 && client.journal.length === 0 && client.replies.length === 0 && client.timeline.size === 0 && client.snapshots.length === 0) {
+      const tests = client.testPaths.length + client.testRuns.length;
+      if (client.keys.size === 0 && client.journal.length === 0 && client.replies.length === 0 && client.timeline.size === 0 && client.snapshots.length === 0 && tests === 0) {
         continue;
       }
       if (client.connection.bufferedAmount() > this.#highWater) {
@@ -302,13 +349,18 @@ export class Hub {
         client,
         `{"type":"batch","seq":${client.seq},"actors":[${actors.join(',')}],"removed":${JSON.stringify(removed)},` +
           `"journal":[${client.journal.join(',')}],"replies":${JSON.stringify(client.replies)},` +
-          `"timeline":[${[...client.timeline.values()].join(',')}],"snapshots":${JSON.stringify(client.snapshots)}}`,
+          `"timeline":[${[...client.timeline.values()].join(',')}],"snapshots":${JSON.stringify(client.snapshots)}` +
+          (client.testPaths.length ? `,"test_paths":${JSON.stringify(client.testPaths)}` : '') +
+          (client.testRuns.length ? `,"test_runs":${JSON.stringify(client.testRuns)}` : '') +
+          '}',
       );
       client.keys = new Set();
       client.journal = [];
       client.replies = [];
       client.timeline = new Map();
       client.snapshots = [];
+      client.testPaths = [];
+      client.testRuns = [];
       sent = true;
     }
     if (sent) {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { clientMessageSchema, snapshotAtSchema, type InboundMessage } from '../protocol/wire.js';
+import { clientMessageSchema, questionSchema, type InboundMessage } from '../protocol/wire.js';
 
 /** The largest client message read; anything bigger is refused unread. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -20,14 +20,16 @@ export function parseClientMessage(text: string, bytes: number, maxBytes = MAX_M
   }
   // The inspector's question is checked on its own; anything else must be a command, and an unknown
   // type is reported against the commands (what a person typing messages would be after).
-  const parsed = isRecord(data) && data['type'] === 'snapshot_at' ? snapshotAtSchema.safeParse(data) : clientMessageSchema.safeParse(data);
+  const parsed = isRecord(data) && QUESTIONS.has(data['type']) ? questionSchema.safeParse(data) : clientMessageSchema.safeParse(data);
   if (parsed.success) return { ok: true, message: parsed.data };
   const id = idOf(data);
   return { ok: false, error: describe(parsed.error, data), ...(id ? { id } : {}) };
 }
 
+const QUESTIONS: ReadonlySet<unknown> = new Set(questionSchema.options.map((option) => option.shape.type.value));
+
 function idOf(data: unknown): string | undefined {
-  if (!isRecord(data) || (data['type'] !== 'command' && data['type'] !== 'snapshot_at')) return undefined;
+  if (!isRecord(data) || (data['type'] !== 'command' && !QUESTIONS.has(data['type']))) return undefined;
   const id = data['id'];
   return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
 }

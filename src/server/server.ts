@@ -94,9 +94,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close() {
       closing ??= new Promise<void>((resolve) => {
         hub.close();
+        // The test paths' thread and its scratch folder go before close() resolves.
+        const testPaths = hub.testPaths.close();
         for (const ws of sockets.clients) ws.close(1001, 'server shutting down');
         sockets.close();
-        server.close(() => resolve());
+        server.close(() => void testPaths.then(() => resolve()));
         server.closeAllConnections();
         // Sockets that do not finish the closing handshake promptly are cut.
         setTimeout(() => {

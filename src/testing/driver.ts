@@ -13,6 +13,7 @@ export abstract class PathDriver<C, E extends EventObject> {
   /** The step path.test is at; -1 before the first. */
   protected step = -1;
   #matched = 0;
+  #reached: unknown = null;
 
   constructor(path: PlannedPath<C, E>) {
     this.path = path;
@@ -20,6 +21,16 @@ export abstract class PathDriver<C, E extends EventObject> {
 
   /** The recorder key of the actor under test: `worker:T1`, `ticket:T1`, `conductor`. */
   protected abstract readonly actor: string;
+
+  /** The recorder key of the actor under test, for reporting the state it really reached. */
+  get subject(): string {
+    return this.actor;
+  }
+
+  /** The real state value the last passed check found the actor in (null before one passed). */
+  get reached(): unknown {
+    return this.#reached;
+  }
   /** Makes the real engine see the step's event. */
   protected abstract act(event: E | { type: 'xstate.init' }): Promise<void>;
   /** Why the real context disagrees with the abstract one, or null. */
@@ -37,6 +48,8 @@ export abstract class PathDriver<C, E extends EventObject> {
     const planned = this.path.steps[this.step]!;
     const accept = (real: unknown) => this.disagreement(real, planned.context, planned.value);
     this.#matched = (await this.session.recorder.reach(this.actor, planned.value, planned.transitions, this.#matched, accept)) + 1;
+    const entry = this.session.recorder.entries.get(this.actor)?.[this.#matched - 1];
+    this.#reached = entry?.kind === 'snap' ? entry.value : null;
     await this.settled(planned.value);
     if (this.step === this.path.steps.length - 1 && this.session.faults.pending().length > 0) {
       throw new Error(`an injected fault never struck: ${this.session.faults.pending().join(', ')}`);

@@ -1,4 +1,4 @@
-import type { Command, CommandReply, CommandTarget, SessionInfo, SnapshotReply } from '../protocol/wire.js';
+import type { ActorKind, Command, CommandReply, CommandTarget, SessionInfo, SnapshotReply, TestPathsReply, TestRunEvent } from '../protocol/wire.js';
 import type { RemoteActors } from './remote-actors.js';
 import type { Store } from './store.js';
 import type { TimelineLog } from './timeline-log.js';
@@ -24,5 +24,9 @@ export interface ClutchClient {
   send(target: CommandTarget, command: Command): Promise<CommandReply>;
   /** The snapshot (with its context) one timeline entry left its actor in: the inspector's time travel. */
   snapshotAt(actor: string, seq: number): Promise<SnapshotReply>;
+  /** The generated test paths of a machine (the inspector's "Test paths"). */
+  testPaths(machine: ActorKind): Promise<TestPathsReply>;
+  /** Runs one path on a fresh engine in the server; `onEvent` gets its progress in order, ending with finished or refused. */
+  runTestPath(machine: ActorKind, path: string, onEvent: (event: TestRunEvent) => void): void;
   close(): void;
 }

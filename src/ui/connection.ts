@@ -1,4 +1,18 @@
-import type { ClientMessage, Command, CommandReply, CommandTarget, ServerMessage, SessionInfo, SnapshotAtMessage, SnapshotReply } from '../protocol/wire.js';
+import type {
+  ActorKind,
+  ClientMessage,
+  Command,
+  CommandReply,
+  CommandTarget,
+  ServerMessage,
+  SessionInfo,
+  SnapshotAtMessage,
+  SnapshotReply,
+  TestPathRunMessage,
+  TestPathsMessage,
+  TestPathsReply,
+  TestRunEvent,
+} from '../protocol/wire.js';
 import type { ClutchClient, ConnectionState } from './client.js';
 import { RemoteActors } from './remote-actors.js';
 import { Store } from './store.js';
@@ -44,6 +58,8 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
   const timeline = new TimelineLog();
   const pending = new Map<string, Pending>();
   const pendingSnapshots = new Map<string, PendingSnapshot>();
+  const pendingLists = new Map<string, { machine: ActorKind; resolve: (reply: TestPathsReply) => void }>();
+  const runs = new Map<string, (event: TestRunEvent) => void>();
   let socket: WebSocket | null = null;
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -67,6 +83,19 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
           // A snapshot_at the server could not even read is refused as a plain reply.
           pendingSnapshots.get(reply.id)?.resolve({ id: reply.id, ok: false, error: reply.error ?? 'refused' });
           pendingSnapshots.delete(reply.id);
+          const list = pendingLists.get(reply.id);
+          list?.resolve({ id: reply.id, ok: false, machine: list.machine, error: reply.error ?? 'refused' });
+          pendingLists.delete(reply.id);
+          runs.get(reply.id)?.({ id: reply.id, kind: 'refused', error: reply.error ?? 'refused' });
+          runs.delete(reply.id);
+        }
+        for (const reply of message.test_paths ?? []) {
+          pendingLists.get(reply.id)?.resolve(reply);
+          pendingLists.delete(reply.id);
+        }
+        for (const event of message.test_runs ?? []) {
+          runs.get(event.id)?.(event);
+          if (event.kind === 'finished' || event.kind === 'refused') runs.delete(event.id);
         }
         for (const reply of message.snapshots ?? []) {
           pendingSnapshots.get(reply.id)?.resolve(reply);
@@ -84,6 +113,10 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
     pending.clear();
     for (const [id, entry] of pendingSnapshots) entry.resolve({ id, ok: false, error });
     pendingSnapshots.clear();
+    for (const [id, entry] of pendingLists) entry.resolve({ id, ok: false, machine: entry.machine, error });
+    pendingLists.clear();
+    for (const [id, listener] of runs) listener({ id, kind: 'refused', error });
+    runs.clear();
   }
 
   function open(): void {
@@ -132,6 +165,27 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
         pendingSnapshots.set(id, { resolve });
         socket!.send(JSON.stringify(message));
       });
+    },
+    testPaths(machine: ActorKind): Promise<TestPathsReply> {
+      const id = `l${nextId++}`;
+      if (!socket || socket.readyState !== Socket.OPEN) {
+        return Promise.resolve({ id, ok: false, machine, error: 'not connected to the server' });
+      }
+      const message: TestPathsMessage = { type: 'test_paths', id, machine };
+      return new Promise<TestPathsReply>((resolve) => {
+        pendingLists.set(id, { machine, resolve });
+        socket!.send(JSON.stringify(message));
+      });
+    },
+    runTestPath(machine: ActorKind, path: string, onEvent: (event: TestRunEvent) => void): void {
+      const id = `r${nextId++}`;
+      if (!socket || socket.readyState !== Socket.OPEN) {
+        onEvent({ id, kind: 'refused', error: 'not connected to the server' });
+        return;
+      }
+      const message: TestPathRunMessage = { type: 'test_path_run', id, machine, path };
+      runs.set(id, onEvent);
+      socket.send(JSON.stringify(message));
     },
     send(target: CommandTarget, command: Command): Promise<CommandReply> {
       const id = `c${nextId++}`;

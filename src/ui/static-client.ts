@@ -1,4 +1,4 @@
-import type { ActorView, Command, CommandReply, CommandTarget, PastSnapshot, SessionInfo, SnapshotReply, TimelineEntry } from '../protocol/wire.js';
+import type { ActorKind, ActorView, Command, CommandReply, CommandTarget, PastSnapshot, SessionInfo, SnapshotReply, TestPathsReply, TestRunEvent, TimelineEntry } from '../protocol/wire.js';
 import type { ClutchClient, ConnectionState } from './client.js';
 import { RemoteActors } from './remote-actors.js';
 import { Store } from './store.js';
@@ -40,6 +40,12 @@ export function createStaticClient(fixture: Fixture, source = 'fixture'): Static
       const id = `p${nextId++}`;
       const snapshot = fixture.snapshots?.find((candidate) => candidate.actor === actor && candidate.seq === seq);
       return Promise.resolve(snapshot ? { id, ok: true, snapshot } : { id, ok: false, error: `the fixture has no snapshot after event ${seq} of ${actor}` });
+    },
+    testPaths(machine: ActorKind): Promise<TestPathsReply> {
+      return Promise.resolve({ id: `p${nextId++}`, ok: false, machine, error: 'static fixture: no server to generate test paths' });
+    },
+    runTestPath(_machine: ActorKind, _path: string, onEvent: (event: TestRunEvent) => void): void {
+      onEvent({ id: `p${nextId++}`, kind: 'refused', error: 'static fixture: no engine to run a path on' });
     },
     send(target: CommandTarget, command: Command): Promise<CommandReply> {
       sent.push({ target, command });

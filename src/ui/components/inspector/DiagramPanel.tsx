@@ -11,7 +11,7 @@ import { kindOfKey } from '../../views.js';
 import { StatechartDiagram } from './StatechartDiagram.js';
 
 /** Scrolls the diagram so the deepest active state is in sight, when it is not already. */
-function useKeepInSight(container: React.RefObject<HTMLDivElement | null>, layout: StatechartLayout | null, active: ReadonlySet<string>, scale: number) {
+export function useKeepInSight(container: React.RefObject<HTMLDivElement | null>, layout: StatechartLayout | null, active: ReadonlySet<string>, scale: number) {
   const target = useMemo(() => {
     if (!layout) return null;
     const leaves = layout.states.filter((state) => active.has(state.id) && !state.children.some((child) => active.has(child)));
@@ -35,7 +35,7 @@ function useKeepInSight(container: React.RefObject<HTMLDivElement | null>, layou
   }, [container, target, scale]);
 }
 
-function useWidth(container: React.RefObject<HTMLDivElement | null>): number {
+export function useWidth(container: React.RefObject<HTMLDivElement | null>): number {
   const [width, setWidth] = useState(0);
   useEffect(() => {
     const element = container.current;

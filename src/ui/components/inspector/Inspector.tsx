@@ -7,10 +7,14 @@ import { conductorKey, type WorkerView } from '../../views.js';
 import { ActorTree } from './ActorTree.js';
 import { DiagramPanel } from './DiagramPanel.js';
 import { SnapshotPanel } from './SnapshotPanel.js';
+import { TestPathsTab } from './TestPathsTab.js';
 import { TimelinePanel } from './TimelinePanel.js';
 
 /** The inspector's tabs; more views of the machines go here. */
-const tabs = [{ id: 'diagram', label: 'Diagram & timeline' }] as const;
+const tabs = [
+  { id: 'diagram', label: 'Diagram & timeline' },
+  { id: 'paths', label: 'Test paths' },
+] as const;
 
 /** Where to look first: a worker waiting for a human, else one at work, else the conductor. */
 function firstActor(client: ClutchClient): string {
@@ -63,6 +67,7 @@ export function Inspector(props: { trackId: string; tickets: readonly TicketSumm
           </div>
         </>
       )}
+      {tab === 'paths' && <TestPathsTab trackId={props.trackId} tickets={tickets} actor={actor} onActor={select} />}
     </main>
   );
 }

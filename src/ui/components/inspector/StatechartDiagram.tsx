@@ -101,7 +101,16 @@ function Initial({ initial }: { initial: PlacedInitial }) {
  * A statechart drawn from its layout. `active` holds the ids of the states the actor is in (each
  * active leaf and its ancestors); the transitions out of them are the ones it may take next.
  */
-export function StatechartDiagram(props: { layout: StatechartLayout; active: ReadonlySet<string>; machine: string; actor: string; past: boolean; scale: number }) {
+export function StatechartDiagram(props: {
+  layout: StatechartLayout;
+  active: ReadonlySet<string>;
+  machine: string;
+  actor: string;
+  past: boolean;
+  scale: number;
+  /** What the highlight shows, for tests and styles: live (default), past (time travel) or path (a test path's step). */
+  mode?: 'live' | 'past' | 'path';
+}) {
   const { layout, active } = props;
   const leaves = new Set([...active].filter((id) => !layout.states.some((state) => state.parent === id && active.has(state.id))));
   return (
@@ -110,7 +119,7 @@ export function StatechartDiagram(props: { layout: StatechartLayout; active: Rea
       data-testid="statechart"
       data-machine={props.machine}
       data-actor={props.actor}
-      data-mode={props.past ? 'past' : 'live'}
+      data-mode={props.mode ?? (props.past ? 'past' : 'live')}
       width={Math.round(layout.width * props.scale)}
       height={Math.round(layout.height * props.scale)}
       viewBox={`0 0 ${layout.width} ${layout.height}`}

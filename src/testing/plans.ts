@@ -1,0 +1,98 @@
+/**
+ * The generation settings of each machine's paths, in one place: the model-based suites
+ * (tests/model) and the server's "Test paths" (src/server/test-paths.ts) plan the same paths, and
+ * each path runs through its machine's driver.
+ */
+import type { EventObject } from 'xstate';
+import { conductorMachine } from '../machines/conductor.js';
+import { ticketMachine } from '../machines/ticket.js';
+import { workerMachine } from '../machines/worker.js';
+import { abstractConductor, conductorEvents, conductorStateKey, type ConductorModelContext, type ConductorModelEvent, type ConductorModelSnapshot } from './conductor.js';
+import { ConductorDriver } from './conductor-driver.js';
+import type { PathDriver } from './driver.js';
+import { generate, type Generated, type PlannedPath } from './paths.js';
+import type { MachineKind } from './recorder.js';
+import { abstractTicket, ticketEvents, ticketStateKey, type TicketModelContext, type TicketModelEvent, type TicketModelSnapshot } from './ticket.js';
+import { TicketDriver } from './ticket-driver.js';
+import { abstractWorker, PREVIEW_DONE, TOOL_DONE, WORKER_TARGETED, workerEvents, workerStateKey, type WorkerModelContext, type WorkerModelEvent, type WorkerModelSnapshot } from './worker.js';
+import { WorkerDriver } from './worker-driver.js';
+
+const isFinal = (snapshot: WorkerModelSnapshot) => snapshot.status === 'done';
+
+/** Step mode's happy and abort paths only: few enough events for every simple path to a final state. */
+function stepCore(snapshot: WorkerModelSnapshot): WorkerModelEvent[] {
+  return workerEvents(snapshot).filter(
+    (event) =>
+      (event.type === 'model.reply' && event.calls.length === 1 && event.calls[0] !== 'fail') ||
+      event.type === 'clutch.approve' ||
+      event.type === PREVIEW_DONE ||
+      event.type === TOOL_DONE ||
+      (event.type === 'clutch.abort' && event.reason === undefined),
+  );
+}
+
+export function workerPaths(): Generated<WorkerModelContext, WorkerModelEvent> {
+  return generate<WorkerModelContext, WorkerModelEvent>({
+    machine: abstractWorker,
+    real: workerMachine,
+    events: workerEvents,
+    serialize: workerStateKey,
+    limit: 60_000,
+    simple: [{ events: stepCore, toState: isFinal }],
+    targeted: WORKER_TARGETED,
+    cap: 150,
+    shortest: 'edge',
+  });
+}
+
+/** Without trust changes and synthesized ends: every simple path to completion. */
+const lifecycle = (snapshot: TicketModelSnapshot) =>
+  ticketEvents(snapshot).filter((event) => event.type !== 'ticket.trust_override' && !('synthetic' in event));
+
+export function ticketPaths(): Generated<TicketModelContext, TicketModelEvent> {
+  return generate<TicketModelContext, TicketModelEvent>({
+    machine: abstractTicket,
+    real: ticketMachine,
+    events: ticketEvents,
+    serialize: ticketStateKey,
+    limit: 50_000,
+    simple: [{ events: lifecycle, toState: (snapshot) => snapshot.matches('completed'), stopWhen: (snapshot) => snapshot.context.attempts > 2 }],
+    cap: 60,
+    shortest: 'edge',
+  });
+}
+
+/** The two toggles alone, before the run starts: every simple path through mode × trust override. */
+const toggles = (snapshot: ConductorModelSnapshot) =>
+  conductorEvents(snapshot).filter((event) => event.type === 'conductor.set_mode' || event.type === 'conductor.set_trust_override');
+
+export function conductorPaths(): Generated<ConductorModelContext, ConductorModelEvent> {
+  return generate<ConductorModelContext, ConductorModelEvent>({
+    machine: abstractConductor,
+    real: conductorMachine,
+    events: conductorEvents,
+    serialize: conductorStateKey,
+    limit: 200_000,
+    simple: [{ events: toggles, toState: () => true }],
+    cap: 120,
+    shortest: 'state',
+  });
+}
+
+/** Any machine's plan, with the driver that runs one of its paths on a fresh engine. */
+export interface MachinePlan {
+  generated: Generated<unknown, EventObject>;
+  drive(path: PlannedPath<unknown, EventObject>): PathDriver<unknown, EventObject>;
+}
+
+export function planFor(machine: MachineKind): MachinePlan {
+  // The drivers are typed per machine; a plan hands each only its own machine's paths.
+  switch (machine) {
+    case 'worker':
+      return { generated: workerPaths() as never, drive: (path) => new WorkerDriver(path as never) as never };
+    case 'ticket':
+      return { generated: ticketPaths() as never, drive: (path) => new TicketDriver(path as never) as never };
+    case 'conductor':
+      return { generated: conductorPaths() as never, drive: (path) => new ConductorDriver(path as never) as never };
+  }
+}
