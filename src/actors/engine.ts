@@ -108,7 +108,6 @@ export class Engine {
     const deps: IoDependencies = {
       modelFor: options.modelFor,
       toolContextFor: (ticketId) => this.#toolContext(ticketId),
-      limiterFor: (profile) => this.limiters.get(profile),
       onModelEvent: (event) => this.#modelEvent(event),
     };
     const machine = conductorMachine.provide({

@@ -2,7 +2,7 @@ import { fromCallback, fromPromise, type AnyActorRef, type EventObject } from 'x
 import type { StopReason, TokenUsage, ToolOutput, ToolPreview } from '../protocol/index.js';
 import type { CallModelInput, PreviewToolInput, RunToolInput, WaitUntilInput, WorkerEvent } from '../machines/worker-types.js';
 import { ModelError, runTurn, type ModelClient, type ModelTurnRequest } from '../models/model-client.js';
-import { estimateTokens, type FailureDecision, type Lease, type RateLimiter, type WaitUntil } from './rate-limiter.js';
+import { estimateTokens, type FailureDecision, type Lease, type WaitUntil } from './rate-limiter.js';
 import { limiterSystemId, type LimiterReply, type LimiterRequest } from './rate-limiter-actor.js';
 import { executeTool, previewTool, toolSpecs } from '../tools/index.js';
 import type { ToolContext } from '../tools/tool.js';
@@ -12,8 +12,6 @@ export interface IoDependencies {
   modelFor(profile: string): ModelClient;
   /** The sandbox settings for a ticket's tool calls (its archetype's allow-list and limits). */
   toolContextFor(ticketId: string): ToolContext;
-  /** The rate-limit scheduler shared by every worker of a profile, if it has one. */
-  limiterFor?(profile: string): RateLimiter | undefined;
   /** Told about every finished model call, for the journal and the usage ledger. */
   onModelEvent?(event: ModelEvent): void;
 }
@@ -41,7 +39,7 @@ export function callModelLogic(deps: IoDependencies) {
     let settled = false;
     const key = `${input.ticketId}#${input.attempt}`;
     // The profile's scheduler is an actor in the system; its answers come back to this actor.
-    const limiter = deps.limiterFor?.(input.profile) ? (system.get(limiterSystemId(input.profile)) as AnyActorRef | undefined) : undefined;
+    const limiter = system.get(limiterSystemId(input.profile)) as AnyActorRef | undefined;
     const ask = (request: LimiterRequest) => limiter?.send(request);
     let granted: { resolve(lease: Lease): void; reject(error: unknown): void } | undefined;
     let decided: ((decision: FailureDecision) => void) | undefined;
