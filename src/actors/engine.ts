@@ -49,7 +49,8 @@ export type TicketRef = ReturnType<typeof createActor<typeof ticketMachine>>;
 export type WorkerRef = ReturnType<typeof createActor<typeof workerMachine>>;
 
 export interface FinishedTicket {
-  ticket: Snapshot<unknown>;
+  /** The ticket's last snapshot, once it completed (a blocked ticket is still alive). */
+  ticket?: Snapshot<unknown>;
   worker?: Snapshot<unknown>;
 }
 
@@ -381,7 +382,7 @@ export class Engine {
     });
     // Keep the last snapshot of a worker that ended, however it ended, for the UI and debug_state.
     const archive = () =>
-      this.#finished.set(ticketId, { ticket: this.#finished.get(ticketId)?.ticket ?? ticket(this, ticketId), worker: worker.getPersistedSnapshot() });
+      this.#finished.set(ticketId, { ...this.#finished.get(ticketId), worker: worker.getPersistedSnapshot() });
     worker.subscribe({
       next: (snapshot) => {
         if (snapshot.status === 'done') archive();
@@ -389,8 +390,4 @@ export class Engine {
       error: archive,
     });
   }
-}
-
-function ticket(engine: Engine, id: string): Snapshot<unknown> {
-  return engine.ticket(id)?.getPersistedSnapshot() ?? { status: 'active', output: undefined, error: undefined };
 }

@@ -73,7 +73,7 @@ interface LiveSnapshot {
   can(event: unknown): boolean;
 }
 
-/** A persisted snapshot (engine.finishedSnapshots()); the fallback one carries no context. */
+/** A persisted snapshot from engine.finishedSnapshots(). */
 interface StoredSnapshot {
   status: string;
   value?: unknown;
