@@ -7,8 +7,8 @@
  * depends on ticket j of layer k-1 and, for two tickets in three, on one more ticket of layer k-1.
  * Each ticket's script: reply 1 writes out/<id>.txt, reply 2 calls task_complete.
  *
- * The journal goes to journal.jsonl in a run folder inside the temp dir, as `clutch run` does
- * (pass --journal=memory to keep it in memory instead).
+ * The run goes to a SQLite run store in the temp dir (journal, conductor snapshots, finished
+ * tickets, tool intents), as `clutch run` has it (pass --journal=memory to keep it in memory).
  *
  * Events/s counts every event processed by every actor of the system: `@xstate.event` inspection
  * events, observed through `conductor.system.inspect` (the actor system's own observer API, so
@@ -19,7 +19,7 @@
  * --journal=file|memory, --timeout=900 (seconds per run). The ratio verdict needs both 1000 and
  * 10000 in --sizes. Exit code 1 on any failed check, a timeout, or a ratio above the target.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -27,6 +27,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { InspectionEvent } from 'xstate';
 import { Engine } from '../src/actors/engine.js';
+import { RunStore } from '../src/store/index.js';
 import type { ModelClient } from '../src/models/model-client.js';
 import { createScriptedModel, type Script } from '../src/models/scripted.js';
 import type { AssistantMessage, ClutchConfig, Ticket, Track } from '../src/protocol/index.js';
@@ -148,6 +149,8 @@ interface RunResult {
   events: number;
   actors: number;
   journalEntries: number;
+  commits: number;
+  storeBytes: number;
   modelTurns: number;
   /** Executed tool calls (journaled); task_complete calls are counted separately. */
   toolCalls: number;
@@ -207,11 +210,28 @@ async function runOnce(n: number, options: Options, log: (line: string) => void)
         return scripted.turn(request);
       },
     };
+    // The durable run store, as `clutch run` has it: journal, snapshots, finished tickets, intents.
+    const store = options.journal === 'file' ? RunStore.open(join(root, 'clutch.db')) : undefined;
+    const runLog = store?.createRun({
+      id: `bench-${n}`,
+      track_id: track.id,
+      track_title: track.title,
+      track_path: join(root, 'track.toml'),
+      track_hash: '',
+      config_path: join(root, 'agents.toml'),
+      config_hash: '',
+      source_workspace: workspace,
+      run_dir: runDir,
+      workspace,
+      options: {},
+      tickets_total: n,
+      created: Date.now(),
+    });
     const engine = new Engine({
       config,
       track,
       workspace,
-      ...(options.journal === 'file' ? { runDir } : {}),
+      ...(options.journal === 'file' ? { runDir, log: runLog } : {}),
       modelFor: (profile) => {
         if (profile !== PROFILE) throw new Error(`unexpected model profile ${profile}`);
         return counted;
@@ -263,7 +283,11 @@ async function runOnce(n: number, options: Options, log: (line: string) => void)
     gcObserver.disconnect();
 
     const journalEntries = engine.journal.count;
+    const commits = runLog ? engine.commits : 0;
     await engine.stop();
+    const storedRows = store ? (store.db.prepare('SELECT count(*) FROM journal WHERE run_id = ?').pluck().get(runLog!.runId) as number) : 0;
+    const storeBytes = store ? statSync(store.path).size + (existsSync(`${store.path}-wal`) ? statSync(`${store.path}-wal`).size : 0) : 0;
+    store?.close();
 
     if (outcome === 'timeout') {
       failures.push(`n=${n}: the run did not finish within ${options.timeoutS} s`);
@@ -288,9 +312,8 @@ async function runOnce(n: number, options: Options, log: (line: string) => void)
     if (outcome !== 'timeout' && toolCalls !== n) failures.push(`n=${n}: ${toolCalls} tool calls journaled, expected ${n} (one write_file per ticket)`);
     if (toolErrors > 0) failures.push(`n=${n}: ${toolErrors} tool calls returned an error`);
     const completed = outcome === 'timeout' ? 0 : Object.values(outcome.tickets).filter((status) => status === 'completed').length;
-    if (options.journal === 'file') {
-      const lines = readFileSync(join(runDir, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).length;
-      if (lines !== journalEntries) failures.push(`n=${n}: journal.jsonl has ${lines} lines, the journal counted ${journalEntries}`);
+    if (options.journal === 'file' && storedRows !== journalEntries) {
+      failures.push(`n=${n}: the store holds ${storedRows} journal rows, the journal counted ${journalEntries}`);
     }
 
     return {
@@ -300,6 +323,8 @@ async function runOnce(n: number, options: Options, log: (line: string) => void)
       events,
       actors,
       journalEntries,
+      commits,
+      storeBytes,
       modelTurns,
       toolCalls,
       taskCompletes: completed,
@@ -329,6 +354,7 @@ function report(result: RunResult, print: (line: string) => void): void {
   print(`  journal entries/s:                 ${rate(result.journalEntries, wallMs)} (${result.journalEntries.toLocaleString('en-US')} entries)`);
   const calls = result.toolCalls + result.taskCompletes;
   print(`  model turns + tool calls/s:        ${rate(result.modelTurns + calls, wallMs)} (${result.modelTurns} turns + ${result.toolCalls} write_file + ${result.taskCompletes} task_complete)`);
+  if (result.commits > 0) print(`  store commits:                     ${rate(result.commits, wallMs)} (${result.commits.toLocaleString('en-US')} commits; store ${mib(result.storeBytes)} on disk)`);
   print(`  per ticket:                        ${((wallMs * 1000) / n).toFixed(0)} µs`);
   print(`  GC pauses:                         ${(result.gcMs / 1000).toFixed(3)} s (${((100 * result.gcMs) / wallMs).toFixed(1)}% of wall time)`);
   print(`  peak RSS (sampled every 25 ms):    ${mib(result.peakRssBytes)}`);
@@ -340,7 +366,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const print = (line: string): void => console.log(line);
   const log = (line: string): void => console.error(line);
-  print(`node ${process.version}, ${process.platform}/${process.arch}, journal: ${options.journal === 'file' ? 'journal.jsonl in a temp run folder' : 'in memory'}`);
+  print(`node ${process.version}, ${process.platform}/${process.arch}, journal: ${options.journal === 'file' ? 'the SQLite run store (journal, snapshots, finished tickets, intents)' : 'in memory'}`);
 
   const failures: string[] = [];
   if (options.warmup > 0) {

@@ -1,14 +1,20 @@
 import { parseArgs } from 'node:util';
 import { runCommand } from './cli/run.js';
 import { parsePort, serveCommand } from './cli/serve.js';
-import { UsageError } from './cli/load-inputs.js';
+import { UsageError } from './runs/load-inputs.js';
 import { validateCommand } from './cli/validate.js';
+import { resumeCommand } from './cli/resume.js';
+import { exportCommand, runsCommand } from './cli/runs.js';
+import { StoreError } from './store/index.js';
 
 const usage = `usage:
   clutch serve [--config F] [--track T] [--workspace DIR] [--port N] [--mode async|linear] [--trust step|auto]
-               [--model NAME] [--record FILE | --replay FILE] [--inspect-ws URL]
+               [--model NAME] [--record FILE | --replay FILE] [--inspect-ws URL] [--resume RUN]
   clutch run TRACK [--config F] [--workspace DIR] [--mode async|linear] [--trust step|auto] [--model NAME]
                    [--record FILE | --replay FILE] [--json]
+  clutch runs [--config F] [--json]
+  clutch resume RUN [--config F] [--mode async|linear] [--trust step|auto] [--json]
+  clutch export RUN [--config F] [--out FILE]
   clutch validate [--config F] [TRACK]
 
 exit codes: 0 all tickets completed (validate: all is well), 1 some tickets blocked, 2 invalid input`;
@@ -43,6 +49,8 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         record: { type: 'string' },
         replay: { type: 'string' },
         'inspect-ws': { type: 'string' },
+        resume: { type: 'string' },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -69,6 +77,7 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         record: values.record,
         replay: values.replay,
         inspectWs: values['inspect-ws'],
+        resume: values.resume,
         stdout: io.stdout,
         stderr: io.stderr,
       });
@@ -90,8 +99,33 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         stdout: io.stdout,
       });
     }
+    if (command === 'runs') {
+      if (rest.length > 0) throw new UsageError('runs takes no positional arguments');
+      return runsCommand({ cwd: io.cwd, config: values.config, json: values.json ?? false, stdout: io.stdout });
+    }
+    if (command === 'resume') {
+      if (rest.length !== 1) throw new UsageError('resume takes exactly one run id (`clutch runs` lists them)');
+      return await resumeCommand({
+        cwd: io.cwd,
+        run: rest[0]!,
+        config: values.config,
+        mode: oneOf(values.mode, ['async', 'linear'] as const, '--mode'),
+        trust: oneOf(values.trust, ['step', 'auto'] as const, '--trust'),
+        json: values.json ?? false,
+        stdin: io.stdin,
+        stdout: io.stdout,
+      });
+    }
+    if (command === 'export') {
+      if (rest.length !== 1) throw new UsageError('export takes exactly one run id (`clutch runs` lists them)');
+      return await exportCommand({ cwd: io.cwd, config: values.config, run: rest[0]!, out: values.out, stdout: io.stdout, stderr: io.stderr });
+    }
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
+    if (error instanceof StoreError) {
+      io.stderr.write(`clutch: ${error.message}\n`);
+      return 2;
+    }
     if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
       io.stderr.write(`clutch: ${error.message}\n`);
       if (!(error instanceof UsageError)) io.stderr.write(`${usage}\n`);

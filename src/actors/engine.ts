@@ -1,6 +1,4 @@
 import { at } from '../machines/chunked.js';
-import { writeFileSync } from 'node:fs';
-import { join, isAbsolute } from 'node:path';
 import { createActor, waitFor, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
 import { conductorMachine, type ConductorEvent } from '../machines/conductor.js';
 import { ticketMachine, type TicketChanged, type TicketEvent, type WorkerProfile } from '../machines/ticket.js';
@@ -10,7 +8,13 @@ import type { ModelClient } from '../models/model-client.js';
 import type { ClutchConfig, ExecutionMode, Ticket, TicketStatus, Track, TrustOverride } from '../protocol/index.js';
 import type { ToolContext } from '../tools/tool.js';
 import { callModelLogic, previewToolLogic, runToolLogic, waitUntilLogic, wallClockWait, type IoDependencies, type ModelEvent, type WaitUntil } from './io-actors.js';
-import { Journal } from './journal.js';
+import { Journal, type JournalEntry } from './journal.js';
+import { debugStateOf, workerEntry, writeDebugStateFile, type DebugState } from './run-record.js';
+import { CommitScheduler } from './commit-scheduler.js';
+import { crashPoint } from './crash-points.js';
+import { persistedConductor } from './persisted-conductor.js';
+import { memoryArchive, storeArchive, type FinishedArchive, type FinishedTicket } from './finished-archive.js';
+import type { RunLog } from '../store/index.js';
 import { rateLimiterLogic } from './rate-limiter-actor.js';
 import { limitersFromConfig, type RateLimiter } from './rate-limiter.js';
 import { UsageLedger, type UsageSummary } from './usage.js';
@@ -20,8 +24,18 @@ export interface EngineOptions {
   track: Track;
   /** Absolute path of the workspace the tools work in (the run's own copy). */
   workspace: string;
-  /** Where journal.jsonl and debug_state.json go; without it the journal stays in memory. */
+  /** Where debug_state.json goes (linear mode). */
   runDir?: string;
+  /**
+   * The run's record in the run store: the journal, the conductor's snapshot (committed with the
+   * journal rows that led to it), finished tickets and tool intents. Without it all of that stays in
+   * memory and a crash loses the run (tests and model-based paths).
+   */
+  log?: RunLog;
+  /** Least ms between two commits nobody waits for (default 0: once per turn of the event loop). */
+  commitIntervalMs?: number;
+  /** Told when a commit to the store fails (the default prints it to stderr). */
+  onStoreError?: (error: unknown) => void;
   modelFor: (profile: string) => ModelClient;
   mode?: ExecutionMode;
   trustOverride?: TrustOverride;
@@ -48,11 +62,7 @@ export type ConductorActor = Actor<typeof conductorMachine>;
 export type TicketRef = ReturnType<typeof createActor<typeof ticketMachine>>;
 export type WorkerRef = ReturnType<typeof createActor<typeof workerMachine>>;
 
-export interface FinishedTicket {
-  /** The ticket's last snapshot, once it completed (a blocked ticket is still alive). */
-  ticket?: Snapshot<unknown>;
-  worker?: Snapshot<unknown>;
-}
+export type { FinishedTicket, FinishedArchive };
 
 export interface RunOutcome {
   state: 'done' | 'stalled';
@@ -84,7 +94,8 @@ export class Engine {
   readonly #now: () => number;
   readonly #tickets = new Map<string, TicketRef>();
   readonly #workers = new Map<string, WorkerRef>();
-  readonly #finished = new Map<string, FinishedTicket>();
+  readonly #finished: FinishedArchive;
+  readonly #commits: CommitScheduler | undefined;
   readonly #specs: Map<string, Ticket>;
   readonly #inspectors = new Set<(event: InspectionEvent) => void>();
   readonly #keys = new WeakMap<AnyActorRef, string>();
@@ -97,7 +108,11 @@ export class Engine {
     this.#now = options.now ?? Date.now;
     this.#start = this.#now();
     this.#specs = new Map(options.track.tickets.map((ticket) => [ticket.id, ticket]));
-    this.journal = new Journal({ file: options.runDir ? join(options.runDir, 'journal.jsonl') : undefined });
+    const log = options.log;
+    this.journal = log
+      ? new Journal({ sink: log, tail: log.tail(200) as JournalEntry[], count: log.journalCount })
+      : new Journal();
+    this.#finished = log ? storeArchive(log) : memoryArchive();
     this.limiters =
       options.rateLimits === false
         ? new Map()
@@ -106,10 +121,17 @@ export class Engine {
       const archetype = this.#specs.get(ticketId)?.worker_archetype;
       return (archetype && options.config.agents[archetype]?.tier) || 0;
     });
+    // A resumed run counts the tokens it spent before the crash, from its journal.
+    if (log && options.snapshot) {
+      for (const entry of log.journalOfKind('model.turn') as IterableIterator<Extract<JournalEntry, { kind: 'model.turn' }>>) {
+        this.#usage.add(entry.ticket, entry.profile, { input_tokens: entry.input_tokens, output_tokens: entry.output_tokens });
+      }
+    }
     const deps: IoDependencies = {
       modelFor: options.modelFor,
       toolContextFor: (ticketId) => this.#toolContext(ticketId),
       onModelEvent: (event) => this.#modelEvent(event),
+      ...(log ? { ledger: log } : {}),
     };
     const machine = conductorMachine.provide({
       actors: {
@@ -147,6 +169,19 @@ export class Engine {
       inspect: (event) => this.#inspect(event),
       ...(options.snapshot ? { snapshot: options.snapshot } : {}),
     });
+    this.#commits = log
+      ? new CommitScheduler({
+          log,
+          snapshot: () => persistedConductor(this.conductor),
+          progress: () => {
+            const snapshot = this.conductor.getSnapshot();
+            const run = snapshot.value.run;
+            return { status: run === 'done' || run === 'stalled' ? run : 'running', completed: snapshot.context.completed };
+          },
+          ...(options.commitIntervalMs !== undefined ? { intervalMs: options.commitIntervalMs } : {}),
+          onError: options.onStoreError ?? ((error) => process.stderr.write(`clutch: could not save the run: ${error instanceof Error ? error.message : String(error)}\n`)),
+        })
+      : undefined;
     if (options.snapshot) this.#watchRestoredWorkers();
     // Emitted events run inside the transition, before the new snapshot is set, so the file is
     // written by the snapshot observer that follows: it then holds the state after the ticket.
@@ -174,7 +209,8 @@ export class Engine {
     if (this.options.snapshot) {
       // Restored: mode, override and run state are in the snapshot; in-flight I/O actors rerun.
       this.conductor.start();
-      this.journal.append({ kind: 'run.resume', at: this.elapsed(), track: this.options.track.id });
+      this.journal.append({ kind: 'run.resume', at: this.elapsed(), track: this.options.track.id, ...(this.options.log ? { run: this.options.log.runId } : {}) });
+      this.#commits?.commitNow();
       return;
     }
     const mode = this.options.mode ?? this.options.config.execution.mode;
@@ -184,6 +220,7 @@ export class Engine {
     this.conductor.send({ type: 'conductor.set_trust_override', override });
     this.journal.append({ kind: 'run.start', at: this.elapsed(), track: this.options.track.id, mode, trust_override: override });
     this.conductor.send({ type: 'conductor.start' });
+    this.#commits?.commitNow();
   }
 
   async finished(): Promise<RunOutcome> {
@@ -195,12 +232,25 @@ export class Engine {
     const tickets = Object.fromEntries(this.track().tickets.map((ticket) => [ticket.id, ticket.status]));
     this.journal.append({ kind: 'usage', at: this.elapsed(), ...this.usage() });
     this.journal.append({ kind: 'run.end', at: this.elapsed(), tickets });
+    this.#commits?.commitNow();
     return { state: snapshot.matches({ run: 'done' }) ? 'done' : 'stalled', tickets };
   }
 
+  /** Stops the actors; with a store, the last changes are committed first and the run let go. */
   async stop(): Promise<void> {
+    this.#commits?.stop();
     this.conductor.stop();
-    await this.journal.close();
+    this.options.log?.release();
+  }
+
+  /** Commits made to the run store so far (0 without one). */
+  get commits(): number {
+    return this.#commits?.commits ?? 0;
+  }
+
+  /** Commits to the store now what is staged (no-op without a store). */
+  commit(): void {
+    this.#commits?.commitNow();
   }
 
   /** The track as it stands now: statuses, reasons, attempts and summaries from the conductor. */
@@ -249,43 +299,47 @@ export class Engine {
     return worker && worker.getSnapshot().status === 'active' ? worker : undefined;
   }
 
-  finishedSnapshots(): ReadonlyMap<string, FinishedTicket> {
+  finishedSnapshots(): FinishedArchive {
     return this.#finished;
   }
 
-  /** Sends a human command; returns false (and changes nothing) when the actor would not accept it. */
-  command(target: { kind: 'conductor' } | { kind: 'ticket' | 'worker'; id: string }, event: ConductorEvent | TicketEvent | ClutchEvent): boolean {
+  /**
+   * Sends a human command; returns false (and changes nothing) when the actor would not accept it.
+   * With a store, true means the command's journal row is committed, with the snapshot it led to:
+   * only then may it be acknowledged. A failed commit throws.
+   */
+  command(
+    target: { kind: 'conductor' } | { kind: 'ticket' | 'worker'; id: string },
+    event: ConductorEvent | TicketEvent | ClutchEvent,
+    meta: { requestId?: string } = {},
+  ): boolean {
     const ref: AnyActorRef | undefined =
       target.kind === 'conductor' ? this.conductor : target.kind === 'ticket' ? this.ticket(target.id) : this.worker(target.id);
     if (!ref) return false;
     const snapshot = ref.getSnapshot() as { can(event: unknown): boolean; status: string };
     if (snapshot.status !== 'active' || !snapshot.can(event)) return false;
-    this.journal.append({ kind: 'command', at: this.elapsed(), target: 'id' in target ? `${target.kind}:${target.id}` : target.kind, event });
+    this.journal.append({
+      kind: 'command',
+      at: this.elapsed(),
+      target: 'id' in target ? `${target.kind}:${target.id}` : target.kind,
+      event,
+      ...(meta.requestId !== undefined ? { request_id: meta.requestId } : {}),
+    });
     ref.send(event);
+    crashPoint('command.applied', event.type);
+    this.#commits?.commitNow();
     return true;
   }
 
   /** The debug snapshot linear mode writes after each ticket: the track, every actor, the journal tail. */
-  debugState(afterTicket?: string) {
-    return {
-      written_at: this.elapsed(),
-      after_ticket: afterTicket ?? null,
-      track: this.track(),
-      snapshots: {
-        conductor: this.conductor.getPersistedSnapshot(),
-        finished: Object.fromEntries(this.#finished),
-      },
-      journal_tail: this.journal.tail(),
-    };
+  debugState(afterTicket?: string): DebugState {
+    return debugStateOf(this, this.#finished, afterTicket);
   }
 
   writeDebugState(afterTicket?: string): string | undefined {
     const runDir = this.options.runDir;
     if (!runDir) return undefined;
-    const configured = this.options.config.execution.debug_state_path;
-    const path = isAbsolute(configured) ? configured : join(runDir, configured);
-    writeFileSync(path, `${JSON.stringify(this.debugState(afterTicket), null, 2)}\n`);
-    return path;
+    return writeDebugStateFile(runDir, this.options.config.execution.debug_state_path, this.debugState(afterTicket));
   }
 
   #toolContext(ticketId: string): ToolContext {
@@ -315,6 +369,9 @@ export class Engine {
         ...(change.status === 'completed' && change.summary ? { summary: change.summary } : {}),
       });
     }
+    // Any actor's new state is something to commit (coalesced: one commit per burst), but for the
+    // text a model streams: a restored turn is asked again from the start, so its draft never counts.
+    if (event.type === '@xstate.snapshot' && event.event.type !== 'model.delta') this.#commits?.markDirty();
     if (event.type === '@xstate.actor') {
       // `src` is the setup() key the actor was spawned from; the worker's input names its ticket.
       const ref = event.actorRef as AnyActorRef & { src?: unknown; options?: { input?: { ticketId?: string } } };
@@ -352,7 +409,7 @@ export class Engine {
     ticket.subscribe({
       next: (snapshot) => {
         if (snapshot.status === 'done') {
-          this.#finished.set(id, { ...this.#finished.get(id), ticket: ticket.getPersistedSnapshot() });
+          this.#finished.set(id, { ticket: ticket.getPersistedSnapshot() });
           this.#tickets.delete(id);
           this.#workers.delete(id);
         }
@@ -364,25 +421,9 @@ export class Engine {
   #watchWorker(ticketId: string, worker: WorkerRef): void {
     this.#workers.set(ticketId, worker);
     this.#keys.set(worker as unknown as AnyActorRef, `worker:${ticketId}`);
-    worker.on('*', (event: WorkerEmitted) => {
-      if (event.type === 'worker.tool_done') {
-        this.journal.append({
-          kind: 'tool',
-          at: this.elapsed(),
-          ticket: event.ticketId,
-          attempt: event.attempt,
-          tool: event.call.name,
-          input: event.call.input,
-          is_error: event.output.is_error,
-          output: event.output.content,
-        });
-      } else {
-        this.journal.append({ kind: 'edit', at: this.elapsed(), ticket: event.ticketId, attempt: event.attempt, edit: event.edit });
-      }
-    });
+    worker.on('*', (event: WorkerEmitted) => this.journal.append(workerEntry(event, this.elapsed())));
     // Keep the last snapshot of a worker that ended, however it ended, for the UI and debug_state.
-    const archive = () =>
-      this.#finished.set(ticketId, { ...this.#finished.get(ticketId), worker: worker.getPersistedSnapshot() });
+    const archive = () => this.#finished.set(ticketId, { worker: worker.getPersistedSnapshot() });
     worker.subscribe({
       next: (snapshot) => {
         if (snapshot.status === 'done') archive();

@@ -1,10 +1,11 @@
 import { fromCallback, fromPromise, type AnyActorRef, type EventObject } from 'xstate';
-import type { StopReason, TokenUsage, ToolOutput, ToolPreview } from '../protocol/index.js';
-import type { CallModelInput, PreviewToolInput, RunToolInput, WaitUntilInput, WorkerEvent } from '../machines/worker-types.js';
+import type { StopReason, TokenUsage, ToolPreview } from '../protocol/index.js';
+import type { CallModelInput, PreviewToolInput, RunToolInput, RunToolOutput, WaitUntilInput, WorkerEvent } from '../machines/worker-types.js';
 import { ModelError, runTurn, type ModelClient, type ModelTurnRequest } from '../models/model-client.js';
 import { estimateTokens, type FailureDecision, type Lease, type WaitUntil } from './rate-limiter.js';
 import { limiterSystemId, type LimiterReply, type LimiterRequest } from './rate-limiter-actor.js';
-import { executeTool, previewTool, toolSpecs } from '../tools/index.js';
+import { previewTool, toolSpecs } from '../tools/index.js';
+import { runToolOnce, type ToolLedger } from './tool-intents.js';
 import type { ToolContext } from '../tools/tool.js';
 
 export interface IoDependencies {
@@ -14,6 +15,8 @@ export interface IoDependencies {
   toolContextFor(ticketId: string): ToolContext;
   /** Told about every finished model call, for the journal and the usage ledger. */
   onModelEvent?(event: ModelEvent): void;
+  /** Where side-effecting calls record their intents and results; none keeps them in no store. */
+  ledger?: ToolLedger;
 }
 
 export type ModelEvent =
@@ -135,8 +138,8 @@ export function callModelLogic(deps: IoDependencies) {
 }
 
 export function runToolLogic(deps: IoDependencies) {
-  return fromPromise<ToolOutput, RunToolInput>(({ input, signal }) =>
-    executeTool(input.call.name, input.call.input, { ...deps.toolContextFor(input.ticketId), signal }),
+  return fromPromise<RunToolOutput, RunToolInput>(({ input, signal }) =>
+    runToolOnce(input, { ...deps.toolContextFor(input.ticketId), signal }, deps.ledger),
   );
 }
 

@@ -1,13 +1,13 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import type { UsageSummary } from './usage.js';
 
 export type JournalEntry =
   | { kind: 'run.start'; at: number; track: string; mode: string; trust_override: string }
   | { kind: 'ticket.status'; at: number; ticket: string; status: string; attempt: number; reason?: string; summary?: string }
-  | { kind: 'tool'; at: number; ticket: string; attempt: number; tool: string; input: unknown; is_error: boolean; output: string }
+  | { kind: 'tool'; at: number; ticket: string; attempt: number; tool: string; tool_use_id: string; input: unknown; is_error: boolean; output: string }
   | { kind: 'edit'; at: number; ticket: string; attempt: number; edit: unknown }
-  | { kind: 'command'; at: number; target: string; event: unknown }
-  | { kind: 'run.resume'; at: number; track: string }
+  | { kind: 'command'; at: number; target: string; event: unknown; request_id?: string }
+  | { kind: 'tool.interrupted'; at: number; ticket: string; attempt: number; tool: string; tool_use_id: string; input: unknown }
+  | { kind: 'run.resume'; at: number; track: string; run?: string }
   | { kind: 'debug_state'; at: number; after_ticket: string; path: string }
   | { kind: 'model.turn'; at: number; ticket: string; attempt: number; profile: string; stop_reason: string; input_tokens: number; output_tokens: number }
   | { kind: 'model.retry'; at: number; ticket: string; attempt: number; profile: string; reason: string; retry_at: number }
@@ -16,27 +16,35 @@ export type JournalEntry =
 
 type Listener = (entry: JournalEntry) => void;
 
+/** Where every entry goes to be kept (the run store); without one the journal lives in memory only. */
+export interface JournalSink {
+  append(entry: JournalEntry): void;
+}
+
 /**
  * The run's journal: every status change, tool call, human command and edit (with the original).
- * The whole journal goes to journal.jsonl; memory keeps a bounded tail for debug_state.json.
+ * The whole journal goes to the sink (the run store); memory keeps a bounded tail for the UI and
+ * debug_state.json.
  */
 export class Journal {
-  readonly #tail: JournalEntry[] = [];
+  readonly #tail: JournalEntry[];
   readonly #tailSize: number;
   readonly #listeners = new Set<Listener>();
-  readonly #file: WriteStream | undefined;
-  #count = 0;
+  readonly #sink: JournalSink | undefined;
+  #count: number;
 
-  constructor(options: { file?: string; tailSize?: number } = {}) {
+  constructor(options: { sink?: JournalSink; tailSize?: number; tail?: JournalEntry[]; count?: number } = {}) {
     this.#tailSize = options.tailSize ?? 200;
-    this.#file = options.file ? createWriteStream(options.file, { flags: 'a' }) : undefined;
+    this.#sink = options.sink;
+    this.#tail = (options.tail ?? []).slice(-this.#tailSize);
+    this.#count = options.count ?? this.#tail.length;
   }
 
   append(entry: JournalEntry): void {
     this.#count += 1;
     this.#tail.push(entry);
     if (this.#tail.length > this.#tailSize) this.#tail.shift();
-    this.#file?.write(`${JSON.stringify(entry)}\n`);
+    this.#sink?.append(entry);
     for (const listener of this.#listeners) listener(entry);
   }
 
@@ -51,11 +59,5 @@ export class Journal {
 
   get count(): number {
     return this.#count;
-  }
-
-  close(): Promise<void> {
-    const file = this.#file;
-    if (!file) return Promise.resolve();
-    return new Promise((resolve) => file.end(resolve));
   }
 }

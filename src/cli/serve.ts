@@ -1,9 +1,11 @@
 import type { ExecutionMode, TrustLevel } from '../protocol/index.js';
 import { ensureUiBuilt } from '../server/build-ui.js';
-import { createSession } from '../server/session.js';
+import { storeRuns } from '../server/run-sessions.js';
+import { createSession, type Session } from '../server/session.js';
 import { startServer } from '../server/server.js';
 import { checkInspectorUrl, forwardInspection } from '../server/stately-forward.js';
-import { UsageError } from './load-inputs.js';
+import { UsageError } from '../runs/load-inputs.js';
+import { applyResumeFlags } from '../runs/resume-run.js';
 
 export interface ServeOptions {
   cwd: string;
@@ -23,6 +25,8 @@ export interface ServeOptions {
   until?: Promise<unknown>;
   /** Also forward every inspection event to this Stately inspector (ws:// URL). */
   inspectWs?: string;
+  /** Goes on with this stored run (`clutch runs` lists them). */
+  resume?: string;
 }
 
 export function parsePort(value: string | undefined): number | undefined {
@@ -57,7 +61,10 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   const inspectUrl = options.inspectWs === undefined ? undefined : checkInspectorUrl(options.inspectWs);
   if (inspectUrl && !inspectUrl.ok) throw new UsageError(inspectUrl.error);
   // Inputs first: a typo in a flag is reported at once, not after a build of the UI.
-  const { engine, session, runDir } = await createSession({
+  if (options.resume && (options.track || options.workspace || options.model || options.record || options.replay)) {
+    throw new UsageError('--resume goes on with the run as it was started: --track, --workspace, --model, --record and --replay cannot change it');
+  }
+  const prepared = await createSession({
     cwd: options.cwd,
     ...(options.config ? { config: options.config } : {}),
     ...(options.track ? { track: options.track } : {}),
@@ -67,35 +74,64 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     ...(options.model ? { model: options.model } : {}),
     ...(options.record ? { record: options.record } : {}),
     ...(options.replay ? { replay: options.replay } : {}),
+    ...(options.resume ? { resume: options.resume } : {}),
   });
+  const { engine, session, runDir } = prepared;
   let staticDir: string;
   try {
     staticDir = await ensureUiBuilt({ log });
   } catch (error) {
-    await engine.stop();
+    await prepared.close();
     throw error;
   }
   const stop = options.until ? undefined : signalled();
   // Before the engine starts, so the inspector sees the run from its first event.
-  const forwarder = inspectUrl?.ok ? forwardInspection(engine, { url: inspectUrl.url, log }) : undefined;
+  const forward = (run: Session) => {
+    if (!inspectUrl?.ok) return undefined;
+    const forwarder = forwardInspection(run.engine, { url: inspectUrl.url, log });
+    let stopped = false;
+    return () => {
+      if (!stopped) forwarder.stop();
+      stopped = true;
+    };
+  };
+  const stopForwarding = forward(prepared);
+  // The first run is let go when the app switches to another one, or on the way out.
+  const closeFirst = async () => {
+    stopForwarding?.();
+    await prepared.close();
+  };
   engine.start();
+  if (prepared.resumed) {
+    for (const note of await applyResumeFlags(engine, { ...(options.mode ? { mode: options.mode } : {}), ...(options.trust ? { trust: options.trust } : {}) })) log(note);
+  }
   let server;
   try {
-    server = await startServer({ engine, session, staticDir, ...(options.port !== undefined ? { port: options.port } : {}) });
+    server = await startServer({
+      engine,
+      session,
+      timeline: prepared.timeline,
+      staticDir,
+      // The Runs tab: the runs of this run's store, each opened the way --resume opens it.
+      runs: storeRuns({ cwd: options.cwd, ...(options.config ? { config: options.config } : {}), storePath: prepared.storePath, beforeStart: forward, log }),
+      closeSession: closeFirst,
+      log,
+      ...(options.port !== undefined ? { port: options.port } : {}),
+    });
   } catch (error) {
     stop?.dispose();
-    forwarder?.stop();
-    await engine.stop();
+    await closeFirst();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${options.port} is already in use`);
     throw error;
   }
   options.stdout.write(`Clutch is running: ${server.url}\n`);
   options.stdout.write(`model: ${session.model_label}\n`);
   options.stdout.write(`run folder: ${runDir}\n`);
+  options.stdout.write(`${prepared.resumed ? 'resumed run' : 'run'} id: ${session.run_id}\n`);
   await (options.until ?? stop!.promise);
   stop?.dispose();
+  // Closes the run the app switched to, if it did; the first run goes after it.
   await server.close();
-  forwarder?.stop();
-  await engine.stop();
+  await closeFirst();
   return 0;
 }

@@ -3,6 +3,7 @@ import { waitFor } from 'xstate';
 import type { Engine, WorkerRef } from '../actors/engine.js';
 import { lastAssistant, currentCall } from '../machines/transcript.js';
 import type { ToolPreview } from '../protocol/index.js';
+import type { WorkerContext } from '../machines/worker-types.js';
 
 function renderPreview(preview: ToolPreview | null): string {
   if (!preview) return '(no preview)';
@@ -60,10 +61,14 @@ export class StepPrompter {
       );
       const atApproval = snapshot.matches({ toolCycle: { awaitingApproval: 'ready' } });
       const atReview = snapshot.matches({ toolCycle: 'reviewingResult' });
+      const write = (text: string) => this.#output.write(`${text}\n`);
+      if (snapshot.status === 'active' && snapshot.matches({ toolCycle: 'interrupted' })) {
+        await this.#answerInterrupted(ticketId, snapshot.context, write);
+        return;
+      }
       if (!atApproval && !atReview) return;
       const { context } = snapshot;
       const call = atApproval ? currentCall(context.messages, context.results, context.review) : undefined;
-      const write = (text: string) => this.#output.write(`${text}\n`);
       if (context.refusal) write(`  refused: ${context.refusal}`);
       if (atApproval && call) {
         write(`\n── ${ticketId} · pause 1 · ${call.name} ${JSON.stringify(call.input)}`);
@@ -95,6 +100,19 @@ export class StepPrompter {
         this.#engine.command({ kind: 'worker', id: ticketId }, { type: 'clutch.edit_message', message });
       }
       // Loop: show the pause again (with any refusal) until it is approved or aborted.
+    }
+  }
+
+  /** A command cut short by a crash: never run again without an answer from here. */
+  async #answerInterrupted(ticketId: string, context: WorkerContext, write: (text: string) => void): Promise<void> {
+    const call = currentCall(context.messages, context.results, context.review);
+    write(`\n── ${ticketId} · interrupted: this command may have run in part · ${call ? `${call.name} ${JSON.stringify(call.input)}` : ''}`);
+    for (;;) {
+      const answer = (await this.#readline.question('[r]e-run  [u]se this output (empty)  [x] abort > ')).trim().toLowerCase();
+      const target = { kind: 'worker' as const, id: ticketId };
+      if (answer === 'r') return void this.#engine.command(target, { type: 'clutch.rerun' });
+      if (answer === 'u') return void this.#engine.command(target, { type: 'clutch.use_output' });
+      if (answer === 'x') return void this.#engine.command(target, { type: 'clutch.abort', reason: 'interrupted command not re-run' });
     }
   }
 }

@@ -1,6 +1,6 @@
 import { formatIssues, loadConfig, loadTrack } from '../config/index.js';
 import { resolve } from 'node:path';
-import { defaultConfigPath } from './load-inputs.js';
+import { defaultConfigPath } from '../runs/load-inputs.js';
 
 /** `clutch validate [--config F] [TRACK]`: 0 when all is well, 2 on any issue. */
 export function validateCommand(options: { cwd: string; config?: string; track?: string; workspace?: string; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): number {

@@ -78,5 +78,11 @@ function toClutchConfig(file: ClutchConfigFile, source: string): ClutchConfig {
       command_timeout_s: agent.command_timeout_s,
     };
   }
-  return { source: absolute, execution: { ...file.execution }, models, agents };
+  const { store, ...execution } = file.execution;
+  return {
+    source: absolute,
+    execution: { ...execution, ...(store !== undefined ? { store: path.resolve(path.dirname(absolute), store) } : {}) },
+    models,
+    agents,
+  };
 }

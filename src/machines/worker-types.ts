@@ -66,6 +66,11 @@ export interface WorkerContext {
   waiting: { reason: string; until: number | null } | null;
   /** Model calls retried after a retryable failure in this attempt. */
   retries: number;
+  /**
+   * The tool_use id the human chose to run again at the interrupted pause: its intent is on record
+   * from before a crash, and only this says the command may start anyway.
+   */
+  rerun: string | null;
 }
 
 export type WorkerOutput =
@@ -80,7 +85,11 @@ export type ClutchEvent =
   | { type: 'clutch.edit_result'; output: string; is_error?: boolean }
   | { type: 'clutch.abort'; reason?: string }
   | { type: 'clutch.set_trust'; trust: TrustLevel }
-  | { type: 'clutch.retry_now' };
+  | { type: 'clutch.retry_now' }
+  /** At the interrupted pause: run the command again. */
+  | { type: 'clutch.rerun' }
+  /** At the interrupted pause: go on as if the command had printed nothing. */
+  | { type: 'clutch.use_output' };
 
 /** Events from the worker's own I/O actors and from its ticket. */
 export type WorkerInternalEvent =
@@ -96,7 +105,8 @@ export type WorkerEvent = ClutchEvent | WorkerInternalEvent;
 /** Emitted for the engine's journal and the CLI's one-line summaries. */
 export type WorkerEmitted =
   | { type: 'worker.tool_done'; ticketId: string; attempt: number; call: ToolUseBlock; output: ToolOutput }
-  | { type: 'worker.edit'; ticketId: string; attempt: number; edit: EditRecord };
+  | { type: 'worker.edit'; ticketId: string; attempt: number; edit: EditRecord }
+  | { type: 'worker.interrupted'; ticketId: string; attempt: number; call: ToolUseBlock };
 
 export interface CallModelInput {
   ticketId: string;
@@ -114,7 +124,20 @@ export interface WaitUntilInput {
 
 export interface RunToolInput {
   ticketId: string;
+  attempt: number;
   call: ToolUseBlock;
+  /** The human chose to run this call again although a crash may have cut it short. */
+  rerun: boolean;
+}
+
+/**
+ * What running a call gives: its output, or, for a command whose intent was recorded before a
+ * crash and whose result never was, word that it may have run in part (nothing ran now).
+ */
+export type RunToolOutput = ToolOutput | { interrupted: true };
+
+export function isInterrupted(output: RunToolOutput): output is { interrupted: true } {
+  return 'interrupted' in output && output.interrupted === true;
 }
 
 export interface PreviewToolInput {
@@ -124,5 +147,5 @@ export interface PreviewToolInput {
 
 /** Sent to the ticket so its status follows the worker's pauses. */
 export type WorkerToTicketEvent =
-  | { type: 'worker.paused'; pause: 'approval' | 'review' }
+  | { type: 'worker.paused'; pause: 'approval' | 'review' | 'interrupted' }
   | { type: 'worker.resumed' };

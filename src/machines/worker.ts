@@ -17,6 +17,7 @@ import type {
   CallModelInput,
   PreviewToolInput,
   RunToolInput,
+  RunToolOutput,
   WaitUntilInput,
   WorkerContext,
   WorkerEmitted,
@@ -24,9 +25,13 @@ import type {
   WorkerInput,
   WorkerOutput,
 } from './worker-types.js';
+import { isInterrupted } from './worker-types.js';
 
 export const NUDGE =
   'Continue with the task using the tools. When the work is done and checked, call task_complete with a summary.';
+
+export const INTERRUPTED_ABORTED =
+  'Interrupted by a crash: this command may have run in part. The human aborted instead of running it again.';
 
 export const workerMachine = setup({
   types: {
@@ -45,7 +50,7 @@ export const workerMachine = setup({
     previewTool: fromPromise<ToolPreview, PreviewToolInput>(async () => {
       throw new Error('previewTool was not provided to the engine');
     }),
-    runTool: fromPromise<ToolOutput, RunToolInput>(async () => {
+    runTool: fromPromise<RunToolOutput, RunToolInput>(async () => {
       throw new Error('runTool was not provided to the engine');
     }),
     waitUntil: fromPromise<void, WaitUntilInput>(async () => {
@@ -58,6 +63,10 @@ export const workerMachine = setup({
     callIsTaskComplete: ({ context }) => current(context)?.name === 'task_complete',
     turnsLeft: ({ context }) => context.turns < context.maxTurns,
     retryable: ({ event }) => event.type === 'model.failed' && event.retryable === true && event.retry_at !== undefined,
+    toolInterrupted: ({ event }) => {
+      const output = (event as unknown as { output?: RunToolOutput }).output;
+      return output !== undefined && isInterrupted(output);
+    },
     payloadValid: ({ context, event }) => {
       if (event.type !== 'clutch.edit_payload') return false;
       const call = current(context);
@@ -83,6 +92,7 @@ export const workerMachine = setup({
   actions: {
     notifyApproval: sendParent({ type: 'worker.paused', pause: 'approval' }),
     notifyReview: sendParent({ type: 'worker.paused', pause: 'review' }),
+    notifyInterrupted: sendParent({ type: 'worker.paused', pause: 'interrupted' }),
     notifyResumed: sendParent({ type: 'worker.resumed' as const }),
     clearRefusal: assign({ refusal: null }),
     nudge: assign({
@@ -135,6 +145,7 @@ export const workerMachine = setup({
     reason: null,
     waiting: null,
     retries: 0,
+    rerun: null,
   }),
   initial: 'prompting',
   output: ({ event }) => (event as unknown as DoneActorEvent<WorkerOutput>).output,
@@ -277,17 +288,23 @@ export const workerMachine = setup({
           invoke: {
             id: 'tool',
             src: 'runTool',
-            input: ({ context }) => ({ ticketId: context.ticketId, call: current(context)! }),
-            onDone: {
+            input: ({ context }) => {
+              const call = current(context)!;
+              return { ticketId: context.ticketId, attempt: context.attempt, call, rerun: context.rerun === call.id };
+            },
+            onDone: [
+              { guard: 'toolInterrupted', target: 'interrupted' },
+              {
               target: 'gate2',
               actions: [
                 assign({
                   review: ({ context, event }): ToolResultBlock => ({
                     type: 'tool_result',
                     tool_use_id: current(context)!.id,
-                    content: event.output.content,
-                    is_error: event.output.is_error,
+                    content: (event.output as ToolOutput).content,
+                    is_error: (event.output as ToolOutput).is_error,
                   }),
+                  rerun: null,
                 }),
                 emit(({ context, event }) => ({
                   type: 'worker.tool_done' as const,
@@ -295,13 +312,53 @@ export const workerMachine = setup({
                   attempt: context.attempt,
                   // review is already assigned, so the call that ran is the review's.
                   call: lastAssistantCall(context),
-                  output: event.output,
+                  output: event.output as ToolOutput,
                 })),
               ],
-            },
+              },
+            ],
             onError: {
               target: '#worker.failed',
               actions: assign({ reason: ({ event }) => `internal error while running a tool: ${errorText(event.error)}` }),
+            },
+          },
+        },
+        // ◆ A side-effecting command whose intent was recorded before a crash, with no result: it may
+        // have run in part. Never run again without the human, whatever the trust.
+        interrupted: {
+          // Journaled before the ticket reports the pause, as a result is before pause 2.
+          entry: [
+            emit(({ context }) => ({ type: 'worker.interrupted' as const, ticketId: context.ticketId, attempt: context.attempt, call: current(context)! })),
+            'notifyInterrupted',
+          ],
+          exit: 'notifyResumed',
+          on: {
+            'clutch.rerun': { target: 'executing', actions: assign({ rerun: ({ context }) => current(context)!.id }) },
+            'clutch.use_output': {
+              target: 'gate2',
+              actions: [
+                assign({
+                  review: ({ context }): ToolResultBlock => ({ type: 'tool_result', tool_use_id: current(context)!.id, content: '', is_error: false }),
+                  rerun: null,
+                }),
+                emit(({ context }) => ({
+                  type: 'worker.tool_done' as const,
+                  ticketId: context.ticketId,
+                  attempt: context.attempt,
+                  call: lastAssistantCall(context),
+                  output: { content: '', is_error: false },
+                })),
+              ],
+            },
+            'clutch.abort': {
+              target: '#worker.aborted',
+              // The call may have run before the crash: its result says so, not "not run".
+              actions: assign({
+                results: ({ context }) => [
+                  ...context.results,
+                  { type: 'tool_result' as const, tool_use_id: current(context)!.id, content: INTERRUPTED_ABORTED, is_error: true },
+                ],
+              }),
             },
           },
         },

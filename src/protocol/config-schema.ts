@@ -35,6 +35,8 @@ export const executionFileSchema = z.strictObject({
   max_concurrency: z.int().min(1).default(executionDefaults.max_concurrency),
   trust_override: z.enum(['none', 'step', 'auto']).default(executionDefaults.trust_override),
   debug_state_path: z.string().min(1).default(executionDefaults.debug_state_path),
+  /** Relative to the config file. */
+  store: z.string().min(1).optional(),
 });
 
 export const scriptedProfileSchema = z.strictObject({

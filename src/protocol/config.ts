@@ -10,6 +10,11 @@ export interface ExecutionConfig {
   trust_override: TrustOverride;
   /** Where debug_state.json goes, relative to the run folder unless absolute. */
   debug_state_path: string;
+  /**
+   * The run store (SQLite), as an absolute path: the file gives it relative to itself. Unset means
+   * `.clutch/clutch.db` under the folder Clutch runs in.
+   */
+  store?: string;
 }
 
 export interface ModelProfile {

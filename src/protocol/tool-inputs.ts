@@ -53,6 +53,19 @@ export interface ToolOutput {
   is_error: boolean;
 }
 
+/**
+ * What a file-writing call is about to do, worked out before it runs and recorded with its intent,
+ * so that a rerun after a crash can tell by the file's hash whether the write already happened.
+ */
+export interface ToolEffect {
+  /** Absolute path of the file written. */
+  path: string;
+  /** sha256 (hex) of the file's content once the call has run. */
+  after_sha256: string;
+  /** What the call answers when it succeeds. */
+  output: ToolOutput;
+}
+
 /** What the human sees at pause 1. */
 export type ToolPreview =
   | { kind: 'diff'; path: string; diff: string; created: boolean }

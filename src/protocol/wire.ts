@@ -16,6 +16,8 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('clutch.abort'), reason: z.string().max(2000).optional() }),
   z.strictObject({ type: z.literal('clutch.set_trust'), trust }),
   z.strictObject({ type: z.literal('clutch.retry_now') }),
+  z.strictObject({ type: z.literal('clutch.rerun') }),
+  z.strictObject({ type: z.literal('clutch.use_output') }),
   z.strictObject({ type: z.literal('ticket.retry') }),
   z.strictObject({ type: z.literal('ticket.skip') }),
   z.strictObject({ type: z.literal('conductor.start') }),
@@ -60,10 +62,27 @@ export const testPathRunSchema = z.strictObject({
 });
 export type TestPathRunMessage = z.infer<typeof testPathRunSchema>;
 
-/** The inspector's questions: anything a client sends that is not a command. */
-export const questionSchema = z.discriminatedUnion('type', [snapshotAtSchema, testPathsSchema, testPathRunSchema]);
+/** Asks for the runs of the server's run store (the Runs tab); answered in a batch's `runs`. */
+export const runsSchema = z.strictObject({ type: z.literal('runs'), id: z.string().min(1).max(64) });
+export type RunsMessage = z.infer<typeof runsSchema>;
 
-/** Everything a client may send: a command, or a question for the inspector. */
+/**
+ * Switches the server to a stored run (open a finished one, resume an interrupted one). Answered
+ * in `replies`; on success every socket is then closed with RUN_SWITCH_CLOSE and reconnects into it.
+ */
+export const openRunSchema = z.strictObject({ type: z.literal('open_run'), id: z.string().min(1).max(64), run: z.string().min(1).max(200) });
+export type OpenRunMessage = z.infer<typeof openRunSchema>;
+
+/** The questions: anything a client sends that is not a command (the inspector's, and the runs'). */
+export const questionSchema = z.discriminatedUnion('type', [snapshotAtSchema, testPathsSchema, testPathRunSchema, runsSchema, openRunSchema]);
+
+/**
+ * The close code of every socket when the server switches to another run: the client reconnects
+ * at once and gets the new run's hello. (4000-4999 are the codes left to applications.)
+ */
+export const RUN_SWITCH_CLOSE = 4001;
+
+/** Everything a client may send: a command, or a question (the inspector's, or the Runs tab's). */
 export const inboundMessageSchema = z.discriminatedUnion('type', [...clientMessageSchema.options, ...questionSchema.options]);
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;
 
@@ -180,6 +199,25 @@ export interface TestPathInfo {
   steps: TestPathStep[];
 }
 
+/** One run of the store, as the Runs tab lists it. */
+export interface RunListEntry {
+  id: string;
+  /** The track's id and title. */
+  track: string;
+  title: string;
+  /** interrupted: left running by a process that is gone (or by a switch to another run); resume it. */
+  status: 'running' | 'interrupted' | 'done' | 'stalled';
+  completed: number;
+  total: number;
+  /** Epoch ms. */
+  created: number;
+  /** Last activity (the last commit), epoch ms. */
+  updated: number;
+}
+
+/** The answer to `runs`: newest first, and which one this server has open. */
+export type RunsReply = { id: string; ok: true; current: string; runs: RunListEntry[] } | { id: string; ok: false; error: string };
+
 export type TestPathsReply =
   | { id: string; ok: true; machine: ActorKind; paths: TestPathInfo[]; candidates: number }
   | { id: string; ok: false; machine: ActorKind; error: string };
@@ -222,5 +260,7 @@ export type ServerMessage =
       test_paths?: TestPathsReply[];
       /** Progress of test_path_run requests, in order. */
       test_runs?: TestRunEvent[];
+      /** Answers to runs requests. */
+      runs?: RunsReply[];
     }
   | { type: 'error'; error: string };

@@ -2,7 +2,12 @@ import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../..');
-const uiSource = join(root, 'src/ui');
+/**
+ * What the bundle is built from: the app, and the folders it imports (protocol for the wire types
+ * and constants, machines for the definitions the Inspector draws). A change to a machine changes
+ * the diagrams, so it makes the build stale too.
+ */
+const uiSources = ['src/ui', 'src/protocol', 'src/machines'].map((folder) => join(root, folder));
 const uiDist = join(root, 'dist/ui');
 
 export interface EnsureUiOptions {
@@ -31,12 +36,12 @@ function builtAt(): number | undefined {
 let building: Promise<string> | undefined;
 
 /**
- * The web app's folder, built first when it is missing or older than any file in src/ui. A fresh
+ * The web app's folder, built first when it is missing or older than any file it is built from. A fresh
  * checkout serves the UI without a separate build step; later starts reuse the build.
  */
 export function ensureUiBuilt(options: EnsureUiOptions = {}): Promise<string> {
   const built = builtAt();
-  if (!options.force && built !== undefined && built >= newestChange(uiSource)) return Promise.resolve(uiDist);
+  if (!options.force && built !== undefined && built >= Math.max(...uiSources.map(newestChange))) return Promise.resolve(uiDist);
   building ??= build(options.log).finally(() => (building = undefined));
   return building;
 }

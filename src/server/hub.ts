@@ -7,6 +7,7 @@ import {
   commandKey,
   type ClientMessage,
   type CommandReply,
+  type RunsReply,
   type ServerMessage,
   type SessionInfo,
   type SnapshotAtMessage,
@@ -19,9 +20,11 @@ import {
 import { systemClock, type Clock } from './clock.js';
 import { MAX_MESSAGE_BYTES, parseClientMessage } from './inbound.js';
 import { redact, secretsOf } from './redact.js';
+import { listRuns, openRun, type RunHost } from './run-host.js';
 import { TestPaths } from './test-paths.js';
 import { timelineOf, type Timeline } from './timeline.js';
-import { allKeys, conductorKey, ticketKey, viewOf, workerKey } from './views.js';
+import { markChangedTickets } from './changed-tickets.js';
+import { allKeys, conductorKey, viewOf, workerKey } from './views.js';
 
 /** Past snapshots asked for and not sent yet, per client; more are refused. */
 const MAX_PENDING_SNAPSHOTS = 32;
@@ -57,6 +60,8 @@ export interface HubOptions {
   timelineBacklog?: number;
   /** The inspector's test paths (a new TestPaths, whose thread starts on first use, by default). */
   testPaths?: TestPaths;
+  /** The run store's runs, and the switch to another one; without it `runs` and `open_run` are refused. */
+  runs?: RunHost;
 }
 
 interface ClientState {
@@ -73,6 +78,7 @@ interface ClientState {
   snapshots: SnapshotReply[];
   testPaths: TestPathsReply[];
   testRuns: TestRunEvent[];
+  runs: RunsReply[];
   /** The id of this client's test path run in progress: one at a time. */
   running: string | null;
 }
@@ -94,6 +100,7 @@ export class Hub {
   readonly #timeline: Timeline;
   readonly #testPaths: TestPaths;
   readonly #secrets: readonly string[];
+  readonly #runs: RunHost | undefined;
   readonly #clients = new Set<ClientState>();
   readonly #ticketIds: ReadonlySet<string>;
   readonly #unsubscribe: (() => void)[];
@@ -118,6 +125,7 @@ export class Hub {
     this.#timeline = options.timeline ?? timelineOf(engine);
     this.#testPaths = options.testPaths ?? new TestPaths();
     this.#secrets = secretsOf(options.env ?? process.env);
+    this.#runs = options.runs;
     this.#tickets = engine.conductor.getSnapshot().context.tickets;
     this.#ticketIds = new Set(session.track.tickets.map((ticket) => ticket.id));
     this.#unsubscribe = [
@@ -152,7 +160,7 @@ export class Hub {
 
   /** A new client: `hello` now, then the whole state in its first batch. */
   connect(connection: HubConnection): HubClient {
-    const client: ClientState = { connection, seq: 0, fresh: true, keys: new Set(), journal: [], replies: [], timeline: new Map(), snapshots: [], testPaths: [], testRuns: [], running: null };
+    const client: ClientState = { connection, seq: 0, fresh: true, keys: new Set(), journal: [], replies: [], timeline: new Map(), snapshots: [], testPaths: [], testRuns: [], runs: [], running: null };
     this.#clients.add(client);
     this.#send(client, { type: 'hello', session: this.session });
     this.#schedule();
@@ -226,6 +234,19 @@ export class Hub {
       this.#runTestPath(client, inbound.message);
       return;
     }
+    if (inbound.message.type === 'runs') {
+      client.runs.push(listRuns(this.#runs, inbound.message.id, this.session.run_id));
+      this.#schedule();
+      return;
+    }
+    if (inbound.message.type === 'open_run') {
+      // The reply goes out before the switch: the switch closes this client's socket.
+      openRun(this.#runs, inbound.message, this.session.run_id, {
+        reply: (reply) => this.#reply(client, reply),
+        beforeSwitch: () => this.flushNow(),
+      });
+      return;
+    }
     this.#reply(client, this.#command(inbound.message));
   }
 
@@ -244,6 +265,13 @@ export class Hub {
     });
   }
 
+  /** Sends what is owed to every client now, whatever the interval (before their sockets close). */
+  flushNow(): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#flush();
+  }
+
   #snapshotAt({ id, actor, seq }: SnapshotAtMessage): SnapshotReply {
     const snapshot = this.#timeline.snapshotAt(actor, seq);
     return snapshot ? { id, ok: true, snapshot } : { id, ok: false, error: `the snapshot after event ${seq} of ${actor} is no longer kept` };
@@ -255,7 +283,8 @@ export class Hub {
       return { id, ok: false, error: `there is no ticket ${target.id} in this track` };
     }
     try {
-      const accepted = this.engine.command(target, command);
+      // True only once the command is committed to the run store: only then is it acknowledged.
+      const accepted = this.engine.command(target, command, { requestId: id });
       return accepted ? { id, ok: true } : { id, ok: false, error: `${name} does not accept ${commandKey(command)} now` };
     } catch (error) {
       // A throw here is a Clutch bug; the connection and the engine go on.
@@ -300,7 +329,12 @@ export class Hub {
     this.#dirty = new Set();
     this.#journal = [];
     this.#timelineEntries = new Map();
-    if (dirty.has(conductorKey)) this.#markChangedTickets(dirty);
+    if (dirty.has(conductorKey)) {
+      // Tickets without an actor take their view from the conductor's record, so follow its changes.
+      const tickets = this.engine.conductor.getSnapshot().context.tickets;
+      markChangedTickets(this.#tickets, tickets, this.session.track.tickets, dirty);
+      this.#tickets = tickets;
+    }
     const views = new Map<string, string | null>();
     const viewJson = (key: string): string | null => {
       let json = views.get(key);
@@ -329,7 +363,7 @@ export class Hub {
           client.timeline.delete(seq);
         }
       }
-      const tests = client.testPaths.length + client.testRuns.length;
+      const tests = client.testPaths.length + client.testRuns.length + client.runs.length;
       if (client.keys.size === 0 && client.journal.length === 0 && client.replies.length === 0 && client.timeline.size === 0 && client.snapshots.length === 0 && tests === 0) {
         continue;
       }
@@ -345,15 +379,14 @@ export class Hub {
         else actors.push(json);
       }
       client.seq += 1;
-      this.#write(
-        client,
+      const batch =
         `{"type":"batch","seq":${client.seq},"actors":[${actors.join(',')}],"removed":${JSON.stringify(removed)},` +
-          `"journal":[${client.journal.join(',')}],"replies":${JSON.stringify(client.replies)},` +
-          `"timeline":[${[...client.timeline.values()].join(',')}],"snapshots":${JSON.stringify(client.snapshots)}` +
-          (client.testPaths.length ? `,"test_paths":${JSON.stringify(client.testPaths)}` : '') +
-          (client.testRuns.length ? `,"test_runs":${JSON.stringify(client.testRuns)}` : '') +
-          '}',
-      );
+        `"journal":[${client.journal.join(',')}],"replies":${JSON.stringify(client.replies)},` +
+        `"timeline":[${[...client.timeline.values()].join(',')}],"snapshots":${JSON.stringify(client.snapshots)}` +
+        (client.testPaths.length ? `,"test_paths":${JSON.stringify(client.testPaths)}` : '') +
+        (client.testRuns.length ? `,"test_runs":${JSON.stringify(client.testRuns)}` : '') +
+        (client.runs.length ? `,"runs":${JSON.stringify(client.runs)}` : '') +
+        '}';
       client.keys = new Set();
       client.journal = [];
       client.replies = [];
@@ -361,6 +394,10 @@ export class Hub {
       client.snapshots = [];
       client.testPaths = [];
       client.testRuns = [];
+      client.runs = [];
+      // Written after the client's queues are emptied: a command the connection hands back while
+      // this batch is being sent gets its reply in the next batch instead of being dropped.
+      this.#write(client, batch);
       sent = true;
     }
     if (sent) {
@@ -369,26 +406,5 @@ export class Hub {
     }
     // A slow client keeps its coalesced views until its socket drains; look again an interval later.
     if (lagging) this.#schedule(this.#interval);
-  }
-
-  /** Tickets without an actor take their view from the conductor's record, so follow its changes. */
-  #markChangedTickets(dirty: Set<string>): void {
-    const tickets = this.engine.conductor.getSnapshot().context.tickets;
-    const before = this.#tickets;
-    if (tickets === before) return;
-    const specs = this.session.track.tickets;
-    // Unchanged chunks and entries keep their identity from one snapshot to the next.
-    let index = 0;
-    tickets.chunks.forEach((chunk, chunkIndex) => {
-      const old = before.chunks[chunkIndex];
-      if (chunk !== old) {
-        chunk.forEach((info, offset) => {
-          const spec = specs[index + offset];
-          if (info !== old?.[offset] && spec) dirty.add(ticketKey(spec.id));
-        });
-      }
-      index += chunk.length;
-    });
-    this.#tickets = tickets;
   }
 }

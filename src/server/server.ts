@@ -2,17 +2,53 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Engine } from '../actors/engine.js';
-import type { SessionInfo } from '../protocol/wire.js';
+import { RUN_SWITCH_CLOSE, type RunListEntry, type SessionInfo } from '../protocol/wire.js';
 import { checkAccess, newToken, tokenChecker } from './auth.js';
 import type { Clock } from './clock.js';
 import { createRequestHandler, refuseUpgrade, requestUrl } from './http.js';
 import { Hub } from './hub.js';
 import { MAX_MESSAGE_BYTES } from './inbound.js';
+import { errorMessage, type RunHost } from './run-host.js';
 import type { Timeline } from './timeline.js';
 
-export interface ServerOptions {
+/** A run the server serves: its engine (started), what the UI is told about it, and how to let it go. */
+export interface ServedRun {
   engine: Engine;
   session: SessionInfo;
+  /** The inspector's timeline; the engine's own (timelineOf) unless given. */
+  timeline?: Timeline;
+  /** Stops the engine and lets go of the run; its state is already durable. */
+  close(): Promise<void>;
+}
+
+/** The run store behind the Runs tab: how to list its runs and open one to serve. */
+export interface RunSessions {
+  /** Every run, newest first. */
+  list(): readonly RunListEntry[];
+  /** Opens a stored run, its engine started; rejects (a UsageError) with the reason it cannot. */
+  open(runId: string): Promise<ServedRun>;
+  /** Lets go of what the list holds open; the server calls it on close(). */
+  close?(): void;
+}
+
+export interface ServerOptions {
+  /** The run served first: its engine (started by the caller) and session. */
+  engine: Engine;
+  session: SessionInfo;
+  /** The inspector's timeline of the first run; the engine's own (timelineOf) unless given. */
+  timeline?: Timeline;
+  /**
+   * Lets the app list the store's runs and switch to one. Without it the Runs questions are
+   * refused and the server serves its first run only.
+   */
+  runs?: RunSessions;
+  /**
+   * Lets go of the first run when the server switches away from it. The first run stays the
+   * caller's otherwise (close() leaves it running); runs the server opened itself it closes.
+   */
+  closeSession?: () => Promise<void>;
+  /** Where the server reports what it did on its own (a switch, a run that failed to close). */
+  log?: (line: string) => void;
   /** 0 (the default) takes a free port. */
   port?: number;
   /** 32 random bytes, hex, unless given. */
@@ -21,8 +57,6 @@ export interface ServerOptions {
   staticDir: string;
   batchIntervalMs?: number;
   clock?: Clock;
-  /** The inspector's timeline; the engine's own (timelineOf) unless given. */
-  timeline?: Timeline;
 }
 
 export interface RunningServer {
@@ -30,7 +64,8 @@ export interface RunningServer {
   url: string;
   port: number;
   token: string;
-  hub: Hub;
+  /** The hub of the run served now (a switch to another run replaces it). */
+  readonly hub: Hub;
   close(): Promise<void>;
 }
 
@@ -43,18 +78,84 @@ function bufferOf(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
+interface Current {
+  hub: Hub;
+  /** How to let this run go when the server switches away from it. */
+  close: (() => Promise<void>) | undefined;
+  /** Whether the server opened it (and so closes it on close()). */
+  owned: boolean;
+}
+
 /** Serves the UI and its socket on 127.0.0.1 only; everything needs the token and a loopback Host. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const token = options.token ?? newToken();
   const tokenMatches = tokenChecker(token);
-  const hub = new Hub(options.engine, options.session, {
-    ...(options.batchIntervalMs !== undefined ? { intervalMs: options.batchIntervalMs } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.timeline ? { timeline: options.timeline } : {}),
-  });
+  const log = options.log ?? (() => {});
+  let opening: string | undefined;
+  let closing: Promise<void> | undefined;
+  /** A run being opened or let go on the way out: close() waits for it, so nothing is left open. */
+  let inFlight: Promise<unknown> = Promise.resolve();
+  const host: RunHost | undefined = options.runs ? runHost(options.runs) : undefined;
+  const hubFor = (run: { engine: Engine; session: SessionInfo; timeline?: Timeline | undefined }) =>
+    new Hub(run.engine, run.session, {
+      ...(options.batchIntervalMs !== undefined ? { intervalMs: options.batchIntervalMs } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(run.timeline ? { timeline: run.timeline } : {}),
+      ...(host ? { runs: host } : {}),
+    });
+  let current: Current = { hub: hubFor(options), close: options.closeSession, owned: false };
   let port = 0;
   const server = createServer(createRequestHandler({ staticDir: options.staticDir, token, tokenMatches, port: () => port }));
   const sockets = new WebSocketServer({ noServer: true, maxPayload: HARD_FRAME_LIMIT, perMessageDeflate: false });
+
+  function runHost(runs: RunSessions): RunHost {
+    return {
+      list: () => runs.list().map(({ id, track, title, status, completed, total, created, updated }) => ({ id, track, title, status, completed, total, created, updated })),
+      async open(runId) {
+        if (closing) throw new Error('the server is shutting down');
+        // One switch at a time: two at once would each close the other's run.
+        if (opening !== undefined) throw new Error(`run ${opening} is being opened; try again once it is open`);
+        opening = runId;
+        const ready = (async () => {
+          const next = await runs.open(runId);
+          try {
+            if (closing) throw new Error('the server is shutting down');
+            // Its hub is built now, so that nothing is left to fail once the switch has been promised.
+            return { run: next, hub: hubFor(next) };
+          } catch (error) {
+            await next.close();
+            throw error;
+          }
+        })();
+        inFlight = ready.catch(() => {});
+        try {
+          const next = await ready;
+          return () => activate(next.run, next.hub);
+        } catch (error) {
+          opening = undefined;
+          throw error;
+        }
+      },
+    };
+  }
+
+  /** Serves `next` from now on: the old run's sockets close with RUN_SWITCH_CLOSE and reconnect into it. */
+  function activate(next: ServedRun, hub: Hub): void {
+    opening = undefined;
+    if (closing) {
+      hub.close();
+      inFlight = next.close().catch((error: unknown) => log(`run ${next.session.run_id} did not close cleanly: ${errorMessage(error)}`));
+      return;
+    }
+    const previous = current;
+    current = { hub, close: next.close, owned: true };
+    previous.hub.close();
+    // A socket stays bound to the run it opened on, so a click meant for the old run can never
+    // reach the new one: each is closed, and the page reconnects into the new run.
+    for (const ws of sockets.clients) ws.close(RUN_SWITCH_CLOSE, 'the server opened another run');
+    log(`switched to run ${next.session.run_id}`);
+    inFlight = previous.close?.().catch((error: unknown) => log(`run ${previous.hub.session.run_id} did not close cleanly: ${errorMessage(error)}`)) ?? Promise.resolve();
+  }
 
   server.on('upgrade', (request, socket, head) => {
     socket.on('error', () => socket.destroy());
@@ -66,7 +167,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   function attach(ws: WebSocket): void {
-    const client = hub.connect({ send: (data) => ws.send(data), bufferedAmount: () => ws.bufferedAmount });
+    const client = current.hub.connect({ send: (data) => ws.send(data), bufferedAmount: () => ws.bufferedAmount });
     ws.on('message', (data) => {
       const buffer = bufferOf(data);
       // An oversize frame is refused by its size; there is no point decoding it.
@@ -85,14 +186,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   port = (server.address() as AddressInfo).port;
 
-  let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
-    hub,
+    get hub() {
+      return current.hub;
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
+        const { hub } = current;
         hub.close();
         // The test paths' thread and its scratch folder go before close() resolves.
         const testPaths = hub.testPaths.close();
@@ -104,6 +207,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         setTimeout(() => {
           for (const ws of sockets.clients) ws.terminate();
         }, 500).unref();
+      }).then(async () => {
+        await inFlight;
+        options.runs?.close?.();
+        if (current.owned) await current.close?.();
       });
       return closing;
     },

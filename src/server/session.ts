@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Engine } from '../actors/engine.js';
-import { prepareRun } from '../cli/prepare-run.js';
+import { prepareRun, type PreparedRun } from '../runs/prepare-run.js';
+import { resumeRun } from '../runs/resume-run.js';
 import type { ClutchConfig, ExecutionMode, Track, TrustLevel } from '../protocol/index.js';
 import type { SessionInfo } from '../protocol/wire.js';
 import { timelineOf, type Timeline } from './timeline.js';
@@ -24,6 +25,8 @@ export interface SessionOptions {
   record?: string;
   /** Answers model requests from this cassette, with no network. */
   replay?: string;
+  /** Goes on with this stored run instead of starting a new one (track, workspace and model flags are the run's own). */
+  resume?: string;
 }
 
 export interface Session {
@@ -32,6 +35,12 @@ export interface Session {
   runDir: string;
   /** The inspector's timeline, recording from before the engine starts. */
   timeline: Timeline;
+  /** Whether the engine goes on from a stored snapshot. */
+  resumed: boolean;
+  /** Where the run's store is. */
+  storePath: string;
+  /** Stops the engine (committing its last changes), lets go of the run and closes the store. */
+  close(): Promise<void>;
 }
 
 export const demoTrackPath = fileURLToPath(new URL('../../demo/track.toml', import.meta.url));
@@ -42,10 +51,27 @@ export const demoTrackPath = fileURLToPath(new URL('../../demo/track.toml', impo
  * Bad input is a UsageError, so the CLI can print it and exit 2.
  */
 export async function createSession(options: SessionOptions): Promise<Session> {
-  const { engine, config, track, run, modelFor } = await prepareRun({ ...options, track: options.track ?? demoTrackPath });
+  const prepared: PreparedRun = options.resume
+    ? await resumeRun({
+        cwd: options.cwd,
+        run: options.resume,
+        ...(options.config ? { config: options.config } : {}),
+        ...(options.chunkDelayMs !== undefined ? { chunkDelayMs: options.chunkDelayMs } : {}),
+        ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
+      })
+    : await prepareRun({ ...options, track: options.track ?? demoTrackPath });
+  const { engine, config, track, run, modelFor } = prepared;
   const archetypes = track.tickets.map((ticket) => ticket.worker_archetype);
   const labels = [...new Set(archetypes.map((name) => modelFor(config.agents[name]!.model).label))];
-  return { engine, runDir: run.runDir, timeline: timelineOf(engine), session: sessionInfo(run.id, track, config, labels.join(', '), run.workspace) };
+  return {
+    engine,
+    runDir: run.runDir,
+    timeline: timelineOf(engine),
+    session: sessionInfo(run.id, track, config, labels.join(', '), run.workspace),
+    resumed: prepared.resumed,
+    storePath: prepared.store.path,
+    close: prepared.close,
+  };
 }
 
 /** What the UI shows about the run. Built field by field: nothing from the environment gets in. */

@@ -28,6 +28,8 @@ const candidates: Record<'conductor' | 'ticket' | 'worker', Command[]> = {
     { type: 'clutch.set_trust', trust: 'step' },
     { type: 'clutch.set_trust', trust: 'auto' },
     { type: 'clutch.retry_now' },
+    { type: 'clutch.rerun' },
+    { type: 'clutch.use_output' },
   ],
   ticket: [{ type: 'ticket.retry' }, { type: 'ticket.skip' }],
   conductor: [
@@ -63,6 +65,7 @@ const workerFields: Record<keyof WorkerContext, true> = {
   reason: true,
   waiting: true,
   retries: true,
+  rerun: true,
 };
 const workerFieldNames = Object.keys(workerFields) as (keyof WorkerContext)[];
 

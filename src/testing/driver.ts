@@ -54,6 +54,7 @@ export abstract class PathDriver<C, E extends EventObject> {
     if (this.step === this.path.steps.length - 1 && this.session.faults.pending().length > 0) {
       throw new Error(`an injected fault never struck: ${this.session.faults.pending().join(', ')}`);
     }
+    if (this.session.storeErrors.length > 0) throw new Error(`a commit to the run store failed: ${String(this.session.storeErrors[0])}`);
     this.session.monitor.check();
   }
 

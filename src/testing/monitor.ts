@@ -6,11 +6,15 @@
  * - pause 2 comes before a result reaches the model (a result that stopped at pause 2 enters the
  *   transcript, and any model request, only after an approve at `reviewingResult`);
  * - every tool_use is answered by a tool_result in every transcript sent to the model;
+ * - a call that reached the interrupted pause never runs again without the human's `clutch.rerun`
+ *   there: it enters `executing` again only through a rerun, and until one, the run store's
+ *   ledger has no result for it and the file its command writes does not exist;
  * - linear mode never starts a ticket while another one runs (replayed from the journal);
  * - no ticket starts before its dependencies completed (replayed from the journal);
  * - an abort leaves the ticket blocked with a reason.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import type { Engine } from '../actors/engine.js';
 import type { JournalEntry } from '../actors/journal.js';
@@ -27,6 +31,9 @@ interface WorkerWatch {
   /** Results that stopped at pause 2, and those of them the human approved. */
   held: Set<string>;
   approved: Set<string>;
+  /** Calls that stopped at the interrupted pause, and those of them the human chose to rerun. */
+  interrupted: Set<string>;
+  reruns: Set<string>;
 }
 
 const isStep = (context: WorkerContext) => (context.trustOverride === 'none' ? context.trust : context.trustOverride) === 'step';
@@ -90,7 +97,7 @@ export class Monitor {
     const key = `${context.ticketId}#${context.attempt}`;
     let watch = this.#watches.get(key);
     if (!watch) {
-      watch = { previous: undefined, executing: null, released: new Set(), held: new Set(), approved: new Set() };
+      watch = { previous: undefined, executing: null, released: new Set(), held: new Set(), approved: new Set(), interrupted: new Set(), reruns: new Set() };
       this.#watches.set(key, watch);
     }
     return watch;
@@ -114,15 +121,26 @@ export class Monitor {
     if (executing) {
       const call = currentCall(context.messages, context.results, context.review);
       if (call && (watch.executing !== call.id || !previous || !matches(previous.value, ['toolCycle', 'executing']))) {
-        const approved = event.event.type === 'clutch.approve' && previous !== undefined && matches(previous.value, ['toolCycle', 'awaitingApproval', 'ready']);
-        if (isStep(context) && !approved) this.violations.push(`${where}: tool call ${call.id} started in step mode without an approve`);
+        const was = (path: string[]) => previous !== undefined && matches(previous.value, path);
+        const approved = event.event.type === 'clutch.approve' && was(['toolCycle', 'awaitingApproval', 'ready']);
+        // The human's rerun at the interrupted pause lets the call through again, whatever the trust.
+        const rerun = event.event.type === 'clutch.rerun' && was(['toolCycle', 'interrupted']);
+        if (isStep(context) && !approved && !rerun) this.violations.push(`${where}: tool call ${call.id} started in step mode without an approve`);
+        if (watch.interrupted.has(call.id) && !rerun) this.violations.push(`${where}: tool call ${call.id} was interrupted, and started again without a clutch.rerun`);
+        if (rerun) watch.reruns.add(call.id);
         watch.released.add(call.id);
       }
       watch.executing = call?.id ?? null;
     } else {
       watch.executing = null;
     }
-    if (event.event.type === 'xstate.done.actor.tool' && matches(snapshot.value, ['toolCycle', 'reviewingResult']) && context.review) {
+    if (matches(snapshot.value, ['toolCycle', 'interrupted'])) {
+      const call = currentCall(context.messages, context.results, context.review);
+      if (call) watch.interrupted.add(call.id);
+    }
+    // A result that stops at pause 2: the tool's, or the empty one the human took at the interrupted pause.
+    const heldBy = event.event.type === 'xstate.done.actor.tool' || event.event.type === 'clutch.use_output';
+    if (heldBy && matches(snapshot.value, ['toolCycle', 'reviewingResult']) && context.review) {
       watch.held.add(context.review.tool_use_id);
     }
     if (event.event.type === 'clutch.approve' && previous && matches(previous.value, ['toolCycle', 'reviewingResult']) && previous.context.review) {
@@ -159,6 +177,17 @@ export class Monitor {
 
   #checkTools(): void {
     const released = new Set([...this.#watches.values()].flatMap((watch) => [...watch.released]));
+    const ledger = this.#engine.options?.log;
+    for (const [key, watch] of this.#watches) {
+      const [ticket, attempt] = key.split('#') as [string, string];
+      for (const id of watch.interrupted) {
+        if (watch.reruns.has(id)) continue;
+        if (ledger?.toolCall({ ticket, attempt: Number(attempt), toolUseId: id })?.result) {
+          this.violations.push(`${key}: tool call ${id} was interrupted and has a result in the run store, but the human never chose to rerun it`);
+        }
+        if (existsSync(join(this.#workspace, `${id}.txt`))) this.violations.push(`${key}: tool call ${id} was interrupted, and its command ran without a clutch.rerun`);
+      }
+    }
     const runs = new Map<string, number>();
     for (const entry of this.#journal) {
       if (entry.kind !== 'tool') continue;

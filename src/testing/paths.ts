@@ -110,7 +110,12 @@ export function generate<C, E extends EventObject>(options: GenerateOptions<C, E
   // Keyed by state and incoming event, the shortest paths reach every edge of the abstract graph,
   // self-loops included, not only every state.
   const byEdge = (snapshot: AbstractSnapshot<C>, event: E | undefined) => `${options.serialize(snapshot)} via ${JSON.stringify(event ?? null)}`;
+  // Targeted paths first: a generated path with the same events is the same path, and it must
+  // still count as targeted (those always run).
   const found: Array<{ source: PlannedPath<C, E>['source']; test: TestPath<AbstractSnapshot<C>, E> }> = [
+    ...(options.targeted ?? []).flatMap((events) =>
+      model.getPathsFromEvents(events, { serializeState: options.serialize as never, limit: options.limit }).map((test) => ({ source: 'targeted' as const, test })),
+    ),
     ...model
       .getShortestPaths({ ...traversal(options.events), ...(options.shortest === 'edge' ? { serializeState: byEdge as never } : {}) })
       .map((test) => ({ source: 'shortest' as const, test })),
@@ -119,9 +124,6 @@ export function generate<C, E extends EventObject>(options: GenerateOptions<C, E
         // Without an explicit stopWhen, xstate/graph stops the traversal at every toState match.
         .getSimplePaths({ ...traversal(simple.events), toState: simple.toState, stopWhen: simple.stopWhen ?? (() => false) })
         .map((test) => ({ source: 'simple' as const, test })),
-    ),
-    ...(options.targeted ?? []).flatMap((events) =>
-      model.getPathsFromEvents(events, { serializeState: options.serialize as never, limit: options.limit }).map((test) => ({ source: 'targeted' as const, test })),
     ),
   ];
   const seen = new Set<string>();

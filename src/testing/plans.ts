@@ -19,7 +19,10 @@ import { WorkerDriver } from './worker-driver.js';
 
 const isFinal = (snapshot: WorkerModelSnapshot) => snapshot.status === 'done';
 
-/** Step mode's happy and abort paths only: few enough events for every simple path to a final state. */
+/**
+ * Step mode's happy and abort paths only, with both answers to the interrupted pause: few enough
+ * events for every simple path to a final state.
+ */
 function stepCore(snapshot: WorkerModelSnapshot): WorkerModelEvent[] {
   return workerEvents(snapshot).filter(
     (event) =>
@@ -27,6 +30,8 @@ function stepCore(snapshot: WorkerModelSnapshot): WorkerModelEvent[] {
       event.type === 'clutch.approve' ||
       event.type === PREVIEW_DONE ||
       event.type === TOOL_DONE ||
+      event.type === 'clutch.rerun' ||
+      event.type === 'clutch.use_output' ||
       (event.type === 'clutch.abort' && event.reason === undefined),
   );
 }

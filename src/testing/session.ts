@@ -1,13 +1,15 @@
 /**
  * One run of the real engine for one abstract path: a temp workspace, real tools, the scripted
  * model built for the path behind a model client the test holds, a clock wait the test ends, fault
- * sites, and the recorder and monitor attached before anything starts.
+ * sites, optionally a run store (in memory) whose ledger the tools really use, and the recorder and
+ * monitor attached before anything starts.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../actors/engine.js';
 import type { JournalEntry } from '../actors/journal.js';
 import { createScriptedModel, type Script } from '../models/scripted.js';
+import { RunStore, type RunLog } from '../store/index.js';
 import type { AgentArchetype, AssistantMessage, ClutchConfig, ExecutionMode, Ticket, ToolUseBlock, TrustLevel } from '../protocol/index.js';
 import { tempDir } from './fixtures.js';
 import { ControlledModel, ControlledWaits, Faults } from './fakes.js';
@@ -24,6 +26,11 @@ export interface SessionOptions {
   mode?: ExecutionMode;
   /** Puts the profile behind the engine's rate limiter, with at most this many requests in flight. */
   modelSlots?: number;
+  /**
+   * Gives the engine a run store (SQLite in memory), as a real run has: the journal, snapshots and
+   * tool intents are committed there, and side-effecting calls go through its ledger.
+   */
+  store?: boolean;
 }
 
 /** The archetype every model run uses; its sandbox settings are looked up where a fault can strike. */
@@ -55,6 +62,11 @@ export class Session {
   readonly recorder: Recorder;
   readonly monitor: Monitor;
   readonly workspace: string;
+  /** The run's record in the store, when the session has one. */
+  readonly log: RunLog | undefined;
+  /** Commits to the store that failed; a path fails on the first. */
+  readonly storeErrors: unknown[] = [];
+  readonly #store: RunStore | undefined;
   readonly #root: string;
 
   constructor(options: SessionOptions) {
@@ -75,6 +87,24 @@ export class Session {
       models: { scripted: options.modelSlots ? { provider: 'anthropic', model: 'scripted', max_concurrency: options.modelSlots } : { provider: 'scripted', script: 'script.json' } },
       agents: { codegen: archetype(options, this.faults) },
     };
+    if (options.store) {
+      this.#store = RunStore.open(':memory:');
+      this.log = this.#store.createRun({
+        id: 'model-run',
+        track_id: 'model',
+        track_title: 'Model-based test',
+        track_path: '/virtual/track.toml',
+        track_hash: '',
+        config_path: config.source,
+        config_hash: '',
+        source_workspace: this.workspace,
+        run_dir: runDir,
+        workspace: this.workspace,
+        options: { trust: options.trust },
+        tickets_total: options.tickets.length,
+        created: 0,
+      });
+    }
     let tick = 0;
     this.engine = new Engine({
       config,
@@ -87,6 +117,7 @@ export class Session {
       },
       now: () => tick++,
       waitUntil: this.waits.waitUntil,
+      ...(this.log ? { log: this.log, onStoreError: (error: unknown) => this.storeErrors.push(error) } : {}),
     });
     this.engine.journal.subscribe((entry) => this.journal.push(entry));
     this.recorder = new Recorder(this.engine);
@@ -99,8 +130,12 @@ export class Session {
   }
 
   async dispose(): Promise<void> {
-    await this.engine.stop();
-    rmSync(this.#root, { recursive: true, force: true });
+    try {
+      await this.engine.stop();
+    } finally {
+      this.#store?.close();
+      rmSync(this.#root, { recursive: true, force: true });
+    }
   }
 }
 
@@ -108,10 +143,19 @@ export const text = (value: string) => ({ type: 'text' as const, text: value });
 export const toolUse = (id: string, name: string, input: Record<string, unknown>): ToolUseBlock => ({ type: 'tool_use', id, name, input });
 export const assistant = (...content: AssistantMessage['content']): AssistantMessage => ({ role: 'assistant', content });
 
-/** A scripted call of each kind; write calls write `<id>.txt`, which the monitor checks. */
-export function scriptedCall(kind: 'write' | 'fail' | 'done', id: string): ToolUseBlock {
+/**
+ * A command that appends `content` to `<file>` in the workspace (node is the archetype's only
+ * allowed command): the file shows whether and how often it ran.
+ */
+function writingCommand(file: string, content: string): string[] {
+  return ['node', '-e', `require('node:fs').appendFileSync(${JSON.stringify(file)}, ${JSON.stringify(content)})`];
+}
+
+/** A scripted call of each kind; write and run calls write `<id>.txt`, which the monitor checks. */
+export function scriptedCall(kind: 'write' | 'fail' | 'done' | 'run', id: string): ToolUseBlock {
   if (kind === 'write') return toolUse(id, 'write_file', { path: `${id}.txt`, content: `${id}\n` });
   if (kind === 'fail') return toolUse(id, 'read_file', { path: `missing-${id}.md` });
+  if (kind === 'run') return toolUse(id, 'run_command', { argv: writingCommand(`${id}.txt`, `${id} ran\n`) });
   return toolUse(id, 'task_complete', { summary: `finished after ${id}` });
 }
 
@@ -120,5 +164,6 @@ export function payloadFor(call: ToolUseBlock, valid: boolean): unknown {
   if (!valid) return { path: 42 };
   if (call.name === 'write_file') return { path: `${call.id}.txt`, content: 'edited by the human\n' };
   if (call.name === 'read_file') return { path: `missing-edited-${call.id}.md` };
+  if (call.name === 'run_command') return { argv: writingCommand(`${call.id}.txt`, 'edited by the human\n') };
   return { summary: 'summary edited by the human' };
 }

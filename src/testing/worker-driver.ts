@@ -4,11 +4,16 @@
  * `engine.command`, a model turn released (the scripted reply the path asked for, a delta, a
  * failure), a backoff wait ended, a fault injected where the preview, the tool run or the model
  * turn starts, or, for the I/O actors' own ends, nothing but waiting for them.
+ *
+ * The engine runs on a run store (in memory), as a real run does. A command the path finds
+ * interrupted (`TOOL_DONE` with `interrupted`) is what a crash leaves behind: before the run
+ * starts, the store's ledger is given an intent without a result for that call, and the engine's
+ * own runToolOnce finds it there and stops the worker at the interrupted pause.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { currentCall, lastAssistant } from '../machines/transcript.js';
 import type { WorkerContext } from '../machines/worker-types.js';
-import type { AssistantMessage } from '../protocol/index.js';
+import type { AssistantMessage, ToolUseBlock } from '../protocol/index.js';
 import { ticket } from './fixtures.js';
 import { PathDriver } from './driver.js';
 import type { PlannedPath } from './paths.js';
@@ -31,6 +36,8 @@ const WORKER = { kind: 'worker' as const, id: TICKET };
 /** In the rate-limited run, the ticket whose model turn holds the profile's only slot. */
 const HOLDER = 'H0';
 const FINAL = ['completed', 'aborted', 'failed'];
+/** The ticket's first (and, in a worker path, only) attempt. */
+const ATTEMPT = 1;
 
 /** The scripted replies a path asks for, in order: the k-th `model.reply` is the script's k-th message. */
 export function repliesOf(events: readonly WorkerModelEvent[]): AssistantMessage[] {
@@ -39,6 +46,23 @@ export function repliesOf(events: readonly WorkerModelEvent[]): AssistantMessage
     const turn = events.slice(0, index + 1).filter((earlier) => earlier.type === 'model.reply').length;
     const calls = event.calls.map((kind, position) => scriptedCall(kind, `r${turn}c${position}`));
     return [assistant(text(calls.length ? `Turn ${turn}: calling tools.` : `Turn ${turn}: thinking it over.`), ...calls)];
+  });
+}
+
+/**
+ * The calls a path finds interrupted: at each interrupted `TOOL_DONE`, the call the step before
+ * was executing, the `done`-th of the `turns`-th scripted reply (an edited-in call is never a command).
+ */
+export function interruptedCalls(path: PlannedPath<WorkerModelContext, WorkerModelEvent>, replies: readonly AssistantMessage[]): ToolUseBlock[] {
+  return path.steps.flatMap((step, index) => {
+    if (step.event.type !== TOOL_DONE || !('interrupted' in step.event && step.event.interrupted)) return [];
+    const before = path.steps[index - 1]!.context;
+    const calls = (replies[before.turns - 1]?.content ?? []).filter((block): block is ToolUseBlock => block.type === 'tool_use');
+    const call = calls[before.done];
+    if (call?.name !== 'run_command' || before.calls[before.done] !== 'run') {
+      throw new Error(`step ${index} of the plan finds a call interrupted, but the call executing then is ${JSON.stringify(call ?? null)}`);
+    }
+    return [call];
   });
 }
 
@@ -53,14 +77,20 @@ export class WorkerDriver extends PathDriver<WorkerModelContext, WorkerModelEven
     super(path);
     const events = path.steps.slice(1).map((step) => step.event as WorkerModelEvent);
     this.#limited = events[0]?.type === 'model.waiting';
+    const replies = repliesOf(events);
     // Rate-limited: one slot, and the holder (first in track order) takes it before the worker asks.
     this.session = new Session({
       tickets: this.#limited ? [ticket(HOLDER), ticket(TICKET)] : [ticket(TICKET)],
-      replies: { [TICKET]: [repliesOf(events)], ...(this.#limited ? { [HOLDER]: [] } : {}) },
+      replies: { [TICKET]: [replies], ...(this.#limited ? { [HOLDER]: [] } : {}) },
       trust: 'step',
       maxTurns: WORKER_MAX_TURNS,
+      store: true,
       ...(this.#limited ? { modelSlots: 1 } : {}),
     });
+    // As if an earlier process committed the command's intent and died before its result.
+    for (const call of interruptedCalls(path, replies)) {
+      this.session.log!.recordIntent({ ticket: TICKET, attempt: ATTEMPT, toolUseId: call.id }, call.name, call.input, null);
+    }
   }
 
   #worker() {
@@ -114,6 +144,8 @@ export class WorkerDriver extends PathDriver<WorkerModelContext, WorkerModelEven
       case 'clutch.set_trust':
       case 'clutch.approve':
       case 'clutch.abort':
+      case 'clutch.rerun':
+      case 'clutch.use_output':
         return session.command(WORKER, event);
       case 'model.started':
         // The limiter grants the slot on its own once the human said retry now.
@@ -124,7 +156,8 @@ export class WorkerDriver extends PathDriver<WorkerModelContext, WorkerModelEven
       case PREVIEW_ERROR:
       case TOOL_DONE:
       case TOOL_ERROR:
-        // The I/O actor ends on its own (or strikes the fault armed a step earlier).
+        // The I/O actor ends on its own (or strikes the fault armed a step earlier, or finds the
+        // intent recorded before the run).
         return;
     }
   }
@@ -146,9 +179,18 @@ export class WorkerDriver extends PathDriver<WorkerModelContext, WorkerModelEven
       turns: context.turns,
       done: context.results.length,
       review: context.review !== null,
+      rerun: context.rerun !== null,
       waiting: context.waiting !== null,
     };
-    const abstract = { trust: expected.trust, override: expected.override, turns: expected.turns, done: expected.done, review: expected.review, waiting: expected.waiting };
+    const abstract = {
+      trust: expected.trust,
+      override: expected.override,
+      turns: expected.turns,
+      done: expected.done,
+      review: expected.review,
+      rerun: expected.rerun,
+      waiting: expected.waiting,
+    };
     return isDeepStrictEqual(real, abstract) ? null : `real ${JSON.stringify(real)}, abstract ${JSON.stringify(abstract)}`;
   }
 

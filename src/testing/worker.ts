@@ -6,8 +6,11 @@ import { workerMachine } from '../machines/worker.js';
 import type { TrustLevel, TrustOverride } from '../protocol/index.js';
 import { deriveAbstractMachine, type AbstractSnapshot, type AbstractSpec } from './derive.js';
 
-/** What a scripted tool call does: write a file, fail (a tool error result), or task_complete. */
-export type CallKind = 'write' | 'fail' | 'done';
+/**
+ * What a scripted tool call does: write a file, fail (a tool error result), task_complete, or run a
+ * command (run_command, which also writes a file): the one kind a crash can leave interrupted.
+ */
+export type CallKind = 'write' | 'fail' | 'done' | 'run';
 /** A replacement for the model's last message: refused, text only, a new call, or the same calls reworded. */
 export type MessageChoice = 'invalid' | 'text' | 'call' | 'keep';
 
@@ -38,8 +41,11 @@ export type WorkerModelEvent =
   | { type: 'clutch.approve' }
   | { type: typeof PREVIEW_DONE }
   | { type: typeof PREVIEW_ERROR }
-  | { type: typeof TOOL_DONE }
-  | { type: typeof TOOL_ERROR };
+  /** `interrupted`: the run store holds the call's intent from before a crash, and no result. */
+  | { type: typeof TOOL_DONE; interrupted?: true }
+  | { type: typeof TOOL_ERROR }
+  | { type: 'clutch.rerun' }
+  | { type: 'clutch.use_output' };
 
 export interface WorkerModelContext {
   trust: TrustLevel;
@@ -50,6 +56,8 @@ export interface WorkerModelContext {
   done: number;
   /** Whether a result waits at pause 2. */
   review: boolean;
+  /** Whether the human chose, at the interrupted pause, to run the current call again. */
+  rerun: boolean;
   turns: number;
   maxTurns: number;
   /** Whether the model actor said it is waiting (for a rate-limit slot). */
@@ -79,6 +87,7 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent> = {
     calls: [],
     done: 0,
     review: false,
+    rerun: false,
     turns: 0,
     maxTurns: WORKER_MAX_TURNS,
     waiting: false,
@@ -99,6 +108,8 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent> = {
       return next.calls[next.done + (context.review ? 1 : 0)] !== undefined;
     },
     reviewSurvivesMessage: (context, event) => event.type === 'clutch.edit_message' && context.review && event.message === 'keep',
+    // The payload choice says whether the run store made the call stop at the interrupted pause.
+    toolInterrupted: (_context, event) => event.type === TOOL_DONE && event.interrupted === true,
   },
   inlineGuards: {
     'worker.prompting clutch.retry_now[0]': (context) => context.waiting,
@@ -113,6 +124,7 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent> = {
   ignoredActions: [
     'notifyApproval',
     'notifyReview',
+    'notifyInterrupted',
     'notifyResumed',
     'clearRefusal',
     'applyPayload',
@@ -131,7 +143,10 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent> = {
     'worker.prompting model.waiting[0]': () => ({ context: { waiting: true } }),
     'worker.prompting model.started[0]': () => ({ context: { waiting: false } }),
     'worker.prompting model.failed[0]': () => ({ context: { waiting: true } }),
-    [`worker.toolCycle.executing ${TOOL_DONE}[0]`]: () => ({ context: { review: true } }),
+    [`worker.toolCycle.executing ${TOOL_DONE}[1]`]: () => ({ context: { review: true, rerun: false } }),
+    'worker.toolCycle.interrupted clutch.rerun[0]': () => ({ context: { rerun: true } }),
+    // An empty successful result for the call: it waits at pause 2 like any other.
+    'worker.toolCycle.interrupted clutch.use_output[0]': () => ({ context: { review: true } }),
   },
   everyTransition: () => ({ context: { entered: null } }),
   onEntry: {
@@ -143,7 +158,7 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent> = {
 
 export const abstractWorker = deriveAbstractMachine(workerMachine, workerSpec);
 
-export const REPLIES: CallKind[][] = [[], ['write'], ['fail'], ['done'], ['write', 'fail'], ['write', 'done']];
+export const REPLIES: CallKind[][] = [[], ['write'], ['fail'], ['done'], ['run'], ['write', 'fail'], ['write', 'done'], ['run', 'done']];
 
 function trustEvents(context: WorkerModelContext): WorkerModelEvent[] {
   const trust: TrustLevel = context.trust === 'step' ? 'auto' : 'step';
@@ -155,9 +170,14 @@ const aborts: WorkerModelEvent[] = [{ type: 'clutch.abort' }, { type: 'clutch.ab
 const messages = (...choices: MessageChoice[]): WorkerModelEvent[] => choices.map((message) => ({ type: 'clutch.edit_message', message }));
 
 /**
- * A model turn that waits for a rate-limit slot (`model.waiting`), the human's `retry now` and the
- * slot's grant (`model.started`) come from the engine's real rate limiter, in this targeted path
- * only: without a limiter the engine sends none of them.
+ * Whole runs the generators cut short or leave to chance:
+ * - a model turn that waits for a rate-limit slot (`model.waiting`), the human's `retry now` and
+ *   the slot's grant (`model.started`) come from the engine's real rate limiter, in this targeted
+ *   path only: without a limiter the engine sends none of them;
+ * - a command found interrupted in step mode: switching trust does not answer that pause, the
+ *   rerun runs it once and its result still stops at pause 2;
+ * - a command found interrupted whose output the human takes as empty: that result stops at
+ *   pause 2 too, and the model's next turn sees it.
  */
 export const WORKER_TARGETED: WorkerModelEvent[][] = [
   [
@@ -169,6 +189,30 @@ export const WORKER_TARGETED: WorkerModelEvent[][] = [
     { type: 'clutch.approve' },
     { type: TOOL_DONE },
     { type: 'clutch.approve' },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+  ],
+  [
+    { type: 'model.reply', calls: ['run', 'done'] },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+    { type: TOOL_DONE, interrupted: true },
+    { type: 'clutch.set_trust', trust: 'auto' },
+    { type: 'clutch.set_trust', trust: 'step' },
+    { type: 'clutch.rerun' },
+    { type: TOOL_DONE },
+    { type: 'clutch.approve' },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+  ],
+  [
+    { type: 'model.reply', calls: ['run'] },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+    { type: TOOL_DONE, interrupted: true },
+    { type: 'clutch.use_output' },
+    { type: 'clutch.approve' },
+    { type: 'model.reply', calls: ['done'] },
     { type: PREVIEW_DONE },
     { type: 'clutch.approve' },
   ],
@@ -216,7 +260,16 @@ export function workerEvents(snapshot: WorkerModelSnapshot): WorkerModelEvent[] 
     ];
   }
   if (snapshot.matches({ toolCycle: 'executing' })) {
-    return [{ type: TOOL_DONE }, ...(context.entered === 'executing' ? [{ type: TOOL_ERROR } as const] : [])];
+    // Only a command can be found interrupted, and never once the human chose to run it again.
+    const interruptible = current(context) === 'run' && !context.rerun;
+    return [
+      { type: TOOL_DONE },
+      ...(interruptible ? [{ type: TOOL_DONE, interrupted: true } as const] : []),
+      ...(context.entered === 'executing' ? [{ type: TOOL_ERROR } as const] : []),
+    ];
+  }
+  if (snapshot.matches({ toolCycle: 'interrupted' })) {
+    return [{ type: 'clutch.rerun' }, { type: 'clutch.use_output' }, ...aborts, ...trustEvents(context)];
   }
   if (snapshot.matches({ toolCycle: 'reviewingResult' })) {
     return [{ type: 'clutch.approve' }, { type: 'clutch.edit_result' }, ...messages('invalid', 'text', 'call', 'keep'), ...aborts, ...trustEvents(context)];

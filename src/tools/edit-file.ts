@@ -1,8 +1,7 @@
-import { writeFile } from 'node:fs/promises';
-import { toolInputSchemas, type ToolInput, type ToolPreview } from '../protocol/index.js';
+import { toolInputSchemas, type ToolEffect, type ToolInput, type ToolOutput, type ToolPreview } from '../protocol/index.js';
 import type { Tool, ToolContext } from './tool.js';
 import { diffPreview } from './diff-preview.js';
-import { describeFsError, guardFs, quote, readTextFile, toolError, toolOk } from './files.js';
+import { describeFsError, guardFs, quote, readTextFile, sha256, toolError, toolOk, writeFileAtomic } from './files.js';
 import { resolveInWorkspace } from './sandbox.js';
 
 type Input = ToolInput<'edit_file'>;
@@ -91,6 +90,11 @@ async function plan(input: Input, context: ToolContext): Promise<Plan> {
   };
 }
 
+function edited(planned: Extract<Plan, { ok: true }>): ToolOutput {
+  const what = planned.count === 1 ? '1 occurrence' : `${planned.count} occurrences`;
+  return toolOk(`edited ${quote(planned.relative)}: replaced ${what}`);
+}
+
 export const editFileTool: Tool<Input> = {
   name: 'edit_file',
   description:
@@ -104,14 +108,18 @@ export const editFileTool: Tool<Input> = {
     return diffPreview(planned.relative, planned.before, planned.after, false);
   },
 
+  async effect(input, context): Promise<ToolEffect | undefined> {
+    const planned = await plan(input, context);
+    if (!planned.ok) return undefined;
+    return { path: planned.absolute, after_sha256: sha256(Buffer.from(planned.after, 'utf8')), output: edited(planned) };
+  },
+
   async execute(input, context) {
     const planned = await plan(input, context);
     if (!planned.ok) return toolError(planned.error);
-    const shown = quote(planned.relative);
-    return guardFs(shown, async () => {
-      await writeFile(planned.absolute, planned.after, 'utf8');
-      const what = planned.count === 1 ? '1 occurrence' : `${planned.count} occurrences`;
-      return toolOk(`edited ${shown}: replaced ${what}`);
+    return guardFs(quote(planned.relative), async () => {
+      await writeFileAtomic(planned.absolute, planned.after);
+      return edited(planned);
     });
   },
 };

@@ -1,5 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { chmod, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
+import path from 'node:path';
 import type { ToolOutput } from '../protocol/index.js';
 import { errorCode } from './sandbox.js';
 
@@ -114,4 +116,36 @@ export async function readTextFile(
 /** Quotes a workspace-relative path for messages. */
 export function quote(relative: string): string {
   return JSON.stringify(relative);
+}
+
+export function sha256(content: string | Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+/** sha256 of a file's bytes, or undefined when there is no such file. */
+export async function fileSha256(absolute: string): Promise<string | undefined> {
+  try {
+    return sha256(await readFile(absolute));
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Writes through a temp file in the same folder and renames it over the target: a kill mid-write
+ * leaves the old content or the new, never half of it, and the write never passes through a link
+ * at the target. An existing file keeps its mode.
+ */
+export async function writeFileAtomic(absolute: string, content: string): Promise<void> {
+  const temp = path.join(path.dirname(absolute), `.${path.basename(absolute)}.${randomUUID().slice(0, 8)}.clutch-tmp`);
+  try {
+    await writeFile(temp, content, { encoding: 'utf8', flag: 'wx' });
+    const mode = (await statOrUndefined(absolute))?.mode;
+    if (mode !== undefined) await chmod(temp, mode & 0o7777);
+    await rename(temp, absolute);
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
 }

@@ -1,5 +1,6 @@
 export type { Tool, ToolContext } from './tool.js';
-export { tools, toolSpecs, executeTool, previewTool, formatIssues } from './registry.js';
+export { tools, toolSpecs, executeTool, previewTool, formatIssues, sideEffectTools, plannedEffect } from './registry.js';
+export { fileSha256 } from './files.js';
 export {
   resolveInWorkspace,
   workspaceRelative,

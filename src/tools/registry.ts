@@ -4,6 +4,7 @@ import {
   toolNames,
   type ToolName,
   type ToolInput,
+  type ToolEffect,
   type ToolOutput,
   type ToolPreview,
 } from '../protocol/index.js';
@@ -121,5 +122,22 @@ export async function previewTool(name: string, rawInput: unknown, context: Tool
     return await found.tool.preview(found.input, context);
   } catch (error) {
     return { kind: 'text', text: `no preview: internal error in tool ${name}: ${describeException(error)}` };
+  }
+}
+
+/** Tools that change the workspace or the world: each call gets an intent row before it starts. */
+export const sideEffectTools: ReadonlySet<string> = new Set(['write_file', 'edit_file', 'run_command']);
+
+/**
+ * What a file-writing call will leave behind, for its intent row; undefined for a call that would
+ * fail, for a tool without a file effect, and when working it out fails (the call then just runs).
+ */
+export async function plannedEffect(name: string, rawInput: unknown, context: ToolContext): Promise<ToolEffect | undefined> {
+  const found = lookup(name, rawInput, context);
+  if (!found.ok || found.tool.effect === undefined) return undefined;
+  try {
+    return await found.tool.effect(found.input, context);
+  } catch {
+    return undefined;
   }
 }

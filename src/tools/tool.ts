@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ToolOutput, ToolPreview } from '../protocol/index.js';
+import type { ToolEffect, ToolOutput, ToolPreview } from '../protocol/index.js';
 
 /** What a tool call may touch: everything comes from the archetype and the run, never globals. */
 export interface ToolContext {
@@ -25,6 +25,12 @@ export interface Tool<Input = unknown> {
   inputSchema: z.ZodType<Input>;
   /** What the human sees before the call runs (pause 1). Must not change the workspace. */
   preview?(input: Input, context: ToolContext): Promise<ToolPreview>;
+  /**
+   * For a tool that writes a file: the file and its content hash once the call has run, and what the
+   * call then answers; undefined when the call would fail (and so change nothing). Must not change
+   * the workspace.
+   */
+  effect?(input: Input, context: ToolContext): Promise<ToolEffect | undefined>;
   /** Runs the call. A problem the model can act on is returned with is_error, never thrown. */
   execute(input: Input, context: ToolContext): Promise<ToolOutput>;
 }

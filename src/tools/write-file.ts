@@ -1,9 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { toolInputSchemas, type ToolInput, type ToolPreview } from '../protocol/index.js';
+import { toolInputSchemas, type ToolEffect, type ToolInput, type ToolOutput, type ToolPreview } from '../protocol/index.js';
 import type { Tool, ToolContext } from './tool.js';
 import { diffPreview } from './diff-preview.js';
-import { describeFsError, guardFs, quote, readTextFile, toolError, toolOk } from './files.js';
+import { describeFsError, guardFs, quote, readTextFile, sha256, toolError, toolOk, writeFileAtomic } from './files.js';
 import { resolveInWorkspace } from './sandbox.js';
 
 type Input = ToolInput<'write_file'>;
@@ -36,6 +36,11 @@ async function plan(input: Input, context: ToolContext): Promise<Plan> {
   }
 }
 
+function written(input: Input, planned: Extract<Plan, { ok: true }>): ToolOutput {
+  const bytes = Buffer.byteLength(input.content, 'utf8');
+  return toolOk(`wrote ${bytes} bytes to ${quote(planned.relative)} (${planned.created ? 'created' : 'replaced'})`);
+}
+
 export const writeFileTool: Tool<Input> = {
   name: 'write_file',
   description:
@@ -49,15 +54,19 @@ export const writeFileTool: Tool<Input> = {
     return diffPreview(planned.relative, planned.before, input.content, planned.created);
   },
 
+  async effect(input, context): Promise<ToolEffect | undefined> {
+    const planned = await plan(input, context);
+    if (!planned.ok) return undefined;
+    return { path: planned.absolute, after_sha256: sha256(Buffer.from(input.content, 'utf8')), output: written(input, planned) };
+  },
+
   async execute(input, context) {
     const planned = await plan(input, context);
     if (!planned.ok) return toolError(planned.error);
-    const shown = quote(planned.relative);
-    return guardFs(shown, async () => {
+    return guardFs(quote(planned.relative), async () => {
       await mkdir(path.dirname(planned.absolute), { recursive: true });
-      await writeFile(planned.absolute, input.content, 'utf8');
-      const bytes = Buffer.byteLength(input.content, 'utf8');
-      return toolOk(`wrote ${bytes} bytes to ${shown} (${planned.created ? 'created' : 'replaced'})`);
+      await writeFileAtomic(planned.absolute, input.content);
+      return written(input, planned);
     });
   },
 };

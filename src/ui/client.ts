@@ -1,4 +1,4 @@
-import type { ActorKind, Command, CommandReply, CommandTarget, SessionInfo, SnapshotReply, TestPathsReply, TestRunEvent } from '../protocol/wire.js';
+import type { ActorKind, Command, CommandReply, CommandTarget, RunsReply, SessionInfo, SnapshotReply, TestPathsReply, TestRunEvent } from '../protocol/wire.js';
 import type { RemoteActors } from './remote-actors.js';
 import type { Store } from './store.js';
 import type { TimelineLog } from './timeline-log.js';
@@ -7,6 +7,8 @@ export type ConnectionState =
   | { state: 'connecting' }
   | { state: 'open' }
   | { state: 'reconnecting'; attempt: number }
+  /** The server switched to another run and closed the socket; the client is reconnecting into it. */
+  | { state: 'switching' }
   | { state: 'static'; source: string };
 
 /**
@@ -28,5 +30,12 @@ export interface ClutchClient {
   testPaths(machine: ActorKind): Promise<TestPathsReply>;
   /** Runs one path on a fresh engine in the server; `onEvent` gets its progress in order, ending with finished or refused. */
   runTestPath(machine: ActorKind, path: string, onEvent: (event: TestRunEvent) => void): void;
+  /** The runs of the server's store, newest first, and which one it has open (the Runs tab). */
+  runs(): Promise<RunsReply>;
+  /**
+   * Asks the server to switch to a stored run. An ok reply is followed by the socket closing and
+   * the client reconnecting into that run (a new session); a refusal changes nothing.
+   */
+  openRun(run: string): Promise<CommandReply>;
   close(): void;
 }

@@ -4,6 +4,9 @@ import type {
   Command,
   CommandReply,
   CommandTarget,
+  OpenRunMessage,
+  RunsMessage,
+  RunsReply,
   ServerMessage,
   SessionInfo,
   SnapshotAtMessage,
@@ -13,6 +16,7 @@ import type {
   TestPathsReply,
   TestRunEvent,
 } from '../protocol/wire.js';
+import { RUN_SWITCH_CLOSE } from '../protocol/wire.js';
 import type { ClutchClient, ConnectionState } from './client.js';
 import { RemoteActors } from './remote-actors.js';
 import { Store } from './store.js';
@@ -60,6 +64,7 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
   const pendingSnapshots = new Map<string, PendingSnapshot>();
   const pendingLists = new Map<string, { machine: ActorKind; resolve: (reply: TestPathsReply) => void }>();
   const runs = new Map<string, (event: TestRunEvent) => void>();
+  const pendingRunLists = new Map<string, (reply: RunsReply) => void>();
   let socket: WebSocket | null = null;
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -88,6 +93,12 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
           pendingLists.delete(reply.id);
           runs.get(reply.id)?.({ id: reply.id, kind: 'refused', error: reply.error ?? 'refused' });
           runs.delete(reply.id);
+          pendingRunLists.get(reply.id)?.({ id: reply.id, ok: false, error: reply.error ?? 'refused' });
+          pendingRunLists.delete(reply.id);
+        }
+        for (const reply of message.runs ?? []) {
+          pendingRunLists.get(reply.id)?.(reply);
+          pendingRunLists.delete(reply.id);
         }
         for (const reply of message.test_paths ?? []) {
           pendingLists.get(reply.id)?.resolve(reply);
@@ -117,6 +128,8 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
     pendingLists.clear();
     for (const [id, listener] of runs) listener({ id, kind: 'refused', error });
     runs.clear();
+    for (const [id, resolve] of pendingRunLists) resolve({ id, ok: false, error });
+    pendingRunLists.clear();
   }
 
   function open(): void {
@@ -136,9 +149,17 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
       }
       receive(message);
     });
-    current.addEventListener('close', () => {
+    current.addEventListener('close', (event: CloseEvent) => {
       if (socket !== current) return;
       socket = null;
+      if (event.code === RUN_SWITCH_CLOSE && !closed) {
+        // The server serves another run now: reconnect at once, into its hello and full state.
+        failPending('the server opened another run before it replied');
+        attempt = 0;
+        connection.set({ state: 'switching' });
+        timer = setTimeout(open, 0);
+        return;
+      }
       failPending('the connection was lost before the server replied');
       if (closed) return;
       attempt += 1;
@@ -186,6 +207,24 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
       const message: TestPathRunMessage = { type: 'test_path_run', id, machine, path };
       runs.set(id, onEvent);
       socket.send(JSON.stringify(message));
+    },
+    runs(): Promise<RunsReply> {
+      const id = `n${nextId++}`;
+      if (!socket || socket.readyState !== Socket.OPEN) return Promise.resolve({ id, ok: false, error: 'not connected to the server' });
+      const message: RunsMessage = { type: 'runs', id };
+      return new Promise<RunsReply>((resolve) => {
+        pendingRunLists.set(id, resolve);
+        socket!.send(JSON.stringify(message));
+      });
+    },
+    openRun(run: string): Promise<CommandReply> {
+      const id = `o${nextId++}`;
+      if (!socket || socket.readyState !== Socket.OPEN) return Promise.resolve({ id, ok: false, error: 'not connected to the server' });
+      const message: OpenRunMessage = { type: 'open_run', id, run };
+      return new Promise<CommandReply>((resolve) => {
+        pending.set(id, { resolve });
+        socket!.send(JSON.stringify(message));
+      });
     },
     send(target: CommandTarget, command: Command): Promise<CommandReply> {
       const id = `c${nextId++}`;

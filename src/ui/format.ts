@@ -25,3 +25,12 @@ export function usageText(line: { input_tokens: number; output_tokens: number; c
   const cost = line.cost_usd === null ? 'cost unknown' : `$${line.cost_usd.toFixed(line.cost_usd < 1 ? 4 : 2)}`;
   return `${compactCount(line.input_tokens)} in · ${compactCount(line.output_tokens)} out · ${cost}`;
 }
+
+/** How long ago an epoch-ms moment was, for "last activity": "12 s ago", "3 min ago", or the date. */
+export function ago(ms: number, now: number): string {
+  const seconds = Math.max(0, Math.round((now - ms) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.round(seconds / 3600)} h ago`;
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+}

@@ -4,7 +4,19 @@ import type { WorkerView } from './views.js';
 /** Where a worker waits for a human, read from its state value and context. */
 export type Pause =
   | { kind: 'approval'; call: ToolUseBlock | undefined; preview: ToolPreview | null; previewing: boolean }
-  | { kind: 'review'; call: ToolUseBlock | undefined; result: ToolResultBlock };
+  | { kind: 'review'; call: ToolUseBlock | undefined; result: ToolResultBlock }
+  /** A command whose intent was recorded before a crash and whose result never was. */
+  | { kind: 'interrupted'; call: ToolUseBlock | undefined };
+
+/** What the interrupted pause says, word for word wherever it is shown. */
+export const INTERRUPTED_TEXT = 'interrupted: this command may have run in part';
+
+/** The pause's short name, for badges and the board. */
+export const pauseLabel: Record<Pause['kind'], string> = {
+  approval: 'Pause 1 · approve',
+  review: 'Pause 2 · review',
+  interrupted: 'Interrupted',
+};
 
 function toolCycleState(value: unknown): unknown {
   return value && typeof value === 'object' && 'toolCycle' in value ? (value as { toolCycle: unknown }).toolCycle : undefined;
@@ -31,6 +43,8 @@ export function pauseOf(view: ActorView<WorkerView> | null): Pause | null {
     const stage = (cycle as { awaitingApproval: unknown }).awaitingApproval;
     return { kind: 'approval', call: pendingCall(context), preview: context.preview, previewing: stage === 'previewing' };
   }
+  // The call that was cut short is still the first one without a result.
+  if (cycle === 'interrupted') return { kind: 'interrupted', call: pendingCall(context) };
   if (cycle === 'reviewingResult' && context.review) {
     const id = context.review.tool_use_id;
     return { kind: 'review', call: lastCalls(context).find((call) => call.id === id), result: context.review };
@@ -45,7 +59,17 @@ export function workerStateLabel(view: ActorView<WorkerView> | null): string {
   if (typeof value === 'string') return value;
   const cycle = toolCycleState(value);
   if (cycle === undefined) return JSON.stringify(value);
-  if (typeof cycle === 'string') return cycle === 'reviewingResult' ? 'pause 2: review the result' : `tool: ${cycle}`;
+  if (cycle === 'reviewingResult') return 'pause 2: review the result';
+  if (cycle === 'interrupted') return 'interrupted: re-run, use the output, or abort';
+  if (typeof cycle === 'string') return `tool: ${cycle}`;
   if (cycle && typeof cycle === 'object' && 'awaitingApproval' in cycle) return 'pause 1: approve the call';
   return 'tool cycle';
+}
+
+/** The command line of a run_command call (argv and cwd), or null for any other call. */
+export function commandOf(call: ToolUseBlock | undefined): { argv: string[]; cwd: string } | null {
+  const argv = call?.input['argv'];
+  if (!Array.isArray(argv) || !argv.every((part): part is string => typeof part === 'string')) return null;
+  const cwd = call?.input['cwd'];
+  return { argv, cwd: typeof cwd === 'string' && cwd !== '' ? cwd : '.' };
 }

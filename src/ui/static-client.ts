@@ -1,4 +1,17 @@
-import type { ActorKind, ActorView, Command, CommandReply, CommandTarget, PastSnapshot, SessionInfo, SnapshotReply, TestPathsReply, TestRunEvent, TimelineEntry } from '../protocol/wire.js';
+import type {
+  ActorKind,
+  ActorView,
+  Command,
+  CommandReply,
+  CommandTarget,
+  PastSnapshot,
+  RunsReply,
+  SessionInfo,
+  SnapshotReply,
+  TestPathsReply,
+  TestRunEvent,
+  TimelineEntry,
+} from '../protocol/wire.js';
 import type { ClutchClient, ConnectionState } from './client.js';
 import { RemoteActors } from './remote-actors.js';
 import { Store } from './store.js';
@@ -46,6 +59,12 @@ export function createStaticClient(fixture: Fixture, source = 'fixture'): Static
     },
     runTestPath(_machine: ActorKind, _path: string, onEvent: (event: TestRunEvent) => void): void {
       onEvent({ id: `p${nextId++}`, kind: 'refused', error: 'static fixture: no engine to run a path on' });
+    },
+    runs(): Promise<RunsReply> {
+      return Promise.resolve({ id: `p${nextId++}`, ok: false, error: 'static fixture: no run store to list' });
+    },
+    openRun(): Promise<CommandReply> {
+      return Promise.resolve({ id: `p${nextId++}`, ok: false, error: 'static fixture: no server to open a run' });
     },
     send(target: CommandTarget, command: Command): Promise<CommandReply> {
       sent.push({ target, command });

@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engine-harness.js';
 import { scriptResponder, startFakeAnthropic } from '../support/fake-anthropic.js';
-import { demoScript, TEST_KEY } from '../support/anthropic-run.js';
+import { demoScript, storedJournal, TEST_KEY } from '../support/anthropic-run.js';
+import { RunStore } from '../../src/store/index.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/clutch.js');
@@ -55,8 +56,12 @@ describe('clutch run with an anthropic model', () => {
       expect(result.stdout).toMatch(/^tier 3 +\d+\/\d+ +\$0\.\d{4}/m);
       expect(result.stdout).toMatch(/^total +\d+\/\d+ +\$0\.\d{4}/m);
       expect(fake.count(200)).toBe(18);
-      const runDir = /run folder: (.+)$/m.exec(result.stdout)![1]!;
-      for (const text of [result.stdout, readFileSync(cassette, 'utf8'), readFileSync(join(runDir, 'journal.jsonl'), 'utf8')]) {
+      const runId = /^run id: (\S+)/m.exec(result.stdout)![1]!;
+      const store = RunStore.open(join(cwd, '.clutch', 'clutch.db'));
+      const journal = storedJournal(store, runId);
+      store.close();
+      expect(journal).toContain('"kind":"model.turn"');
+      for (const text of [result.stdout, readFileSync(cassette, 'utf8'), journal]) {
         expect(text).not.toContain(TEST_KEY);
       }
       expect(readFileSync(cassette, 'utf8').trim().split('\n')).toHaveLength(18);

@@ -14,7 +14,7 @@ afterEach(async () => {
 const allCompleted = { T1: 'completed', T2: 'completed', T3: 'completed', T4: 'completed' };
 
 function expectNoKey(current: AnthropicRun): void {
-  const journal = readJournal(current.runDir);
+  const journal = readJournal(current);
   expect(journal.length).toBeGreaterThan(100);
   expect(journal).not.toContain(TEST_KEY);
   expect(JSON.stringify(current.engine.debugState())).not.toContain(TEST_KEY);
@@ -28,7 +28,6 @@ describe.each(modes)('the demo track against the fake Anthropic API (%s)', (mode
   it('completes cleanly, with usage per ticket and tier in the journal', async () => {
     run = await startAnthropicRun({ mode });
     const outcome = await run.engine.finished();
-    await run.engine.journal.close();
     expect(outcome).toEqual({ state: 'done', tickets: allCompleted });
     expect(run.fake!.count(200)).toBe(18); // the 18 scripted replies, each asked once
     expect(run.fake!.requests.every((request) => request.headers['authorization'] === `Bearer ${TEST_KEY}`)).toBe(true);
@@ -49,7 +48,6 @@ describe.each(modes)('the demo track against the fake Anthropic API (%s)', (mode
     const schedule = new Map<number, FaultKind>(faultKinds.map((fault, n) => [1 + 2 * n, fault]));
     run = await startAnthropicRun({ mode, fake: { faultFor: (index) => schedule.get(index) } });
     const outcome = await run.engine.finished();
-    await run.engine.journal.close();
     expect(outcome).toEqual({ state: 'done', tickets: allCompleted });
     expect(run.fake!.requests.map((request) => request.fault).filter(Boolean)).toEqual([...faultKinds]);
     const retries = run.journal.flatMap((entry) => (entry.kind === 'model.retry' ? [entry.reason] : []));
@@ -79,11 +77,10 @@ describe('failures that a retry cannot fix', () => {
   it('a wrong key blocks the first ticket with a clear reason after one request: no retry storm', async () => {
     run = await startAnthropicRun({ mode: 'async', apiKey: 'sk-ant-wrong-key-000000' });
     const outcome = await run.engine.finished();
-    await run.engine.journal.close();
     expect(outcome).toEqual({ state: 'stalled', tickets: { T1: 'blocked', T2: 'pending', T3: 'pending', T4: 'pending' } });
     expect(run.engine.track().tickets[0]!.blocked_reason).toMatch(/API key was rejected.*ANTHROPIC_API_KEY/);
     expect(run.fake!.requests).toHaveLength(1);
-    expect(readJournal(run.runDir)).not.toContain('sk-ant-wrong-key-000000');
+    expect(readJournal(run)).not.toContain('sk-ant-wrong-key-000000');
   });
 
   it('a server that keeps failing is given up on after the retry cap, and the reason says so', async () => {

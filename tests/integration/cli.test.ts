@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { tempDir } from '../support/engine-harness.js';
+import { RunStore } from '../../src/store/index.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/clutch.js');
@@ -41,7 +42,9 @@ describe('clutch run on the demo', () => {
     expect(events.at(-1)).toEqual({ type: 'run.end', tickets: { T1: 'completed', T2: 'completed', T3: 'completed', T4: 'completed' } });
     expect(peak(events)).toBe(1);
     const runDir = events[0]!.run_dir!;
-    const journal = readFileSync(join(runDir, 'journal.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const store = RunStore.open(join(cwd, '.clutch', 'clutch.db'));
+    const journal = [...store.openRunReadOnly((events[0] as { run?: string }).run!).journal()] as { kind: string; after_ticket?: string }[];
+    store.close();
     expect(journal.filter((entry) => entry.kind === 'debug_state').map((entry) => entry.after_ticket)).toEqual(['T1', 'T2', 'T3', 'T4']);
     const debugState = JSON.parse(readFileSync(join(runDir, 'debug_state.json'), 'utf8'));
     expect(debugState.after_ticket).toBe('T4');

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
-import { UsageError } from '../../src/cli/load-inputs.js';
+import { UsageError } from '../../src/runs/load-inputs.js';
 import { createSession } from '../../src/server/session.js';
 import { tempDir } from '../support/engine-harness.js';
 import { openSocket, pausedAtApproval, TestClient } from '../support/server-harness.js';

@@ -173,3 +173,30 @@ describe('the hub: batching', () => {
     expect(running.flushes).toBe(stamps.length);
   });
 });
+
+describe('the hub: a command handed back while a batch is being sent', () => {
+  it('gets its reply in the next batch, not dropped with the batch being written', async () => {
+    harness = startEngine({ tickets: [ticket('T1')], script: { T1: [done('toolu_1')] } });
+    await pause(harness.engine, 'T1', 'approval');
+    const clock = new ManualClock();
+    const session = sessionInfo('test-run', harness.engine.options.track, harness.engine.options.config, 'scripted model', harness.engine.options.workspace);
+    hub = new Hub(harness.engine, session, { clock, intervalMs: 33 });
+    const sent: ServerMessage[] = [];
+    let answered = false;
+    const client = hub.connect({
+      send: (data) => {
+        sent.push(JSON.parse(data) as ServerMessage);
+        // Answering from inside send, as a synchronous in-process client may.
+        if (!answered && sent.at(-1)!.type === 'batch') {
+          answered = true;
+          client.receive(command('inside', 'linear'), 80);
+        }
+      },
+      bufferedAmount: () => 0,
+    });
+    clock.advance(0);
+    clock.advance(33);
+    const replies = sent.flatMap((message) => (message.type === 'batch' ? message.replies : []));
+    expect(replies).toEqual([{ id: 'inside', ok: true }]);
+  });
+});

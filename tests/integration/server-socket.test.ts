@@ -62,7 +62,7 @@ describe('the socket: state on connect', () => {
     expect(worker.accepts.sort()).toEqual(['clutch.abort', 'clutch.approve', 'clutch.edit_message', 'clutch.edit_payload', 'clutch.set_trust:auto', 'clutch.set_trust:step']);
     const context = worker.context as Record<string, unknown>;
     expect(Object.keys(context).sort()).toEqual(
-      ['attempt', 'draft', 'edits', 'maxTurns', 'messages', 'preview', 'profile', 'reason', 'refusal', 'results', 'retries', 'review', 'summary', 'system', 'ticketId', 'tools', 'trust', 'trustOverride', 'turns', 'usage', 'waiting'].sort(),
+      ['attempt', 'draft', 'edits', 'maxTurns', 'messages', 'preview', 'profile', 'reason', 'refusal', 'rerun', 'results', 'retries', 'review', 'summary', 'system', 'ticketId', 'tools', 'trust', 'trustOverride', 'turns', 'usage', 'waiting'].sort(),
     );
     expect(context['preview']).not.toBeNull();
     expect(context['trust']).toBe('step');

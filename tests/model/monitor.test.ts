@@ -17,6 +17,9 @@ class FakeEngine {
   readonly #inspectors: Array<(event: InspectionEvent) => void> = [];
   readonly #journal: Array<(entry: JournalEntry) => void> = [];
   readonly journal = { subscribe: (listener: (entry: JournalEntry) => void) => this.#journal.push(listener) };
+  /** Results in the run store's ledger, by tool_use id. */
+  readonly results = new Map<string, { content: string; is_error: boolean }>();
+  readonly options = { log: { toolCall: (key: { toolUseId: string }) => ({ result: this.results.get(key.toolUseId) ?? null }) } };
   subscribeInspection(listener: (event: InspectionEvent) => void) {
     this.#inspectors.push(listener);
   }
@@ -40,7 +43,7 @@ const asked: ModelMessage[] = [{ role: 'user', content: 'go' }, { role: 'assista
 const base: WorkerContext = {
   ticketId: 'T1', attempt: 1, profile: 'p', system: '', tools: [], maxTurns: 5, trust: 'step', trustOverride: 'none',
   messages: asked, turns: 1, draft: '', results: [], review: null, preview: null, refusal: null, edits: [],
-  usage: { input_tokens: 0, output_tokens: 0 }, summary: null, reason: null, waiting: null, retries: 0,
+  usage: { input_tokens: 0, output_tokens: 0 }, summary: null, reason: null, waiting: null, retries: 0, rerun: null,
 };
 const result = { type: 'tool_result' as const, tool_use_id: 'c1', content: 'ok', is_error: false };
 const ticket = (id: string, dependencies: string[] = []): Ticket => ({ id, target_file: `${id}.txt`, prompt: id, worker_archetype: 'a', status: 'pending', dependencies });
@@ -94,6 +97,54 @@ describe('the safety monitor fails on a broken engine', () => {
     const { monitor: watch } = monitor();
     writeFileSync(join(workspace!, 'c9.txt'), 'x');
     expect(() => watch.check()).toThrow(/c9\.txt, but call c9 was never let through/);
+  });
+
+  /** Step mode: approved at pause 1, then the run store says the command was cut short by a crash. */
+  function interrupted() {
+    const watched = monitor();
+    watched.engine.snapshot('model.reply', { toolCycle: { awaitingApproval: 'ready' } }, {});
+    watched.engine.snapshot('clutch.approve', { toolCycle: 'executing' }, {});
+    watched.engine.snapshot('xstate.done.actor.tool', { toolCycle: 'interrupted' }, {});
+    return watched;
+  }
+
+  it('passes an interrupted call that runs again only on the human\'s rerun, its result held at pause 2', () => {
+    const { engine, monitor: watch } = interrupted();
+    engine.snapshot('clutch.set_trust', { toolCycle: 'interrupted' }, { trust: 'auto' });
+    engine.snapshot('clutch.set_trust', { toolCycle: 'interrupted' }, { trust: 'step' });
+    expect(() => watch.check()).not.toThrow();
+    engine.snapshot('clutch.rerun', { toolCycle: 'executing' }, { rerun: 'c1' });
+    writeFileSync(join(workspace!, 'c1.txt'), 'ran');
+    engine.results.set('c1', { content: 'ran', is_error: false });
+    engine.snapshot('xstate.done.actor.tool', { toolCycle: 'reviewingResult' }, { review: result });
+    engine.snapshot('clutch.approve', 'prompting', { results: [], review: null, messages: [...asked, { role: 'user', content: [result] }] });
+    expect(() => watch.check()).not.toThrow();
+  });
+
+  it('an interrupted call started again without a rerun', () => {
+    const { engine, monitor: watch } = interrupted();
+    engine.snapshot('clutch.set_trust', { toolCycle: 'executing' }, { trust: 'auto' });
+    expect(() => watch.check()).toThrow(/c1 was interrupted, and started again without a clutch\.rerun/);
+  });
+
+  it('an interrupted command that ran while the worker sat at the pause: the file it writes', () => {
+    const { monitor: watch } = interrupted();
+    writeFileSync(join(workspace!, 'c1.txt'), 'ran');
+    expect(() => watch.check()).toThrow(/c1 was interrupted, and its command ran without a clutch\.rerun/);
+  });
+
+  it('an interrupted command that ran while the worker sat at the pause: its result in the run store', () => {
+    const { engine, monitor: watch } = interrupted();
+    engine.results.set('c1', { content: 'ran', is_error: false });
+    expect(() => watch.check()).toThrow(/c1 was interrupted and has a result in the run store/);
+  });
+
+  it('the empty result taken at the interrupted pause passing pause 2 without an approve', () => {
+    const { engine, monitor: watch } = interrupted();
+    const empty = { ...result, content: '' };
+    engine.snapshot('clutch.use_output', { toolCycle: 'reviewingResult' }, { review: empty });
+    engine.snapshot('clutch.edit_result', 'prompting', { results: [empty], review: null });
+    expect(() => watch.check()).toThrow(/result of c1 passed pause 2 without an approve/);
   });
 
   it('linear mode starting a ticket while another runs', () => {

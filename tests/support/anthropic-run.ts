@@ -8,6 +8,7 @@ import { loadConfig, loadTrack } from '../../src/config/index.js';
 import { loadScript, type Script } from '../../src/models/scripted.js';
 import type { ClutchConfig, ExecutionMode, ModelProfile, Track } from '../../src/protocol/index.js';
 import { tempDir } from './engine-harness.js';
+import { RunStore } from '../../src/store/index.js';
 import { scriptResponder, startFakeAnthropic, type FakeAnthropic, type FakeAnthropicOptions } from './fake-anthropic.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -30,6 +31,7 @@ export interface AnthropicRun {
   fake: FakeAnthropic | undefined;
   clock: SimulatedClock;
   runDir: string;
+  store: RunStore;
   workspace: string;
   journal: JournalEntry[];
   cleanup(): Promise<void>;
@@ -63,11 +65,28 @@ export async function startAnthropicRun(options: {
     inputs.track.tickets.map((ticket) => ticket.worker_archetype),
     { env: { ANTHROPIC_API_KEY: options.apiKey ?? TEST_KEY, ANTHROPIC_BASE_URL: fake?.url }, now: clock.now, ...options.models },
   );
+  const store = RunStore.open(join(root, 'clutch.db'));
+  const log = store.createRun({
+    id: 'anthropic-run',
+    track_id: inputs.track.id,
+    track_title: inputs.track.title,
+    track_path: 'track.toml',
+    track_hash: '',
+    config_path: 'agents.toml',
+    config_hash: '',
+    source_workspace: workspace,
+    run_dir: runDir,
+    workspace,
+    options: {},
+    tickets_total: inputs.track.tickets.length,
+    created: 0,
+  });
   const engine = new Engine({
     config: inputs.config,
     track: inputs.track,
     workspace,
     runDir,
+    log,
     modelFor,
     mode: options.mode,
     trustOverride: 'auto',
@@ -84,14 +103,22 @@ export async function startAnthropicRun(options: {
     runDir,
     workspace,
     journal,
+    store,
     cleanup: async () => {
       await engine.stop();
+      store.close();
       await fake?.close();
       rmSync(root, { recursive: true, force: true });
     },
   };
 }
 
-export function readJournal(runDir: string): string {
-  return readFileSync(join(runDir, 'journal.jsonl'), 'utf8');
+/** The run's journal as the store holds it (committed rows only), as JSON lines. */
+export function readJournal(run: { store: RunStore; engine: Engine }): string {
+  run.engine.commit();
+  return storedJournal(run.store, 'anthropic-run');
+}
+
+export function storedJournal(store: RunStore, runId: string): string {
+  return [...store.openRunReadOnly(runId).journal()].map((entry) => `${JSON.stringify(entry)}\n`).join('');
 }

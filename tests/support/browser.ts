@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { ensureUiBuilt } from '../../src/server/build-ui.js';
+import { storeRuns } from '../../src/server/run-sessions.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { createSession, type Session } from '../../src/server/session.js';
 import type { TrustLevel } from '../../src/protocol/index.js';
@@ -38,14 +39,22 @@ export async function startDemoServer(options: { trust?: TrustLevel } = {}): Pro
   const cwd = mkdtempSync(join(tmpdir(), 'clutch-e2e-'));
   const session = await createSession({ cwd, ...(options.trust ? { trust: options.trust } : {}) });
   session.engine.start();
-  const server = await startServer({ engine: session.engine, session: session.session, staticDir });
+  // Served as `clutch serve` serves it: the Runs tab lists this folder's store.
+  const server = await startServer({
+    engine: session.engine,
+    session: session.session,
+    timeline: session.timeline,
+    staticDir,
+    runs: storeRuns({ cwd, storePath: session.storePath }),
+    closeSession: session.close,
+  });
   return {
     ...session,
     server,
     workspace: session.session.workspace,
     async stop() {
       await server.close();
-      await session.engine.stop();
+      await session.close();
       rmSync(cwd, { recursive: true, force: true });
     },
   };

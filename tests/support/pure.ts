@@ -199,6 +199,11 @@ export function toolDone(content: string, is_error = false): InternalEvent & { o
   return { type: 'xstate.done.actor.tool', output: { content, is_error }, actorId: 'tool' };
 }
 
+/** runTool's answer for a command whose intent the run store holds from before a crash, with no result. */
+export function toolInterrupted(): InternalEvent & { output: { interrupted: true } } {
+  return { type: 'xstate.done.actor.tool', output: { interrupted: true }, actorId: 'tool' };
+}
+
 export function toolError(error: unknown): InternalEvent {
   return { type: 'xstate.error.actor.tool', error, actorId: 'tool' };
 }

@@ -1,18 +1,22 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { WebSocket } from 'ws';
 import type { Engine } from '../../src/actors/engine.js';
-import type { ActorView, ClientMessage, CommandReply, ServerMessage, SessionInfo } from '../../src/protocol/wire.js';
-import { createSession, type SessionOptions } from '../../src/server/session.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
+import type { ActorView, ClientMessage, CommandReply, OpenRunMessage, RunsMessage, RunsReply, ServerMessage, SessionInfo } from '../../src/protocol/wire.js';
+import { storeRuns } from '../../src/server/run-sessions.js';
+import { createSession, type Session, type SessionOptions } from '../../src/server/session.js';
+import { startServer, type RunningServer, type RunSessions } from '../../src/server/server.js';
 import { tempDir } from './engine-harness.js';
 
 export const SECRET_FILE_TEXT = 'top secret: this file is outside the UI folder';
 
 export interface ServerHarness {
+  /** The first run's engine and session (after a switch, server.hub has the current one's). */
   engine: Engine;
   session: SessionInfo;
+  first: Session;
   server: RunningServer;
   root: string;
   staticDir: string;
@@ -20,29 +24,47 @@ export interface ServerHarness {
   cleanup(): Promise<void>;
 }
 
+export interface TestServerOptions extends Partial<SessionOptions> {
+  batchIntervalMs?: number;
+  start?: boolean;
+  /** The folder to work in (its run store may hold runs already); a new temp folder unless given. */
+  root?: string;
+  /** The Runs questions: true for the runs of the session's own store, or these. Refused without. */
+  runs?: boolean | RunSessions;
+}
+
 /** A real session (the demo track unless told otherwise) in a temp folder, served with a tiny fake UI. */
-export async function startTestServer(options: Partial<SessionOptions> & { batchIntervalMs?: number; start?: boolean } = {}): Promise<ServerHarness> {
-  const root = tempDir('clutch-server-');
+export async function startTestServer(options: TestServerOptions = {}): Promise<ServerHarness> {
+  const root = options.root ?? tempDir('clutch-server-');
   const staticDir = join(root, 'ui');
   mkdirSync(join(staticDir, 'assets'), { recursive: true });
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Clutch</title><script type="module" src="./assets/app.js"></script>\n');
   writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log("clutch");\n');
   writeFileSync(join(staticDir, 'assets', 'app.css'), 'body { margin: 0 }\n');
   writeFileSync(join(root, 'secret.txt'), SECRET_FILE_TEXT);
-  const { batchIntervalMs, start, ...sessionOptions } = options;
-  const { engine, session } = await createSession({ cwd: root, ...sessionOptions });
+  const { batchIntervalMs, start, root: _root, runs, ...sessionOptions } = options;
+  const first = await createSession({ cwd: root, ...sessionOptions });
+  const { engine, session } = first;
   if (start !== false) engine.start();
-  const server = await startServer({ engine, session, staticDir, ...(batchIntervalMs !== undefined ? { batchIntervalMs } : {}) });
+  const server = await startServer({
+    engine,
+    session,
+    staticDir,
+    ...(batchIntervalMs !== undefined ? { batchIntervalMs } : {}),
+    ...(runs ? { runs: runs === true ? storeRuns({ cwd: root, storePath: first.storePath }) : runs, closeSession: first.close } : {}),
+  });
   return {
     engine,
     session,
+    first,
     server,
     root,
     staticDir,
     base: `http://127.0.0.1:${server.port}`,
     cleanup: async () => {
+      // Closes the run the server switched to, if any; then the first one (a no-op if already let go).
       await server.close();
-      await engine.stop();
+      await first.close();
       rmSync(root, { recursive: true, force: true });
     },
   };
@@ -75,6 +97,8 @@ export class TestClient {
   readonly raw: string[] = [];
   readonly messages: ServerMessage[] = [];
   readonly views = new Map<string, ActorView>();
+  /** The close code once the socket has closed (RUN_SWITCH_CLOSE when the server switched runs). */
+  closeCode: number | undefined;
   #waiters: { check: () => boolean; resolve: () => void }[] = [];
   #nextId = 1;
 
@@ -91,7 +115,10 @@ export class TestClient {
       }
       this.#wake();
     });
-    socket.on('close', () => this.#wake());
+    socket.on('close', (code) => {
+      this.closeCode = code;
+      this.#wake();
+    });
   }
 
   get batches(): Batch[] {
@@ -146,6 +173,29 @@ export class TestClient {
     this.sendRaw(JSON.stringify({ type: 'command', id, target, command } satisfies ClientMessage));
     await this.until(() => this.replies.some((reply) => reply.id === id), `reply ${id}`);
     return this.replies.find((reply) => reply.id === id)!;
+  }
+
+  /** Asks for the store's runs; resolves with the answer (or a plain refusal as one). */
+  async runs(): Promise<RunsReply> {
+    const id = `t${this.#nextId++}`;
+    this.sendRaw(JSON.stringify({ type: 'runs', id } satisfies RunsMessage));
+    const answer = () => this.batches.flatMap((batch) => batch.runs ?? []).find((reply) => reply.id === id);
+    const refused = () => this.replies.find((reply) => reply.id === id);
+    await this.until(() => answer() !== undefined || refused() !== undefined, `runs ${id}`);
+    return answer() ?? { id, ok: false, error: refused()!.error ?? 'refused' };
+  }
+
+  /** Asks the server to switch to a run; resolves with its reply. */
+  async openRun(run: string): Promise<CommandReply> {
+    const id = `t${this.#nextId++}`;
+    this.sendRaw(JSON.stringify({ type: 'open_run', id, run } satisfies OpenRunMessage));
+    await this.until(() => this.replies.some((reply) => reply.id === id), `the reply to open_run ${run}`, 30_000);
+    return this.replies.find((reply) => reply.id === id)!;
+  }
+
+  /** Resolves once the socket has closed. */
+  closed(): Promise<void> {
+    return this.until(() => this.socket.readyState === WebSocket.CLOSED, 'the socket to close');
   }
 
   close(): Promise<void> {
@@ -206,3 +256,69 @@ export async function connectSynced(harness: ServerHarness): Promise<TestClient>
 
 export const pausedAtApproval = (view: ActorView) => JSON.stringify(view.value) === JSON.stringify({ toolCycle: { awaitingApproval: 'ready' } });
 export const pausedAtReview = (view: ActorView) => JSON.stringify(view.value) === JSON.stringify({ toolCycle: 'reviewingResult' });
+
+const clutchBin = resolve(import.meta.dirname, '../../bin/clutch.js');
+
+/** A `clutch` subprocess, its output kept. */
+export interface ClutchProcess {
+  child: ChildProcess;
+  output: { stdout: string; stderr: string };
+  /** Resolves with how it ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the first match in stdout; rejects if the process ends first. */
+  line(pattern: RegExp): Promise<RegExpMatchArray>;
+  /** SIGKILLs it if it still runs, and waits for it to end. */
+  kill(): Promise<void>;
+}
+
+/** Runs bin/clutch.js with these arguments in `cwd`; the environment is ours plus `env`, with no crash point unless given. */
+export function spawnClutch(cwd: string, args: string[], env: Record<string, string> = {}): ClutchProcess {
+  const { CLUTCH_TEST_CRASH_AT: _inherited, ...base } = process.env;
+  const child = spawn(process.execPath, [clutchBin, ...args], { cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  const waiters: (() => void)[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output.stdout += chunk.toString('utf8');
+    for (const wake of waiters) wake();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  let ended = false;
+  void exited.then(() => {
+    ended = true;
+    for (const wake of waiters) wake();
+  });
+  return {
+    child,
+    output,
+    exited,
+    line(pattern) {
+      return new Promise((done, fail) => {
+        const check = () => {
+          const match = output.stdout.match(pattern);
+          if (match) done(match);
+          else if (ended) fail(new Error(`clutch ${args.join(' ')} ended before printing ${pattern}: ${output.stderr}`));
+        };
+        waiters.push(check);
+        check();
+      });
+    },
+    async kill() {
+      if (!ended) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** The crash point that kills `clutch serve` right after the intent of its first run_command is committed. */
+export const CRASH_AT_RUN_COMMAND = { CLUTCH_TEST_CRASH_AT: 'tool.intent:run_command' };
+
+/**
+ * Runs the demo with `clutch serve --trust auto` in `cwd` with the crash point at T1's run_command,
+ * and waits for the process to kill itself. Returns how it ended and its output.
+ */
+export async function crashServe(cwd: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: ClutchProcess['output'] }> {
+  const process = spawnClutch(cwd, ['serve', '--port', '0', '--trust', 'auto'], CRASH_AT_RUN_COMMAND);
+  const ended = await process.exited;
+  return { ...ended, output: process.output };
+}

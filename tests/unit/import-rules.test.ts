@@ -13,10 +13,13 @@ const rules: Record<string, Rule> = {
   machines: { folders: ['protocol'], packages: [/^xstate$/] },
   models: { folders: ['protocol'], packages: [/^zod$/, node, /^@anthropic-ai\/sdk/] },
   tools: { folders: ['protocol'], packages: [/^zod$/, /^diff$/, node] },
-  actors: { folders: ['machines', 'models', 'tools', 'protocol', 'config'], packages: [/^xstate$/, node] },
-  testing: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config'], packages: [/^xstate$/, /^xstate\/graph$/, node] },
-  cli: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'server'], packages: [/^xstate$/, node] },
-  server: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'cli', 'testing'], packages: [/^xstate$/, node, /^ws$/, /^zod$/, /^@statelyai\/inspect$/, /^vite$/] },
+  store: { folders: ['protocol'], packages: [/^better-sqlite3$/, node] },
+  actors: { folders: ['machines', 'models', 'tools', 'protocol', 'config', 'store'], packages: [/^xstate$/, node] },
+  // Creating, listing and resuming runs: below both cli/ and server/, so neither imports the other.
+  runs: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'store'], packages: [/^xstate$/, node] },
+  testing: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'store'], packages: [/^xstate$/, /^xstate\/graph$/, node] },
+  cli: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'runs', 'store', 'server'], packages: [/^xstate$/, node] },
+  server: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'runs', 'store', 'testing'], packages: [/^xstate$/, node, /^ws$/, /^zod$/, /^@statelyai\/inspect$/, /^vite$/] },
   ui: { folders: ['protocol'], typeOnlyFolders: ['machines'], packages: [/^react/, /^@xstate\/react$/, /^xstate$/, /^elkjs/, /^zod$/] },
 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SnapshotFrom } from 'xstate';
-import { NUDGE, workerMachine } from '../../src/machines/worker.js';
+import { INTERRUPTED_ABORTED, NUDGE, workerMachine } from '../../src/machines/worker.js';
 import type { WorkerInput } from '../../src/machines/worker-types.js';
 import type { ModelMessage, ToolResultBlock, ToolUseBlock } from '../../src/protocol/index.js';
 import {
@@ -18,6 +18,7 @@ import {
   text,
   toolDone,
   toolError,
+  toolInterrupted,
   toolUse,
   type Action,
   type EventFor,
@@ -77,6 +78,12 @@ function runToolCalls(actions: Action[]): ToolUseBlock[] {
   return spawned(actions)
     .filter((spawn) => spawn.src === 'runTool')
     .map((spawn) => (spawn.input as { call: ToolUseBlock }).call);
+}
+
+function runToolInputs(actions: Action[]) {
+  return spawned(actions)
+    .filter((spawn) => spawn.src === 'runTool')
+    .map((spawn) => spawn.input);
 }
 
 function modelCalls(actions: Action[]) {
@@ -723,5 +730,139 @@ describe('worker: a memory edit that drops every tool call', () => {
     expect(snapshot.value).toBe('prompting');
     expect(snapshot.context.messages).toEqual([PROMPT, assistant(text('never mind')), { role: 'user', content: NUDGE }]);
     expect(modelCalls(actions)).toHaveLength(1);
+  });
+});
+
+describe('worker: a command interrupted by a crash (the interrupted pause)', () => {
+  const command = toolUse('tu4', 'run_command', { argv: ['node', 'build.js'] });
+
+  /** Step worker that approved `command` and heard from runTool that its intent is on record with no result. */
+  function atInterrupted(message = assistant(text('Building.'), command, readB)) {
+    const approved = send(atPause1(message).snapshot, { type: 'clutch.approve' });
+    expect(runToolInputs(approved.actions)).toEqual([{ ticketId: 'T1', attempt: 1, call: command, rerun: false }]);
+    return send(approved.snapshot, toolInterrupted());
+  }
+
+  it('stops there: nothing to review, the parent and the journal told, nothing run, the model not asked', () => {
+    const message = assistant(text('Building.'), command, readB);
+    const { snapshot, actions } = atInterrupted(message);
+    expect(snapshot.value).toEqual({ toolCycle: 'interrupted' });
+    expect(snapshot.status).toBe('active');
+    expect(snapshot.context.review).toBeNull();
+    expect(snapshot.context.results).toEqual([]);
+    expect(snapshot.context.rerun).toBeNull();
+    expect(snapshot.context.messages).toEqual([PROMPT, message]);
+    expect(sentToParent(actions)).toEqual([{ type: 'worker.paused', pause: 'interrupted' }]);
+    expect(emitted(actions)).toEqual([{ type: 'worker.interrupted', ticketId: 'T1', attempt: 1, call: command }]);
+    expect(spawned(actions)).toEqual([]);
+    expect(Object.keys(snapshot.children)).toEqual([]);
+  });
+
+  it('stops there in auto mode too: no gate lets the command through', () => {
+    const executing = send(worker({ trust: 'auto' }).snapshot, modelReply(assistant(command, readB)));
+    expect(runToolInputs(executing.actions)).toEqual([{ ticketId: 'T1', attempt: 1, call: command, rerun: false }]);
+    const { snapshot, actions } = send(executing.snapshot, toolInterrupted());
+    expect(snapshot.value).toEqual({ toolCycle: 'interrupted' });
+    expect(sentToParent(actions)).toEqual([{ type: 'worker.paused', pause: 'interrupted' }]);
+    expect(spawned(actions)).toEqual([]);
+  });
+
+  it('clutch.rerun runs the call again, saying so in runTool\'s input; its result then waits at pause 2', () => {
+    const rerun = send(atInterrupted().snapshot, { type: 'clutch.rerun' });
+    expect(rerun.snapshot.value).toEqual({ toolCycle: 'executing' });
+    expect(rerun.snapshot.context.rerun).toBe('tu4');
+    expect(runToolInputs(rerun.actions)).toEqual([{ ticketId: 'T1', attempt: 1, call: command, rerun: true }]);
+    expect(sentToParent(rerun.actions)).toEqual([{ type: 'worker.resumed' }]);
+
+    const ran = send(rerun.snapshot, toolDone('built'));
+    expect(ran.snapshot.value).toEqual({ toolCycle: 'reviewingResult' });
+    expect(ran.snapshot.context.review).toEqual({ type: 'tool_result', tool_use_id: 'tu4', content: 'built', is_error: false });
+    expect(ran.snapshot.context.rerun).toBeNull();
+    expect(emitted(ran.actions)).toEqual([
+      { type: 'worker.tool_done', ticketId: 'T1', attempt: 1, call: command, output: { content: 'built', is_error: false } },
+    ]);
+    // The next call is run as usual: not a rerun.
+    const next = sendAll(ran.snapshot, [{ type: 'clutch.approve' }]).snapshot;
+    const ready = send(next, previewDone(next, { kind: 'text', text: 'b' })).snapshot;
+    expect(runToolInputs(send(ready, { type: 'clutch.approve' }).actions)).toEqual([{ ticketId: 'T1', attempt: 1, call: readB, rerun: false }]);
+  });
+
+  it('clutch.use_output in step mode: an empty successful result waits at pause 2, then reaches the model', () => {
+    const { snapshot, actions } = send(atInterrupted(assistant(command)).snapshot, { type: 'clutch.use_output' });
+    expect(snapshot.value).toEqual({ toolCycle: 'reviewingResult' });
+    expect(snapshot.context.review).toEqual({ type: 'tool_result', tool_use_id: 'tu4', content: '', is_error: false });
+    expect(spawned(actions)).toEqual([]);
+    expect(emitted(actions)).toEqual([
+      { type: 'worker.tool_done', ticketId: 'T1', attempt: 1, call: command, output: { content: '', is_error: false } },
+    ]);
+    expect(sentToParent(actions)).toEqual([{ type: 'worker.resumed' }, { type: 'worker.paused', pause: 'review' }]);
+    const done = send(snapshot, { type: 'clutch.approve' });
+    expect(done.snapshot.value).toBe('prompting');
+    expect(lastUserResults(done.snapshot)).toEqual([{ type: 'tool_result', tool_use_id: 'tu4', content: '', is_error: false }]);
+    expect(modelCalls(done.actions)).toHaveLength(1);
+  });
+
+  it('clutch.use_output in auto mode: the result is committed and the next call runs at once', () => {
+    const interrupted = sendAll(worker({ trust: 'auto' }).snapshot, [modelReply(assistant(command, readA)), toolInterrupted()]).snapshot;
+    const { snapshot, actions } = send(interrupted, { type: 'clutch.use_output' });
+    expect(snapshot.value).toEqual({ toolCycle: 'executing' });
+    expect(snapshot.context.results).toEqual([{ type: 'tool_result', tool_use_id: 'tu4', content: '', is_error: false }]);
+    expect(snapshot.context.review).toBeNull();
+    expect(runToolInputs(actions)).toEqual([{ ticketId: 'T1', attempt: 1, call: readA, rerun: false }]);
+    expect(sentToParent(actions)).toEqual([{ type: 'worker.resumed' }]);
+  });
+
+  it('clutch.abort: aborted, the interrupted call said to have maybe run, the others not run', () => {
+    const { snapshot, actions } = send(atInterrupted().snapshot, { type: 'clutch.abort', reason: 'it may have half-migrated' });
+    expect(snapshot.value).toBe('aborted');
+    expect(snapshot.status).toBe('done');
+    expect(snapshot.output).toEqual({ outcome: 'aborted', reason: 'aborted: it may have half-migrated' });
+    expect(spawned(actions)).toEqual([]);
+    expect(sentToParent(actions)).toEqual([{ type: 'worker.resumed' }]);
+    expect(lastUserResults(snapshot)).toEqual([
+      { type: 'tool_result', tool_use_id: 'tu4', content: INTERRUPTED_ABORTED, is_error: true },
+      { type: 'tool_result', tool_use_id: 'tu2', content: 'Not run: aborted by the human.', is_error: true },
+    ]);
+    expect(snapshot.context.results).toEqual([]);
+    expect(snapshot.context.review).toBeNull();
+  });
+
+  it('only rerun, use_output and abort answer it: approve and the edits are refused', () => {
+    const { snapshot } = atInterrupted();
+    expect(snapshot.can({ type: 'clutch.approve' })).toBe(false);
+    expect(snapshot.can({ type: 'clutch.edit_result', output: 'fake' })).toBe(false);
+    expect(snapshot.can({ type: 'clutch.edit_payload', input: { argv: ['node', '--version'] } })).toBe(false);
+    expect(snapshot.can({ type: 'clutch.edit_message', message: assistant(text('never mind')) })).toBe(false);
+    expect(snapshot.can({ type: 'clutch.retry_now' })).toBe(false);
+    expect(snapshot.can({ type: 'clutch.rerun' })).toBe(true);
+    expect(snapshot.can({ type: 'clutch.use_output' })).toBe(true);
+    expect(snapshot.can({ type: 'clutch.abort' })).toBe(true);
+    const approved = send(snapshot, { type: 'clutch.approve' });
+    expect(approved.snapshot.value).toEqual({ toolCycle: 'interrupted' });
+    expect(approved.actions).toEqual([]);
+  });
+
+  it('rerun and use_output answer nothing but the interrupted pause', () => {
+    const paused = atPause1(assistant(command));
+    expect(paused.snapshot.can({ type: 'clutch.rerun' })).toBe(false);
+    expect(paused.snapshot.can({ type: 'clutch.use_output' })).toBe(false);
+    const executing = send(paused.snapshot, { type: 'clutch.approve' }).snapshot;
+    expect(executing.can({ type: 'clutch.rerun' })).toBe(false);
+    const review = send(executing, toolDone('built')).snapshot;
+    expect(review.can({ type: 'clutch.rerun' })).toBe(false);
+    expect(review.can({ type: 'clutch.use_output' })).toBe(false);
+  });
+
+  it('set_trust auto (or an auto override) does not leave it; the new trust applies at the next gate', () => {
+    const interrupted = atInterrupted().snapshot;
+    const switched = sendAll(interrupted, [{ type: 'clutch.set_trust', trust: 'auto' }, { type: 'worker.trust_override', override: 'auto' }]);
+    expect(switched.snapshot.value).toEqual({ toolCycle: 'interrupted' });
+    expect(switched.snapshot.context.trust).toBe('auto');
+    expect(switched.snapshot.context.trustOverride).toBe('auto');
+    expect(switched.all).toEqual([]);
+    // Taking the output now passes pause 2 (auto) and runs the next call without pause 1.
+    const { snapshot, actions } = send(switched.snapshot, { type: 'clutch.use_output' });
+    expect(snapshot.value).toEqual({ toolCycle: 'executing' });
+    expect(runToolInputs(actions)).toEqual([{ ticketId: 'T1', attempt: 1, call: readB, rerun: false }]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ActorView, ClientMessage, ServerMessage, SessionInfo } from '../../src/protocol/wire.js';
+import { RUN_SWITCH_CLOSE, type ActorView, type ClientMessage, type InboundMessage, type ServerMessage, type SessionInfo } from '../../src/protocol/wire.js';
 import { connectLive, socketUrl } from '../../src/ui/connection.js';
 
 /** A stand-in for the browser's WebSocket: the test plays the server. */
@@ -7,13 +7,13 @@ class FakeSocket extends EventTarget {
   static readonly OPEN = 1;
   static instances: FakeSocket[] = [];
   readyState = 0;
-  readonly sent: ClientMessage[] = [];
+  readonly sent: InboundMessage[] = [];
   constructor(readonly url: string) {
     super();
     FakeSocket.instances.push(this);
   }
   send(data: string): void {
-    this.sent.push(JSON.parse(data) as ClientMessage);
+    this.sent.push(JSON.parse(data) as InboundMessage);
   }
   close(): void {
     this.drop();
@@ -25,9 +25,9 @@ class FakeSocket extends EventTarget {
   push(message: ServerMessage): void {
     this.dispatchEvent(new MessageEvent('message', { data: JSON.stringify(message) }));
   }
-  drop(): void {
+  drop(code = 1006): void {
     this.readyState = 3;
-    this.dispatchEvent(new Event('close'));
+    this.dispatchEvent(Object.assign(new Event('close'), { code }));
   }
 }
 
@@ -79,7 +79,7 @@ describe('the socket client', () => {
     socket().open();
     const first = client.send({ kind: 'worker', id: 'T1' }, { type: 'clutch.approve' });
     const second = client.send({ kind: 'conductor' }, { type: 'conductor.set_mode', mode: 'linear' });
-    const [a, b] = socket().sent;
+    const [a, b] = socket().sent as ClientMessage[];
     expect(a).toMatchObject({ type: 'command', target: { kind: 'worker', id: 'T1' }, command: { type: 'clutch.approve' } });
     let stateWhenReplied: unknown;
     void second.then(() => (stateWhenReplied = client.actors.view('conductor')?.value));
@@ -117,5 +117,51 @@ describe('the socket client', () => {
   it('refuses to send while not connected, without throwing', async () => {
     const { client } = connect();
     expect(await client.send({ kind: 'conductor' }, { type: 'conductor.start' })).toMatchObject({ ok: false, error: 'not connected to the server' });
+  });
+
+  it('asks for the runs and answers with the list, or with a refusal sent as a plain reply', async () => {
+    const { client, socket } = connect();
+    socket().open();
+    const listed = client.runs();
+    const refused = client.runs();
+    const [first, second] = socket().sent;
+    expect(first).toEqual({ type: 'runs', id: expect.any(String) });
+    const run = { id: 'r1', track: 't', title: 'T', status: 'done' as const, completed: 1, total: 1, created: 1, updated: 2 };
+    socket().push(batch(1, [], { runs: [{ id: first!.id, ok: true, current: 'r2', runs: [run] }], replies: [{ id: second!.id, ok: false, error: 'invalid message' }] }));
+    expect(await listed).toEqual({ id: first!.id, ok: true, current: 'r2', runs: [run] });
+    expect(await refused).toEqual({ id: second!.id, ok: false, error: 'invalid message' });
+  });
+
+  it('opens a run: the reply, then on the switch close it reconnects at once into the new session', async () => {
+    const { client, socket } = connect();
+    const old = socket();
+    old.open();
+    old.push({ type: 'hello', session });
+    old.push(batch(1, [view('conductor', 'a'), view('worker:T1', 'x')]));
+    const opened = client.openRun('r9');
+    const pendingList = client.runs();
+    const [open] = old.sent;
+    expect(open).toEqual({ type: 'open_run', id: expect.any(String), run: 'r9' });
+    old.push(batch(2, [], { replies: [{ id: open!.id, ok: true }] }));
+    expect(await opened).toEqual({ id: open!.id, ok: true });
+    old.drop(RUN_SWITCH_CLOSE);
+    expect(await pendingList).toMatchObject({ ok: false, error: 'the server opened another run before it replied' });
+    expect(client.connection.getSnapshot()).toEqual({ state: 'switching' });
+    // No backoff for a switch: the next socket opens on the next tick.
+    vi.advanceTimersByTime(0);
+    expect(FakeSocket.instances).toHaveLength(2);
+    socket().open();
+    socket().push({ type: 'hello', session: { ...session, run_id: 'r9' } });
+    socket().push(batch(1, [view('conductor', 'b')]));
+    expect(client.connection.getSnapshot()).toEqual({ state: 'open' });
+    expect(client.session.getSnapshot()?.run_id).toBe('r9');
+    expect(client.actors.view('worker:T1')).toBeNull();
+    client.close();
+  });
+
+  it('refuses the runs questions while not connected, without throwing', async () => {
+    const { client } = connect();
+    expect(await client.runs()).toMatchObject({ ok: false, error: 'not connected to the server' });
+    expect(await client.openRun('r1')).toMatchObject({ ok: false, error: 'not connected to the server' });
   });
 });

@@ -91,7 +91,18 @@ describe('statechartGraph', () => {
       'always [turnsLeft] -> worker.prompting',
       'always [else] -> worker.failed',
     ]);
-    expect(labels(graph, 'worker.toolCycle.executing')).toEqual(['done: runTool -> worker.toolCycle.gate2', 'error: runTool -> worker.failed']);
+    expect(labels(graph, 'worker.toolCycle.executing')).toEqual([
+      'done: runTool [toolInterrupted] -> worker.toolCycle.interrupted',
+      'done: runTool [else] -> worker.toolCycle.gate2',
+      'error: runTool -> worker.failed',
+    ]);
+    // The interrupted pause: only the human's three answers leave it.
+    expect(labels(graph, 'worker.toolCycle.interrupted')).toEqual([
+      'clutch.rerun -> worker.toolCycle.executing',
+      'clutch.use_output -> worker.toolCycle.gate2',
+      'clutch.abort -> worker.aborted',
+    ]);
+    expect(graph.nodes.find((node) => node.id === 'worker.toolCycle.interrupted')!.invokes).toEqual([]);
     // An invocation without an id is named by the logic it runs, not its generated id.
     expect(labels(graph, 'worker.toolCycle.awaitingApproval.previewing')).toEqual([
       'done: previewTool -> worker.toolCycle.awaitingApproval.ready',

@@ -1,17 +1,19 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useClient, useStore, useView } from '../hooks.js';
 import { conductorKey, type ConductorView } from '../views.js';
 import { ApprovalInbox } from './ApprovalInbox.js';
 import { GlobalBar } from './GlobalBar.js';
 import { Inspector } from './inspector/Inspector.js';
+import { RunsView } from './RunsView.js';
 import { TrackBoard } from './TrackBoard.js';
 import { WorkerPanel } from './WorkerPanel.js';
 
-type View = 'run' | 'inspector';
+type View = 'run' | 'inspector' | 'runs';
 
-/** `#inspector` opens the Inspector, so a reload (or a link) keeps the view. */
+/** `#inspector` and `#runs` open those views, so a reload (or a link) keeps the view. */
 function initialView(): View {
-  return typeof location !== 'undefined' && location.hash === '#inspector' ? 'inspector' : 'run';
+  if (typeof location === 'undefined') return 'run';
+  return location.hash === '#inspector' ? 'inspector' : location.hash === '#runs' ? 'runs' : 'run';
 }
 
 /** The page: the global bar, then the run (track board, worker, approval inbox) or the Inspector. */
@@ -22,6 +24,12 @@ export function App() {
   const [chosen, setChosen] = useState<string | null>(null);
   const [view, setView] = useState<View>(initialView);
   const [inspected, setInspected] = useState<string | null>(null);
+  const runId = session?.run_id;
+  // Another run (the server switched): what was picked in the last one means nothing here.
+  useEffect(() => {
+    setChosen(null);
+    setInspected(null);
+  }, [runId]);
   const tickets = session?.track.tickets ?? [];
   const infos = conductor?.context.tickets ?? [];
   // Until the human picks one, show the ticket that most needs them.
@@ -33,7 +41,7 @@ export function App() {
   const selectedIndex = tickets.findIndex((ticket) => ticket.id === selected);
   const show = (next: View) => {
     setView(next);
-    if (typeof history !== 'undefined') history.replaceState(null, '', next === 'inspector' ? '#inspector' : location.pathname + location.search);
+    if (typeof history !== 'undefined') history.replaceState(null, '', next === 'run' ? location.pathname + location.search : `#${next}`);
   };
 
   return (
@@ -46,8 +54,13 @@ export function App() {
         <button type="button" role="tab" aria-selected={view === 'inspector'} onClick={() => show('inspector')} data-testid="tab-inspector">
           Inspector
         </button>
+        <button type="button" role="tab" aria-selected={view === 'runs'} onClick={() => show('runs')} data-testid="tab-runs">
+          Runs
+        </button>
       </nav>
-      {!session ? (
+      {view === 'runs' ? (
+        <RunsView />
+      ) : !session ? (
         <main className="layout loading">
           <p className="muted">Waiting for the server…</p>
         </main>

@@ -15,6 +15,8 @@ function connectionText(connection: ConnectionState): string {
       return 'connecting…';
     case 'reconnecting':
       return `reconnecting (attempt ${connection.attempt})…`;
+    case 'switching':
+      return 'opening another run…';
     case 'static':
       return `static: ${connection.source}`;
   }

@@ -1,11 +1,16 @@
 import { useView } from '../hooks.js';
 import { commandLine, summarizeInput } from '../format.js';
-import { pauseOf, type Pause } from '../pause.js';
+import { commandOf, INTERRUPTED_TEXT, pauseLabel, pauseOf, type Pause } from '../pause.js';
 import { workerKey, type WorkerView } from '../views.js';
 import { diffLineKind } from './DiffView.js';
 import { CommandButton } from './CommandButton.js';
 
 function gist(pause: Pause): string {
+  if (pause.kind === 'interrupted') {
+    const command = commandOf(pause.call);
+    if (command) return `$ ${commandLine(command.argv)}${command.cwd === '.' ? '' : `  (in ${command.cwd})`}`;
+    return pause.call ? summarizeInput(pause.call.input) : '';
+  }
   if (pause.kind === 'review') {
     const first = pause.result.content.split('\n').find((line) => line.trim() !== '') ?? '(empty output)';
     return `${pause.result.is_error ? 'error: ' : ''}${first.length > 90 ? `${first.slice(0, 87)}…` : first}`;
@@ -31,12 +36,15 @@ export function InboxItem({ ticketId, onOpen, selected }: { ticketId: string; on
     <li className={`inbox-item pause-${pause.kind}${selected ? ' selected' : ''}`} data-testid={`inbox-item-${ticketId}`} data-pause={pause.kind} data-call={pause.kind === 'review' ? pause.result.tool_use_id : (pause.call?.id ?? '')}>
       <div className="inbox-head">
         <span className="ticket-id">{ticketId}</span>
-        <span className="pause-badge">{pause.kind === 'approval' ? 'Pause 1 · approve' : 'Pause 2 · review'}</span>
+        <span className="pause-badge">{pauseLabel[pause.kind]}</span>
         <code className="tool-name">{pause.call?.name ?? '?'}</code>
       </div>
       <p className="inbox-gist">{gist(pause)}</p>
+      {pause.kind === 'interrupted' && <p className="interrupted-text small">{INTERRUPTED_TEXT}</p>}
       {view.context.refusal && <p className="refusal small">Refused: {view.context.refusal}</p>}
       <div className="actions">
+        <CommandButton target={target} accepts={view.accepts} command={{ type: 'clutch.rerun' }} label="Re-run" variant="primary" testId={`inbox-rerun-${ticketId}`} />
+        <CommandButton target={target} accepts={view.accepts} command={{ type: 'clutch.use_output' }} label="Use this output (empty)" testId={`inbox-use-output-${ticketId}`} />
         <CommandButton
           target={target}
           accepts={view.accepts}

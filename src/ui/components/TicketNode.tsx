@@ -1,7 +1,7 @@
 import type { TicketInfo } from '../../machines/schedule.js';
 import type { TicketSummary } from '../../protocol/wire.js';
 import { useView } from '../hooks.js';
-import { pauseOf } from '../pause.js';
+import { pauseLabel, pauseOf } from '../pause.js';
 import { statusLabel, ticketKey, workerKey, type TicketView, type WorkerView } from '../views.js';
 import { CommandButton } from './CommandButton.js';
 
@@ -35,7 +35,7 @@ export function TicketNode(props: { ticket: TicketSummary; info: TicketInfo | un
       <div className="ticket-head">
         <span className="ticket-id">{ticket.id}</span>
         <span className={`status-chip status-${status}`} data-testid={`ticket-status-${ticket.id}`}>
-          {info?.skipped ? 'skipped' : statusLabel[status]}
+          {info?.skipped ? 'skipped' : pause?.kind === 'interrupted' ? 'interrupted' : statusLabel[status]}
         </span>
       </div>
       <div className="ticket-file" title={ticket.prompt}>{ticket.target_file}</div>
@@ -44,8 +44,8 @@ export function TicketNode(props: { ticket: TicketSummary; info: TicketInfo | un
         {info && info.attempts > 0 ? ` · attempt ${info.attempts}` : ''}
       </div>
       {pause && (
-        <div className="ticket-note paused">
-          {pause.kind === 'approval' ? 'Pause 1 · approve' : 'Pause 2 · review'} <code>{pause.call?.name}</code>
+        <div className={`ticket-note paused pause-${pause.kind}`} data-testid={`ticket-pause-${ticket.id}`} data-pause={pause.kind}>
+          {pauseLabel[pause.kind]} <code>{pause.call?.name}</code>
         </div>
       )}
       {status === 'pending' && ticket.dependencies.length > 0 && <div className="ticket-note">after {ticket.dependencies.join(', ')}</div>}

@@ -7,6 +7,7 @@ import { conductorKey, effectiveTrust, statusLabel, ticketKey, workerKey, type C
 import { ApprovalCard } from './ApprovalCard.js';
 import { CommandButton } from './CommandButton.js';
 import { CommandToggle } from './CommandToggle.js';
+import { InterruptedCard } from './InterruptedCard.js';
 import { MessageEditor } from './MessageEditor.js';
 import { ReviewCard } from './ReviewCard.js';
 import { Transcript } from './Transcript.js';
@@ -24,6 +25,8 @@ export function WorkerPanel({ ticket, index }: { ticket: TicketSummary; index: n
   const target = { kind: 'worker', id: ticket.id } as const;
   const context = worker?.context;
   const canEditMessage = worker?.accepts.includes('clutch.edit_message') ?? false;
+  // Paused, but not for an approval or a review: it says so, so nobody approves what may have run.
+  const chip = info?.skipped ? 'skipped' : pause?.kind === 'interrupted' ? 'interrupted' : statusLabel[status];
 
   return (
     <section className="card worker-panel" data-testid="worker-panel" data-ticket={ticket.id} aria-label={`worker of ${ticket.id}`}>
@@ -33,7 +36,9 @@ export function WorkerPanel({ ticket, index }: { ticket: TicketSummary; index: n
             {ticket.id} <span className="muted">·</span> <code>{ticket.target_file}</code>
           </h2>
           <p className="panel-meta">
-            <span className={`status-chip status-${status}`} data-testid="panel-status">{info?.skipped ? 'skipped' : statusLabel[status]}</span>
+            <span className={`status-chip status-${status}${pause?.kind === 'interrupted' ? ' interrupted' : ''}`} data-testid="panel-status" data-label={chip}>
+              {chip}
+            </span>
             {worker?.status === 'active' && <span className="worker-state" data-testid="worker-state">{workerStateLabel(worker)}</span>}
             {context && <span className="muted">attempt {context.attempt} · turn {context.turns}/{context.maxTurns}</span>}
             {ticketUsage && (
@@ -85,6 +90,7 @@ export function WorkerPanel({ ticket, index }: { ticket: TicketSummary; index: n
       {worker && pause?.kind === 'approval' && (
         <ApprovalCard key={`${pause.call?.id}:${JSON.stringify(pause.call?.input)}`} ticketId={ticket.id} view={worker} pause={pause} />
       )}
+      {worker && pause?.kind === 'interrupted' && <InterruptedCard key={pause.call?.id} ticketId={ticket.id} view={worker} pause={pause} />}
       {worker && pause?.kind === 'review' && (
         <ReviewCard key={`${pause.result.tool_use_id}:${pause.result.content}:${pause.result.is_error}`} ticketId={ticket.id} view={worker} pause={pause} />
       )}

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { formatIssues, loadConfig, loadTrack } from '../config/index.js';
 import type { ClutchConfig, Track } from '../protocol/index.js';
 
+/** Bad input the user can fix (a flag, a file, a run id): the CLI prints it and exits 2. */
 export class UsageError extends Error {}
 
 /** agents.toml in the current folder, else the one shipped at the package root. */

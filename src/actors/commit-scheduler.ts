@@ -1,0 +1,95 @@
+import type { Progress, RunLog } from '../store/index.js';
+import { crashPoint } from './crash-points.js';
+
+export interface CommitSchedulerOptions {
+  log: RunLog;
+  /** The conductor's persisted snapshot as it stands now. */
+  snapshot: () => unknown;
+  progress: () => Progress;
+  /**
+   * Least time between two commits that nobody waits for, in ms (default 0: once per turn of the
+   * event loop). A human command commits at once, whatever this says.
+   */
+  intervalMs?: number;
+  /** A commit that failed (disk full, say); the staged rows stay for the next try. */
+  onError: (error: unknown) => void;
+}
+
+/**
+ * Commits the run's staged journal rows with the conductor's snapshot. Changes are coalesced: a
+ * burst of events in one turn of the event loop costs one commit, written after the burst, when
+ * the actor system is at rest, so the snapshot always matches the journal that led to it.
+ */
+export class CommitScheduler {
+  readonly #options: CommitSchedulerOptions;
+  readonly #interval: number;
+  #dirty = false;
+  #timer: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  #last = -Infinity;
+  #commits = 0;
+  #stopped = false;
+
+  constructor(options: CommitSchedulerOptions) {
+    this.#options = options;
+    this.#interval = options.intervalMs ?? 0;
+  }
+
+  get commits(): number {
+    return this.#commits;
+  }
+
+  /** Something changed: commit soon. */
+  markDirty(): void {
+    this.#dirty = true;
+    if (this.#timer !== undefined || this.#stopped) return;
+    const wait = this.#last + this.#interval - performance.now();
+    const run = () => {
+      this.#timer = undefined;
+      try {
+        this.commitNow();
+      } catch {
+        // Reported through onError; the next change tries again.
+      }
+    };
+    this.#timer = wait > 0 ? setTimeout(run, wait) : setImmediate(run);
+  }
+
+  /** Commits now (a human command waits for this before it is acknowledged); throws if it fails. */
+  commitNow(): void {
+    if (this.#stopped) return;
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer as NodeJS.Timeout);
+      clearImmediate(this.#timer as NodeJS.Immediate);
+      this.#timer = undefined;
+    }
+    this.#dirty = false;
+    this.#last = performance.now();
+    try {
+      crashPoint('commit.before');
+      this.#options.log.commit(this.#options.snapshot(), this.#options.progress());
+      crashPoint('commit.after');
+      this.#commits += 1;
+    } catch (error) {
+      this.#dirty = true;
+      this.#options.onError(error);
+      throw error;
+    }
+  }
+
+  /** The last commit, then no more. */
+  stop(): void {
+    if (this.#dirty || this.#options.log.dirty) {
+      try {
+        this.commitNow();
+      } catch {
+        // Reported through onError.
+      }
+    }
+    this.#stopped = true;
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer as NodeJS.Timeout);
+      clearImmediate(this.#timer as NodeJS.Immediate);
+      this.#timer = undefined;
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import type { RunToolInput, RunToolOutput } from '../machines/worker-types.js';
+import type { ToolEffect, ToolOutput } from '../protocol/index.js';
+import { executeTool, fileSha256, plannedEffect, sideEffectTools } from '../tools/index.js';
+import type { ToolContext } from '../tools/tool.js';
+import { crashPoint } from './crash-points.js';
+
+export interface ToolCallKey {
+  ticket: string;
+  attempt: number;
+  toolUseId: string;
+}
+
+/** Where intents and results of side-effecting calls are committed (the run store's RunLog). */
+export interface ToolLedger {
+  toolCall(key: ToolCallKey): { tool: string; input: unknown; effect: ToolEffect | null; result: ToolOutput | null } | undefined;
+  recordIntent(key: ToolCallKey, tool: string, input: unknown, effect: ToolEffect | null): void;
+  recordResult(key: ToolCallKey, output: ToolOutput): void;
+}
+
+function sameInput(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Runs one approved call so that a crash never makes it run twice unseen. A side-effecting call
+ * commits an intent (the input as approved, and for a write the file's hash once written) before it
+ * starts and its result after. When the call is met again (a restored run reruns `executing`):
+ * - with a stored result, nothing runs: the stored result is the answer;
+ * - a write with only an intent is applied again only if the file does not hold its result yet;
+ * - a command with only an intent does not run: the worker stops at the interrupted pause, unless
+ *   the human chose to rerun it there.
+ */
+export async function runToolOnce(input: RunToolInput, context: ToolContext, ledger: ToolLedger | undefined): Promise<RunToolOutput> {
+  const { call } = input;
+  if (!ledger || !sideEffectTools.has(call.name)) return executeTool(call.name, call.input, context);
+  const key: ToolCallKey = { ticket: input.ticketId, attempt: input.attempt, toolUseId: call.id };
+  const known = ledger.toolCall(key);
+  const same = known !== undefined && known.tool === call.name && sameInput(known.input, call.input);
+  if (known && same && known.result) return known.result;
+  if (known && !input.rerun) {
+    if (call.name === 'run_command') return { interrupted: true };
+    if (same && known.effect && (await fileSha256(known.effect.path)) === known.effect.after_sha256) {
+      ledger.recordResult(key, known.effect.output);
+      return known.effect.output;
+    }
+  }
+  const effect = await plannedEffect(call.name, call.input, context);
+  ledger.recordIntent(key, call.name, call.input, effect ?? null);
+  crashPoint('tool.intent', call.name);
+  const output = await executeTool(call.name, call.input, context);
+  crashPoint('tool.ran', call.name);
+  ledger.recordResult(key, output);
+  return output;
+}

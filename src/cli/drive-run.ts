@@ -1,0 +1,132 @@
+import { resolve } from 'node:path';
+import type { JournalEntry } from '../actors/journal.js';
+import { formatCost, type UsageLine } from '../actors/usage.js';
+import type { WorkerRef } from '../actors/engine.js';
+import type { PreparedRun } from '../runs/prepare-run.js';
+import { StepPrompter } from './step-prompt.js';
+
+export interface DriveOptions {
+  json: boolean;
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WritableStream;
+  /** Ask at pauses on this terminal. */
+  prompt: boolean;
+  record?: string;
+  cwd: string;
+  /** Runs once the engine has started (resume applies its flags here). */
+  afterStart?: () => Promise<string[]>;
+}
+
+function oneLine(text: string, width: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
+}
+
+function describeTool(entry: Extract<JournalEntry, { kind: 'tool' }>): string {
+  const input = entry.input as Record<string, unknown>;
+  const subject = Array.isArray(input['argv']) ? (input['argv'] as string[]).join(' ') : String(input['path'] ?? input['pattern'] ?? '');
+  const outcome = entry.is_error ? 'error' : 'ok';
+  return `${entry.tool} ${oneLine(subject, 60)} → ${outcome}: ${oneLine(entry.output, 70)}`;
+}
+
+const tokens = (line: UsageLine) => `${line.input_tokens}/${line.output_tokens}`;
+
+const atPause = (worker: WorkerRef) => {
+  const state = worker.getSnapshot();
+  return (
+    state.status === 'active' &&
+    (state.matches({ toolCycle: 'awaitingApproval' }) || state.matches({ toolCycle: 'reviewingResult' }) || state.matches({ toolCycle: 'interrupted' }))
+  );
+};
+
+/**
+ * Runs a prepared (new or resumed) run headless to its end: progress lines, the terminal prompt at
+ * pauses, then the table. Without a terminal, a run left waiting only for a human (an interrupted
+ * command) stops with exit 1 and stays resumable. Exit 0 all completed, 1 otherwise.
+ */
+export async function driveRun(prepared: PreparedRun, options: DriveOptions): Promise<number> {
+  const { engine, track, run } = prepared;
+  const print = (line: string) => options.stdout.write(`${line}\n`);
+  const prompter = options.prompt ? new StepPrompter(engine, options.stdin, options.stdout) : undefined;
+  engine.journal.subscribe((entry) => {
+    if (entry.kind === 'ticket.status' && entry.status === 'step_paused') prompter?.paused(entry.ticket);
+    if (options.json) {
+      if (entry.kind === 'ticket.status') print(JSON.stringify({ type: 'ticket.status', ticket: entry.ticket, status: entry.status, at: entry.at, attempt: entry.attempt, ...(entry.reason ? { reason: entry.reason } : {}) }));
+      else if (entry.kind === 'tool') print(JSON.stringify({ type: 'tool', ticket: entry.ticket, tool: entry.tool, input: entry.input, is_error: entry.is_error, at: entry.at }));
+      else if (entry.kind === 'tool.interrupted') print(JSON.stringify({ type: 'tool.interrupted', ticket: entry.ticket, tool: entry.tool, input: entry.input, at: entry.at }));
+      return;
+    }
+    const stamp = `[${(entry.at / 1000).toFixed(2).padStart(7)}s]`;
+    if (entry.kind === 'ticket.status') {
+      const detail = entry.reason ? ` — ${entry.reason}` : entry.summary ? ` — ${oneLine(entry.summary, 80)}` : '';
+      print(`${stamp} ${entry.ticket.padEnd(8)} ${entry.status}${detail}`);
+    } else if (entry.kind === 'tool') {
+      print(`${stamp} ${entry.ticket.padEnd(8)}   ${describeTool(entry)}`);
+    } else if (entry.kind === 'tool.interrupted') {
+      print(`${stamp} ${entry.ticket.padEnd(8)}   interrupted: ${entry.tool} may have run in part before the crash; it waits for a human`);
+    }
+  });
+  const mode = engine.conductor.getSnapshot().context.mode;
+  if (options.json) {
+    print(JSON.stringify({ type: prepared.resumed ? 'run.resume' : 'run.start', run: run.id, run_dir: run.runDir, workspace: run.workspace, mode }));
+  } else {
+    print(`${prepared.resumed ? 'resuming run' : 'run'} ${run.id}: ${track.tickets.length} tickets, workspace ${run.workspace}`);
+  }
+  engine.start();
+  for (const note of (await options.afterStart?.()) ?? []) print(options.json ? JSON.stringify({ type: 'note', note }) : note);
+  // Pauses restored from the store are already waiting: ask about them now.
+  for (const ticket of track.tickets) {
+    const worker = engine.worker(ticket.id);
+    if (worker && atPause(worker)) prompter?.paused(ticket.id);
+  }
+  const outcome = await Promise.race([engine.finished(), prompter ? new Promise<never>(() => {}) : waitingOnlyForHuman(prepared)]);
+  prompter?.close();
+  await prepared.close();
+  const spent = engine.usage();
+  if (outcome === 'waiting') {
+    const message = `run ${run.id} waits for a human at an interrupted command; answer it with \`clutch resume ${run.id}\` in a terminal or \`clutch serve --resume ${run.id}\``;
+    print(options.json ? JSON.stringify({ type: 'run.waiting', run: run.id, message }) : `\n${message}`);
+    return 1;
+  }
+  if (options.json) {
+    print(JSON.stringify({ type: 'usage', ...spent }));
+    print(JSON.stringify({ type: 'run.end', tickets: outcome.tickets }));
+  } else {
+    print('');
+    print(`${'ticket'.padEnd(10)}${'status'.padEnd(12)}${'tries'.padEnd(7)}${'tier'.padEnd(6)}${'tokens in/out'.padEnd(17)}${'cost'.padEnd(10)}result`);
+    for (const ticket of engine.track().tickets) {
+      const result = ticket.blocked_reason ?? ticket.summary ?? '';
+      const line = spent.tickets[ticket.id]!;
+      print(
+        `${ticket.id.padEnd(10)}${ticket.status.padEnd(12)}${String(ticket.attempts ?? 0).padEnd(7)}${String(line.tier).padEnd(6)}` +
+          `${tokens(line).padEnd(17)}${formatCost(line.cost_usd).padEnd(10)}${oneLine(result, 60)}`,
+      );
+    }
+    for (const [tier, line] of Object.entries(spent.tiers)) print(`${`tier ${tier}`.padEnd(35)}${tokens(line).padEnd(17)}${formatCost(line.cost_usd)}`);
+    print(`${'total'.padEnd(35)}${tokens(spent.total).padEnd(17)}${formatCost(spent.total.cost_usd)}${spent.total.cost_usd === null ? '  (set input/output_price_per_mtok for an estimate)' : ''}`);
+    if (options.record) print(`recorded model calls: ${resolve(options.cwd, options.record)}`);
+    print(`\nrun folder: ${run.runDir}`);
+    print(`run id: ${run.id} (\`clutch runs\` lists it; \`clutch export ${run.id}\` writes its journal)`);
+  }
+  return Object.values(outcome.tickets).every((status) => status === 'completed') ? 0 : 1;
+}
+
+/** Resolves once nothing can go on without a human: every active ticket waits at an interrupted command. */
+function waitingOnlyForHuman(prepared: PreparedRun): Promise<'waiting'> {
+  const { engine, track } = prepared;
+  return new Promise((resolve) => {
+    const check = () => {
+      const conductor = engine.conductor.getSnapshot();
+      if (!conductor.matches({ run: 'running' }) || conductor.context.active === 0) return;
+      const workers = track.tickets.map((ticket) => engine.worker(ticket.id)).filter((worker) => worker !== undefined);
+      if (workers.length === conductor.context.active && workers.every((worker) => worker.getSnapshot().matches({ toolCycle: 'interrupted' }))) {
+        stopWatching();
+        resolve('waiting');
+      }
+    };
+    const stopWatching = engine.subscribeInspection((event) => {
+      if (event.type === '@xstate.snapshot') queueMicrotask(check);
+    });
+    check();
+  });
+}

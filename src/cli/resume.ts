@@ -1,0 +1,42 @@
+import type { ExecutionMode, TrustLevel } from '../protocol/index.js';
+import { applyResumeFlags, resumeRun } from '../runs/resume-run.js';
+import { driveRun } from './drive-run.js';
+import { needsTerminal } from './run.js';
+
+export interface ResumeCommandOptions {
+  cwd: string;
+  run: string;
+  config?: string;
+  mode?: ExecutionMode;
+  trust?: TrustLevel;
+  json: boolean;
+  env?: Record<string, string | undefined>;
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WritableStream;
+}
+
+/** `clutch resume RUN`: goes on headless from the run's last committed state. */
+export async function resumeCommand(options: ResumeCommandOptions): Promise<number> {
+  const prepared = await resumeRun({ cwd: options.cwd, run: options.run, ...(options.config ? { config: options.config } : {}), ...(options.env ? { env: options.env } : {}) });
+  const { engine, config } = prepared;
+  const conductor = engine.conductor.getSnapshot();
+  const override = options.trust ?? conductor.context.trustOverride;
+  const stepTickets = engine
+    .track()
+    .tickets.filter((ticket) => ticket.status !== 'completed')
+    .filter((ticket) => (override === 'none' ? config.agents[ticket.worker_archetype]?.trust_level === 'step' : override === 'step'))
+    .map((ticket) => ticket.id);
+  if (stepTickets.length > 0 && !options.stdin.isTTY) {
+    await prepared.close();
+    throw needsTerminal(stepTickets, `clutch serve --resume ${prepared.run.id}`);
+  }
+  return driveRun(prepared, {
+    json: options.json,
+    stdin: options.stdin,
+    stdout: options.stdout,
+    cwd: options.cwd,
+    // On a terminal an interrupted command can be answered here, whatever the trust.
+    prompt: options.stdin.isTTY === true,
+    afterStart: () => applyResumeFlags(engine, { ...(options.mode ? { mode: options.mode } : {}), ...(options.trust ? { trust: options.trust } : {}) }),
+  });
+}

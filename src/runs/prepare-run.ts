@@ -1,0 +1,145 @@
+import { resolve } from 'node:path';
+import { Engine } from '../actors/engine.js';
+import { modelsFromConfig, withModelProfile } from '../actors/models.js';
+import { SimulatedClock } from '../actors/simulated-clock.js';
+import type { ModelClient } from '../models/model-client.js';
+import type { ClutchConfig, ExecutionMode, Track, TrustLevel } from '../protocol/index.js';
+import type { RunLog, RunStore, StoredRunOptions } from '../store/index.js';
+import { loadInputs, UsageError } from './load-inputs.js';
+import { createRunFolder } from './run-folder.js';
+import { hashFile, openStore, storePathOf } from './store-path.js';
+
+export interface PrepareOptions {
+  cwd: string;
+  config?: string;
+  track: string;
+  workspace?: string;
+  mode?: ExecutionMode;
+  trust?: TrustLevel;
+  /** Points every agent at this model profile. */
+  model?: string;
+  record?: string;
+  replay?: string;
+  env?: NodeJS.ProcessEnv;
+  chunkDelayMs?: number;
+  chunkSize?: number;
+  /** Runs once the configuration is final and before anything is created; throws UsageError to refuse. */
+  check?: (config: ClutchConfig, track: Track) => void;
+}
+
+export interface PreparedRun {
+  engine: Engine;
+  config: ClutchConfig;
+  track: Track;
+  run: { id: string; runDir: string; workspace: string };
+  modelFor: (profile: string) => ModelClient;
+  store: RunStore;
+  log: RunLog;
+  /** Whether the engine goes on from a stored snapshot. */
+  resumed: boolean;
+  /** Stops the engine (committing its last changes), lets go of the run and closes the store. */
+  close(): Promise<void>;
+}
+
+/** Bad input (a missing script, an unknown profile, no API key) is a UsageError: exit 2, like a bad file. */
+async function asUsage<T>(build: () => T | Promise<T>): Promise<T> {
+  try {
+    return await build();
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+export interface EngineParts {
+  cwd: string;
+  config: ClutchConfig;
+  track: Track;
+  options: StoredRunOptions & { env?: NodeJS.ProcessEnv; chunkDelayMs?: number; chunkSize?: number };
+}
+
+/** The model clients of a run, and the simulated clock a replay runs on. */
+export async function modelsOf({ cwd, config, track, options }: EngineParts) {
+  // A replay has nothing to wait for: its clock jumps over backoffs and rate-limit waits.
+  const clock = options.replay ? new SimulatedClock(Date.now()) : undefined;
+  const modelFor = await asUsage(() =>
+    modelsFromConfig(config, track.tickets.map((ticket) => ticket.worker_archetype), {
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.chunkDelayMs !== undefined ? { chunkDelayMs: options.chunkDelayMs } : {}),
+      ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
+      ...(options.record ? { record: resolve(cwd, options.record) } : {}),
+      ...(options.replay ? { replay: resolve(cwd, options.replay) } : {}),
+      ...(clock ? { now: clock.now } : {}),
+    }),
+  );
+  return { modelFor, clock };
+}
+
+/** The configuration as the run uses it: --model points every agent at one profile. */
+export async function effectiveConfig(config: ClutchConfig, model: string | undefined): Promise<ClutchConfig> {
+  return model ? asUsage(() => withModelProfile(config, model)) : config;
+}
+
+/**
+ * What `clutch run` and `clutch serve` share: the inputs loaded and checked, the model clients, a
+ * run folder with its own copy of the workspace, the run recorded in the store, and the engine
+ * (not started yet).
+ */
+export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> {
+  const inputs = loadInputs(options);
+  const { track } = inputs;
+  if (options.record && options.replay) throw new UsageError('--record and --replay cannot be used together');
+  const config = await effectiveConfig(inputs.config, options.model);
+  options.check?.(config, track);
+  const stored: StoredRunOptions = {
+    ...(options.mode ? { mode: options.mode } : {}),
+    ...(options.trust ? { trust: options.trust } : {}),
+    ...(options.model ? { model: options.model } : {}),
+    ...(options.record ? { record: resolve(options.cwd, options.record) } : {}),
+    ...(options.replay ? { replay: resolve(options.cwd, options.replay) } : {}),
+  };
+  const { modelFor, clock } = await modelsOf({ cwd: options.cwd, config, track, options: { ...options, ...stored } });
+  const store = openStore(storePathOf(config, options.cwd));
+  try {
+    const run = createRunFolder(resolve(options.cwd, '.clutch', 'runs'), inputs.workspace);
+    const trackPath = resolve(options.cwd, options.track);
+    const log = store.createRun({
+      id: run.id,
+      track_id: track.id,
+      track_title: track.title,
+      track_path: trackPath,
+      track_hash: hashFile(trackPath),
+      config_path: inputs.config.source,
+      config_hash: hashFile(inputs.config.source),
+      source_workspace: inputs.workspace,
+      run_dir: run.runDir,
+      workspace: run.workspace,
+      options: stored,
+      tickets_total: track.tickets.length,
+      created: Date.now(),
+    });
+    const engine = new Engine({
+      config,
+      track,
+      workspace: run.workspace,
+      runDir: run.runDir,
+      modelFor,
+      log,
+      ...(options.mode ? { mode: options.mode } : {}),
+      ...(options.trust ? { trustOverride: options.trust } : {}),
+      ...(clock ? { now: clock.now, waitUntil: clock.waitUntil } : {}),
+    });
+    return { engine, config, track, run, modelFor, store, log, resumed: false, close: closer(engine, store) };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+export function closer(engine: Engine, store: RunStore): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () =>
+    (closing ??= (async () => {
+      await engine.stop();
+      store.close();
+    })());
+}

@@ -1,0 +1,140 @@
+import { existsSync } from 'node:fs';
+import { Engine } from '../actors/engine.js';
+import type { ExecutionMode, TrustLevel } from '../protocol/index.js';
+import type { RunRecord, RunStore } from '../store/index.js';
+import { StoreError } from '../store/index.js';
+import { loadInputs, UsageError } from './load-inputs.js';
+import { closer, effectiveConfig, modelsOf, type PreparedRun } from './prepare-run.js';
+import { hashFile, openStore, storePathFor } from './store-path.js';
+import { waitFor, type Snapshot } from 'xstate';
+
+export interface ResumeOptions {
+  cwd: string;
+  /** The run's id, as `clutch runs` lists it. */
+  run: string;
+  /** Which agents.toml names the store ([execution] store); the default one unless given. */
+  config?: string;
+  /** The store itself, instead of the one the config names. */
+  store?: string;
+  env?: NodeJS.ProcessEnv;
+  chunkDelayMs?: number;
+  chunkSize?: number;
+}
+
+/** An input of the run must still be what the run started from: a changed plan is a different run. */
+function checkUnchanged(run: RunRecord, what: 'track' | 'config', path: string, hash: string): void {
+  const name = what === 'track' ? 'track file' : 'configuration';
+  if (!existsSync(path)) {
+    throw new UsageError(`run ${run.id} cannot go on: its ${name} ${path} is gone. Put it back as it was, or start a new run`);
+  }
+  if (hashFile(path) !== hash) {
+    throw new UsageError(
+      `run ${run.id} cannot go on: its ${name} ${path} changed since the run started (sha256 was ${hash.slice(0, 12)}…). ` +
+        'Put the file back as it was to resume, or start a new run with the changed file',
+    );
+  }
+}
+
+/**
+ * Takes a stored run up again: checks that its inputs are unchanged and that no other process has
+ * it, then builds its engine from the latest committed snapshot (not started yet). A run killed
+ * before its first commit starts from the beginning on its untouched workspace copy.
+ */
+export async function resumeRun(options: ResumeOptions): Promise<PreparedRun> {
+  const store: RunStore = openStore(options.store ?? storePathFor(options.cwd, options.config));
+  try {
+    const run = store.run(options.run);
+    if (!run) {
+      const known = store.runs().slice(0, 5).map((summary) => summary.id);
+      throw new UsageError(
+        `there is no run "${options.run}" in ${store.path}` + (known.length ? ` (latest: ${known.join(', ')}; \`clutch runs\` lists them all)` : ' (it has no runs yet)'),
+      );
+    }
+    checkUnchanged(run, 'track', run.track_path, run.track_hash);
+    checkUnchanged(run, 'config', run.config_path, run.config_hash);
+    if (!existsSync(run.workspace)) {
+      throw new UsageError(`run ${run.id} cannot go on: its workspace copy ${run.workspace} is gone`);
+    }
+    const inputs = loadInputs({ cwd: options.cwd, config: run.config_path, track: run.track_path, workspace: run.workspace });
+    const config = await effectiveConfig(inputs.config, run.options.model);
+    const { track } = inputs;
+    const { modelFor, clock } = await modelsOf({
+      cwd: options.cwd,
+      config,
+      track,
+      options: { ...run.options, ...(options.env ? { env: options.env } : {}), ...pick(options) },
+    });
+    let log;
+    try {
+      log = store.openRun(run.id);
+    } catch (error) {
+      if (error instanceof StoreError) throw new UsageError(error.message, { cause: error });
+      throw error;
+    }
+    let snapshot: Snapshot<unknown> | undefined;
+    try {
+      snapshot = log.snapshot() as Snapshot<unknown> | undefined;
+    } catch (error) {
+      log.release();
+      throw new UsageError(`${store.path}: the saved state of run ${run.id} cannot be read (${error instanceof Error ? error.message : String(error)}); nothing was changed`, { cause: error });
+    }
+    const engine = new Engine({
+      config,
+      track,
+      workspace: run.workspace,
+      runDir: run.run_dir,
+      modelFor,
+      log,
+      ...(snapshot ? { snapshot } : {}),
+      ...(!snapshot && run.options.mode ? { mode: run.options.mode } : {}),
+      ...(!snapshot && run.options.trust ? { trustOverride: run.options.trust } : {}),
+      ...(clock ? { now: clock.now, waitUntil: clock.waitUntil } : {}),
+    });
+    return {
+      engine,
+      config,
+      track,
+      run: { id: run.id, runDir: run.run_dir, workspace: run.workspace },
+      modelFor,
+      store,
+      log,
+      resumed: snapshot !== undefined,
+      close: closer(engine, store),
+    };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+function pick(options: ResumeOptions) {
+  return {
+    ...(options.chunkDelayMs !== undefined ? { chunkDelayMs: options.chunkDelayMs } : {}),
+    ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
+  };
+}
+
+/**
+ * `--mode` and `--trust` on resume, as human commands (journaled like a click in the app). With
+ * --trust auto nobody is left to answer pauses, so the approvals and result reviews that wait at
+ * the restored pauses are approved too (once a preview has loaded again), each a journaled
+ * command. An interrupted command is never answered here: it waits for a human.
+ */
+export async function applyResumeFlags(engine: Engine, flags: { mode?: ExecutionMode; trust?: TrustLevel }): Promise<string[]> {
+  const notes: string[] = [];
+  if (flags.mode) engine.command({ kind: 'conductor' }, { type: 'conductor.set_mode', mode: flags.mode });
+  if (!flags.trust) return notes;
+  engine.command({ kind: 'conductor' }, { type: 'conductor.set_trust_override', override: flags.trust });
+  if (flags.trust !== 'auto') return notes;
+  for (const ticket of engine.options.track.tickets) {
+    const worker = engine.worker(ticket.id);
+    if (!worker) continue;
+    const atPause = (state: ReturnType<typeof worker.getSnapshot>) =>
+      state.matches({ toolCycle: { awaitingApproval: 'ready' } }) || state.matches({ toolCycle: 'reviewingResult' });
+    const settled = await waitFor(worker, (state) => state.status !== 'active' || atPause(state) || !state.matches({ toolCycle: 'awaitingApproval' }));
+    if (settled.status === 'active' && atPause(settled) && engine.command({ kind: 'worker', id: ticket.id }, { type: 'clutch.approve' })) {
+      notes.push(`${ticket.id}: approved the ${settled.matches({ toolCycle: 'reviewingResult' }) ? 'result review' : 'tool call'} that was waiting`);
+    }
+  }
+  return notes;
+}

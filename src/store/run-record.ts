@@ -1,0 +1,69 @@
+import type { ToolEffect, ToolOutput } from '../protocol/index.js';
+
+export type { ToolEffect };
+
+/** What the store keeps about a run, as the runs table has it. */
+export interface RunRecord {
+  id: string;
+  track_id: string;
+  track_title: string;
+  /** Absolute paths and content hashes of the inputs, checked again on resume. */
+  track_path: string;
+  track_hash: string;
+  config_path: string;
+  config_hash: string;
+  /** The workspace the run's copy was made from (never changed by the run). */
+  source_workspace: string;
+  run_dir: string;
+  /** The run's own copy of the workspace, where its tools work. */
+  workspace: string;
+  /** The flags the run was started with, reused on resume. */
+  options: StoredRunOptions;
+  /** running (some process has or had it), done, or stalled (nothing runnable, some blocked). */
+  status: 'running' | 'done' | 'stalled';
+  tickets_total: number;
+  tickets_completed: number;
+  /** The process that has the run open; null once it let go. */
+  owner_pid: number | null;
+  created: number;
+  updated: number;
+}
+
+export interface StoredRunOptions {
+  mode?: 'async' | 'linear';
+  trust?: 'step' | 'auto';
+  model?: string;
+  record?: string;
+  replay?: string;
+}
+
+export type NewRun = Omit<RunRecord, 'status' | 'tickets_completed' | 'owner_pid' | 'updated'>;
+
+/** A run as `clutch runs` and the web app list it. */
+export interface RunSummary {
+  id: string;
+  track: string;
+  title: string;
+  /** interrupted: marked running, but the process that had it is gone (resume it). */
+  status: 'running' | 'interrupted' | 'done' | 'stalled';
+  completed: number;
+  total: number;
+  created: number;
+  /** Last activity: the last commit, epoch ms. */
+  updated: number;
+  run_dir: string;
+}
+
+export interface ToolCallKey {
+  ticket: string;
+  attempt: number;
+  toolUseId: string;
+}
+
+
+export interface ToolCallRecord {
+  tool: string;
+  input: unknown;
+  effect: ToolEffect | null;
+  result: ToolOutput | null;
+}
