@@ -1,4 +1,4 @@
-import type { ToolEffect, ToolOutput } from '../protocol/index.js';
+import type { RunListEntry, ToolEffect, ToolOutput } from '../protocol/index.js';
 
 export type { ToolEffect };
 
@@ -39,18 +39,8 @@ export interface StoredRunOptions {
 
 export type NewRun = Omit<RunRecord, 'status' | 'tickets_completed' | 'owner_pid' | 'updated'>;
 
-/** A run as `clutch runs` and the web app list it. */
-export interface RunSummary {
-  id: string;
-  track: string;
-  title: string;
-  /** interrupted: marked running, but the process that had it is gone (resume it). */
-  status: 'running' | 'interrupted' | 'done' | 'stalled';
-  completed: number;
-  total: number;
-  created: number;
-  /** Last activity: the last commit, epoch ms. */
-  updated: number;
+/** A run as `clutch runs` lists it: the web app's entry, and where its folder is. */
+export interface RunSummary extends RunListEntry {
   run_dir: string;
 }
 
