@@ -6,6 +6,7 @@ import { validateCommand } from './cli/validate.js';
 import { resumeCommand } from './cli/resume.js';
 import { exportCommand, runsCommand } from './cli/runs.js';
 import { StoreError } from './store/index.js';
+import { ModelSetupError } from './models/model-setup-error.js';
 
 const usage = `usage:
   clutch serve [--config F] [--track T] [--workspace DIR] [--port N] [--mode async|linear] [--trust step|auto]
@@ -122,17 +123,14 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
     }
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
-    if (error instanceof StoreError) {
+    // Bad input found deeper down (the store, a script, a profile): said plainly, exit 2.
+    if (error instanceof StoreError || error instanceof ModelSetupError) {
       io.stderr.write(`clutch: ${error.message}\n`);
       return 2;
     }
     if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
       io.stderr.write(`clutch: ${error.message}\n`);
       if (!(error instanceof UsageError)) io.stderr.write(`${usage}\n`);
-      return 2;
-    }
-    if (error instanceof Error && /script|model profile/.test(error.message)) {
-      io.stderr.write(`clutch: ${error.message}\n`);
       return 2;
     }
     throw error;

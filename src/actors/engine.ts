@@ -1,23 +1,28 @@
-import { at } from '../machines/chunked.js';
-import { createActor, waitFor, type Actor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
-import { conductorMachine, type ConductorEvent } from '../machines/conductor.js';
-import { ticketMachine, type TicketChanged, type TicketEvent, type WorkerProfile } from '../machines/ticket.js';
-import { workerMachine } from '../machines/worker.js';
-import type { ClutchEvent, WorkerEmitted } from '../machines/worker-types.js';
+import { createActor, waitFor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
+import type { ConductorEvent } from '../machines/conductor.js';
+import type { TicketEvent } from '../machines/ticket.js';
+import type { ClutchEvent } from '../machines/worker-types.js';
 import type { ModelClient } from '../models/model-client.js';
 import type { ClutchConfig, ExecutionMode, Ticket, TicketStatus, Track, TrustOverride } from '../protocol/index.js';
-import type { ToolContext } from '../tools/tool.js';
-import { callModelLogic, previewToolLogic, runToolLogic, waitUntilLogic, wallClockWait, type IoDependencies, type ModelEvent, type WaitUntil } from './io-actors.js';
-import { Journal, type JournalEntry } from './journal.js';
-import { debugStateOf, workerEntry, writeDebugStateFile, type DebugState } from './run-record.js';
+import type { RunLog } from '../store/index.js';
+import { targetKey, ticketKey, workerKey } from '../protocol/actor-keys.js';
 import { CommitScheduler } from './commit-scheduler.js';
 import { crashPoint } from './crash-points.js';
-import { persistedConductor } from './persisted-conductor.js';
+import { debugStateOf, trackAsItStands, writeDebugStateFile, type DebugState } from './debug-state.js';
+import { conductorInput, engineMachine, type ConductorActor, type TicketRef, type WorkerRef } from './engine-machine.js';
 import { memoryArchive, storeArchive, type FinishedArchive, type FinishedTicket } from './finished-archive.js';
-import type { RunLog } from '../store/index.js';
-import { rateLimiterLogic } from './rate-limiter-actor.js';
-import { limitersFromConfig, type RateLimiter } from './rate-limiter.js';
+import { actorKey, InspectionFanout } from './inspection-fanout.js';
+import { wallClockWait, type IoDependencies, type WaitUntil } from './io-actors.js';
+import { Journal, type JournalEntry } from './journal.js';
+import { persistedConductor } from './persisted-conductor.js';
+import { limitersFromConfig } from './limiters-from-config.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { RunRecorder } from './run-journal.js';
+import { toolContextFor } from './tool-context.js';
 import { UsageLedger, type UsageSummary } from './usage.js';
+import { errorText } from '../protocol/error-text.js';
+
+export { workerProfiles, type ConductorActor, type TicketRef, type WorkerRef } from './engine-machine.js';
 
 export interface EngineOptions {
   config: ClutchConfig;
@@ -58,31 +63,11 @@ export interface EngineOptions {
   rateLimitWindowMs?: number;
 }
 
-export type ConductorActor = Actor<typeof conductorMachine>;
-export type TicketRef = ReturnType<typeof createActor<typeof ticketMachine>>;
-export type WorkerRef = ReturnType<typeof createActor<typeof workerMachine>>;
-
 export type { FinishedTicket, FinishedArchive };
 
 export interface RunOutcome {
   state: 'done' | 'stalled';
   tickets: Record<string, TicketStatus>;
-}
-
-export function workerProfiles(config: ClutchConfig): Record<string, WorkerProfile> {
-  return Object.fromEntries(
-    Object.entries(config.agents).map(([name, agent]) => [
-      name,
-      {
-        archetype: name,
-        profile: agent.model,
-        system: agent.system_prompt,
-        tools: agent.tools.includes('task_complete') ? agent.tools : [...agent.tools, 'task_complete'],
-        trust: agent.trust_level,
-        maxTurns: agent.max_turns,
-      },
-    ]),
-  );
 }
 
 /** The actor system for one run of a track, with its I/O provided and its journal attached. */
@@ -92,13 +77,11 @@ export class Engine {
   readonly options: EngineOptions;
   readonly #start: number;
   readonly #now: () => number;
-  readonly #tickets = new Map<string, TicketRef>();
-  readonly #workers = new Map<string, WorkerRef>();
   readonly #finished: FinishedArchive;
+  readonly #recorder: RunRecorder;
+  readonly #fanout = new InspectionFanout();
   readonly #commits: CommitScheduler | undefined;
   readonly #specs: Map<string, Ticket>;
-  readonly #inspectors = new Set<(event: InspectionEvent) => void>();
-  readonly #keys = new WeakMap<AnyActorRef, string>();
   readonly #usage: UsageLedger;
   /** One rate-limit scheduler per anthropic profile, shared by every worker using it. */
   readonly limiters: ReadonlyMap<string, RateLimiter>;
@@ -121,51 +104,18 @@ export class Engine {
       const archetype = this.#specs.get(ticketId)?.worker_archetype;
       return (archetype && options.config.agents[archetype]?.tier) || 0;
     });
-    // A resumed run counts the tokens it spent before the crash, from its journal.
-    if (log && options.snapshot) {
-      for (const entry of log.journalOfKind('model.turn') as IterableIterator<Extract<JournalEntry, { kind: 'model.turn' }>>) {
-        this.#usage.add(entry.ticket, entry.profile, { input_tokens: entry.input_tokens, output_tokens: entry.output_tokens });
-      }
-    }
+    this.#recorder = new RunRecorder(this.journal, this.#usage, this.#finished, () => this.elapsed());
+    if (log && options.snapshot) this.#recorder.restoreUsage(log);
     const deps: IoDependencies = {
       modelFor: options.modelFor,
-      toolContextFor: (ticketId) => this.#toolContext(ticketId),
-      onModelEvent: (event) => this.#modelEvent(event),
+      toolContextFor: (ticketId) => toolContextFor(options, this.#specs.get(ticketId)),
+      onModelEvent: (event) => this.#recorder.model(event),
       ...(log ? { ledger: log } : {}),
     };
-    const machine = conductorMachine.provide({
-      actors: {
-        ticket: ticketMachine.provide({
-          actors: {
-            worker: workerMachine.provide({
-              actors: {
-                callModel: callModelLogic(deps),
-                runTool: runToolLogic(deps),
-                previewTool: previewToolLogic(deps),
-                waitUntil: waitUntilLogic(options.waitUntil ?? wallClockWait),
-              },
-            }),
-          },
-        }),
-        rateLimiter: rateLimiterLogic(this.limiters),
-      },
-    });
-    const execution = options.config.execution;
+    const machine = engineMachine(deps, this.limiters, options.waitUntil ?? wallClockWait);
     this.conductor = createActor(machine, {
       systemId: 'conductor',
-      input: {
-        trackId: options.track.id,
-        tickets: options.track.tickets.map(({ id, target_file, prompt, worker_archetype, dependencies }) => ({
-          id,
-          target_file,
-          prompt,
-          worker_archetype,
-          dependencies,
-        })),
-        workers: workerProfiles(options.config),
-        maxConcurrency: options.maxConcurrency ?? execution.max_concurrency,
-        rateLimiters: [...this.limiters.keys()],
-      },
+      input: conductorInput(options.track, options.config, options.maxConcurrency ?? options.config.execution.max_concurrency, this.limiters),
       inspect: (event) => this.#inspect(event),
       ...(options.snapshot ? { snapshot: options.snapshot } : {}),
     });
@@ -179,10 +129,9 @@ export class Engine {
             return { status: run === 'done' || run === 'stalled' ? run : 'running', completed: snapshot.context.completed };
           },
           ...(options.commitIntervalMs !== undefined ? { intervalMs: options.commitIntervalMs } : {}),
-          onError: options.onStoreError ?? ((error) => process.stderr.write(`clutch: could not save the run: ${error instanceof Error ? error.message : String(error)}\n`)),
+          onError: options.onStoreError ?? ((error) => process.stderr.write(`clutch: could not save the run: ${errorText(error)}\n`)),
         })
       : undefined;
-    if (options.snapshot) this.#watchRestoredWorkers();
     // Emitted events run inside the transition, before the new snapshot is set, so the file is
     // written by the snapshot observer that follows: it then holds the state after the ticket.
     let ended: string | undefined;
@@ -255,23 +204,8 @@ export class Engine {
 
   /** The track as it stands now: statuses, reasons, attempts and summaries from the conductor. */
   track(): Track {
-    const context = this.conductor.getSnapshot().context;
-    const run = this.conductor.getSnapshot().value.run;
-    return {
-      ...this.options.track,
-      status: run === 'idle' ? 'pending' : run,
-      tickets: this.options.track.tickets.map((ticket, index) => {
-        const info = at(context.tickets, index);
-        return {
-          ...ticket,
-          status: info.status,
-          attempts: info.attempts,
-          ...(info.blocked_reason ? { blocked_reason: info.blocked_reason } : {}),
-          ...(info.summary ? { summary: info.summary } : {}),
-          ...(info.skipped ? { skipped: true } : {}),
-        };
-      }),
-    };
+    const snapshot = this.conductor.getSnapshot();
+    return trackAsItStands(this.options.track, snapshot.value.run, snapshot.context.tickets);
   }
 
   /** Tokens used so far per ticket (all attempts) and per tier, with a cost estimate. */
@@ -279,23 +213,14 @@ export class Engine {
     return this.#usage.summary(this.options.track.tickets.map((ticket) => ticket.id));
   }
 
-  #modelEvent(event: ModelEvent): void {
-    const base = { at: this.elapsed(), ticket: event.ticketId, attempt: event.attempt, profile: event.profile };
-    if (event.type === 'turn') {
-      this.#usage.add(event.ticketId, event.profile, event.usage);
-      this.journal.append({ kind: 'model.turn', ...base, stop_reason: event.stop_reason, ...event.usage });
-    } else {
-      this.journal.append({ kind: 'model.retry', ...base, reason: event.reason, retry_at: event.retry_at });
-    }
-  }
-
+  /** The ticket's actor while it lives (found through the actor system). */
   ticket(id: string): TicketRef | undefined {
-    return this.#tickets.get(id);
+    return this.conductor.system.get(ticketKey(id)) as TicketRef | undefined;
   }
 
   /** The worker of a ticket's current attempt, while it runs. */
   worker(id: string): WorkerRef | undefined {
-    const worker = this.#workers.get(id);
+    const worker = this.conductor.system.get(workerKey(id)) as WorkerRef | undefined;
     return worker && worker.getSnapshot().status === 'active' ? worker : undefined;
   }
 
@@ -321,7 +246,7 @@ export class Engine {
     this.journal.append({
       kind: 'command',
       at: this.elapsed(),
-      target: 'id' in target ? `${target.kind}:${target.id}` : target.kind,
+      target: targetKey(target),
       event,
       ...(meta.requestId !== undefined ? { request_id: meta.requestId } : {}),
     });
@@ -342,93 +267,22 @@ export class Engine {
     return writeDebugStateFile(runDir, this.options.config.execution.debug_state_path, this.debugState(afterTicket));
   }
 
-  #toolContext(ticketId: string): ToolContext {
-    const archetype = this.#specs.get(ticketId)?.worker_archetype;
-    const agent = archetype ? this.options.config.agents[archetype] : undefined;
-    return {
-      workspace: this.options.workspace,
-      allowedCommands: agent?.allowed_commands ?? [],
-      enabledTools: agent ? [...new Set([...agent.tools, 'task_complete'])] : [],
-      commandTimeoutMs: (agent?.command_timeout_s ?? 60) * 1000,
-      maxOutputBytes: this.options.maxOutputBytes ?? 64 * 1024,
-    };
-  }
-
   #inspect(event: InspectionEvent): void {
-    // Status changes are journaled as the tickets report them to the conductor: that is causal
-    // order, where snapshot observers of nested actors fire after the sends they caused.
-    if (event.type === '@xstate.event' && event.event.type === 'ticket.changed') {
-      const change = event.event as TicketChanged;
-      this.journal.append({
-        kind: 'ticket.status',
-        at: this.elapsed(),
-        ticket: change.id,
-        status: change.status,
-        attempt: change.attempts,
-        ...(change.status === 'blocked' && change.blocked_reason ? { reason: change.blocked_reason } : {}),
-        ...(change.status === 'completed' && change.summary ? { summary: change.summary } : {}),
-      });
-    }
+    this.#recorder.inspect(event);
     // Any actor's new state is something to commit (coalesced: one commit per burst), but for the
     // text a model streams: a restored turn is asked again from the start, so its draft never counts.
     if (event.type === '@xstate.snapshot' && event.event.type !== 'model.delta') this.#commits?.markDirty();
-    if (event.type === '@xstate.actor') {
-      // `src` is the setup() key the actor was spawned from; the worker's input names its ticket.
-      const ref = event.actorRef as AnyActorRef & { src?: unknown; options?: { input?: { ticketId?: string } } };
-      if (ref.src === 'ticket') this.#watchTicket(ref as unknown as TicketRef);
-      else if (ref.src === 'worker' && ref.options?.input?.ticketId) this.#watchWorker(ref.options.input.ticketId, ref as unknown as WorkerRef);
-    }
     this.options.inspect?.(event);
-    for (const listener of this.#inspectors) listener(event);
+    this.#fanout.emit(event);
   }
 
   /** Every inspection event of the actor system (snapshots, events, new actors), after the engine's own. */
   subscribeInspection(listener: (event: InspectionEvent) => void): () => void {
-    this.#inspectors.add(listener);
-    return () => this.#inspectors.delete(listener);
+    return this.#fanout.add(listener);
   }
 
   /** 'conductor', 'ticket:ID' or 'worker:ID' for the actors the engine knows; undefined for I/O actors. */
   keyOf(ref: AnyActorRef): string | undefined {
-    if (ref === (this.conductor as AnyActorRef)) return 'conductor';
-    return this.#keys.get(ref);
-  }
-
-  /** Restored workers carry no input naming their ticket; find them under their tickets instead. */
-  #watchRestoredWorkers(): void {
-    for (const [id, ticket] of this.#tickets) {
-      const worker = ticket.getSnapshot().children['worker'] as WorkerRef | undefined;
-      if (worker && this.#workers.get(id) !== worker) this.#watchWorker(id, worker);
-    }
-  }
-
-  #watchTicket(ticket: TicketRef): void {
-    const id = ticket.id;
-    this.#tickets.set(id, ticket);
-    this.#keys.set(ticket as unknown as AnyActorRef, `ticket:${id}`);
-    ticket.subscribe({
-      next: (snapshot) => {
-        if (snapshot.status === 'done') {
-          this.#finished.set(id, { ticket: ticket.getPersistedSnapshot() });
-          this.#tickets.delete(id);
-          this.#workers.delete(id);
-        }
-      },
-      error: () => {},
-    });
-  }
-
-  #watchWorker(ticketId: string, worker: WorkerRef): void {
-    this.#workers.set(ticketId, worker);
-    this.#keys.set(worker as unknown as AnyActorRef, `worker:${ticketId}`);
-    worker.on('*', (event: WorkerEmitted) => this.journal.append(workerEntry(event, this.elapsed())));
-    // Keep the last snapshot of a worker that ended, however it ended, for the UI and debug_state.
-    const archive = () => this.#finished.set(ticketId, { worker: worker.getPersistedSnapshot() });
-    worker.subscribe({
-      next: (snapshot) => {
-        if (snapshot.status === 'done') archive();
-      },
-      error: archive,
-    });
+    return actorKey(ref);
   }
 }

@@ -1,12 +1,13 @@
 import { fromCallback, fromPromise, type AnyActorRef, type EventObject } from 'xstate';
 import type { StopReason, TokenUsage, ToolPreview } from '../protocol/index.js';
 import type { CallModelInput, PreviewToolInput, RunToolInput, RunToolOutput, WaitUntilInput, WorkerEvent } from '../machines/worker-types.js';
-import { ModelError, runTurn, type ModelClient, type ModelTurnRequest } from '../models/model-client.js';
-import { estimateTokens, type FailureDecision, type Lease, type WaitUntil } from './rate-limiter.js';
+import { estimateTokens, ModelError, runTurn, type ModelClient, type ModelTurnRequest } from '../models/model-client.js';
+import type { FailureDecision, Lease, WaitUntil } from './rate-limit-types.js';
 import { limiterSystemId, type LimiterReply, type LimiterRequest } from './rate-limiter-actor.js';
 import { previewTool, toolSpecs } from '../tools/index.js';
 import { runToolOnce, type ToolLedger } from './tool-intents.js';
 import type { ToolContext } from '../tools/tool.js';
+import { errorText } from '../protocol/error-text.js';
 
 export interface IoDependencies {
   /** The model client for a profile name from agents.toml. */
@@ -80,7 +81,7 @@ export function callModelLogic(deps: IoDependencies) {
     const event = { ticketId: input.ticketId, attempt: input.attempt, profile: input.profile };
     const fail = async (error: unknown, lease: Lease | undefined): Promise<FailureDecision> => {
       const modelError = error instanceof ModelError ? error : undefined;
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorText(error);
       if (limiter && lease && modelError) {
         return new Promise((resolve) => {
           decided = resolve;
@@ -119,7 +120,7 @@ export function callModelLogic(deps: IoDependencies) {
         settled = true;
         if (controller.signal.aborted) return;
         const decision: FailureDecision =
-          (error as { decision?: FailureDecision }).decision ?? { retryable: false, reason: error instanceof Error ? error.message : String(error) };
+          (error as { decision?: FailureDecision }).decision ?? { retryable: false, reason: errorText(error) };
         if (decision.retryable && decision.retryAt !== undefined) {
           deps.onModelEvent?.({ type: 'retry', ...event, reason: decision.reason, retry_at: decision.retryAt });
           sendBack({ type: 'model.failed', reason: decision.reason, retryable: true, retry_at: decision.retryAt });

@@ -4,6 +4,7 @@ import { createRecorder, createReplayModel, loadCassette } from '../models/casse
 import type { ModelClient } from '../models/model-client.js';
 import { createScriptedModel, loadScript } from '../models/scripted.js';
 import type { ClutchConfig } from '../protocol/index.js';
+import { ModelSetupError } from '../models/model-setup-error.js';
 
 export interface ModelsOptions {
   chunkSize?: number;
@@ -27,7 +28,7 @@ export async function modelsFromConfig(
   const clients = new Map<string, ModelClient>();
   const names = [...new Set(archetypes.map((archetype) => config.agents[archetype]?.model))].filter((name): name is string => Boolean(name));
   for (const name of names) {
-    if (!config.models[name]) throw new Error(`${config.source}: model profile "${name}" is not defined`);
+    if (!config.models[name]) throw new ModelSetupError(`${config.source}: model profile "${name}" is not defined`, { file: config.source, profile: name });
   }
   if (options.replay) {
     const replay = createReplayModel(loadCassette(options.replay), { source: options.replay, ...(options.now ? { now: options.now } : {}) });
@@ -43,9 +44,10 @@ export async function modelsFromConfig(
     } else {
       const apiKey = env['ANTHROPIC_API_KEY']?.trim();
       if (!apiKey) {
-        throw new Error(
+        throw new ModelSetupError(
           `model profile "${name}" uses the anthropic provider, which needs an API key: set ANTHROPIC_API_KEY ` +
             '(or replay a recorded run with --replay FILE, or use a scripted profile)',
+          { profile: name },
         );
       }
       const baseURL = env['ANTHROPIC_BASE_URL']?.trim();
@@ -77,7 +79,7 @@ export async function modelsFromConfig(
 export function withModelProfile(config: ClutchConfig, name: string): ClutchConfig {
   if (!config.models[name]) {
     const known = Object.keys(config.models).join(', ') || 'none';
-    throw new Error(`--model ${name}: no model profile "${name}" in ${config.source} (profiles: ${known})`);
+    throw new ModelSetupError(`--model ${name}: no model profile "${name}" in ${config.source} (profiles: ${known})`, { file: config.source, profile: name });
   }
   const agents = Object.fromEntries(Object.entries(config.agents).map(([archetype, agent]) => [archetype, { ...agent, model: name }]));
   return { ...config, agents };

@@ -1,47 +1,9 @@
 import { ModelError, type ModelReply, type RateLimitInfo, type RateLimitReading } from '../models/model-client.js';
-import type { ClutchConfig } from '../protocol/index.js';
 import { TokenBucket } from './token-bucket.js';
 
-/** Resolves at an absolute deadline (epoch ms on the limiter's clock); an abort cancels it. */
-export type WaitUntil = (until: number, signal: AbortSignal) => Promise<void>;
+import type { FailureDecision, Lease, RateLimitConfig, SlotRequest, WaitUntil } from './rate-limit-types.js';
 
-export interface RateLimitConfig {
-  requestsPerMinute?: number;
-  inputTokensPerMinute?: number;
-  outputTokensPerMinute?: number;
-  /** Most requests in flight at once; AIMD moves the working limit between 1 and this. */
-  maxConcurrency?: number;
-  /** The profile's max_tokens: the most a reply can cost in output tokens. */
-  maxTokens?: number;
-  /** The limits' window; 60 000 (a minute) unless a bench scales it down. */
-  windowMs?: number;
-  /** Retryable failures in a row for one ticket attempt before its failure becomes final. */
-  maxRetries?: number;
-  /** Backoff after a failure without retry-after: base * 2^(n-1), capped. */
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
-}
-
-export interface Lease {
-  readonly key: string;
-  readonly seq: number;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-}
-
-export interface SlotRequest {
-  /** Ticket and attempt: failures in a row are counted per key. */
-  key: string;
-  inputTokens: number;
-  signal?: AbortSignal;
-  onWaiting?: (reason: string, until: number | null) => void;
-}
-
-export interface FailureDecision {
-  retryable: boolean;
-  retryAt?: number;
-  reason: string;
-}
+export type { FailureDecision, Lease, RateLimitConfig, SlotRequest, WaitUntil };
 
 interface Waiter {
   request: SlotRequest;
@@ -53,10 +15,6 @@ interface Waiter {
 const DEFAULT_MAX_RETRIES = 8;
 const REQUEST_HEADROOM = 0.04;
 
-/** About four characters a token: an estimate for admission; the reply's usage corrects it. */
-export function estimateTokens(characters: number): number {
-  return Math.ceil(characters / 4);
-}
 
 /**
  * The scheduler every worker of one model profile shares. Before each request a worker asks it for
@@ -317,25 +275,4 @@ export class RateLimiter {
       () => {},
     );
   }
-}
-
-/** One scheduler per anthropic profile of agents.toml, for the engine to share among its workers. */
-export function limitersFromConfig(
-  config: ClutchConfig,
-  clock: { now: () => number; wait: WaitUntil; windowMs?: number | undefined },
-): Map<string, RateLimiter> {
-  const limiters = new Map<string, RateLimiter>();
-  for (const [name, profile] of Object.entries(config.models)) {
-    if (profile.provider !== 'anthropic') continue;
-    const limits: RateLimitConfig = {
-      requestsPerMinute: profile.requests_per_minute,
-      inputTokensPerMinute: profile.input_tokens_per_minute,
-      outputTokensPerMinute: profile.output_tokens_per_minute,
-      maxConcurrency: profile.max_concurrency,
-      maxTokens: profile.max_tokens,
-      windowMs: clock.windowMs,
-    };
-    limiters.set(name, new RateLimiter(name, limits, clock));
-  }
-  return limiters;
 }

@@ -1,7 +1,7 @@
 import type { ExecutionMode, TrustLevel } from '../protocol/index.js';
 import { applyResumeFlags, resumeRun } from '../runs/resume-run.js';
 import { driveRun } from './drive-run.js';
-import { needsTerminal } from './run.js';
+import { needsTerminal, stepTicketIds } from './run.js';
 
 export interface ResumeCommandOptions {
   cwd: string;
@@ -21,11 +21,8 @@ export async function resumeCommand(options: ResumeCommandOptions): Promise<numb
   const { engine, config } = prepared;
   const conductor = engine.conductor.getSnapshot();
   const override = options.trust ?? conductor.context.trustOverride;
-  const stepTickets = engine
-    .track()
-    .tickets.filter((ticket) => ticket.status !== 'completed')
-    .filter((ticket) => (override === 'none' ? config.agents[ticket.worker_archetype]?.trust_level === 'step' : override === 'step'))
-    .map((ticket) => ticket.id);
+  const unfinished = engine.track().tickets.filter((ticket) => ticket.status !== 'completed');
+  const stepTickets = stepTicketIds(config, unfinished, override);
   if (stepTickets.length > 0 && !options.stdin.isTTY) {
     await prepared.close();
     throw needsTerminal(stepTickets, `clutch serve --resume ${prepared.run.id}`);

@@ -1,4 +1,4 @@
-import type { ExecutionMode, TrustLevel } from '../protocol/index.js';
+import { effectiveTrust, type ClutchConfig, type ExecutionMode, type Ticket, type TrustLevel, type TrustOverride } from '../protocol/index.js';
 import { UsageError } from '../runs/load-inputs.js';
 import { prepareRun } from '../runs/prepare-run.js';
 import { driveRun } from './drive-run.js';
@@ -31,6 +31,11 @@ export function needsTerminal(stepTickets: string[], command: string): UsageErro
   );
 }
 
+/** The tickets among these that would run in step mode under this override. */
+export function stepTicketIds(config: ClutchConfig, tickets: readonly Ticket[], override: TrustOverride): string[] {
+  return tickets.filter((ticket) => effectiveTrust(config.agents[ticket.worker_archetype]?.trust_level ?? 'step', override) === 'step').map((ticket) => ticket.id);
+}
+
 /** `clutch run`: the whole track headless. Exit 0 all completed, 1 some blocked, 2 bad input. */
 export async function runCommand(options: RunOptions): Promise<number> {
   // Step mode asks on a terminal; without one, refuse before anything is created.
@@ -39,9 +44,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     ...options,
     check: (config, track) => {
       const override = options.trust ?? config.execution.trust_override;
-      stepTickets = track.tickets
-        .filter((ticket) => (override === 'none' ? config.agents[ticket.worker_archetype]?.trust_level === 'step' : override === 'step'))
-        .map((ticket) => ticket.id);
+      stepTickets = stepTicketIds(config, track.tickets, override);
       if (stepTickets.length > 0 && !options.stdin.isTTY) throw needsTerminal(stepTickets, 'clutch serve');
     },
   });

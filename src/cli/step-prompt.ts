@@ -71,10 +71,10 @@ export class StepPrompter {
       const call = atApproval ? currentCall(context.messages, context.results, context.review) : undefined;
       if (context.refusal) write(`  refused: ${context.refusal}`);
       if (atApproval && call) {
-        write(`\n── ${ticketId} · pause 1 · ${call.name} ${JSON.stringify(call.input)}`);
+        write(`\n── ${ticketId} · pause 1 (approval) · ${call.name} ${JSON.stringify(call.input)}`);
         write(renderPreview(context.preview));
       } else if (context.review) {
-        write(`\n── ${ticketId} · pause 2 · result${context.review.is_error ? ' (error)' : ''}`);
+        write(`\n── ${ticketId} · pause 2 (review) · result${context.review.is_error ? ' (error)' : ''}`);
         write(context.review.content);
       }
       const choices = atApproval ? '[a]pprove  [e]dit payload  [m]emory: edit last message  [x] abort' : '[a]pprove  [e]dit result  [m]emory: edit last message  [x] abort';

@@ -1,5 +1,6 @@
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { isInside } from '../tools/sandbox.js';
 
 /**
  * Why a ticket's target_file would reach outside its workspace, or undefined if it stays inside.
@@ -13,15 +14,11 @@ export function targetFileEscape(workspace: string, target: string): string | un
   // Backslashes are separators on Windows; treating them as such everywhere keeps tracks portable.
   const relative = target.replace(/\\/g, '/');
   const resolved = path.resolve(workspace, relative);
-  if (!isInside(workspace, resolved)) return 'escapes the workspace through ".."';
+  if (!isInside(path.resolve(workspace), resolved)) return 'escapes the workspace through ".."';
   if (resolved === path.resolve(workspace)) return 'names the workspace folder itself, not a file in it';
   return symlinkEscape(workspace, relative);
 }
 
-function isInside(root: string, candidate: string): boolean {
-  const rel = path.relative(path.resolve(root), candidate);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
 
 function exists(file: string): boolean {
   try {

@@ -3,6 +3,7 @@ import type { ExecutionMode, TicketStatus, TrustOverride } from '../protocol/ind
 import { at } from './chunked.js';
 import { initialSchedule, markStarted, pickStarts, planOf, recordChange, type Schedule, type StaticPlan } from './schedule.js';
 import { ticketMachine, type TicketChanged, type TicketInput, type TicketSpec, type WorkerProfile } from './ticket.js';
+import { errorText } from '../protocol/error-text.js';
 
 export interface ConductorInput {
   trackId: string;
@@ -100,7 +101,7 @@ export const conductorMachine = setup({
         next = recordChange(context, schedule(context), index, {
           ...before,
           status: 'blocked',
-          blocked_reason: `internal error: ${error instanceof Error ? error.message : String(error)}`,
+          blocked_reason: `internal error: ${errorText(error)}`,
         });
       } else {
         return;

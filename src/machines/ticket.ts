@@ -2,6 +2,7 @@ import { assign, enqueueActions, sendParent, sendTo, setup, spawnChild, stopChil
 import type { TicketStatus, TrustLevel, TrustOverride } from '../protocol/index.js';
 import { workerMachine } from './worker.js';
 import type { WorkerInput, WorkerOutput, WorkerToTicketEvent } from './worker-types.js';
+import { errorText } from '../protocol/error-text.js';
 
 /** What a worker of one archetype gets, resolved from agents.toml by the engine. */
 export interface WorkerProfile {
@@ -99,10 +100,12 @@ export const ticketMachine = setup({
     workerCompleted: ({ event }) => event.type === workerDone && event.output.outcome === 'completed',
   },
   actions: {
-    // Spawned in the transition, not on entry: running is re-entered from step_paused.
-    startWorker: spawnChild('worker', {
-      id: 'worker',
-      input: ({ context }): WorkerInput => ({
+    /** Tells the conductor about a status change (the event is the action's params). */
+    tellConductor: sendParent((_, change: TicketChanged) => change),
+    // Spawned in the transition, not on entry: running is re-entered from step_paused. The systemId
+    // worker:ID lets the engine find the ticket's current worker through the actor system.
+    startWorker: enqueueActions(({ context, enqueue }) => {
+      const input: WorkerInput = {
         ticketId: context.ticket.id,
         attempt: context.attempts,
         profile: context.worker.profile,
@@ -112,7 +115,8 @@ export const ticketMachine = setup({
         trust: context.worker.trust,
         trustOverride: context.trustOverride,
         maxTurns: context.worker.maxTurns,
-      }),
+      };
+      enqueue.spawnChild('worker', { id: 'worker', systemId: `worker:${context.ticket.id}`, input });
     }),
     stopWorker: stopChild('worker'),
     recordOverride: assign({
@@ -132,7 +136,7 @@ export const ticketMachine = setup({
       }
       if (event.type === workerError) {
         const error = event.error;
-        return { blocked_reason: `internal error: ${error instanceof Error ? error.message : String(error)}` };
+        return { blocked_reason: `internal error: ${errorText(error)}` };
       }
       return {};
     }),
@@ -148,26 +152,26 @@ export const ticketMachine = setup({
     pending: {
       // The conductor already counts a fresh ticket as pending; only a retry must say so.
       entry: enqueueActions(({ context, enqueue }) => {
-        if (context.attempts > 0) enqueue.sendParent(changed(context, 'pending'));
+        if (context.attempts > 0) enqueue({ type: 'tellConductor', params: changed(context, 'pending') });
       }),
       on: { 'ticket.start': { target: 'running', actions: ['countAttempt', 'startWorker'] } },
     },
     running: {
-      entry: sendParent(({ context }) => changed(context, 'running')),
+      entry: { type: 'tellConductor', params: ({ context }) => changed(context, 'running') },
       on: {
         'worker.paused': { target: 'step_paused' },
         ...whileWorkerLives,
       },
     },
     step_paused: {
-      entry: sendParent(({ context }) => changed(context, 'step_paused')),
+      entry: { type: 'tellConductor', params: ({ context }) => changed(context, 'step_paused') },
       on: {
         'worker.resumed': { target: 'running' },
         ...whileWorkerLives,
       },
     },
     blocked: {
-      entry: sendParent(({ context }) => changed(context, 'blocked')),
+      entry: { type: 'tellConductor', params: ({ context }) => changed(context, 'blocked') },
       on: {
         // Back through pending: the conductor decides when it may run (linear mode, the cap).
         'ticket.retry': { target: 'pending', actions: assign({ blocked_reason: null }) },
@@ -176,7 +180,7 @@ export const ticketMachine = setup({
     },
     completed: {
       type: 'final',
-      entry: sendParent(({ context }) => changed(context, 'completed')),
+      entry: { type: 'tellConductor', params: ({ context }) => changed(context, 'completed') },
     },
   },
 });

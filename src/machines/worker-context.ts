@@ -5,19 +5,19 @@ import {
   lastAssistant,
   pairResults,
   replaceLast,
+  toolCalls,
   withCallInput,
 } from './transcript.js';
-import type { EditRecord, WorkerContext, WorkerEmitted, WorkerEvent } from './worker-types.js';
+import type { CheckedEdit, EditRecord, WorkerContext, WorkerEmitted, WorkerEvent } from './worker-types.js';
+import { effectiveTrust } from '../protocol/config.js';
+import { errorText } from '../protocol/error-text.js';
 
 /** Pure helpers of the worker statechart: how each event changes its context. */
 
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export { errorText };
 
 export function isStep(context: WorkerContext): boolean {
-  const effective = context.trustOverride === 'none' ? context.trust : context.trustOverride;
-  return effective === 'step';
+  return effectiveTrust(context.trust, context.trustOverride) === 'step';
 }
 
 export function current(context: WorkerContext) {
@@ -55,59 +55,51 @@ export function lastAssistantCall(context: WorkerContext) {
   return call;
 }
 
-export function payloadUpdate(context: WorkerContext, event: WorkerEvent): Partial<WorkerContext> {
-  {
-    if (event.type !== 'clutch.edit_payload') return {};
-    const call = current(context)!;
-    const checked = checkToolInput(call.name, event.input, context.tools);
-    if (!checked.ok) return {};
+/**
+ * Checks a human edit at a pause once: a payload against the current call's tool schema, a message
+ * against the assistant message schema and the transcript. The pause branches on the result.
+ */
+export function checkEdit(context: WorkerContext, event: WorkerEvent): CheckedEdit {
+  if (event.type === 'clutch.edit_payload') {
+    const call = current(context);
+    const checked = call ? checkToolInput(call.name, event.input, context.tools) : { ok: false as const, reason: 'there is no pending tool call' };
+    if (!call || !checked.ok) return refused('edit_payload', event.input, checked.ok ? 'refused' : checked.reason);
     const message = lastAssistant(context.messages)!;
-    const edit: EditRecord = { kind: 'edit_payload', accepted: true, toolUseId: call.id, original: call.input, replacement: checked.value };
     return {
+      ok: true,
+      record: { kind: 'edit_payload', accepted: true, toolUseId: call.id, original: call.input, replacement: checked.value },
       messages: replaceLast(context.messages, withCallInput(message, call.id, checked.value)),
-      edits: [...context.edits, edit],
-      refusal: null,
-      preview: null,
+      results: context.results,
+      review: context.review,
+      callLeft: true,
     };
   }
+  if (event.type !== 'clutch.edit_message') return refused('edit_message', undefined, 'refused');
+  const checked = checkAssistantMessage(event.message, context.tools, context.messages.slice(0, -1));
+  if (!checked.ok) return refused('edit_message', event.message, checked.reason);
+  const ids = new Set(toolCalls(checked.value).map((call) => call.id));
+  const messages = replaceLast(context.messages, checked.value);
+  // Results of calls the new message no longer makes are dropped: the model must not see them.
+  const results = context.results.filter((result) => ids.has(result.tool_use_id));
+  const review = context.review && ids.has(context.review.tool_use_id) ? context.review : null;
+  return {
+    ok: true,
+    record: { kind: 'edit_message', accepted: true, original: context.messages.at(-1), replacement: checked.value },
+    messages,
+    results,
+    review,
+    callLeft: currentCall(messages, results, review) !== undefined,
+  };
 }
 
-export function messageUpdate(context: WorkerContext, event: WorkerEvent): Partial<WorkerContext> {
-  {
-    if (event.type !== 'clutch.edit_message') return {};
-    const checked = checkAssistantMessage(event.message, context.tools, context.messages.slice(0, -1));
-    if (!checked.ok) return {};
-    const ids = new Set(checked.value.content.flatMap((block) => (block.type === 'tool_use' ? [block.id] : [])));
-    const edit: EditRecord = { kind: 'edit_message', accepted: true, original: context.messages.at(-1), replacement: checked.value };
-    return {
-      messages: replaceLast(context.messages, checked.value),
-      // Results of calls the new message no longer makes are dropped: the model must not see them.
-      results: context.results.filter((result) => ids.has(result.tool_use_id)),
-      edits: [...context.edits, edit],
-      refusal: null,
-      preview: null,
-    };
-  }
+function refused(kind: 'edit_payload' | 'edit_message', replacement: unknown, reason: string): CheckedEdit {
+  return { ok: false, record: { kind, accepted: false, original: null, replacement, reason } };
 }
 
-export function refusalUpdate(context: WorkerContext, event: WorkerEvent): Partial<WorkerContext> {
-  const kind = event.type === 'clutch.edit_payload' ? 'edit_payload' : 'edit_message';
-  {
-    let reason = 'refused';
-    let replacement: unknown;
-    if (event.type === 'clutch.edit_payload') {
-      replacement = event.input;
-      const call = current(context);
-      const checked = call ? checkToolInput(call.name, event.input, context.tools) : { ok: false as const, reason: 'there is no pending tool call' };
-      reason = checked.ok ? reason : checked.reason;
-    } else if (event.type === 'clutch.edit_message') {
-      replacement = event.message;
-      const checked = checkAssistantMessage(event.message, context.tools, context.messages.slice(0, -1));
-      reason = checked.ok ? reason : checked.reason;
-    }
-    const edit: EditRecord = { kind, accepted: false, original: null, replacement, reason };
-    return { refusal: reason, edits: [...context.edits, edit] };
-  }
+/** An accepted edit: the transcript it leads to, journaled with what it replaced. */
+export function editUpdate(context: WorkerContext, edit: CheckedEdit): Partial<WorkerContext> {
+  if (!edit.ok) return { refusal: edit.record.reason, edits: [...context.edits, edit.record] };
+  return { messages: edit.messages, results: edit.results, review: edit.review, edits: [...context.edits, edit.record], refusal: null, preview: null };
 }
 
 export function resultUpdate(context: WorkerContext, event: WorkerEvent): Partial<WorkerContext> {

@@ -36,6 +36,23 @@ export interface EditRecord {
   reason?: string;
 }
 
+/**
+ * A human edit of the call or of the model's last message, checked against the tool schemas once.
+ * Accepted, it carries the transcript as it will be; refused, the reason (in its record).
+ */
+export type CheckedEdit =
+  | { ok: false; record: EditRecord & { accepted: false; reason: string } }
+  | {
+      ok: true;
+      record: EditRecord;
+      messages: ModelMessage[];
+      results: ToolResultBlock[];
+      /** The result under review, if its call is still in the message. */
+      review: ToolResultBlock | null;
+      /** Whether a call is still left to approve: pause 1 stays, with a new preview. */
+      callLeft: boolean;
+    };
+
 export interface WorkerContext {
   ticketId: string;
   attempt: number;
@@ -98,7 +115,9 @@ export type WorkerInternalEvent =
   | { type: 'model.failed'; reason: string; retryable?: boolean; retry_at?: number }
   | { type: 'model.waiting'; reason: string; until: number | null }
   | { type: 'model.started' }
-  | { type: 'worker.trust_override'; override: TrustOverride };
+  | { type: 'worker.trust_override'; override: TrustOverride }
+  /** Raised by the worker itself: a human edit, checked once; the pause branches on the result. */
+  | { type: 'worker.edit_checked'; edit: CheckedEdit };
 
 export type WorkerEvent = ClutchEvent | WorkerInternalEvent;
 
@@ -145,7 +164,13 @@ export interface PreviewToolInput {
   call: ToolUseBlock;
 }
 
+/**
+ * Where a worker waits for a human: pause 1 (approval) before a call runs, pause 2 (review) after it
+ * ran and before the model sees its result, and the interrupted pause of a command a crash cut short.
+ */
+export type PauseKind = 'approval' | 'review' | 'interrupted';
+
 /** Sent to the ticket so its status follows the worker's pauses. */
 export type WorkerToTicketEvent =
-  | { type: 'worker.paused'; pause: 'approval' | 'review' | 'interrupted' }
+  | { type: 'worker.paused'; pause: PauseKind }
   | { type: 'worker.resumed' };

@@ -3,6 +3,8 @@ import type { Message, MessageParam, MessageStreamEvent, Tool } from '@anthropic
 import type { AssistantMessage, ModelDelta, StopReason } from '../protocol/index.js';
 import { ModelError, type ModelClient, type ModelReply, type ModelTurnRequest, type RateLimitInfo } from './model-client.js';
 import { readRateLimitHeaders } from './rate-limit-headers.js';
+import { errorText } from '../protocol/error-text.js';
+import { redact } from '../protocol/redact.js';
 
 export interface AnthropicModelOptions {
   /** The key; the caller reads ANTHROPIC_API_KEY so that a missing one is a clear error up front. */
@@ -134,8 +136,8 @@ function toReply(message: Message, context: { profile: string; maxTokens: number
 }
 
 /** Removes the key from text that came back from the network or the SDK. */
-export function redact(text: string, secret: string): string {
-  return secret.length >= 4 ? text.split(secret).join('[redacted]') : text;
+export function redactKey(text: string, secret: string): string {
+  return secret.length >= 4 ? redact(text, [secret]) : text;
 }
 
 interface ErrorContext {
@@ -156,7 +158,7 @@ const NOT_RETRYABLE: Record<number, { kind: 'auth' | 'invalid_request'; what: (p
 /** Maps anything the SDK throws to a ModelError that says whether a retry can help. */
 export function toModelError(error: unknown, context: ErrorContext): ModelError {
   if (error instanceof ModelError) return error;
-  const clean = (text: string) => redact(text, context.secret);
+  const clean = (text: string) => redactKey(text, context.secret);
   if (error instanceof APIUserAbortError || context.signal?.aborted) {
     return new ModelError('model turn aborted', { retryable: false, kind: 'aborted' });
   }
@@ -195,7 +197,7 @@ export function toModelError(error: unknown, context: ErrorContext): ModelError 
     const what = syntax ? 'the response stream was malformed' : 'the response stream broke off';
     return new ModelError(`${what}: ${clean(causeText(error))}`, { retryable: true, kind: 'stream', cause: error });
   }
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorText(error);
   return new ModelError(`unexpected error from the Anthropic client: ${clean(text)}`, { retryable: false, kind: 'other', cause: error });
 }
 

@@ -1,6 +1,8 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import type { ModelDelta } from '../protocol/index.js';
 import { ModelError, type ModelClient, type ModelErrorKind, type ModelReply, type ModelTurnRequest } from './model-client.js';
+import { ModelSetupError } from './model-setup-error.js';
+import { errorText } from '../protocol/error-text.js';
 
 /**
  * Record and replay of model calls. A cassette is JSONL, one line per model call in the order the
@@ -116,7 +118,7 @@ export function loadCassette(file: string): CassetteEntry[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`${file}: cannot read the cassette: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ModelSetupError(`${file}: cannot read the cassette: ${errorText(error)}`, { file, cause: error });
   }
   return text
     .split('\n')
@@ -126,7 +128,7 @@ export function loadCassette(file: string): CassetteEntry[] {
       try {
         return JSON.parse(line) as CassetteEntry;
       } catch {
-        throw new Error(`${file}:${index + 1}: not a cassette line (invalid JSON)`);
+        throw new ModelSetupError(`${file}:${index + 1}: not a cassette line (invalid JSON)`, { file, line: index + 1 });
       }
     });
 }

@@ -123,3 +123,8 @@ export async function runTurn(
     onDelta(step.value);
   }
 }
+
+/** About four characters a token: an estimate (scripted usage, rate-limit admission), never a count. */
+export function estimateTokens(characters: number): number {
+  return Math.ceil(characters / 4);
+}

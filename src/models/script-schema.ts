@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { assistantMessageSchema, type AssistantMessage } from '../protocol/index.js';
+import { ModelSetupError } from './model-setup-error.js';
+import { errorText } from '../protocol/error-text.js';
 
 /**
  * The scripted model's script: per ticket, the assistant messages it replays. A ticket maps either
@@ -112,8 +114,8 @@ export function parseScriptText(text: string, source = '<script>'): Script {
   } catch (error) {
     const offset = jsonErrorOffset(body);
     const { line, column } = lineAndColumn(body, offset);
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`${source}:${line}:${column}: invalid JSON (at position ${offset}): ${reason}`, { cause: error });
+    const reason = errorText(error);
+    throw new ModelSetupError(`${source}:${line}:${column}: invalid JSON (at position ${offset}): ${reason}`, { file: source, line, column, cause: error });
   }
   return parseScript(value, source);
 }

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { AssistantMessage, ModelDelta, ModelMessage } from '../protocol/index.js';
-import { ModelError, type ModelClient, type ModelReply, type ModelTurnRequest } from './model-client.js';
+import { estimateTokens, ModelError, type ModelClient, type ModelReply, type ModelTurnRequest } from './model-client.js';
 import { parseScriptText, type ReplyList, type Script } from './script-schema.js';
+import { ModelSetupError } from './model-setup-error.js';
+import { errorText } from '../protocol/error-text.js';
 
 export { parseScript, parseScriptText, formatPath } from './script-schema.js';
 export type { Script, TicketScript, ReplyList } from './script-schema.js';
@@ -12,8 +14,8 @@ export async function loadScript(path: string): Promise<Script> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`${path}: cannot read the script: ${reason}`, { cause: error });
+    const reason = errorText(error);
+    throw new ModelSetupError(`${path}: cannot read the script: ${reason}`, { file: path, cause: error });
   }
   return parseScriptText(text, path);
 }
@@ -125,10 +127,7 @@ function* deltasOf(message: AssistantMessage, chunkSize: number): Generator<Mode
   }
 }
 
-/** About four characters a token: an honest estimate, not a count. */
-function estimateTokens(characters: number): number {
-  return Math.ceil(characters / 4);
-}
+
 
 function messageChars(message: ModelMessage): number {
   if (typeof message.content === 'string') return message.content.length;

@@ -4,6 +4,11 @@ export type TrustLevel = 'step' | 'auto';
 export type TrustOverride = 'none' | TrustLevel;
 export type ExecutionMode = 'async' | 'linear';
 
+/** The trust a worker runs with: the global override when there is one, else its archetype's own. */
+export function effectiveTrust(trust: TrustLevel, override: TrustOverride): TrustLevel {
+  return override === 'none' ? trust : override;
+}
+
 export interface ExecutionConfig {
   mode: ExecutionMode;
   max_concurrency: number;

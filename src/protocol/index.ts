@@ -4,3 +4,4 @@ export * from './config.js';
 export * from './track.js';
 export * from './wire.js';
 export * from './usage.js';
+export * from './error-text.js';

@@ -3,6 +3,7 @@ import { Engine } from '../actors/engine.js';
 import { modelsFromConfig, withModelProfile } from '../actors/models.js';
 import { SimulatedClock } from '../actors/simulated-clock.js';
 import type { ModelClient } from '../models/model-client.js';
+import { ModelSetupError } from '../models/model-setup-error.js';
 import type { ClutchConfig, ExecutionMode, Track, TrustLevel } from '../protocol/index.js';
 import type { RunLog, RunStore, StoredRunOptions } from '../store/index.js';
 import { loadInputs, UsageError } from './load-inputs.js';
@@ -46,7 +47,8 @@ async function asUsage<T>(build: () => T | Promise<T>): Promise<T> {
   try {
     return await build();
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
+    if (error instanceof ModelSetupError) throw new UsageError(error.message, { cause: error });
+    throw error;
   }
 }
 

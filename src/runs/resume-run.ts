@@ -7,6 +7,7 @@ import { loadInputs, UsageError } from './load-inputs.js';
 import { closer, effectiveConfig, modelsOf, type PreparedRun } from './prepare-run.js';
 import { hashFile, openStore, storePathFor } from './store-path.js';
 import { waitFor, type Snapshot } from 'xstate';
+import { errorText } from '../protocol/error-text.js';
 
 export interface ResumeOptions {
   cwd: string;
@@ -76,7 +77,7 @@ export async function resumeRun(options: ResumeOptions): Promise<PreparedRun> {
       snapshot = log.snapshot() as Snapshot<unknown> | undefined;
     } catch (error) {
       log.release();
-      throw new UsageError(`${store.path}: the saved state of run ${run.id} cannot be read (${error instanceof Error ? error.message : String(error)}); nothing was changed`, { cause: error });
+      throw new UsageError(`${store.path}: the saved state of run ${run.id} cannot be read (${errorText(error)}); nothing was changed`, { cause: error });
     }
     const engine = new Engine({
       config,

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { parseCookie, stringifySetCookie } from 'cookie';
 
 export const TOKEN_COOKIE = 'clutch_token';
 export const TOKEN_HEADER = 'x-clutch-token';
@@ -34,21 +35,6 @@ export function isSameOrigin(origin: string | undefined, port: number): boolean 
   return lower === `http://127.0.0.1:${port}` || lower === `http://localhost:${port}`;
 }
 
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const separator = part.indexOf('=');
-    if (separator < 0 || part.slice(0, separator).trim() !== name) continue;
-    const raw = part.slice(separator + 1).trim();
-    try {
-      return decodeURIComponent(raw);
-    } catch {
-      return raw;
-    }
-  }
-  return undefined;
-}
-
 /**
  * Who may talk to the server: a loopback Host always, a same-origin Origin for socket upgrades,
  * and the token from the query, the cookie or the header. Host and Origin come first: a request
@@ -64,12 +50,18 @@ export function checkAccess(
     return { ok: false, status: 403, reason: 'forbidden: the Origin is not this server' };
   }
   if (options.tokenMatches(url.searchParams.get('token') ?? undefined)) return { ok: true, via: 'query' };
-  if (options.tokenMatches(cookieValue(request.headers.cookie, TOKEN_COOKIE))) return { ok: true, via: 'cookie' };
+  if (options.tokenMatches(tokenFromCookies(request.headers.cookie))) return { ok: true, via: 'cookie' };
   const header = request.headers[TOKEN_HEADER];
   if (options.tokenMatches(Array.isArray(header) ? header[0] : header)) return { ok: true, via: 'header' };
   return { ok: false, status: 401, reason: 'unauthorized: open the URL that `clutch serve` printed (it carries the token)' };
 }
 
+/** The token cookie of a Cookie header (the first, if it is there twice). */
+function tokenFromCookies(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : parseCookie(header)[TOKEN_COOKIE];
+}
+
+/** Set once the token came in the query: the page's scripts never see it, and no other site sends it. */
 export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+  return stringifySetCookie({ name: TOKEN_COOKIE, value: token, httpOnly: true, sameSite: 'strict', path: '/' });
 }

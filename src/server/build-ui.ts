@@ -1,13 +1,8 @@
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../..');
-/**
- * What the bundle is built from: the app, and the folders it imports (protocol for the wire types
- * and constants, machines for the definitions the Inspector draws). A change to a machine changes
- * the diagrams, so it makes the build stale too.
- */
-const uiSources = ['src/ui', 'src/protocol', 'src/machines'].map((folder) => join(root, folder));
 const uiDist = join(root, 'dist/ui');
 
 export interface EnsureUiOptions {
@@ -16,32 +11,33 @@ export interface EnsureUiOptions {
   log?: (line: string) => void;
 }
 
-function newestChange(folder: string): number {
-  let newest = statSync(folder).mtimeMs;
-  for (const entry of readdirSync(folder, { withFileTypes: true })) {
-    const path = join(folder, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestChange(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-function builtAt(): number | undefined {
+/**
+ * Whether the bundle was built from the files as they are now: the build records every file of
+ * ours it read (inputs.json, written by vite.config.ts) and the lockfile; any change, in any
+ * folder, or a bundle without the record, means a rebuild.
+ */
+export function bundleIsCurrent(dist = uiDist): boolean {
+  let inputs: { lockfile: string; files: Record<string, string> };
   try {
-    return statSync(join(uiDist, 'index.html')).mtimeMs;
+    if (!existsSync(join(dist, 'index.html'))) return false;
+    inputs = JSON.parse(readFileSync(join(dist, 'inputs.json'), 'utf8'));
+    if (sha256(join(root, 'package-lock.json')) !== inputs.lockfile) return false;
+    return Object.entries(inputs.files).every(([path, hash]) => existsSync(join(root, path)) && sha256(join(root, path)) === hash);
   } catch {
-    return undefined;
+    return false;
   }
 }
 
 let building: Promise<string> | undefined;
 
 /**
- * The web app's folder, built first when it is missing or older than any file it is built from. A fresh
+ * The web app's folder, built first when it is missing or any file it was built from changed. A fresh
  * checkout serves the UI without a separate build step; later starts reuse the build.
  */
 export function ensureUiBuilt(options: EnsureUiOptions = {}): Promise<string> {
-  const built = builtAt();
-  if (!options.force && built !== undefined && built >= Math.max(...uiSources.map(newestChange))) return Promise.resolve(uiDist);
+  if (!options.force && bundleIsCurrent()) return Promise.resolve(uiDist);
   building ??= build(options.log).finally(() => (building = undefined));
   return building;
 }

@@ -1,7 +1,6 @@
 import type { Chunked } from '../machines/chunked.js';
 import type { TicketInfo } from '../machines/schedule.js';
-import type { TicketSummary } from '../protocol/wire.js';
-import { ticketKey } from './views.js';
+import { ticketKey, type TicketSummary } from '../protocol/wire.js';
 
 /**
  * Adds to `dirty` the view key of every ticket whose record in the conductor changed between two

@@ -1,7 +1,8 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { checkAccess, tokenCookie } from './auth.js';
-import { findStatic, sendStatic } from './static-files.js';
+import { checkStatic, staticFiles, type SendStatic } from './static-files.js';
+import { errorText } from '../protocol/error-text.js';
 
 export interface HttpOptions {
   staticDir: string;
@@ -54,15 +55,16 @@ export function refuseUpgrade(socket: Duplex, status: number, text: string): voi
 
 /** Every request needs a loopback Host and the token; then /api/health, or a file of the built UI. */
 export function createRequestHandler(options: HttpOptions): (request: IncomingMessage, response: ServerResponse) => void {
+  const sendStatic = staticFiles(options.staticDir);
   return (request, response) => {
-    handle(options, request, response).catch((error: unknown) => {
-      if (!response.headersSent) sendText(response, 500, `internal error: ${error instanceof Error ? error.message : String(error)}`);
+    handle(options, sendStatic, request, response).catch((error: unknown) => {
+      if (!response.headersSent) sendText(response, 500, `internal error: ${errorText(error)}`);
       else response.destroy();
     });
   };
 }
 
-async function handle(options: HttpOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(options: HttpOptions, sendStatic: SendStatic, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = requestUrl(request);
   if (!url) return sendText(response, 400, 'bad request: unreadable URL');
   const access = checkAccess(request, url, { port: options.port(), tokenMatches: options.tokenMatches, upgrade: false });
@@ -86,7 +88,9 @@ async function handle(options: HttpOptions, request: IncomingMessage, response: 
   }
   if (url.pathname.startsWith('/api/')) return sendText(response, 404, 'not found', cookie);
   if (url.pathname === '/ws') return sendText(response, 426, 'upgrade required: /ws is the WebSocket', cookie);
-  const found = await findStatic(options.staticDir, url.pathname);
-  if (found.status !== 200) return sendText(response, found.status, found.reason, cookie);
-  sendStatic(response, found, request.method === 'HEAD', { ...baseHeaders, ...cookie });
+  const found = await checkStatic(options.staticDir, url.pathname);
+  if (!found.ok) return sendText(response, found.status, found.reason, cookie);
+  for (const [name, value] of Object.entries({ ...baseHeaders, ...cookie })) response.setHeader(name, value);
+  // Gone since it was checked (a rebuild swapped the folder): as missing as any other file.
+  sendStatic(request, response, found, () => sendText(response, 404, 'not found'));
 }

@@ -3,39 +3,20 @@ import type { Engine } from '../actors/engine.js';
 import type { JournalEntry } from '../actors/journal.js';
 import type { Chunked } from '../machines/chunked.js';
 import type { TicketInfo } from '../machines/schedule.js';
-import {
-  commandKey,
-  type ClientMessage,
-  type CommandReply,
-  type RunsReply,
-  type ServerMessage,
-  type SessionInfo,
-  type SnapshotAtMessage,
-  type SnapshotReply,
-  type TestPathRunMessage,
-  type TestPathsReply,
-  type TestRunEvent,
-  type TimelineEntry,
-} from '../protocol/wire.js';
+import { conductorKey, parseKey, workerKey, type ActorView, type ServerMessage, type SessionInfo, type TimelineEntry } from '../protocol/wire.js';
+import { markChangedTickets } from './changed-tickets.js';
+import { ClientFeed, type Changes, type HubConnection } from './client-feed.js';
 import { systemClock, type Clock } from './clock.js';
+import { answerCall, type CallContext } from './hub-calls.js';
 import { MAX_MESSAGE_BYTES, parseClientMessage } from './inbound.js';
+import { toJson, type Json } from './prepared-json.js';
 import { redact, secretsOf } from './redact.js';
-import { listRuns, openRun, type RunHost } from './run-host.js';
+import type { RunHost } from './run-host.js';
 import { TestPaths } from './test-paths.js';
 import { timelineOf, type Timeline } from './timeline.js';
-import { markChangedTickets } from './changed-tickets.js';
-import { allKeys, conductorKey, viewOf, workerKey } from './views.js';
+import { allKeys, viewOf } from './views.js';
 
-/** Past snapshots asked for and not sent yet, per client; more are refused. */
-const MAX_PENDING_SNAPSHOTS = 32;
-
-/** One client's socket as the hub sees it. */
-export interface HubConnection {
-  /** Sends one text frame. */
-  send(data: string): void;
-  /** Bytes queued but not yet written out. */
-  bufferedAmount(): number;
-}
+export type { HubConnection } from './client-feed.js';
 
 export interface HubClient {
   /** Hands the hub one inbound frame; `bytes` is its size on the wire. */
@@ -60,33 +41,15 @@ export interface HubOptions {
   timelineBacklog?: number;
   /** The inspector's test paths (a new TestPaths, whose thread starts on first use, by default). */
   testPaths?: TestPaths;
-  /** The run store's runs, and the switch to another one; without it `runs` and `open_run` are refused. */
+  /** The run store's runs, and the switch to another one; without it `runs` and `openRun` are refused. */
   runs?: RunHost;
-}
-
-interface ClientState {
-  connection: HubConnection;
-  seq: number;
-  /** Sends the whole state (every view and the journal tail) in its next batch. */
-  fresh: boolean;
-  keys: Set<string>;
-  /** Journal entries, serialized. */
-  journal: string[];
-  replies: CommandReply[];
-  /** Timeline entries by seq, serialized: a repeat replaces its entry. */
-  timeline: Map<number, string>;
-  snapshots: SnapshotReply[];
-  testPaths: TestPathsReply[];
-  testRuns: TestRunEvent[];
-  runs: RunsReply[];
-  /** The id of this client's test path run in progress: one at a time. */
-  running: string | null;
 }
 
 /**
  * The bus bridge: it watches the actor system through the engine's inspection events, coalesces
  * the views of the actors that changed, and sends each client one batch per interval at most.
- * Commands go to the engine through Engine.command, which refuses what the actor would not accept.
+ * Calls are answered in hub-calls.ts; commands go to the engine through Engine.command, which
+ * refuses what the actor would not accept.
  */
 export class Hub {
   readonly engine: Engine;
@@ -95,18 +58,16 @@ export class Hub {
   readonly #clock: Clock;
   readonly #maxMessageBytes: number;
   readonly #highWater: number;
-  readonly #backlog: number;
-  readonly #timelineBacklog: number;
+  readonly #backlogs: { journal: number; timeline: number };
   readonly #timeline: Timeline;
   readonly #testPaths: TestPaths;
   readonly #secrets: readonly string[];
-  readonly #runs: RunHost | undefined;
-  readonly #clients = new Set<ClientState>();
-  readonly #ticketIds: ReadonlySet<string>;
+  readonly #calls: CallContext;
+  readonly #clients = new Set<ClientFeed>();
   readonly #unsubscribe: (() => void)[];
   #dirty = new Set<string>();
-  #journal: string[] = [];
-  #timelineEntries = new Map<number, string>();
+  #journal: Json<JournalEntry>[] = [];
+  #timelineEntries = new Map<number, Json<TimelineEntry>>();
   #timer: unknown;
   #lastFlush = -Infinity;
   #tickets: Chunked<TicketInfo>;
@@ -120,14 +81,22 @@ export class Hub {
     this.#clock = options.clock ?? systemClock;
     this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     this.#highWater = options.highWaterBytes ?? 8 * 1024 * 1024;
-    this.#backlog = options.journalBacklog ?? 1000;
-    this.#timelineBacklog = options.timelineBacklog ?? 2000;
+    this.#backlogs = { journal: options.journalBacklog ?? 1000, timeline: options.timelineBacklog ?? 2000 };
     this.#timeline = options.timeline ?? timelineOf(engine);
     this.#testPaths = options.testPaths ?? new TestPaths();
     this.#secrets = secretsOf(options.env ?? process.env);
-    this.#runs = options.runs;
+    this.#calls = {
+      engine,
+      runId: session.run_id,
+      ticketIds: new Set(session.track.tickets.map((ticket) => ticket.id)),
+      timeline: this.#timeline,
+      testPaths: this.#testPaths,
+      runs: options.runs,
+      schedule: () => this.#schedule(),
+      flushNow: () => this.flushNow(),
+      error: (feed, error) => this.#send(feed, { type: 'error', error }),
+    };
     this.#tickets = engine.conductor.getSnapshot().context.tickets;
-    this.#ticketIds = new Set(session.track.tickets.map((ticket) => ticket.id));
     this.#unsubscribe = [
       engine.subscribeInspection((event) => {
         if (event.type !== '@xstate.snapshot') return;
@@ -160,14 +129,14 @@ export class Hub {
 
   /** A new client: `hello` now, then the whole state in its first batch. */
   connect(connection: HubConnection): HubClient {
-    const client: ClientState = { connection, seq: 0, fresh: true, keys: new Set(), journal: [], replies: [], timeline: new Map(), snapshots: [], testPaths: [], testRuns: [], runs: [], running: null };
-    this.#clients.add(client);
-    this.#send(client, { type: 'hello', session: this.session });
+    const feed = new ClientFeed(connection);
+    this.#clients.add(feed);
+    this.#send(feed, { type: 'hello', session: this.session });
     this.#schedule();
     return {
-      receive: (text, bytes) => this.#receive(client, text, bytes),
+      receive: (text, bytes) => this.#receive(feed, text, bytes),
       disconnect: () => {
-        this.#clients.delete(client);
+        this.#clients.delete(feed);
       },
     };
   }
@@ -181,90 +150,6 @@ export class Hub {
     this.#clients.clear();
   }
 
-  #mark(key: string): void {
-    if (this.#clients.size === 0) return;
-    this.#dirty.add(key);
-    // The ticket's view and its worker's change together (a new attempt, a pause).
-    if (key.startsWith('ticket:')) this.#dirty.add(workerKey(key.slice('ticket:'.length)));
-    this.#schedule();
-  }
-
-  #record(entry: JournalEntry): void {
-    // A client that connects later gets the journal tail instead.
-    if (this.#clients.size === 0) return;
-    this.#journal.push(JSON.stringify(entry));
-    // Usage lives in the conductor's view; a finished model turn changes it.
-    if (entry.kind === 'model.turn') this.#mark(conductorKey);
-    this.#schedule();
-  }
-
-  #recordTimeline(entry: TimelineEntry): void {
-    if (this.#clients.size === 0) return;
-    this.#timelineEntries.set(entry.seq, JSON.stringify(entry));
-    this.#schedule();
-  }
-
-  #receive(client: ClientState, text: string, bytes: number): void {
-    if (this.#closed || !this.#clients.has(client)) return;
-    const inbound = parseClientMessage(text, bytes, this.#maxMessageBytes);
-    if (!inbound.ok) {
-      if (inbound.id !== undefined) this.#reply(client, { id: inbound.id, ok: false, error: inbound.error });
-      else this.#send(client, { type: 'error', error: inbound.error });
-      return;
-    }
-    if (inbound.message.type === 'snapshot_at') {
-      // Answers wait for the next batch; a client that asks faster than it reads gets refusals, not memory.
-      const { id } = inbound.message;
-      client.snapshots.push(
-        client.snapshots.length < MAX_PENDING_SNAPSHOTS ? this.#snapshotAt(inbound.message) : { id, ok: false, error: 'too many snapshot requests at once' },
-      );
-      this.#schedule();
-      return;
-    }
-    if (inbound.message.type === 'test_paths') {
-      const { id, machine } = inbound.message;
-      // Generated off the event loop; the answer goes out in whichever batch follows it.
-      void this.#testPaths.list(machine).then((list) => {
-        client.testPaths.push(list.ok ? { id, ok: true, machine, paths: list.paths, candidates: list.candidates } : { id, ok: false, machine, error: list.error });
-        this.#schedule();
-      });
-      return;
-    }
-    if (inbound.message.type === 'test_path_run') {
-      this.#runTestPath(client, inbound.message);
-      return;
-    }
-    if (inbound.message.type === 'runs') {
-      client.runs.push(listRuns(this.#runs, inbound.message.id, this.session.run_id));
-      this.#schedule();
-      return;
-    }
-    if (inbound.message.type === 'open_run') {
-      // The reply goes out before the switch: the switch closes this client's socket.
-      openRun(this.#runs, inbound.message, this.session.run_id, {
-        reply: (reply) => this.#reply(client, reply),
-        beforeSwitch: () => this.flushNow(),
-      });
-      return;
-    }
-    this.#reply(client, this.#command(inbound.message));
-  }
-
-  #runTestPath(client: ClientState, { id, machine, path }: TestPathRunMessage): void {
-    if (client.running !== null) {
-      client.testRuns.push({ id, kind: 'refused', error: `a test path run (${client.running}) is in progress; wait for it to finish` });
-      this.#schedule();
-      return;
-    }
-    client.running = id;
-    // Steps stream through the batches, so a fast run still sends at most one message an interval.
-    this.#testPaths.run(machine, path, (event) => {
-      if (event.kind === 'finished' || event.kind === 'refused') client.running = null;
-      client.testRuns.push({ id, ...event } as TestRunEvent);
-      this.#schedule();
-    });
-  }
-
   /** Sends what is owed to every client now, whatever the interval (before their sockets close). */
   flushNow(): void {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
@@ -272,38 +157,47 @@ export class Hub {
     this.#flush();
   }
 
-  #snapshotAt({ id, actor, seq }: SnapshotAtMessage): SnapshotReply {
-    const snapshot = this.#timeline.snapshotAt(actor, seq);
-    return snapshot ? { id, ok: true, snapshot } : { id, ok: false, error: `the snapshot after event ${seq} of ${actor} is no longer kept` };
-  }
-
-  #command({ id, target, command }: ClientMessage): CommandReply {
-    const name = target.kind === 'conductor' ? 'conductor' : `${target.kind}:${target.id}`;
-    if (target.kind !== 'conductor' && !this.#ticketIds.has(target.id)) {
-      return { id, ok: false, error: `there is no ticket ${target.id} in this track` };
-    }
-    try {
-      // True only once the command is committed to the run store: only then is it acknowledged.
-      const accepted = this.engine.command(target, command, { requestId: id });
-      return accepted ? { id, ok: true } : { id, ok: false, error: `${name} does not accept ${commandKey(command)} now` };
-    } catch (error) {
-      // A throw here is a Clutch bug; the connection and the engine go on.
-      return { id, ok: false, error: `internal error: ${error instanceof Error ? error.message : String(error)}` };
-    }
-  }
-
-  #reply(client: ClientState, reply: CommandReply): void {
-    client.replies.push(reply);
+  #mark(key: string): void {
+    if (this.#clients.size === 0) return;
+    this.#dirty.add(key);
+    // The ticket's view and its worker's change together (a new attempt, a pause).
+    const parsed = parseKey(key);
+    if (parsed?.kind === 'ticket') this.#dirty.add(workerKey(parsed.id));
     this.#schedule();
   }
 
-  #send(client: ClientState, message: ServerMessage): void {
-    this.#write(client, JSON.stringify(message));
+  #record(entry: JournalEntry): void {
+    // A client that connects later gets the journal tail instead.
+    if (this.#clients.size === 0) return;
+    this.#journal.push(toJson(entry));
+    // Usage lives in the conductor's view; a finished model turn changes it.
+    if (entry.kind === 'model.turn') this.#mark(conductorKey);
+    this.#schedule();
   }
 
-  #write(client: ClientState, data: string): void {
+  #recordTimeline(entry: TimelineEntry): void {
+    if (this.#clients.size === 0) return;
+    this.#timelineEntries.set(entry.seq, toJson(entry));
+    this.#schedule();
+  }
+
+  #receive(feed: ClientFeed, text: string, bytes: number): void {
+    if (this.#closed || !this.#clients.has(feed)) return;
+    const inbound = parseClientMessage(text, bytes, this.#maxMessageBytes);
+    if (inbound.ok) return answerCall(inbound.message, feed, this.#calls);
+    // A call too broken to run is still answered under its id; a message that is no call gets an error.
+    if (!inbound.call) return this.#send(feed, { type: 'error', error: inbound.error });
+    feed.reply(inbound.call.type, { id: inbound.call.id, ok: false, error: inbound.error });
+    this.#schedule();
+  }
+
+  #send(feed: ClientFeed, message: ServerMessage): void {
+    this.#write(feed, JSON.stringify(message));
+  }
+
+  #write(feed: ClientFeed, data: string): void {
     try {
-      client.connection.send(redact(data, this.#secrets));
+      feed.connection.send(redact(data, this.#secrets));
     } catch {
       // The socket is closing; its close handler disconnects it.
     }
@@ -324,8 +218,7 @@ export class Hub {
   #flush(): void {
     if (this.#closed) return;
     const dirty = this.#dirty;
-    const journal = this.#journal;
-    const timeline = this.#timelineEntries;
+    const changes: Changes = { keys: dirty, journal: this.#journal, timeline: this.#timelineEntries };
     this.#dirty = new Set();
     this.#journal = [];
     this.#timelineEntries = new Map();
@@ -335,69 +228,35 @@ export class Hub {
       markChangedTickets(this.#tickets, tickets, this.session.track.tickets, dirty);
       this.#tickets = tickets;
     }
-    const views = new Map<string, string | null>();
-    const viewJson = (key: string): string | null => {
+    const whole = (): Changes => ({
+      keys: allKeys(this.engine),
+      journal: this.engine.journal.tail().map((entry) => toJson(entry)),
+      timeline: new Map(this.#timeline.tail().map((entry) => [entry.seq, toJson(entry)])),
+    });
+    // Each view is serialized once per flush, however many clients it goes to.
+    const views = new Map<string, Json<ActorView> | null>();
+    const viewJson = (key: string): Json<ActorView> | null => {
       let json = views.get(key);
       if (json === undefined) {
         const view = viewOf(this.engine, key);
-        json = view ? JSON.stringify(view) : null;
+        json = view ? toJson(view) : null;
         views.set(key, json);
       }
       return json;
     };
     let lagging = false;
     let sent = false;
-    for (const client of this.#clients) {
-      if (client.fresh) {
-        client.fresh = false;
-        client.keys = new Set(allKeys(this.engine));
-        client.journal = this.engine.journal.tail().map((entry) => JSON.stringify(entry));
-        client.timeline = new Map(this.#timeline.tail().map((entry) => [entry.seq, JSON.stringify(entry)]));
-      } else {
-        for (const key of dirty) client.keys.add(key);
-        for (const entry of journal) client.journal.push(entry);
-        if (client.journal.length > this.#backlog) client.journal.splice(0, client.journal.length - this.#backlog);
-        for (const [seq, entry] of timeline) client.timeline.set(seq, entry);
-        for (const seq of client.timeline.keys()) {
-          if (client.timeline.size <= this.#timelineBacklog) break;
-          client.timeline.delete(seq);
-        }
-      }
-      const tests = client.testPaths.length + client.testRuns.length + client.runs.length;
-      if (client.keys.size === 0 && client.journal.length === 0 && client.replies.length === 0 && client.timeline.size === 0 && client.snapshots.length === 0 && tests === 0) {
-        continue;
-      }
-      if (client.connection.bufferedAmount() > this.#highWater) {
+    for (const feed of this.#clients) {
+      feed.catchUp(changes, whole, this.#backlogs);
+      if (feed.idle) continue;
+      if (feed.connection.bufferedAmount() > this.#highWater) {
         lagging = true;
         continue;
       }
-      const actors: string[] = [];
-      const removed: string[] = [];
-      for (const key of client.keys) {
-        const json = viewJson(key);
-        if (json === null) removed.push(key);
-        else actors.push(json);
-      }
-      client.seq += 1;
-      const batch =
-        `{"type":"batch","seq":${client.seq},"actors":[${actors.join(',')}],"removed":${JSON.stringify(removed)},` +
-        `"journal":[${client.journal.join(',')}],"replies":${JSON.stringify(client.replies)},` +
-        `"timeline":[${[...client.timeline.values()].join(',')}],"snapshots":${JSON.stringify(client.snapshots)}` +
-        (client.testPaths.length ? `,"test_paths":${JSON.stringify(client.testPaths)}` : '') +
-        (client.testRuns.length ? `,"test_runs":${JSON.stringify(client.testRuns)}` : '') +
-        (client.runs.length ? `,"runs":${JSON.stringify(client.runs)}` : '') +
-        '}';
-      client.keys = new Set();
-      client.journal = [];
-      client.replies = [];
-      client.timeline = new Map();
-      client.snapshots = [];
-      client.testPaths = [];
-      client.testRuns = [];
-      client.runs = [];
-      // Written after the client's queues are emptied: a command the connection hands back while
-      // this batch is being sent gets its reply in the next batch instead of being dropped.
-      this.#write(client, batch);
+      // Written after the feed is emptied: a call the connection hands back while this batch is
+      // being sent gets its reply in the next batch instead of being dropped.
+      const batch = feed.take(viewJson);
+      this.#write(feed, batch);
       sent = true;
     }
     if (sent) {

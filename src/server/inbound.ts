@@ -1,14 +1,17 @@
 import type { z } from 'zod';
-import { clientMessageSchema, questionSchema, type InboundMessage } from '../protocol/wire.js';
+import type { CallName, ClientMessage } from '../protocol/wire.js';
+import { clientMessageSchema, isCallName } from '../protocol/wire-schema.js';
+import { errorText } from '../protocol/error-text.js';
 
 /** The largest client message read; anything bigger is refused unread. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
-export type Inbound = { ok: true; message: InboundMessage } | { ok: false; error: string; id?: string };
+/** A bad message names the call it was meant to be, when it says, so that the refusal goes back under its id. */
+export type Inbound = { ok: true; message: ClientMessage } | { ok: false; error: string; call?: { type: CallName; id: string } };
 
 /**
  * Reads one client frame. A bad one is a value with a reason a person can act on, and the id of
- * the command when there is one to reply to; it never throws.
+ * the call when there is one to reply to; it never throws.
  */
 export function parseClientMessage(text: string, bytes: number, maxBytes = MAX_MESSAGE_BYTES): Inbound {
   if (bytes > maxBytes) return { ok: false, error: `message too large: ${bytes} bytes (the limit is ${maxBytes})` };
@@ -16,22 +19,20 @@ export function parseClientMessage(text: string, bytes: number, maxBytes = MAX_M
   try {
     data = JSON.parse(text);
   } catch (error) {
-    return { ok: false, error: `message is not JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, error: `message is not JSON: ${errorText(error)}` };
   }
-  // The inspector's question is checked on its own; anything else must be a command, and an unknown
-  // type is reported against the commands (what a person typing messages would be after).
-  const parsed = isRecord(data) && QUESTIONS.has(data['type']) ? questionSchema.safeParse(data) : clientMessageSchema.safeParse(data);
+  const parsed = clientMessageSchema.safeParse(data);
   if (parsed.success) return { ok: true, message: parsed.data };
-  const id = idOf(data);
-  return { ok: false, error: describe(parsed.error, data), ...(id ? { id } : {}) };
+  const call = callOf(data);
+  return { ok: false, error: describe(parsed.error, data), ...(call ? { call } : {}) };
 }
 
-const QUESTIONS: ReadonlySet<unknown> = new Set(questionSchema.options.map((option) => option.shape.type.value));
-
-function idOf(data: unknown): string | undefined {
-  if (!isRecord(data) || (data['type'] !== 'command' && !QUESTIONS.has(data['type']))) return undefined;
-  const id = data['id'];
-  return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
+/** The type and id of what is a call by its type, and has an id that could be replied to. */
+function callOf(data: unknown): { type: CallName; id: string } | undefined {
+  if (!isRecord(data)) return undefined;
+  const { type, id } = data;
+  if (!isCallName(type)) return undefined;
+  return typeof id === 'string' && id.length > 0 && id.length <= 64 ? { type, id } : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

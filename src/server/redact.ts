@@ -3,7 +3,7 @@ const SECRET_NAME = /(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE_K
 /** Shorter values are too likely to occur by chance ("1", "true") to be worth hunting for. */
 const MIN_SECRET_LENGTH = 8;
 
-export const REDACTED = '[redacted]';
+export { redact, REDACTED } from '../protocol/redact.js';
 
 /**
  * The secret values of an environment, longest first. Nothing the server sends is built from the
@@ -17,12 +17,4 @@ export function secretsOf(env: Record<string, string | undefined>): string[] {
   // Messages are JSON: a secret with characters JSON escapes appears in its escaped form.
   const forms = values.flatMap((value) => [value, JSON.stringify(value).slice(1, -1)]);
   return [...new Set(forms)].sort((a, b) => b.length - a.length);
-}
-
-export function redact(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (result.includes(secret)) result = result.split(secret).join(REDACTED);
-  }
-  return result;
 }

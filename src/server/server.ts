@@ -38,7 +38,7 @@ export interface ServerOptions {
   /** The inspector's timeline of the first run; the engine's own (timelineOf) unless given. */
   timeline?: Timeline;
   /**
-   * Lets the app list the store's runs and switch to one. Without it the Runs questions are
+   * Lets the app list the store's runs and switch to one. Without it the Runs calls are
    * refused and the server serves its first run only.
    */
   runs?: RunSessions;

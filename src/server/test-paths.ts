@@ -1,16 +1,22 @@
 /**
  * The server's side of the inspector's "Test paths": the generated paths of each machine, and runs
- * of one path against a fresh engine. Both happen in one worker thread (test-paths-thread.ts),
- * started on first use, so that neither the seconds of generation nor a run's engine ever holds up
- * the session's engine or its batches. The session's own engine and workspace are never touched:
- * every run gets a new engine in a temp folder under this service's scratch folder, removed after.
+ * of one path against a fresh engine. Both happen in one worker thread, started on first use, so
+ * that neither the seconds of generation nor a run's engine ever holds up the session's engine or
+ * its batches. The thread's code is its own entry point, src/testing/test-paths-thread.ts, which
+ * the server starts by URL and never imports: the two share only protocol types. The session's own
+ * engine and workspace are never touched: every run gets a new engine in a temp folder under this
+ * service's scratch folder, removed after.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ActorKind, TestPathInfo, TestRunEvent } from '../protocol/wire.js';
-import type { ThreadReply, ThreadRequest } from './test-paths-thread.js';
+import type { ActorKind, CallMessage, Reply, TestPathInfo, TestPathList, TestRunEvent, TestRunProgress, TestRunSummary } from '../protocol/wire.js';
+
+/** What the thread is asked: the socket's own calls, under ids of this service. */
+type ThreadRequest = CallMessage<'testPaths'> | CallMessage<'runTestPath'>;
+/** What it answers: a run's progress, then one reply per request. */
+type ThreadReply = TestRunProgress | Reply<TestPathList> | Reply<TestRunSummary>;
 
 export type PathList = { ok: true; paths: TestPathInfo[]; candidates: number } | { ok: false; error: string };
 
@@ -27,15 +33,18 @@ interface ActiveRun {
   onEvent: (event: RunEvent) => void;
 }
 
-const THREAD_URL = new URL('./test-paths-thread.mjs', import.meta.url);
+/** The thread's loader (plain JavaScript: it registers tsx in the thread), and the entry it runs. */
+const THREAD_LOADER = new URL('./test-paths-thread.mjs', import.meta.url);
+const THREAD_ENTRY = new URL('../testing/test-paths-thread.ts', import.meta.url).href;
 
 export class TestPaths {
   #thread: Worker | undefined;
   #scratch: string | undefined;
   readonly #lists = new Map<ActorKind, Promise<PathList>>();
-  readonly #listWaiters = new Map<ActorKind, Array<(list: PathList) => void>>();
-  readonly #runs = new Map<number, ActiveRun>();
-  #nextRun = 1;
+  /** The list requests in flight, by id: one per machine, as `#lists` keeps the first. */
+  readonly #listing = new Map<string, { machine: ActorKind; resolve: (list: PathList) => void }>();
+  readonly #runs = new Map<string, ActiveRun>();
+  #nextId = 1;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -53,10 +62,9 @@ export class TestPaths {
     const cached = this.#lists.get(machine);
     if (cached) return cached;
     const promise = new Promise<PathList>((resolve) => {
-      const waiters = this.#listWaiters.get(machine) ?? [];
-      waiters.push(resolve);
-      this.#listWaiters.set(machine, waiters);
-      if (waiters.length === 1) this.#post({ kind: 'list', machine });
+      const id = `list-${this.#nextId++}`;
+      this.#listing.set(id, { machine, resolve });
+      this.#post({ type: 'testPaths', id, machine });
     });
     this.#lists.set(machine, promise);
     void promise.then((list) => {
@@ -71,9 +79,9 @@ export class TestPaths {
       onEvent({ kind: 'refused', error: 'the server is shutting down' });
       return;
     }
-    const run = this.#nextRun++;
-    this.#runs.set(run, { machine, path, reported: 0, steps: 0, started: performance.now(), onEvent });
-    this.#post({ kind: 'run', run, machine, path });
+    const id = `run-${this.#nextId++}`;
+    this.#runs.set(id, { machine, path, reported: 0, steps: 0, started: performance.now(), onEvent });
+    this.#post({ type: 'runTestPath', id, machine, path });
   }
 
   close(): Promise<void> {
@@ -100,7 +108,7 @@ export class TestPaths {
     if (this.#thread) return this.#thread;
     this.#scratch ??= mkdtempSync(join(tmpdir(), 'clutch-test-paths-'));
     // Its own TMPDIR: every temp workspace of a run lands in the scratch folder, removed on close.
-    const thread = new Worker(THREAD_URL, { env: { ...process.env, TMPDIR: this.#scratch } });
+    const thread = new Worker(THREAD_LOADER, { workerData: { entry: THREAD_ENTRY }, env: { ...process.env, TMPDIR: this.#scratch } });
     thread.unref();
     thread.on('message', (reply: ThreadReply) => this.#receive(reply));
     thread.on('error', (error) => this.#lost(thread, `the test thread crashed: ${error.message}`));
@@ -110,31 +118,27 @@ export class TestPaths {
   }
 
   #receive(reply: ThreadReply): void {
-    if (reply.kind === 'list') {
-      const waiters = this.#listWaiters.get(reply.machine) ?? [];
-      this.#listWaiters.delete(reply.machine);
-      const list: PathList = reply.ok ? { ok: true, paths: reply.paths, candidates: reply.candidates } : { ok: false, error: reply.error };
-      for (const resolve of waiters) resolve(list);
-      return;
-    }
-    const run = this.#runs.get(reply.run);
-    if (!run) return;
-    switch (reply.kind) {
-      case 'started':
+    if ('kind' in reply) {
+      const run = this.#runs.get(reply.id);
+      if (!run) return;
+      if (reply.kind === 'started') {
         run.steps = reply.steps;
         return run.onEvent({ kind: 'started', machine: run.machine, path: run.path, steps: reply.steps });
-      case 'step':
-        run.reported = reply.result.index + 1;
-        return run.onEvent({ kind: 'step', result: reply.result });
-      case 'finished': {
-        this.#runs.delete(reply.run);
-        const { kind: _kind, run: _run, ...summary } = reply;
-        return run.onEvent({ kind: 'finished', ...summary });
       }
-      case 'refused':
-        this.#runs.delete(reply.run);
-        return run.onEvent({ kind: 'refused', error: reply.error });
+      run.reported = reply.result.index + 1;
+      return run.onEvent({ kind: 'step', result: reply.result });
     }
+    const listing = this.#listing.get(reply.id);
+    if (listing) {
+      this.#listing.delete(reply.id);
+      if (!reply.ok) return listing.resolve({ ok: false, error: reply.error });
+      const { paths, candidates } = reply.value as TestPathList;
+      return listing.resolve({ ok: true, paths, candidates });
+    }
+    const run = this.#runs.get(reply.id);
+    if (!run) return;
+    this.#runs.delete(reply.id);
+    run.onEvent(reply.ok ? { kind: 'finished', ...(reply.value as TestRunSummary) } : { kind: 'refused', error: reply.error });
   }
 
   /** The thread died: what waited on it fails, and the next request starts a new one. */
@@ -144,8 +148,8 @@ export class TestPaths {
   }
 
   #abandon(reason: string): void {
-    for (const [machine, waiters] of this.#listWaiters) for (const resolve of waiters) resolve({ ok: false, error: `the ${machine} paths could not be generated: ${reason}` });
-    this.#listWaiters.clear();
+    for (const { machine, resolve } of this.#listing.values()) resolve({ ok: false, error: `the ${machine} paths could not be generated: ${reason}` });
+    this.#listing.clear();
     for (const run of this.#runs.values()) {
       // A run cut short is a failed step, as a run that throws is.
       run.onEvent({ kind: 'step', result: { index: run.reported, ok: false, value: null, failure: { kind: 'error', message: reason } } });

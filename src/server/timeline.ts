@@ -1,8 +1,8 @@
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import type { Engine } from '../actors/engine.js';
-import type { ActorKind, PastSnapshot, TimelineEntry } from '../protocol/wire.js';
+import { kindOfKey, ticketKey, type ActorKind, type PastSnapshot, type TimelineEntry } from '../protocol/wire.js';
 import { Ring } from './ring.js';
-import { kindOfKey, projectContext } from './views.js';
+import { projectContext } from './views.js';
 
 /** What the timeline needs from the engine: its inspection events, actor keys and run clock. */
 export type InspectionSource = Pick<Engine, 'subscribeInspection' | 'keyOf' | 'elapsed'>;
@@ -141,7 +141,7 @@ export class Timeline {
     let source = this.#sourceOf(sender);
     // The engine keeps ticket.changed's `@xstate.event` to itself (it journals it): the event names its ticket.
     if (source.name === null && sender === undefined && processed.type === 'ticket.changed' && typeof processed.id === 'string') {
-      source = { name: `ticket:${processed.id}`, io: false };
+      source = { name: ticketKey(processed.id), io: false };
     }
     const value = snapshot.value ?? null;
     const valueJson = JSON.stringify(value);

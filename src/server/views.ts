@@ -6,13 +6,11 @@ import type { TicketContext } from '../machines/ticket.js';
 import type { WorkerContext } from '../machines/worker-types.js';
 import type { ConductorViewContext, TicketViewContext, WorkerViewContext } from '../machines/view-types.js';
 import type { ExecutionMode, TrustOverride } from '../protocol/index.js';
-import { commandKey, type ActorKind, type ActorView, type Command } from '../protocol/wire.js';
+import { commandKey, conductorKey, parseKey, ticketKey, workerKey, type ActorKind, type ActorView, type Command } from '../protocol/wire.js';
 
 export type { ConductorViewContext, TicketViewContext, WorkerViewContext } from '../machines/view-types.js';
-
-export const conductorKey = 'conductor';
-export const ticketKey = (id: string) => `ticket:${id}`;
-export const workerKey = (id: string) => `worker:${id}`;
+// The keys are the protocol's: one definition on both sides of the socket.
+export { conductorKey, kindOfKey, ticketKey, workerKey } from '../protocol/actor-keys.js';
 
 /**
  * One candidate event per command key. Payloads are placeholders: an edit is accepted as an event
@@ -203,20 +201,12 @@ export function projectContext(kind: ActorKind, context: unknown): unknown {
   }
 }
 
-/** 'conductor', 'ticket' or 'worker' for a view key. */
-export function kindOfKey(key: string): ActorKind | undefined {
-  if (key === conductorKey) return 'conductor';
-  if (key.startsWith('ticket:')) return 'ticket';
-  if (key.startsWith('worker:')) return 'worker';
-  return undefined;
-}
-
 /** The view for one key, or undefined when that actor has none (yet, or any more). */
 export function viewOf(engine: Engine, key: string): ActorView | undefined {
-  if (key === conductorKey) return conductorView(engine);
-  if (key.startsWith('ticket:')) return ticketView(engine, key.slice('ticket:'.length));
-  if (key.startsWith('worker:')) return workerView(engine, key.slice('worker:'.length));
-  return undefined;
+  const parsed = parseKey(key);
+  if (!parsed) return undefined;
+  if (parsed.kind === 'conductor') return conductorView(engine);
+  return parsed.kind === 'ticket' ? ticketView(engine, parsed.id) : workerView(engine, parsed.id);
 }
 
 /** Every key that has a view now: the conductor, every ticket of the track, every worker so far. */

@@ -1,3 +1,4 @@
+import { errorText } from '../protocol/error-text.js';
 /** A problem with the run store that the user can act on: it names the file and what to do. */
 export class StoreError extends Error {
   readonly path: string;
@@ -18,7 +19,7 @@ export function sqliteCode(error: unknown): string | undefined {
 /** Turns what SQLite says into what the user should do; rethrows anything that is not SQLite's. */
 export function describeSqliteError(path: string, error: unknown): StoreError {
   const code = sqliteCode(error) ?? '';
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorText(error);
   if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED') {
     return new StoreError(path, `the run store is locked by another process (${detail}); close the other program using it, or wait for it to finish, then try again`, { cause: error });
   }

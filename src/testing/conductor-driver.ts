@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { at } from '../machines/chunked.js';
 import type { ConductorContext } from '../machines/conductor.js';
 import { ticket } from './fixtures.js';
-import { MAX_CONCURRENCY, statusOf, TICKET_ERROR, TRACK, type ConductorModelContext, type ConductorModelEvent } from './conductor.js';
+import { MAX_CONCURRENCY, TICKET_ERROR, ticketOf, TRACK, type ConductorModelContext, type ConductorModelEvent } from './conductor.js';
 import { PathDriver } from './driver.js';
 import type { PlannedPath } from './paths.js';
 import { execute, Puppet, type Move } from './puppet.js';
@@ -15,7 +15,9 @@ import { Session } from './session.js';
 
 type Step = PlannedPath<ConductorModelContext, ConductorModelEvent>['steps'][number];
 
-const attemptsOf = (context: ConductorModelContext, id: string) => at(context.tickets, context.indexOf[id]!).attempts;
+const attemptsOf = (context: ConductorModelContext, id: string) => ticketOf(context, id).attempts;
+/** A ticket's status as the real conductor records it. */
+const realStatus = (context: ConductorContext, id: string) => at(context.tickets, context.indexOf[id]!).status;
 
 /** The moves that make the real conductor see each step's event; index 0 starts the conductor actor. */
 export function planConductor(steps: readonly Step[], puppets: Map<string, Puppet>): Move[][] {
@@ -37,7 +39,7 @@ export function planConductor(steps: readonly Step[], puppets: Map<string, Puppe
     }
     const change = event as Extract<ConductorModelEvent, { type: 'ticket.changed' }>;
     const puppet = puppets.get(change.id)!;
-    const was = statusOf(before!, change.id);
+    const was = ticketOf(before!, change.id).status;
     const ticketCommand = (type: 'ticket.retry' | 'ticket.skip'): Move => ({ do: 'command', target: { kind: 'ticket', id: change.id }, event: { type } });
     switch (change.status) {
       case 'step_paused':
@@ -81,7 +83,8 @@ export class ConductorDriver extends PathDriver<ConductorModelContext, Conductor
   }
 
   protected disagreement(context: ConductorContext, expected: ConductorModelContext): string | null {
-    const view = (of: Pick<ConductorContext, 'mode' | 'trustOverride' | 'tickets' | 'indexOf'>) => ({ mode: of.mode, override: of.trustOverride, tickets: TRACK.map(({ id }) => statusOf(of, id)) });
-    return isDeepStrictEqual(view(context), view(expected)) ? null : `real ${JSON.stringify(view(context))}, abstract ${JSON.stringify(view(expected))}`;
+    const real = { mode: context.mode, override: context.trustOverride, tickets: TRACK.map(({ id }) => realStatus(context, id)) };
+    const abstract = { mode: expected.mode, override: expected.trustOverride, tickets: TRACK.map(({ id }) => ticketOf(expected, id).status) };
+    return isDeepStrictEqual(real, abstract) ? null : `real ${JSON.stringify(real)}, abstract ${JSON.stringify(abstract)}`;
   }
 }

@@ -1,12 +1,12 @@
 /**
- * The conductor's abstract model: the real conductor statechart (derived) over the real schedule
- * bookkeeping (schedule.ts, pure), for a three-ticket track: A, B after A, C. Its events are the
- * human's (start, mode, trust override) and the tickets' status changes; a dispatch raises the
- * `running` report each started ticket sends back, as the real ticket does on entry.
+ * The conductor's abstract model: the real conductor statechart (derived) over a small schedule
+ * of its own, for a three-ticket track: A, B after A, C. The scheduling here is written on its own,
+ * in a few plain lines (not schedule.ts, not the real guards), so that it can disagree with the real
+ * one. Its events are the human's (start, mode, trust override) and the tickets' status changes; a
+ * dispatch raises the `running` report each started ticket sends back, as the real ticket does on
+ * entry.
  */
-import { conductorMachine, type ConductorContext } from '../machines/conductor.js';
-import { at } from '../machines/chunked.js';
-import { initialSchedule, markStarted, pickStarts, planOf, recordChange, type Schedule, type StaticPlan } from '../machines/schedule.js';
+import { conductorMachine } from '../machines/conductor.js';
 import type { TicketChanged, TicketSpec } from '../machines/ticket.js';
 import type { ExecutionMode, TicketStatus, TrustOverride } from '../protocol/index.js';
 import { deriveAbstractMachine, type AbstractSnapshot, type AbstractSpec } from './derive.js';
@@ -30,64 +30,79 @@ export type ConductorModelEvent =
   /** A ticket actor that crashed (its error could not be described). */
   | { type: `xstate.error.actor.${string}`; error: string };
 
-/** The part of the conductor's context its transitions read and the schedule changes. */
-export interface ConductorModelContext extends StaticPlan, Schedule {
-  trackId: string;
-  workers: ConductorContext['workers'];
-  maxConcurrency: number;
+export interface TicketModel {
+  status: TicketStatus;
+  attempts: number;
+  skipped: boolean;
+}
+
+export interface ConductorModelContext {
   mode: ExecutionMode;
   trustOverride: TrustOverride;
+  /** Every ticket of the track by id. */
+  tickets: Record<string, TicketModel>;
   /** Test bookkeeping: tickets whose actor crashed; nothing can retry or skip them. */
   crashed: string[];
 }
 
 export type ConductorModelSnapshot = AbstractSnapshot<ConductorModelContext>;
 
-const schedule = ({ tickets, waitingOn, ready, active, completed }: ConductorModelContext): Schedule => ({ tickets, waitingOn, ready, active, completed });
+export const ticketOf = (context: ConductorModelContext, id: string): TicketModel => context.tickets[id]!;
 
-const realGuards = conductorMachine.implementations.guards as unknown as Record<string, (args: { context: unknown; event: unknown }, params: unknown) => boolean>;
-// The real guards read only the event and the context fields this model keeps, so they decide as is.
-const real = (name: string) => (context: ConductorModelContext, event: ConductorModelEvent, params: unknown) => realGuards[name]!({ context, event }, params);
+// ---------------------------------------------------------------- scheduling, on its own
 
-const plan = planOf(TRACK);
+const isActive = (ticket: TicketModel) => ticket.status === 'running' || ticket.status === 'step_paused';
+const activeCount = (context: ConductorModelContext) => TRACK.filter(({ id }) => isActive(ticketOf(context, id))).length;
+
+/** Pending tickets whose dependencies all completed (a skipped one counts), in track order. */
+function ready(context: ConductorModelContext): string[] {
+  return TRACK.filter(({ id, dependencies }) => ticketOf(context, id).status === 'pending' && dependencies.every((dependency) => ticketOf(context, dependency).status === 'completed')).map(({ id }) => id);
+}
+
+/** Async starts every ready ticket up to the cap; linear the first ready one, only when none runs. */
+export function startsNow(context: ConductorModelContext): string[] {
+  const active = activeCount(context);
+  if (context.mode === 'linear') return active === 0 ? ready(context).slice(0, 1) : [];
+  return ready(context).slice(0, Math.max(0, MAX_CONCURRENCY - active));
+}
+
+const withTicket = (context: ConductorModelContext, id: string, ticket: TicketModel) => ({ tickets: { ...context.tickets, [id]: ticket } });
 
 export const conductorSpec: AbstractSpec<ConductorModelContext, ConductorModelEvent> = {
   context: {
-    ...plan,
-    ...initialSchedule(plan),
-    trackId: 'model',
-    workers: {},
-    maxConcurrency: MAX_CONCURRENCY,
     mode: 'async',
     trustOverride: 'none',
+    tickets: Object.fromEntries(TRACK.map(({ id }) => [id, { status: 'pending', attempts: 0, skipped: false }])),
     crashed: [],
   },
-  guards: Object.fromEntries(['toMode', 'toOverride', 'modeChanges', 'allCompleted', 'nothingRunnable'].map((name) => [name, real(name)])),
+  guards: {
+    toMode: (_context, event, mode) => event.type === 'conductor.set_mode' && event.mode === mode,
+    toOverride: (_context, event, override) => event.type === 'conductor.set_trust_override' && event.override === override,
+    modeChanges: (context, event) => event.type === 'conductor.set_mode' && event.mode !== context.mode,
+    allCompleted: (context) => TRACK.every(({ id }) => ticketOf(context, id).status === 'completed'),
+    nothingRunnable: (context) => activeCount(context) === 0 && ready(context).length === 0,
+  },
   actions: {
     setMode: (context, event) => ({ context: { mode: event.type === 'conductor.set_mode' ? event.mode : context.mode } }),
     setOverride: (context, event) => ({ context: { trustOverride: event.type === 'conductor.set_trust_override' ? event.override : context.trustOverride } }),
     record: (context, event) => {
       if (event.type === 'ticket.changed') {
-        const index = context.indexOf[event.id]!;
-        return { context: recordChange(context, schedule(context), index, event) };
+        return { context: withTicket(context, event.id, { status: event.status, attempts: event.attempts, skipped: event.skipped }) };
       }
       if (event.type.startsWith(TICKET_ERROR)) {
         const id = event.type.slice(TICKET_ERROR.length);
-        const index = context.indexOf[id]!;
-        const next = recordChange(context, schedule(context), index, { ...at(context.tickets, index), status: 'blocked', blocked_reason: 'internal error' });
-        return { context: { ...next, crashed: [...context.crashed, id] } };
+        return { context: { ...withTicket(context, id, { ...ticketOf(context, id), status: 'blocked' }), crashed: [...context.crashed, id] } };
       }
       return undefined;
     },
     dispatch: (context) => {
-      const starts = pickStarts(context, context.mode, context.maxConcurrency);
+      const starts = startsNow(context);
       if (starts.length === 0) return undefined;
+      let tickets = context.tickets;
+      for (const id of starts) tickets = { ...tickets, [id]: { ...ticketOf(context, id), status: 'running' } };
       // Each started ticket reports `running` with its new attempt, as its entry action does.
-      const raise = starts.map((index): TicketChanged => {
-        const info = at(context.tickets, index);
-        return { type: 'ticket.changed', id: context.specs[index]!.id, status: 'running', attempts: info.attempts + 1, blocked_reason: null, summary: null, skipped: false };
-      });
-      return { context: markStarted(schedule(context), starts), raise };
+      const raise = starts.map((id): TicketChanged => ({ type: 'ticket.changed', id, status: 'running', attempts: ticketOf(context, id).attempts + 1, blocked_reason: null, summary: null, skipped: false }));
+      return { context: { tickets }, raise };
     },
   },
   // Spawns the engine's rate-limiter actors on start: no schedule effect.
@@ -96,11 +111,8 @@ export const conductorSpec: AbstractSpec<ConductorModelContext, ConductorModelEv
 
 export const abstractConductor = deriveAbstractMachine(conductorMachine, conductorSpec);
 
-export const statusOf = (context: Pick<ConductorContext, 'tickets' | 'indexOf'>, id: string): TicketStatus => at(context.tickets, context.indexOf[id]!).status;
-
 function changed(context: ConductorModelContext, id: string, status: TicketStatus, skipped = false): ConductorModelEvent {
-  const info = at(context.tickets, context.indexOf[id]!);
-  return { type: 'ticket.changed', id, status, attempts: info.attempts, blocked_reason: status === 'blocked' ? 'failed' : null, summary: null, skipped };
+  return { type: 'ticket.changed', id, status, attempts: ticketOf(context, id).attempts, blocked_reason: status === 'blocked' ? 'failed' : null, summary: null, skipped };
 }
 
 /**
@@ -116,8 +128,7 @@ export function conductorEvents(snapshot: ConductorModelSnapshot): ConductorMode
   ];
   if (snapshot.matches({ run: 'idle' })) return [{ type: 'conductor.start' }, ...events];
   for (const { id } of TRACK) {
-    const status = statusOf(context, id);
-    const attempts = at(context.tickets, context.indexOf[id]!).attempts;
+    const { status, attempts } = ticketOf(context, id);
     if (status === 'running') {
       if (context.trustOverride !== 'auto') events.push(changed(context, id, 'step_paused'));
       if (context.trustOverride !== 'step') events.push(changed(context, id, 'completed'), { type: `${TICKET_ERROR}${id}`, error: 'internal error' });
@@ -132,8 +143,34 @@ export function conductorEvents(snapshot: ConductorModelSnapshot): ConductorMode
   return events;
 }
 
+const first = (id: string, status: TicketStatus): TicketChanged => ({ type: 'ticket.changed', id, status, attempts: 1, blocked_reason: null, summary: null, skipped: false });
+
+/**
+ * Whole runs the generators leave to chance:
+ * - linear mode runs A alone; switching to async while A runs starts C at once (a mode switch
+ *   dispatches then, not at the next ticket end);
+ * - A fails and is skipped: B, which depends on it, starts, and A is reported skipped.
+ */
+export const CONDUCTOR_TARGETED: ConductorModelEvent[][] = [
+  [
+    { type: 'conductor.set_mode', mode: 'linear' },
+    { type: 'conductor.start' },
+    { type: 'conductor.set_mode', mode: 'async' },
+    first('A', 'completed'),
+    first('C', 'completed'),
+    first('B', 'completed'),
+  ],
+  [
+    { type: 'conductor.start' },
+    { ...first('A', 'blocked'), blocked_reason: 'failed' },
+    { ...first('A', 'completed'), skipped: true },
+    first('B', 'completed'),
+    first('C', 'completed'),
+  ],
+];
+
 export function conductorStateKey(snapshot: ConductorModelSnapshot): string {
   const context = snapshot.context;
-  const tickets = TRACK.map(({ id }) => `${statusOf(context, id)}${at(context.tickets, context.indexOf[id]!).attempts}`);
+  const tickets = TRACK.map(({ id }) => `${ticketOf(context, id).status}${ticketOf(context, id).attempts}`);
   return JSON.stringify([snapshot.value, tickets, context.crashed]);
 }

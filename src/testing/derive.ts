@@ -9,11 +9,14 @@
  * with the real targets). What changes:
  * - an invoke is dropped; its done/error edges stay, as plain events that a test sends in place of
  *   the actor (`xstate.done.actor.tool`, `xstate.error.actor.0.worker.backoff`, ...);
- * - a guard becomes an abstract guard of the same name that reads the abstract context or an
- *   explicit payload choice of the event (`{ valid: false }`), unless the real guard already reads
- *   nothing but the event, in which case the real one is reused;
+ * - a guard becomes an abstract guard of the same name, written in the spec, that reads the
+ *   abstract context or an explicit payload choice of the event (`{ valid: false }`); no real
+ *   guard is reused;
  * - an action becomes its abstract effect on a small abstract context, or nothing when it only
  *   talks to other actors (those are listed, so that a new action is noticed).
+ * Because the structure is copied, the copy cannot notice that the real structure is wrong: that
+ * is the reviewed tables' job (tests/model/statecharts/*.md, checked by abstract-drift.test.ts),
+ * and the abstract guards and effects, written on their own, can still disagree with the real ones.
  */
 import { createMachine, enqueueActions, type AnyStateMachine, type AnyStateNode, type EventObject, type MachineSnapshot } from 'xstate';
 

@@ -1,30 +1,43 @@
 /**
  * The safety properties of DESIGN §4 and §9, watched on the real engine while a path runs and
  * asserted after every step:
- * - no tool executes in step mode without an approve (worker snapshots entering `executing`, the
- *   journal's `tool` entries and the files the tools wrote);
- * - pause 2 comes before a result reaches the model (a result that stopped at pause 2 enters the
- *   transcript, and any model request, only after an approve at `reviewingResult`);
+ * - no tool executes in step mode without an approve at pause 1 (approval) (worker snapshots
+ *   entering `executing`, the journal's `tool` entries and the files the tools wrote);
+ * - pause 2 (review) comes before a result reaches the model (a result that stopped at pause 2
+ *   enters the transcript, and any model request, only after an approve at `reviewingResult`);
  * - every tool_use is answered by a tool_result in every transcript sent to the model;
+ * - the model sees the tool_use that really ran, and an accepted payload edit is what runs;
+ * - an edit changes only its own call;
  * - a call that reached the interrupted pause never runs again without the human's `clutch.rerun`
  *   there: it enters `executing` again only through a rerun, and until one, the run store's
  *   ledger has no result for it and the file its command writes does not exist;
+ * - a command that `can()` refuses changes nothing: the engine refuses it, journals nothing and
+ *   sends nothing (each check sends the refused ones of a fixed list to every live actor);
+ * - the conductor dispatches at once, after a mode switch too: in run.running no ready ticket waits
+ *   while it could start;
  * - linear mode never starts a ticket while another one runs (replayed from the journal);
  * - no ticket starts before its dependencies completed (replayed from the journal);
- * - an abort leaves the ticket blocked with a reason.
+ * - an abort leaves the ticket blocked with a reason;
+ * - a skipped ticket is reported as skipped.
+ * Properties that read one thing are in properties.ts.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnyActorRef, InspectionEvent } from 'xstate';
+import { matchesState, type AnyActorRef, type InspectionEvent, type StateValue } from 'xstate';
 import type { Engine } from '../actors/engine.js';
 import type { JournalEntry } from '../actors/journal.js';
+import { at } from '../machines/chunked.js';
+import type { ConductorContext } from '../machines/conductor.js';
 import { currentCall } from '../machines/transcript.js';
 import type { WorkerContext } from '../machines/worker-types.js';
-import type { ModelMessage, Ticket } from '../protocol/index.js';
+import type { Ticket } from '../protocol/index.js';
 import type { RecordedRequest } from './fakes.js';
+import { editedBeyondItsCall, editMissingFromTranscript, ranInputs, readyButWaiting, requestShowsWhatRan, resultIds, skipProblems, unpairedCalls } from './properties.js';
+
+export { unpairedCalls } from './properties.js';
 
 interface WorkerWatch {
-  previous: { value: unknown; context: WorkerContext } | undefined;
+  previous: { value: StateValue; context: WorkerContext } | undefined;
   executing: string | null;
   /** Calls let through to runTool (approved at pause 1, or passed by an auto gate). */
   released: Set<string>;
@@ -36,42 +49,34 @@ interface WorkerWatch {
   reruns: Set<string>;
 }
 
-const isStep = (context: WorkerContext) => (context.trustOverride === 'none' ? context.trust : context.trustOverride) === 'step';
-const matches = (value: unknown, path: string[]) => {
-  let cursor: unknown = value;
-  for (const [index, key] of path.entries()) {
-    if (index === path.length - 1) return cursor === key || (typeof cursor === 'object' && cursor !== null && key in cursor);
-    if (typeof cursor !== 'object' || cursor === null) return false;
-    cursor = (cursor as Record<string, unknown>)[key];
-  }
-  return false;
+type Target = Parameters<Engine['command']>[0];
+type Command = Parameters<Engine['command']>[1];
+
+/** Commands sent to each live actor at every check whenever its snapshot's can() refuses them. */
+const PROBES: Record<'conductor' | 'ticket' | 'worker', Command[]> = {
+  conductor: [{ type: 'conductor.start' }],
+  ticket: [{ type: 'ticket.retry' }, { type: 'ticket.skip' }],
+  worker: [
+    { type: 'clutch.approve' },
+    { type: 'clutch.rerun' },
+    { type: 'clutch.use_output' },
+    { type: 'clutch.retry_now' },
+    { type: 'clutch.abort', reason: 'probe' },
+    { type: 'clutch.edit_result', output: 'probe' },
+    { type: 'clutch.edit_payload', input: {} },
+    { type: 'clutch.edit_message', message: 'probe' },
+  ],
 };
 
-function resultIds(messages: readonly ModelMessage[]): string[] {
-  return messages.flatMap((message) =>
-    message.role === 'user' && Array.isArray(message.content)
-      ? message.content.flatMap((block) => (block.type === 'tool_result' ? [block.tool_use_id] : []))
-      : [],
-  );
-}
+const TOOL_CYCLE = {
+  executing: { toolCycle: 'executing' },
+  ready: { toolCycle: { awaitingApproval: 'ready' } },
+  interrupted: { toolCycle: 'interrupted' },
+  reviewing: { toolCycle: 'reviewingResult' },
+} as const;
 
-/** Every tool_use answered in the next message, and nothing answered that was not asked. */
-export function unpairedCalls(messages: readonly ModelMessage[]): string[] {
-  const problems: string[] = [];
-  messages.forEach((message, index) => {
-    const asked = message.role === 'assistant' && Array.isArray(message.content) ? message.content.flatMap((block) => (block.type === 'tool_use' ? [block.id] : [])) : [];
-    const next = messages[index + 1];
-    const answered = next && next.role === 'user' && Array.isArray(next.content) ? next.content.flatMap((block) => (block.type === 'tool_result' ? [block.tool_use_id] : [])) : [];
-    for (const id of asked) if (!answered.includes(id)) problems.push(`tool_use ${id} (message ${index}) has no tool_result after it`);
-    if (message.role === 'user' && Array.isArray(message.content)) {
-      const previous = messages[index - 1];
-      const calls = previous?.role === 'assistant' && Array.isArray(previous.content) ? previous.content.flatMap((block) => (block.type === 'tool_use' ? [block.id] : [])) : [];
-      for (const id of resultIds([message])) if (!calls.includes(id)) problems.push(`tool_result ${id} (message ${index}) answers no tool_use before it`);
-    }
-  });
-  if (messages.at(-1)?.role !== 'user') problems.push('the transcript does not end with a user message');
-  return problems;
-}
+// The oracle's own reading of the trust rule, independent of the machine's.
+const isStep = (context: WorkerContext) => (context.trustOverride === 'none' ? context.trust : context.trustOverride) === 'step';
 
 export class Monitor {
   readonly violations: string[] = [];
@@ -104,27 +109,38 @@ export class Monitor {
   }
 
   #observe(event: InspectionEvent): void {
-    if (event.type === '@xstate.event' && event.actorRef === (this.#engine.conductor as AnyActorRef) && event.event.type.startsWith('xstate.error.actor.')) {
+    const conductor = event.actorRef === (this.#engine.conductor as AnyActorRef);
+    if (event.type === '@xstate.event' && conductor && event.event.type.startsWith('xstate.error.actor.')) {
       const ticket = event.event.type.slice('xstate.error.actor.'.length);
       this.#journal.push({ kind: 'ticket.status', at: this.#engine.elapsed(), ticket, status: 'blocked', attempt: 0, reason: 'its actor crashed' });
       return;
     }
     if (event.type !== '@xstate.snapshot') return;
+    if (conductor) return this.#observeConductor(event);
     const key = this.#engine.keyOf(event.actorRef as AnyActorRef);
-    if (!key?.startsWith('worker:')) return;
-    const snapshot = event.snapshot as unknown as { value: unknown; status: string; context: WorkerContext };
-    const context = snapshot.context;
+    if (key?.startsWith('worker:')) this.#observeWorker(event);
+  }
+
+  #observeConductor(event: InspectionEvent & { type: '@xstate.snapshot' }): void {
+    const { value, context } = event.snapshot as unknown as { value: StateValue; context: ConductorContext };
+    const statusOf = (id: string) => at(context.tickets, context.indexOf[id]!).status;
+    const why = event.event.type === 'conductor.set_mode' ? 'a mode switch dispatches at once' : 'the conductor dispatches at once';
+    for (const problem of readyButWaiting(value, context.maxConcurrency, this.#tickets, statusOf)) this.violations.push(`after ${event.event.type}: ${problem} (${why})`);
+  }
+
+  #observeWorker(event: InspectionEvent & { type: '@xstate.snapshot' }): void {
+    const snapshot = event.snapshot as unknown as { value: StateValue; status: string; context: WorkerContext };
+    const { value, context } = snapshot;
     const watch = this.#watch(context);
     const previous = watch.previous;
+    const was = (state: StateValue) => previous !== undefined && matchesState(state, previous.value);
     const where = `${context.ticketId} attempt ${context.attempt}`;
-    const executing = matches(snapshot.value, ['toolCycle', 'executing']);
-    if (executing) {
+    if (matchesState(TOOL_CYCLE.executing, value)) {
       const call = currentCall(context.messages, context.results, context.review);
-      if (call && (watch.executing !== call.id || !previous || !matches(previous.value, ['toolCycle', 'executing']))) {
-        const was = (path: string[]) => previous !== undefined && matches(previous.value, path);
-        const approved = event.event.type === 'clutch.approve' && was(['toolCycle', 'awaitingApproval', 'ready']);
+      if (call && (watch.executing !== call.id || !was(TOOL_CYCLE.executing))) {
+        const approved = event.event.type === 'clutch.approve' && was(TOOL_CYCLE.ready);
         // The human's rerun at the interrupted pause lets the call through again, whatever the trust.
-        const rerun = event.event.type === 'clutch.rerun' && was(['toolCycle', 'interrupted']);
+        const rerun = event.event.type === 'clutch.rerun' && was(TOOL_CYCLE.interrupted);
         if (isStep(context) && !approved && !rerun) this.violations.push(`${where}: tool call ${call.id} started in step mode without an approve`);
         if (watch.interrupted.has(call.id) && !rerun) this.violations.push(`${where}: tool call ${call.id} was interrupted, and started again without a clutch.rerun`);
         if (rerun) watch.reruns.add(call.id);
@@ -134,17 +150,19 @@ export class Monitor {
     } else {
       watch.executing = null;
     }
-    if (matches(snapshot.value, ['toolCycle', 'interrupted'])) {
+    if (matchesState(TOOL_CYCLE.interrupted, value)) {
       const call = currentCall(context.messages, context.results, context.review);
       if (call) watch.interrupted.add(call.id);
     }
     // A result that stops at pause 2: the tool's, or the empty one the human took at the interrupted pause.
     const heldBy = event.event.type === 'xstate.done.actor.tool' || event.event.type === 'clutch.use_output';
-    if (heldBy && matches(snapshot.value, ['toolCycle', 'reviewingResult']) && context.review) {
-      watch.held.add(context.review.tool_use_id);
-    }
-    if (event.event.type === 'clutch.approve' && previous && matches(previous.value, ['toolCycle', 'reviewingResult']) && previous.context.review) {
+    if (heldBy && matchesState(TOOL_CYCLE.reviewing, value) && context.review) watch.held.add(context.review.tool_use_id);
+    if (event.event.type === 'clutch.approve' && previous?.context.review && was(TOOL_CYCLE.reviewing)) {
       watch.approved.add(previous.context.review.tool_use_id);
+    }
+    if (event.event.type === 'clutch.edit_payload' && previous) {
+      for (const problem of editedBeyondItsCall(previous.context, context)) this.violations.push(`${where}: ${problem} (an edit changes only its own call)`);
+      for (const problem of editMissingFromTranscript(previous.context, context)) this.violations.push(`${where}: ${problem} (the model sees the tool_use that really ran)`);
     }
     if (snapshot.status === 'active') {
       const committed = [...context.results.map((result) => result.tool_use_id), ...resultIds(context.messages)];
@@ -152,22 +170,52 @@ export class Monitor {
         if (watch.held.has(id) && !watch.approved.has(id)) this.violations.push(`${where}: result of ${id} passed pause 2 without an approve`);
       }
     }
-    watch.previous = { value: snapshot.value, context };
+    watch.previous = { value, context };
   }
 
   /** Throws when any property failed since the run began. */
   check(): void {
+    this.#checkRefusals();
     this.#checkRequests();
     this.#checkTools();
     this.#checkSchedule();
+    for (const problem of skipProblems(this.#journal, this.#engine.track())) this.violations.push(`${problem} (a skipped ticket is reported as skipped)`);
     if (this.violations.length > 0) throw new Error(`safety properties violated:\n  ${[...new Set(this.violations)].join('\n  ')}`);
   }
 
+  /** A command that can() refuses changes nothing: sent anyway, the engine must refuse it. */
+  #checkRefusals(): void {
+    const targets: Array<{ target: Target; kind: keyof typeof PROBES; ref: AnyActorRef | undefined }> = [
+      { target: { kind: 'conductor' }, kind: 'conductor', ref: this.#engine.conductor as AnyActorRef },
+      ...this.#tickets.flatMap(({ id }) => [
+        { target: { kind: 'ticket' as const, id }, kind: 'ticket' as const, ref: this.#engine.ticket(id) as AnyActorRef | undefined },
+        { target: { kind: 'worker' as const, id }, kind: 'worker' as const, ref: this.#engine.worker(id) as AnyActorRef | undefined },
+      ]),
+    ];
+    for (const { target, kind, ref } of targets) {
+      const snapshot = ref?.getSnapshot() as { status: string; can(event: unknown): boolean } | undefined;
+      if (!snapshot || snapshot.status !== 'active') continue;
+      for (const command of PROBES[kind]) {
+        if (snapshot.can(command)) continue;
+        const journaled = this.#journal.length;
+        const accepted = this.#engine.command(target, command);
+        const changed = ref!.getSnapshot() !== snapshot;
+        if (accepted || changed || this.#journal.length !== journaled) {
+          const name = 'id' in target ? `${target.kind}:${target.id}` : target.kind;
+          this.violations.push(`${name}: ${command.type} is refused by can(), yet the engine ${accepted ? 'accepted it' : 'let it change something'} (a command that can() refuses changes nothing)`);
+        }
+      }
+    }
+  }
+
   #checkRequests(): void {
+    const { ran, problems } = ranInputs(this.#journal, this.#engine.options?.log);
+    for (const problem of problems) this.violations.push(`${problem} (the model sees the tool_use that really ran)`);
     for (; this.#requestsChecked < this.#requests.length; this.#requestsChecked += 1) {
       const request = this.#requests[this.#requestsChecked]!;
       const where = `model request ${this.#requestsChecked + 1} (${request.ticketId} attempt ${request.attempt})`;
       for (const problem of unpairedCalls(request.messages)) this.violations.push(`${where}: ${problem}`);
+      for (const problem of requestShowsWhatRan(request, ran)) this.violations.push(`${where}: ${problem} (the model sees the tool_use that really ran)`);
       const watch = this.#watches.get(`${request.ticketId}#${request.attempt}`);
       for (const id of resultIds(request.messages)) {
         if (watch?.held.has(id) && !watch.approved.has(id)) this.violations.push(`${where}: the model saw the result of ${id} before pause 2 was approved`);

@@ -7,15 +7,16 @@ import type { EventObject } from 'xstate';
 import { conductorMachine } from '../machines/conductor.js';
 import { ticketMachine } from '../machines/ticket.js';
 import { workerMachine } from '../machines/worker.js';
-import { abstractConductor, conductorEvents, conductorStateKey, type ConductorModelContext, type ConductorModelEvent, type ConductorModelSnapshot } from './conductor.js';
+import { abstractConductor, CONDUCTOR_TARGETED, conductorEvents, conductorStateKey, type ConductorModelContext, type ConductorModelEvent, type ConductorModelSnapshot } from './conductor.js';
 import { ConductorDriver } from './conductor-driver.js';
 import type { PathDriver } from './driver.js';
 import { generate, type Generated, type PlannedPath } from './paths.js';
 import type { MachineKind } from './recorder.js';
 import { abstractTicket, ticketEvents, ticketStateKey, type TicketModelContext, type TicketModelEvent, type TicketModelSnapshot } from './ticket.js';
 import { TicketDriver } from './ticket-driver.js';
-import { abstractWorker, PREVIEW_DONE, TOOL_DONE, WORKER_TARGETED, workerEvents, workerStateKey, type WorkerModelContext, type WorkerModelEvent, type WorkerModelSnapshot } from './worker.js';
+import { abstractWorker, PREVIEW_DONE, TOOL_DONE, workerEvents, workerStateKey, type WorkerModelContext, type WorkerModelEvent, type WorkerModelSnapshot } from './worker.js';
 import { WorkerDriver } from './worker-driver.js';
+import { WORKER_TARGETED } from './worker-targeted.js';
 
 const isFinal = (snapshot: WorkerModelSnapshot) => snapshot.status === 'done';
 
@@ -79,6 +80,7 @@ export function conductorPaths(): Generated<ConductorModelContext, ConductorMode
     serialize: conductorStateKey,
     limit: 200_000,
     simple: [{ events: toggles, toState: () => true }],
+    targeted: CONDUCTOR_TARGETED,
     cap: 120,
     shortest: 'state',
   });

@@ -8,6 +8,7 @@ import type { ClutchEvent } from '../machines/worker-types.js';
 import type { AssistantMessage, TrustLevel, TrustOverride } from '../protocol/index.js';
 import { unprintable, type FaultSite, type TurnInstruction } from './fakes.js';
 import { assistant, scriptedCall, text, type Session } from './session.js';
+import { effectiveTrust } from '../protocol/config.js';
 
 export type Move =
   | { do: 'start' }
@@ -53,8 +54,7 @@ export class Puppet {
 
   /** Makes the worker's effective trust `trust` for its next gate, through its own trust level. */
   trust(trust: TrustLevel, override: TrustOverride): Move[] {
-    const effective = override === 'none' ? this.#trust : override;
-    if (effective === trust) return [];
+    if (effectiveTrust(this.#trust, override) === trust) return [];
     if (override !== 'none') throw new Error(`${this.ticket}: the override ${override} rules out ${trust} (the abstract model should not offer this)`);
     this.#trust = trust;
     return [this.#worker({ type: 'clutch.set_trust', trust })];

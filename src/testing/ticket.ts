@@ -37,17 +37,15 @@ export type TicketModelSnapshot = AbstractSnapshot<TicketModelContext>;
 /** Retries stop here, which keeps the abstract state space finite. */
 export const MAX_ATTEMPTS = 3;
 
-const realCompleted = ticketMachine.implementations.guards['workerCompleted'] as unknown as (args: { event: unknown }) => boolean;
-
 export const ticketSpec: AbstractSpec<TicketModelContext, TicketModelEvent> = {
   context: { attempts: 0, override: 'none', pause: null, fresh: false, resumed: null },
-  // Reads only the worker's output, so the real guard decides on the event's payload.
-  guards: { workerCompleted: (_context, event) => realCompleted({ event }) },
+  // The worker's own outcome says whether the ticket completed.
+  guards: { workerCompleted: (_context, event) => event.type === WORKER_DONE && event.output.outcome === 'completed' },
   actions: {
     countAttempt: (context) => ({ context: { attempts: context.attempts + 1 } }),
     recordOverride: (context, event) => ({ context: { override: event.type === 'ticket.trust_override' ? event.override : context.override } }),
   },
-  ignoredActions: ['startWorker', 'stopWorker', 'relayOverride', 'recordOutcome'],
+  ignoredActions: ['tellConductor', 'startWorker', 'stopWorker', 'relayOverride', 'recordOutcome'],
   everyTransition: () => ({ context: { fresh: false, resumed: null } }),
   onTransition: {
     'ticket.running worker.paused[0]': (_context, event) => (event.type === 'worker.paused' ? { context: { pause: event.pause, fresh: true } } : undefined),

@@ -1,6 +1,7 @@
 /**
- * The worker's abstract model: the real worker statechart (derived, see model-derive.ts) over a
- * small context, with the events a test can make happen, each carrying an explicit payload choice.
+ * The worker's abstract model: the real worker statechart (derived, see derive.ts) over a small
+ * context, with the events a test can make happen, each carrying an explicit payload choice. Its
+ * guards and effects are written here on their own, not taken from the real machine.
  */
 import { workerMachine } from '../machines/worker.js';
 import type { TrustLevel, TrustOverride } from '../protocol/index.js';
@@ -47,6 +48,12 @@ export type WorkerModelEvent =
   | { type: 'clutch.rerun' }
   | { type: 'clutch.use_output' };
 
+/** What the worker's one check of an edit found, as the abstract model sees it. */
+export type AbstractEdit = { ok: false } | { ok: true; calls: CallKind[]; done: number; review: boolean };
+
+/** The event the worker raises for itself with a checked edit: never sent by a test. */
+type EditChecked = { type: 'worker.edit_checked'; edit: AbstractEdit };
+
 export interface WorkerModelContext {
   trust: TrustLevel;
   override: TrustOverride;
@@ -71,6 +78,7 @@ export type WorkerModelSnapshot = AbstractSnapshot<WorkerModelContext>;
 export const WORKER_MAX_TURNS = 2;
 
 const current = (context: WorkerModelContext): CallKind | undefined => context.calls[context.done + (context.review ? 1 : 0)];
+// Written again here on purpose: the abstract model is the oracle, independent of the real rule.
 const effective = (context: WorkerModelContext): TrustLevel => (context.override === 'none' ? context.trust : context.override);
 
 function afterMessage(context: WorkerModelContext, message: MessageChoice): Pick<WorkerModelContext, 'calls' | 'done'> {
@@ -78,9 +86,17 @@ function afterMessage(context: WorkerModelContext, message: MessageChoice): Pick
   return { calls: message === 'call' ? ['write'] : [], done: 0 };
 }
 
-const realRetryable = workerMachine.implementations.guards['retryable'] as unknown as (args: { event: unknown }) => boolean;
+/** The one check of an edit: a payload for the current call, or a message replacing the last one. */
+function checkEdit(context: WorkerModelContext, event: WorkerModelEvent | EditChecked): AbstractEdit {
+  if (event.type === 'clutch.edit_payload') return event.valid && current(context) !== undefined ? { ok: true, calls: context.calls, done: context.done, review: context.review } : { ok: false };
+  if (event.type !== 'clutch.edit_message' || event.message === 'invalid') return { ok: false };
+  // Only a message that keeps the reviewed call keeps its result under review.
+  return { ok: true, ...afterMessage(context, event.message), review: context.review && event.message === 'keep' };
+}
 
-export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent> = {
+const checked = (event: WorkerModelEvent | EditChecked): AbstractEdit | undefined => (event.type === 'worker.edit_checked' ? event.edit : undefined);
+
+export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent | EditChecked> = {
   context: {
     trust: 'step',
     override: 'none',
@@ -98,16 +114,17 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent> = {
     hasCall: (context) => current(context) !== undefined,
     callIsTaskComplete: (context) => current(context) === 'done',
     turnsLeft: (context) => context.turns < context.maxTurns,
-    // Reads only the event, so the real guard decides on the event's payload.
-    retryable: (_context, event) => realRetryable({ event }),
-    payloadValid: (context, event) => event.type === 'clutch.edit_payload' && event.valid && current(context) !== undefined,
-    messageValid: (_context, event) => event.type === 'clutch.edit_message' && event.message !== 'invalid',
-    messageLeavesCall: (context, event) => {
-      if (event.type !== 'clutch.edit_message' || event.message === 'invalid') return false;
-      const next = afterMessage(context, event.message);
-      return next.calls[next.done + (context.review ? 1 : 0)] !== undefined;
+    // A retryable failure that says when to retry backs off until then.
+    retryable: (_context, event) => event.type === 'model.failed' && event.retryable && event.retry_at !== undefined,
+    editRefused: (_context, event) => checked(event)?.ok === false,
+    editLeavesCall: (_context, event) => {
+      const edit = checked(event);
+      return edit?.ok === true && edit.calls[edit.done + (edit.review ? 1 : 0)] !== undefined;
     },
-    reviewSurvivesMessage: (context, event) => event.type === 'clutch.edit_message' && context.review && event.message === 'keep',
+    editKeepsReview: (_context, event) => {
+      const edit = checked(event);
+      return edit?.ok === true && edit.review;
+    },
     // The payload choice says whether the run store made the call stop at the interrupted pause.
     toolInterrupted: (_context, event) => event.type === TOOL_DONE && event.interrupted === true,
   },
@@ -118,21 +135,14 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent> = {
     nudge: () => ({ context: { calls: [], done: 0 } }),
     appendResults: () => ({ context: { calls: [], done: 0 } }),
     commitReview: (context) => ({ context: { done: context.done + (context.review ? 1 : 0), review: false } }),
-    applyMessage: (context, event) => (event.type === 'clutch.edit_message' ? { context: afterMessage(context, event.message) } : undefined),
-    dropReview: () => ({ context: { review: false } }),
+    checkEdit: (context, event) => ({ raise: [{ type: 'worker.edit_checked', edit: checkEdit(context, event) }] }),
+    settleEdit: (_context, event) => {
+      const edit = checked(event);
+      return edit?.ok ? { context: { calls: edit.calls, done: edit.done, review: edit.review } } : undefined;
+    },
   },
-  ignoredActions: [
-    'notifyApproval',
-    'notifyReview',
-    'notifyInterrupted',
-    'notifyResumed',
-    'clearRefusal',
-    'applyPayload',
-    'refusePayload',
-    'refuseMessage',
-    'applyResult',
-    'journalLastEdit',
-  ],
+  // Messages to the ticket, the refusal text, the edited output and the journal: no abstract state.
+  ignoredActions: ['tellTicket', 'clearRefusal', 'applyResult', 'journalLastEdit'],
   inline: {
     'worker clutch.set_trust[0]': (_context, event) => (event.type === 'clutch.set_trust' ? { context: { trust: event.trust } } : undefined),
     'worker worker.trust_override[0]': (_context, event) =>
@@ -169,54 +179,6 @@ function trustEvents(context: WorkerModelContext): WorkerModelEvent[] {
 const aborts: WorkerModelEvent[] = [{ type: 'clutch.abort' }, { type: 'clutch.abort', reason: 'wrong call' }];
 const messages = (...choices: MessageChoice[]): WorkerModelEvent[] => choices.map((message) => ({ type: 'clutch.edit_message', message }));
 
-/**
- * Whole runs the generators cut short or leave to chance:
- * - a model turn that waits for a rate-limit slot (`model.waiting`), the human's `retry now` and
- *   the slot's grant (`model.started`) come from the engine's real rate limiter, in this targeted
- *   path only: without a limiter the engine sends none of them;
- * - a command found interrupted in step mode: switching trust does not answer that pause, the
- *   rerun runs it once and its result still stops at pause 2;
- * - a command found interrupted whose output the human takes as empty: that result stops at
- *   pause 2 too, and the model's next turn sees it.
- */
-export const WORKER_TARGETED: WorkerModelEvent[][] = [
-  [
-    { type: 'model.waiting' },
-    { type: 'clutch.retry_now' },
-    { type: 'model.started' },
-    { type: 'model.reply', calls: ['write', 'done'] },
-    { type: PREVIEW_DONE },
-    { type: 'clutch.approve' },
-    { type: TOOL_DONE },
-    { type: 'clutch.approve' },
-    { type: PREVIEW_DONE },
-    { type: 'clutch.approve' },
-  ],
-  [
-    { type: 'model.reply', calls: ['run', 'done'] },
-    { type: PREVIEW_DONE },
-    { type: 'clutch.approve' },
-    { type: TOOL_DONE, interrupted: true },
-    { type: 'clutch.set_trust', trust: 'auto' },
-    { type: 'clutch.set_trust', trust: 'step' },
-    { type: 'clutch.rerun' },
-    { type: TOOL_DONE },
-    { type: 'clutch.approve' },
-    { type: PREVIEW_DONE },
-    { type: 'clutch.approve' },
-  ],
-  [
-    { type: 'model.reply', calls: ['run'] },
-    { type: PREVIEW_DONE },
-    { type: 'clutch.approve' },
-    { type: TOOL_DONE, interrupted: true },
-    { type: 'clutch.use_output' },
-    { type: 'clutch.approve' },
-    { type: 'model.reply', calls: ['done'] },
-    { type: PREVIEW_DONE },
-    { type: 'clutch.approve' },
-  ],
-];
 
 /**
  * The events a test offers in a state. Events whose order against an I/O actor the test cannot

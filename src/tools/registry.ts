@@ -1,3 +1,4 @@
+import { errorText } from '../protocol/error-text.js';
 import { z } from 'zod';
 import {
   isToolName,
@@ -94,9 +95,6 @@ function lookup(name: string, rawInput: unknown, context: ToolContext): Lookup {
   return { ok: true, tool, input: parsed.data };
 }
 
-function describeException(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 export async function executeTool(name: string, rawInput: unknown, context: ToolContext): Promise<ToolOutput> {
   const found = lookup(name, rawInput, context);
@@ -104,7 +102,7 @@ export async function executeTool(name: string, rawInput: unknown, context: Tool
   try {
     return await found.tool.execute(found.input, context);
   } catch (error) {
-    return { content: `internal error in tool ${name}: ${describeException(error)}`, is_error: true };
+    return { content: `internal error in tool ${name}: ${errorText(error)}`, is_error: true };
   }
 }
 
@@ -121,7 +119,7 @@ export async function previewTool(name: string, rawInput: unknown, context: Tool
   try {
     return await found.tool.preview(found.input, context);
   } catch (error) {
-    return { kind: 'text', text: `no preview: internal error in tool ${name}: ${describeException(error)}` };
+    return { kind: 'text', text: `no preview: internal error in tool ${name}: ${errorText(error)}` };
   }
 }
 

@@ -1,23 +1,5 @@
-import type {
-  ActorKind,
-  ClientMessage,
-  Command,
-  CommandReply,
-  CommandTarget,
-  OpenRunMessage,
-  RunsMessage,
-  RunsReply,
-  ServerMessage,
-  SessionInfo,
-  SnapshotAtMessage,
-  SnapshotReply,
-  TestPathRunMessage,
-  TestPathsMessage,
-  TestPathsReply,
-  TestRunEvent,
-} from '../protocol/wire.js';
-import { RUN_SWITCH_CLOSE } from '../protocol/wire.js';
-import type { ClutchClient, ConnectionState } from './client.js';
+import { RUN_SWITCH_CLOSE, type Batch, type ClientMessage, type Reply, type ServerMessage, type SessionInfo, type TestRunProgress } from '../protocol/wire.js';
+import type { Call, ClutchClient, ConnectionState } from './client.js';
 import { RemoteActors } from './remote-actors.js';
 import { Store } from './store.js';
 import { TimelineLog } from './timeline-log.js';
@@ -39,17 +21,15 @@ export function socketUrl(location: Pick<Location, 'protocol' | 'host' | 'search
   return `${scheme}//${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 }
 
+/** A call sent and not answered yet. */
 interface Pending {
-  resolve: (reply: CommandReply) => void;
-}
-
-interface PendingSnapshot {
-  resolve: (reply: SnapshotReply) => void;
+  resolve(reply: Reply): void;
+  progress?: (event: TestRunProgress) => void;
 }
 
 /**
  * The WebSocket client. It reconnects on its own (the server resends everything on a new
- * connection), and turns each command into a promise of the server's reply.
+ * connection), and turns each call into a promise of the server's one reply to it.
  */
 export function connectLive(options: LiveClientOptions): ClutchClient {
   const Socket = options.WebSocket ?? WebSocket;
@@ -61,15 +41,22 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
   const actors = new RemoteActors();
   const timeline = new TimelineLog();
   const pending = new Map<string, Pending>();
-  const pendingSnapshots = new Map<string, PendingSnapshot>();
-  const pendingLists = new Map<string, { machine: ActorKind; resolve: (reply: TestPathsReply) => void }>();
-  const runs = new Map<string, (event: TestRunEvent) => void>();
-  const pendingRunLists = new Map<string, (reply: RunsReply) => void>();
   let socket: WebSocket | null = null;
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   let nextId = 1;
+
+  function apply(batch: Batch): void {
+    // Views first: a reply's handler then reads the state the call produced; a run's progress before its reply.
+    actors.apply(batch.actors, batch.removed);
+    timeline.apply(batch.timeline);
+    for (const event of batch.test_runs) pending.get(event.id)?.progress?.(event);
+    for (const reply of batch.replies) {
+      pending.get(reply.id)?.resolve(reply);
+      pending.delete(reply.id);
+    }
+  }
 
   function receive(message: ServerMessage): void {
     switch (message.type) {
@@ -79,40 +66,7 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
         timeline.expectFullBatch();
         return;
       case 'batch':
-        // Views first: a reply's handler then reads the state the command produced.
-        actors.apply(message.actors, message.removed);
-        timeline.apply(message.timeline);
-        for (const reply of message.replies) {
-          pending.get(reply.id)?.resolve(reply);
-          pending.delete(reply.id);
-          // A snapshot_at the server could not even read is refused as a plain reply.
-          pendingSnapshots.get(reply.id)?.resolve({ id: reply.id, ok: false, error: reply.error ?? 'refused' });
-          pendingSnapshots.delete(reply.id);
-          const list = pendingLists.get(reply.id);
-          list?.resolve({ id: reply.id, ok: false, machine: list.machine, error: reply.error ?? 'refused' });
-          pendingLists.delete(reply.id);
-          runs.get(reply.id)?.({ id: reply.id, kind: 'refused', error: reply.error ?? 'refused' });
-          runs.delete(reply.id);
-          pendingRunLists.get(reply.id)?.({ id: reply.id, ok: false, error: reply.error ?? 'refused' });
-          pendingRunLists.delete(reply.id);
-        }
-        for (const reply of message.runs ?? []) {
-          pendingRunLists.get(reply.id)?.(reply);
-          pendingRunLists.delete(reply.id);
-        }
-        for (const reply of message.test_paths ?? []) {
-          pendingLists.get(reply.id)?.resolve(reply);
-          pendingLists.delete(reply.id);
-        }
-        for (const event of message.test_runs ?? []) {
-          runs.get(event.id)?.(event);
-          if (event.kind === 'finished' || event.kind === 'refused') runs.delete(event.id);
-        }
-        for (const reply of message.snapshots ?? []) {
-          pendingSnapshots.get(reply.id)?.resolve(reply);
-          pendingSnapshots.delete(reply.id);
-        }
-        return;
+        return apply(message);
       case 'error':
         serverError.set(message.error);
         return;
@@ -120,16 +74,9 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
   }
 
   function failPending(error: string): void {
-    for (const [id, entry] of pending) entry.resolve({ id, ok: false, error });
+    const calls = [...pending];
     pending.clear();
-    for (const [id, entry] of pendingSnapshots) entry.resolve({ id, ok: false, error });
-    pendingSnapshots.clear();
-    for (const [id, entry] of pendingLists) entry.resolve({ id, ok: false, machine: entry.machine, error });
-    pendingLists.clear();
-    for (const [id, listener] of runs) listener({ id, kind: 'refused', error });
-    runs.clear();
-    for (const [id, resolve] of pendingRunLists) resolve({ id, ok: false, error });
-    pendingRunLists.clear();
+    for (const [id, call] of calls) call.resolve({ id, ok: false, error });
   }
 
   function open(): void {
@@ -168,6 +115,17 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
     });
   }
 
+  const call: Call = (type, params, onProgress) => {
+    const id = `c${nextId++}`;
+    if (!socket || socket.readyState !== Socket.OPEN) return Promise.resolve({ id, ok: false, error: 'not connected to the server' });
+    const message = { type, id, ...params } as ClientMessage;
+    const sent = socket;
+    return new Promise((resolve) => {
+      pending.set(id, { resolve: resolve as (reply: Reply) => void, ...(onProgress ? { progress: onProgress } : {}) });
+      sent.send(JSON.stringify(message));
+    });
+  };
+
   open();
 
   return {
@@ -176,67 +134,7 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
     serverError,
     actors,
     timeline,
-    snapshotAt(actor: string, seq: number): Promise<SnapshotReply> {
-      const id = `s${nextId++}`;
-      if (!socket || socket.readyState !== Socket.OPEN) {
-        return Promise.resolve({ id, ok: false, error: 'not connected to the server' });
-      }
-      const message: SnapshotAtMessage = { type: 'snapshot_at', id, actor, seq };
-      return new Promise<SnapshotReply>((resolve) => {
-        pendingSnapshots.set(id, { resolve });
-        socket!.send(JSON.stringify(message));
-      });
-    },
-    testPaths(machine: ActorKind): Promise<TestPathsReply> {
-      const id = `l${nextId++}`;
-      if (!socket || socket.readyState !== Socket.OPEN) {
-        return Promise.resolve({ id, ok: false, machine, error: 'not connected to the server' });
-      }
-      const message: TestPathsMessage = { type: 'test_paths', id, machine };
-      return new Promise<TestPathsReply>((resolve) => {
-        pendingLists.set(id, { machine, resolve });
-        socket!.send(JSON.stringify(message));
-      });
-    },
-    runTestPath(machine: ActorKind, path: string, onEvent: (event: TestRunEvent) => void): void {
-      const id = `r${nextId++}`;
-      if (!socket || socket.readyState !== Socket.OPEN) {
-        onEvent({ id, kind: 'refused', error: 'not connected to the server' });
-        return;
-      }
-      const message: TestPathRunMessage = { type: 'test_path_run', id, machine, path };
-      runs.set(id, onEvent);
-      socket.send(JSON.stringify(message));
-    },
-    runs(): Promise<RunsReply> {
-      const id = `n${nextId++}`;
-      if (!socket || socket.readyState !== Socket.OPEN) return Promise.resolve({ id, ok: false, error: 'not connected to the server' });
-      const message: RunsMessage = { type: 'runs', id };
-      return new Promise<RunsReply>((resolve) => {
-        pendingRunLists.set(id, resolve);
-        socket!.send(JSON.stringify(message));
-      });
-    },
-    openRun(run: string): Promise<CommandReply> {
-      const id = `o${nextId++}`;
-      if (!socket || socket.readyState !== Socket.OPEN) return Promise.resolve({ id, ok: false, error: 'not connected to the server' });
-      const message: OpenRunMessage = { type: 'open_run', id, run };
-      return new Promise<CommandReply>((resolve) => {
-        pending.set(id, { resolve });
-        socket!.send(JSON.stringify(message));
-      });
-    },
-    send(target: CommandTarget, command: Command): Promise<CommandReply> {
-      const id = `c${nextId++}`;
-      if (!socket || socket.readyState !== Socket.OPEN) {
-        return Promise.resolve({ id, ok: false, error: 'not connected to the server' });
-      }
-      const message: ClientMessage = { type: 'command', id, target, command };
-      return new Promise<CommandReply>((resolve) => {
-        pending.set(id, { resolve });
-        socket!.send(JSON.stringify(message));
-      });
-    },
+    call,
     close(): void {
       closed = true;
       clearTimeout(timer);

@@ -1,6 +1,6 @@
 import { useSelector } from '@xstate/react';
 import { createContext, useCallback, useContext, useState } from 'react';
-import type { ActorView, Command, CommandReply, CommandTarget } from '../protocol/wire.js';
+import type { ActorView, Command, CommandTarget, Reply } from '../protocol/wire.js';
 import type { ClutchClient } from './client.js';
 import type { Store } from './store.js';
 
@@ -30,15 +30,15 @@ export type CommandState = { state: 'idle' } | { state: 'pending' } | { state: '
  * Sends commands to one actor and keeps the outcome of the last one, for the control that sent
  * it. Each control has its own, so a slow reply never holds up another control.
  */
-export function useCommand(target: CommandTarget): { status: CommandState; send: (command: Command) => Promise<CommandReply> } {
+export function useCommand(target: CommandTarget): { status: CommandState; send: (command: Command) => Promise<Reply<null>> } {
   const client = useClient();
   const [status, setStatus] = useState<CommandState>({ state: 'idle' });
   const targetKey = JSON.stringify(target);
   const send = useCallback(
     async (command: Command) => {
       setStatus({ state: 'pending' });
-      const reply = await client.send(JSON.parse(targetKey) as CommandTarget, command);
-      setStatus(reply.ok ? { state: 'ok' } : { state: 'error', error: reply.error ?? 'refused' });
+      const reply = await client.call('command', { target: JSON.parse(targetKey) as CommandTarget, command });
+      setStatus(reply.ok ? { state: 'ok' } : { state: 'error', error: reply.error });
       return reply;
     },
     [client, targetKey],

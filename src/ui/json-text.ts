@@ -1,3 +1,4 @@
+import { errorText } from '../protocol/error-text.js';
 export type Parsed = { ok: true; value: unknown } | { ok: false; error: string };
 
 /** JSON typed by a human: a parse failure is a value to show, never an exception. */
@@ -5,7 +6,7 @@ export function parseJson(text: string): Parsed {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, error: errorText(error) };
   }
 }
 

@@ -7,6 +7,7 @@ import { ClientContext } from './hooks.js';
 import { createStaticClient, type Fixture } from './static-client.js';
 import './styles.css';
 import './inspector.css';
+import { errorText } from '../protocol/error-text.js';
 
 // Fixtures are separate chunks, loaded only for `?fixture=NAME` (developing the UI without an engine).
 const fixtures = import.meta.glob<Fixture>('./fixtures/*.json', { import: 'default' });
@@ -31,5 +32,5 @@ createClient().then(
         </ClientContext.Provider>
       </StrictMode>,
     ),
-  (error: unknown) => root.render(<pre className="fatal">{error instanceof Error ? error.message : String(error)}</pre>),
+  (error: unknown) => root.render(<pre className="fatal">{errorText(error)}</pre>),
 );

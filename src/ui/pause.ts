@@ -11,10 +11,13 @@ export type Pause =
 /** What the interrupted pause says, word for word wherever it is shown. */
 export const INTERRUPTED_TEXT = 'interrupted: this command may have run in part';
 
-/** The pause's short name, for badges and the board. */
+/**
+ * The pause's short name, for badges and the board: the one wording of DESIGN §4, the machine
+ * (worker-types.ts `PauseKind`) and the README: pause 1 (approval), pause 2 (review).
+ */
 export const pauseLabel: Record<Pause['kind'], string> = {
-  approval: 'Pause 1 · approve',
-  review: 'Pause 2 · review',
+  approval: 'Pause 1 (approval)',
+  review: 'Pause 2 (review)',
   interrupted: 'Interrupted',
 };
 
@@ -28,7 +31,7 @@ function lastCalls(context: WorkerView): ToolUseBlock[] {
   return last.content.filter((block): block is ToolUseBlock => block.type === 'tool_use');
 }
 
-/** The call pause 1 is about: the first call of the last reply that has no result yet. */
+/** The call pause 1 (approval) is about: the first call of the last reply that has no result yet. */
 export function pendingCall(context: WorkerView): ToolUseBlock | undefined {
   const done = new Set(context.results.map((result) => result.tool_use_id));
   if (context.review) done.add(context.review.tool_use_id);
@@ -59,10 +62,10 @@ export function workerStateLabel(view: ActorView<WorkerView> | null): string {
   if (typeof value === 'string') return value;
   const cycle = toolCycleState(value);
   if (cycle === undefined) return JSON.stringify(value);
-  if (cycle === 'reviewingResult') return 'pause 2: review the result';
+  if (cycle === 'reviewingResult') return `${pauseLabel.review}: review the result`;
   if (cycle === 'interrupted') return 'interrupted: re-run, use the output, or abort';
   if (typeof cycle === 'string') return `tool: ${cycle}`;
-  if (cycle && typeof cycle === 'object' && 'awaitingApproval' in cycle) return 'pause 1: approve the call';
+  if (cycle && typeof cycle === 'object' && 'awaitingApproval' in cycle) return `${pauseLabel.approval}: approve the call`;
   return 'tool cycle';
 }
 

@@ -1,18 +1,5 @@
-import type {
-  ActorKind,
-  ActorView,
-  Command,
-  CommandReply,
-  CommandTarget,
-  PastSnapshot,
-  RunsReply,
-  SessionInfo,
-  SnapshotReply,
-  TestPathsReply,
-  TestRunEvent,
-  TimelineEntry,
-} from '../protocol/wire.js';
-import type { ClutchClient, ConnectionState } from './client.js';
+import type { ActorView, CallName, CallParams, CallValue, Command, CommandTarget, PastSnapshot, SessionInfo, TimelineEntry } from '../protocol/wire.js';
+import type { Call, ClutchClient, ConnectionState } from './client.js';
 import { RemoteActors } from './remote-actors.js';
 import { Store } from './store.js';
 import { TimelineLog } from './timeline-log.js';
@@ -31,9 +18,11 @@ export interface StaticClient extends ClutchClient {
   readonly sent: { target: CommandTarget; command: Command }[];
 }
 
+type Answer<Name extends CallName> = { ok: true; value: CallValue<Name> } | { ok: false; error: string };
+
 /**
- * The same interface as the socket client, served from a fixture. Commands are recorded and
- * refused: there is no engine behind it to change anything.
+ * The same interface as the socket client, served from a fixture. Time travel answers from the
+ * fixture's snapshots; commands are recorded and refused: there is no engine behind it to change anything.
  */
 export function createStaticClient(fixture: Fixture, source = 'fixture'): StaticClient {
   const actors = new RemoteActors();
@@ -41,7 +30,22 @@ export function createStaticClient(fixture: Fixture, source = 'fixture'): Static
   const timeline = new TimelineLog();
   timeline.apply(fixture.timeline ?? []);
   const sent: { target: CommandTarget; command: Command }[] = [];
+  const answers: { [Name in CallName]: (params: CallParams<Name>) => Answer<Name> } = {
+    command(params) {
+      sent.push(params);
+      return { ok: false, error: 'static fixture: no engine to send to' };
+    },
+    snapshotAt({ actor, seq }) {
+      const snapshot = fixture.snapshots?.find((candidate) => candidate.actor === actor && candidate.seq === seq);
+      return snapshot ? { ok: true, value: snapshot } : { ok: false, error: `the fixture has no snapshot after event ${seq} of ${actor}` };
+    },
+    testPaths: () => ({ ok: false, error: 'static fixture: no server to generate test paths' }),
+    runTestPath: () => ({ ok: false, error: 'static fixture: no engine to run a path on' }),
+    runs: () => ({ ok: false, error: 'static fixture: no run store to list' }),
+    openRun: () => ({ ok: false, error: 'static fixture: no server to open a run' }),
+  };
   let nextId = 1;
+  const call: Call = (type, params) => Promise.resolve({ id: `p${nextId++}`, ...answers[type](params) });
   return {
     session: new Store<SessionInfo | null>(fixture.hello),
     connection: new Store<ConnectionState>({ state: 'static', source }),
@@ -49,27 +53,7 @@ export function createStaticClient(fixture: Fixture, source = 'fixture'): Static
     actors,
     timeline,
     sent,
-    snapshotAt(actor: string, seq: number): Promise<SnapshotReply> {
-      const id = `p${nextId++}`;
-      const snapshot = fixture.snapshots?.find((candidate) => candidate.actor === actor && candidate.seq === seq);
-      return Promise.resolve(snapshot ? { id, ok: true, snapshot } : { id, ok: false, error: `the fixture has no snapshot after event ${seq} of ${actor}` });
-    },
-    testPaths(machine: ActorKind): Promise<TestPathsReply> {
-      return Promise.resolve({ id: `p${nextId++}`, ok: false, machine, error: 'static fixture: no server to generate test paths' });
-    },
-    runTestPath(_machine: ActorKind, _path: string, onEvent: (event: TestRunEvent) => void): void {
-      onEvent({ id: `p${nextId++}`, kind: 'refused', error: 'static fixture: no engine to run a path on' });
-    },
-    runs(): Promise<RunsReply> {
-      return Promise.resolve({ id: `p${nextId++}`, ok: false, error: 'static fixture: no run store to list' });
-    },
-    openRun(): Promise<CommandReply> {
-      return Promise.resolve({ id: `p${nextId++}`, ok: false, error: 'static fixture: no server to open a run' });
-    },
-    send(target: CommandTarget, command: Command): Promise<CommandReply> {
-      sent.push({ target, command });
-      return Promise.resolve({ id: `s${nextId++}`, ok: false, error: 'static fixture: no engine to send to' });
-    },
+    call,
     close(): void {},
   };
 }

@@ -1,24 +1,12 @@
 import type { TicketInfo } from '../machines/schedule.js';
 import type { WorkerContext } from '../machines/worker-types.js';
-import type { ExecutionMode, TicketStatus, TrustLevel, TrustOverride } from '../protocol/index.js';
-import type { ActorKind } from '../protocol/wire.js';
+import { effectiveTrust, type ExecutionMode, type TicketStatus, type TrustLevel, type TrustOverride } from '../protocol/index.js';
 
 export type {
   ConductorViewContext as ConductorView,
   TicketViewContext as TicketView,
   WorkerViewContext as WorkerView,
 } from '../machines/view-types.js';
-
-export const conductorKey = 'conductor';
-export const ticketKey = (id: string) => `ticket:${id}`;
-export const workerKey = (id: string) => `worker:${id}`;
-
-/** The machine behind an actor key: 'worker:T1' → worker. */
-export function kindOfKey(key: string): ActorKind {
-  if (key.startsWith('ticket:')) return 'ticket';
-  if (key.startsWith('worker:')) return 'worker';
-  return 'conductor';
-}
 
 export const statuses: readonly TicketStatus[] = ['pending', 'running', 'step_paused', 'blocked', 'completed'];
 
@@ -37,6 +25,7 @@ export function regionOf(value: unknown, region: string): string | undefined {
   return typeof state === 'string' ? state : undefined;
 }
 
-export function effectiveTrust(context: { trust: TrustLevel; trustOverride: TrustOverride }): TrustLevel {
-  return context.trustOverride === 'none' ? context.trust : context.trustOverride;
+/** A worker's trust as it runs: the global override over its own (one rule, in protocol/). */
+export function workerTrust(context: { trust: TrustLevel; trustOverride: TrustOverride }): TrustLevel {
+  return effectiveTrust(context.trust, context.trustOverride);
 }

@@ -78,7 +78,7 @@ describe('the Inspector on the demo track', () => {
     // Targeted transitions are edges; the others are listed inside their state.
     expect(await page.locator('[data-testid="statechart"] [data-testid="transition"]').count()).toBe(graph.edges.filter((edge) => edge.target).length);
     await page.locator('[data-testid="transition"][data-label="clutch.approve [callIsTaskComplete]"]').waitFor({ state: 'attached', ...WAIT });
-    // A tool's result goes to the interrupted pause or on to gate 2; the pause has its three answers.
+    // A tool's result goes to the interrupted pause or on to the review gate; the pause has its three answers.
     await page.locator('[data-testid="transition"][data-label="done: runTool [toolInterrupted]"]').waitFor({ state: 'attached', ...WAIT });
     await page.locator('[data-testid="transition"][data-label="done: runTool [else]"]').waitFor({ state: 'attached', ...WAIT });
     await page.locator('[data-testid="transition"][data-label="clutch.use_output"]').waitFor({ state: 'attached', ...WAIT });

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventObject } from 'xstate';
 import type { TestPathInfo } from '../../src/protocol/wire.js';
-import { describePath } from '../../src/server/test-path-runner.js';
+import { describePath } from '../../src/testing/test-paths-thread.js';
 import type { PlannedPath } from '../../src/testing/paths.js';
 import { planFor } from '../../src/testing/plans.js';
 import { machines } from '../../src/ui/inspector/machines.js';

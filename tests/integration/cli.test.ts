@@ -124,9 +124,9 @@ describe('step mode on a terminal', () => {
     });
     const code = await main(['run', demoTrack, '--mode', 'linear'], { stdin, stdout, stderr: process.stderr, cwd });
     expect(code).toBe(0);
-    expect(output.match(/pause 1 ·/g)?.length).toBeGreaterThan(8);
-    expect(output.match(/pause 2 ·/g)?.length).toBeGreaterThan(4);
-    expect(output).toContain('pause 1 · write_file');
+    expect(output.match(/pause 1 \(approval\) ·/g)?.length).toBeGreaterThan(8);
+    expect(output.match(/pause 2 \(review\) ·/g)?.length).toBeGreaterThan(4);
+    expect(output).toContain('pause 1 (approval) · write_file');
     expect(output).toMatch(/^\+/m);
   });
 });

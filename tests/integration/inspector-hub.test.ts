@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ServerMessage, SnapshotReply, TimelineEntry } from '../../src/protocol/wire.js';
+import type { BatchMessage, PastSnapshot, Reply, ServerMessage, TimelineEntry } from '../../src/protocol/wire.js';
 import { Hub } from '../../src/server/hub.js';
 import { sessionInfo } from '../../src/server/session.js';
 import { timelineOf } from '../../src/server/timeline.js';
@@ -20,7 +20,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-type Batch = Extract<ServerMessage, { type: 'batch' }>;
+type Batch = BatchMessage;
 const script = { T1: [reply(text('Looking.'), call('toolu_1', 'read_file', { path: 'T1.txt' })), done('toolu_2')] };
 
 async function pausedHub(options: { backlog?: number } = {}) {
@@ -39,7 +39,7 @@ async function pausedHub(options: { backlog?: number } = {}) {
 }
 
 const setMode = (id: string, mode: 'async' | 'linear') => JSON.stringify({ type: 'command', id, target: { kind: 'conductor' }, command: { type: 'conductor.set_mode', mode } });
-const snapshotAt = (id: string, actor: string, seq: number) => JSON.stringify({ type: 'snapshot_at', id, actor, seq });
+const snapshotAt = (id: string, actor: string, seq: number) => JSON.stringify({ type: 'snapshotAt', id, actor, seq });
 
 describe('the hub and the timeline', () => {
   it('sends the whole tail in the first batch, then only the new entries, in the same batches as the views', async () => {
@@ -65,25 +65,41 @@ describe('the hub and the timeline', () => {
     expect(batches()).toHaveLength(2);
   });
 
-  it('answers snapshot_at with the past snapshot, or a clear refusal', async () => {
+  it('answers snapshotAt with the past snapshot, or a clear refusal, in the same replies as commands', async () => {
     const { engine, timeline, clock, client, batches } = await pausedHub();
     clock.advance(0);
     const atPause1 = timeline.entries('worker:T1').at(-1)!;
     engine.command({ kind: 'worker', id: 'T1' }, { type: 'clutch.approve' });
     client.receive(snapshotAt('q1', 'worker:T1', atPause1.seq), 60);
     client.receive(snapshotAt('q2', 'worker:T1', 987_654), 60);
-    client.receive(JSON.stringify({ type: 'snapshot_at', id: 'q3', actor: 'worker:T1', seq: -1 }), 60);
+    client.receive(JSON.stringify({ type: 'snapshotAt', id: 'q3', actor: 'worker:T1', seq: -1 }), 60);
+    client.receive(setMode('m1', 'linear'), 80);
     clock.advance(33);
-    const answers = batches().flatMap((batch) => batch.snapshots ?? []);
-    const ok = answers.find((answer) => answer.id === 'q1') as Extract<SnapshotReply, { ok: true }>;
+    const answers = batches().flatMap((batch) => batch.replies);
+    expect(answers.map((answer) => answer.id)).toEqual(['q1', 'q2', 'q3', 'm1']);
+    const ok = answers.find((answer) => answer.id === 'q1') as Extract<Reply<PastSnapshot>, { ok: true }>;
     expect(ok.ok).toBe(true);
-    expect(ok.snapshot).toMatchObject({ actor: 'worker:T1', seq: atPause1.seq, value: { toolCycle: { awaitingApproval: 'ready' } } });
-    expect((ok.snapshot.context as { ticketId: string }).ticketId).toBe('T1');
+    expect(ok.value).toMatchObject({ actor: 'worker:T1', seq: atPause1.seq, value: { toolCycle: { awaitingApproval: 'ready' } } });
+    expect((ok.value.context as { ticketId: string }).ticketId).toBe('T1');
     expect(answers.find((answer) => answer.id === 'q2')).toEqual({ id: 'q2', ok: false, error: 'the snapshot after event 987654 of worker:T1 is no longer kept' });
-    // A malformed question is refused like a malformed command: a reply with its id.
-    const refused = batches().flatMap((batch) => batch.replies).find((entry) => entry.id === 'q3')!;
-    expect(refused.ok).toBe(false);
-    expect(refused.error).toMatch(/seq/);
+    // A malformed call is refused under its id, like any other.
+    const refused = answers.find((entry) => entry.id === 'q3')!;
+    expect(refused).toMatchObject({ ok: false, error: expect.stringMatching(/seq/) });
+  });
+
+  it('refuses past snapshots asked faster than they are sent, 32 at a time, and takes more after the batch', async () => {
+    const { timeline, clock, client, batches } = await pausedHub();
+    clock.advance(0);
+    const seq = timeline.entries('worker:T1').at(-1)!.seq;
+    for (let index = 0; index < 40; index += 1) client.receive(snapshotAt(`s${index}`, 'worker:T1', seq), 60);
+    client.receive(setMode('m1', 'linear'), 80);
+    clock.advance(33);
+    const replies = batches()[1]!.replies;
+    expect(replies.filter((reply) => reply.ok).map((reply) => reply.id)).toEqual([...Array.from({ length: 32 }, (_, index) => `s${index}`), 'm1']);
+    expect(replies.filter((reply) => !reply.ok)).toEqual(Array.from({ length: 8 }, (_, index) => ({ id: `s${32 + index}`, ok: false, error: 'too many snapshot requests at once' })));
+    client.receive(snapshotAt('again', 'worker:T1', seq), 60);
+    clock.advance(33);
+    expect(batches()[2]!.replies).toMatchObject([{ id: 'again', ok: true }]);
   });
 
   it('keeps at most timelineBacklog entries for a client that lags, the newest', async () => {
@@ -108,7 +124,7 @@ describe('the hub and the timeline', () => {
 });
 
 describe('the timeline over a real socket', () => {
-  it('reaches a socket client from the first batch on, and answers its snapshot_at', async () => {
+  it('reaches a socket client from the first batch on, and answers its snapshotAt', async () => {
     server = await startTestServer({ trust: 'step' });
     const client = await connectSynced(server);
     await client.untilView('worker:T1', pausedAtApproval);
@@ -117,10 +133,8 @@ describe('the timeline over a real socket', () => {
     expect(entries()[0]).toMatchObject({ actor: 'conductor', event: 'xstate.init', source: null });
     await client.until(() => entries().some((entry) => entry.actor === 'worker:T1' && JSON.stringify(entry.value).includes('ready')), 'pause 1 in the timeline');
     const ready = entries().filter((entry) => entry.actor === 'worker:T1').at(-1)!;
-    client.sendRaw(snapshotAt('r1', 'worker:T1', ready.seq));
-    await client.until(() => client.batches.some((batch) => batch.snapshots?.some((answer) => answer.id === 'r1')), 'the snapshot');
-    const answer = client.batches.flatMap((batch) => batch.snapshots ?? []).find((entry) => entry.id === 'r1')!;
-    expect(answer.ok).toBe(true);
+    const answer = await client.call('snapshotAt', { actor: 'worker:T1', seq: ready.seq });
+    expect(answer).toMatchObject({ ok: true, value: { actor: 'worker:T1', seq: ready.seq } });
     await client.close();
   });
 });

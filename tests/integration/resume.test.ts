@@ -96,6 +96,15 @@ describe('resume after a crash', () => {
     expect(samePreview.context.preview).toEqual(commandPause.context.preview);
     const commands = third.engine.journal.tail().filter((entry) => entry.kind === 'command');
     expect(commands).toHaveLength(6);
+    // The restored worker is followed like a new one: what it runs now is journaled.
+    expect(third.engine.command({ kind: 'worker', id: 'T1' }, { type: 'clutch.approve' })).toBe(true);
+    await atPause(third.engine, 'T1', 'review');
+    expect(third.engine.journal.tail().filter((entry) => entry.kind === 'tool').map((entry) => (entry as { tool_use_id: string }).tool_use_id)).toEqual([
+      'toolu_T1_01',
+      'toolu_T1_02',
+      'toolu_T1_03',
+      'toolu_T1_04',
+    ]);
   });
 
   it('refuses a run whose track changed since it started, and changes nothing', async () => {

@@ -58,7 +58,7 @@ describe('the server: loopback, token, origin', () => {
     expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(response.headers['cache-control']).toBe('no-store');
     expect(response.body).toContain('<title>Clutch</title>');
-    expect(response.headers['set-cookie']).toEqual([`clutch_token=${token}; HttpOnly; SameSite=Strict; Path=/`]);
+    expect(response.headers['set-cookie']).toEqual([`clutch_token=${token}; Path=/; HttpOnly; SameSite=Strict`]);
   });
 
   it('lets the cookie alone carry the token: the page, its assets and its socket', async () => {

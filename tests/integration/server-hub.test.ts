@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createScriptedModel, type Script } from '../../src/models/scripted.js';
-import type { ServerMessage } from '../../src/protocol/wire.js';
+import type { ActorKind, BatchMessage, ServerMessage } from '../../src/protocol/wire.js';
 import { systemClock, type Clock } from '../../src/server/clock.js';
 import { Hub } from '../../src/server/hub.js';
+import type { RunEvent, TestPaths } from '../../src/server/test-paths.js';
 import { sessionInfo } from '../../src/server/session.js';
 import { call, done, pause, reply, startEngine, testConfig, text, ticket, type Harness } from '../support/engine-harness.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -197,6 +198,111 @@ describe('the hub: a command handed back while a batch is being sent', () => {
     clock.advance(0);
     clock.advance(33);
     const replies = sent.flatMap((message) => (message.type === 'batch' ? message.replies : []));
-    expect(replies).toEqual([{ id: 'inside', ok: true }]);
+    expect(replies).toEqual([{ id: 'inside', ok: true, value: null }]);
+  });
+});
+
+/** Lets the promises of async calls settle (the hub's clock is manual; the event loop is not). */
+const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A stand-in for the inspector's test paths: each run's events are played by the test. */
+function fakeTestPaths() {
+  const runs: { machine: string; path: string; emit: (event: RunEvent) => void }[] = [];
+  const testPaths = {
+    list: async (machine: ActorKind) => (machine === 'worker' ? { ok: true as const, paths: [], candidates: 3 } : { ok: false as const, error: `no ${machine} paths today` }),
+    run: (machine: ActorKind, path: string, onEvent: (event: RunEvent) => void) => void runs.push({ machine, path, emit: onEvent }),
+    close: async () => {},
+  };
+  return { testPaths: testPaths as unknown as TestPaths, runs };
+}
+
+describe('the hub: one reply per call', () => {
+  async function pausedHub(testPaths?: TestPaths) {
+    harness = startEngine({ tickets: [ticket('T1')], script: { T1: [done('toolu_1')] } });
+    await pause(harness.engine, 'T1', 'approval');
+    const clock = new ManualClock();
+    const session = sessionInfo('test-run', harness.engine.options.track, harness.engine.options.config, 'scripted model', harness.engine.options.workspace);
+    hub = new Hub(harness.engine, session, { clock, intervalMs: 33, ...(testPaths ? { testPaths } : {}) });
+    const raw: string[] = [];
+    const client = hub.connect({ send: (data) => raw.push(data), bufferedAmount: () => 0 });
+    clock.advance(0);
+    const batches = () => raw.map((data) => JSON.parse(data) as ServerMessage).filter((message): message is BatchMessage => message.type === 'batch');
+    const call = (message: object) => client.receive(JSON.stringify(message), 80);
+    return { clock, raw, batches, call, engine: harness.engine };
+  }
+
+  it('builds each batch as the JSON of one typed batch: every field, in order, as JSON.stringify writes it', async () => {
+    const { clock, raw, call } = await pausedHub();
+    call({ type: 'command', id: 'a', target: { kind: 'conductor' }, command: { type: 'conductor.set_mode', mode: 'linear' } });
+    clock.advance(33);
+    for (const data of raw) expect(JSON.stringify(JSON.parse(data))).toBe(data);
+    const batch = JSON.parse(raw.at(-1)!) as BatchMessage;
+    expect(Object.keys(batch)).toEqual(['type', 'seq', 'actors', 'removed', 'journal', 'timeline', 'test_runs', 'replies']);
+    expect(batch.replies).toEqual([{ id: 'a', ok: true, value: null }]);
+  });
+
+  it('answers every call under its id with ok and a value, or ok:false and the reason, and never throws', async () => {
+    const { testPaths } = fakeTestPaths();
+    const { clock, batches, call, engine } = await pausedHub(testPaths);
+    call({ type: 'testPaths', id: 'p1', machine: 'worker' });
+    call({ type: 'testPaths', id: 'p2', machine: 'ticket' });
+    call({ type: 'runs', id: 'r1' });
+    call({ type: 'openRun', id: 'o1', run: 'test-run' });
+    call({ type: 'openRun', id: 'o2', run: 'another' });
+    call({ type: 'command', id: 'c1', target: { kind: 'worker', id: 'T9' }, command: { type: 'clutch.approve' } });
+    call({ type: 'command', id: 'c2', command: { type: 'clutch.approve' } });
+    // A Clutch bug inside a call is that call's refusal; the hub goes on.
+    const command = engine.command.bind(engine);
+    engine.command = () => {
+      throw new Error('boom');
+    };
+    call({ type: 'command', id: 'c3', target: { kind: 'conductor' }, command: { type: 'conductor.start' } });
+    engine.command = command;
+    await settled();
+    clock.advance(33);
+    const replies = new Map(batches().flatMap((batch) => batch.replies).map((reply) => [reply.id, reply]));
+    expect(replies.get('p1')).toEqual({ id: 'p1', ok: true, value: { machine: 'worker', paths: [], candidates: 3 } });
+    expect(replies.get('p2')).toEqual({ id: 'p2', ok: false, error: 'no ticket paths today' });
+    expect(replies.get('r1')).toEqual({ id: 'r1', ok: false, error: 'this server has no run store to list' });
+    expect(replies.get('o1')).toEqual({ id: 'o1', ok: true, value: null });
+    expect(replies.get('o2')).toEqual({ id: 'o2', ok: false, error: 'this server cannot open another run' });
+    expect(replies.get('c1')).toEqual({ id: 'c1', ok: false, error: 'there is no ticket T9 in this track' });
+    expect(replies.get('c2')).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid message: target: /) });
+    expect(replies.get('c3')).toEqual({ id: 'c3', ok: false, error: 'internal error: boom' });
+    expect(replies.size).toBe(8);
+    expect(await pause(engine, 'T1', 'approval')).toBeDefined();
+  });
+
+  it("streams a test path run's steps as progress, ends it with the reply, and runs one at a time per client", async () => {
+    const { testPaths, runs } = fakeTestPaths();
+    const { clock, batches, call } = await pausedHub(testPaths);
+    call({ type: 'runTestPath', id: 'x1', machine: 'worker', path: 'worker-1' });
+    call({ type: 'runTestPath', id: 'x2', machine: 'worker', path: 'worker-2' });
+    expect(runs.map((run) => run.path)).toEqual(['worker-1']);
+    const [run] = runs;
+    run!.emit({ kind: 'started', machine: 'worker', path: 'worker-1', steps: 2 });
+    run!.emit({ kind: 'step', result: { index: 0, ok: true, value: 'prompting' } });
+    clock.advance(33);
+    const first = batches().at(-1)!;
+    expect(first.test_runs).toEqual([
+      { id: 'x1', kind: 'started', machine: 'worker', path: 'worker-1', steps: 2 },
+      { id: 'x1', kind: 'step', result: { index: 0, ok: true, value: 'prompting' } },
+    ]);
+    expect(first.replies).toEqual([{ id: 'x2', ok: false, error: 'a test path run (x1) is in progress; wait for it to finish' }]);
+
+    run!.emit({ kind: 'step', result: { index: 1, ok: true, value: 'completed' } });
+    run!.emit({ kind: 'finished', ok: true, passed: 2, failed: 0, skipped: 0, ms: 5 });
+    await settled();
+    clock.advance(33);
+    const last = batches().at(-1)!;
+    expect(last.test_runs).toEqual([{ id: 'x1', kind: 'step', result: { index: 1, ok: true, value: 'completed' } }]);
+    expect(last.replies).toEqual([{ id: 'x1', ok: true, value: { ok: true, passed: 2, failed: 0, skipped: 0, ms: 5 } }]);
+
+    // Finished, the next run is taken; a refused one ends with a refusal.
+    call({ type: 'runTestPath', id: 'x3', machine: 'worker', path: 'worker-99' });
+    runs[1]!.emit({ kind: 'refused', error: 'there is no worker path worker-99' });
+    await settled();
+    clock.advance(33);
+    expect(batches().at(-1)!.replies).toEqual([{ id: 'x3', ok: false, error: 'there is no worker path worker-99' }]);
   });
 });

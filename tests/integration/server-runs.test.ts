@@ -19,7 +19,7 @@ import {
 } from '../support/server-harness.js';
 
 /**
- * The Runs questions over the real socket: `runs` lists the run store, `open_run` switches the
+ * The Runs calls over the real socket: `runs` lists the run store, `openRun` switches the
  * server to a stored run (every socket then closes with RUN_SWITCH_CLOSE and reconnects into it),
  * and a refusal leaves the run being served exactly as it was.
  */
@@ -68,15 +68,16 @@ async function leftRun(root: string, track?: string): Promise<string> {
 
 const valueIs = (value: unknown) => (view: ActorView) => JSON.stringify(view.value) === JSON.stringify(value);
 
-describe('the runs question', () => {
+describe('the runs call', () => {
   it("lists the store's runs newest first, the one served marked current, with no paths in them", async () => {
     const root = tempDir('clutch-runs-');
     const done = await finishedRun(root);
     const left = await leftRun(root);
     harness = await startTestServer({ root, runs: true });
     const ui = await client();
-    const reply = await ui.runs();
-    if (!reply.ok) throw new Error(reply.error);
+    const listed = await ui.runs();
+    if (!listed.ok) throw new Error(listed.error);
+    const reply = listed.value;
     const current = harness.session.run_id;
     expect(reply.current).toBe(current);
     expect(reply.runs.map((run) => [run.id, run.status])).toEqual([
@@ -89,7 +90,7 @@ describe('the runs question', () => {
     expect(reply.runs[2]!.updated).toBeGreaterThanOrEqual(reply.runs[2]!.created);
   });
 
-  it('is refused with a reason by a server without a run store, and bad questions get an error reply', async () => {
+  it('is refused with a reason by a server without a run store, and bad calls get an error reply', async () => {
     harness = await startTestServer();
     const ui = await client();
     expect(await ui.runs()).toMatchObject({ ok: false, error: 'this server has no run store to list' });
@@ -97,21 +98,21 @@ describe('the runs question', () => {
     // The run already served needs no store: opening it is a no-op.
     expect(await ui.openRun(harness.session.run_id)).toMatchObject({ ok: true });
 
-    ui.sendRaw(JSON.stringify({ type: 'open_run', id: 'b1' }));
-    ui.sendRaw(JSON.stringify({ type: 'open_run', id: 'b2', run: '' }));
+    ui.sendRaw(JSON.stringify({ type: 'openRun', id: 'b1' }));
+    ui.sendRaw(JSON.stringify({ type: 'openRun', id: 'b2', run: '' }));
     ui.sendRaw(JSON.stringify({ type: 'runs', id: 'b3', extra: true }));
     ui.sendRaw(JSON.stringify({ type: 'runs' }));
     await ui.until(() => ['b1', 'b2', 'b3'].every((id) => ui.replies.some((reply) => reply.id === id)), 'three refusals');
     for (const id of ['b1', 'b2', 'b3']) expect(ui.replies.find((reply) => reply.id === id)).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid message: /) });
-    expect(ui.replies.find((reply) => reply.id === 'b1')!.error).toContain('run');
-    await ui.until(() => ui.messages.some((message) => message.type === 'error'), 'the error for a question without an id');
+    expect(ui.reply('b1')).toMatchObject({ error: expect.stringContaining('run') });
+    await ui.until(() => ui.messages.some((message) => message.type === 'error'), 'the error for a call without an id');
     // Nothing broke: the socket is open and commands still work.
     await ui.untilView('worker:T1', pausedAtApproval);
     expect(await ui.command(T1, { type: 'clutch.approve' })).toMatchObject({ ok: true });
   });
 });
 
-describe('open_run', () => {
+describe('openRun', () => {
   it('opening the run already served changes nothing', async () => {
     harness = await startTestServer({ runs: true });
     const ui = await client();
@@ -128,8 +129,7 @@ describe('open_run', () => {
     const ui = await client();
     const hub = harness.server.hub;
     const reply = await ui.openRun('nope');
-    expect(reply.ok).toBe(false);
-    expect(reply.error).toMatch(/^there is no run "nope" in .+clutch\.db/);
+    expect(reply).toMatchObject({ ok: false, error: expect.stringMatching(/^there is no run "nope" in .+clutch\.db/) });
     expect(harness.server.hub).toBe(hub);
     await ui.untilView('worker:T1', pausedAtApproval);
     expect(await ui.command(T1, { type: 'clutch.approve' })).toMatchObject({ ok: true });
@@ -144,8 +144,7 @@ describe('open_run', () => {
     harness = await startTestServer({ root, runs: true });
     const ui = await client();
     const reply = await ui.openRun(changed);
-    expect(reply.ok).toBe(false);
-    expect(reply.error).toMatch(new RegExp(`^run ${changed} cannot go on: its track file .+track\\.toml changed since the run started`));
+    expect(reply).toMatchObject({ ok: false, error: expect.stringMatching(new RegExp(`^run ${changed} cannot go on: its track file .+track\\.toml changed since the run started`)) });
     expect(harness.server.hub.session.run_id).toBe(harness.session.run_id);
     await ui.untilView('worker:T1', pausedAtApproval);
     expect(ui.socket.readyState).toBe(ui.socket.OPEN);
@@ -159,7 +158,7 @@ describe('open_run', () => {
     harness = await startTestServer({ root, runs: true });
     const ui = await client();
     const listed = await ui.runs();
-    expect(listed.ok && listed.runs.find((run) => run.id === held)?.status).toBe('running');
+    expect(listed.ok && listed.value.runs.find((run) => run.id === held)?.status).toBe('running');
     const reply = await ui.openRun(held!);
     expect(reply).toMatchObject({ ok: false, error: expect.stringMatching(new RegExp(`run ${held} is open in another Clutch process \\(pid ${other.child.pid}\\)`)) });
     expect(harness.server.hub.session.run_id).toBe(harness.session.run_id);
@@ -172,7 +171,7 @@ describe('open_run', () => {
     harness = await startTestServer({ root, runs: true });
     const first = harness.session.run_id;
     const [a, b] = [await client(), await client()];
-    expect(await a.openRun(left)).toEqual({ id: expect.any(String), ok: true });
+    expect(await a.openRun(left)).toEqual({ id: expect.any(String), ok: true, value: null });
     const c = await reconnect(a);
     await b.closed();
     expect(b.closeCode).toBe(RUN_SWITCH_CLOSE);
@@ -181,8 +180,8 @@ describe('open_run', () => {
     // The first run was let go (stopped, its state committed): the store lists it interrupted.
     expect(harness.engine.conductor.getSnapshot().status).toBe('stopped');
     const listed = await c.runs();
-    expect(listed.ok && listed.current).toBe(left);
-    expect(listed.ok && listed.runs.map((run) => [run.id, run.status])).toEqual([
+    expect(listed.ok && listed.value.current).toBe(left);
+    expect(listed.ok && listed.value.runs.map((run) => [run.id, run.status])).toEqual([
       [first, 'interrupted'],
       [left, 'running'],
     ]);
@@ -200,7 +199,7 @@ describe('open_run', () => {
   });
 });
 
-describe('open_run against a slow run store', () => {
+describe('openRun against a slow run store', () => {
   function deferred<T>() {
     let resolve!: (value: T) => void;
     const promise = new Promise<T>((done) => (resolve = done));
@@ -231,21 +230,21 @@ describe('open_run against a slow run store', () => {
     };
     harness = await startTestServer({ runs });
     const ui = await client();
-    ui.sendRaw(JSON.stringify({ type: 'open_run', id: 'o1', run: 'R1' }));
-    ui.sendRaw(JSON.stringify({ type: 'open_run', id: 'o2', run: 'R2' }));
+    ui.sendRaw(JSON.stringify({ type: 'openRun', id: 'o1', run: 'R1' }));
+    ui.sendRaw(JSON.stringify({ type: 'openRun', id: 'o2', run: 'R2' }));
     await ui.until(() => ui.replies.some((reply) => reply.id === 'o2'), 'the second open refused');
     expect(ui.replies.find((reply) => reply.id === 'o2')).toEqual({ id: 'o2', ok: false, error: 'run R1 is being opened; try again once it is open' });
     expect(asked).toEqual(['R1']);
     const one = await served();
     pending.resolve(one.run);
     await ui.until(() => ui.replies.some((reply) => reply.id === 'o1'), 'the first open answered');
-    expect(ui.replies.find((reply) => reply.id === 'o1')).toEqual({ id: 'o1', ok: true });
+    expect(ui.replies.find((reply) => reply.id === 'o1')).toEqual({ id: 'o1', ok: true, value: null });
     const next = await reconnect(ui);
     expect(next.messages[0]).toMatchObject({ type: 'hello', session: { run_id: one.run.session.run_id } });
 
     pending = deferred<ServedRun>();
     reached = deferred<string>();
-    next.sendRaw(JSON.stringify({ type: 'open_run', id: 'o3', run: 'R3' }));
+    next.sendRaw(JSON.stringify({ type: 'openRun', id: 'o3', run: 'R3' }));
     expect(await reached.promise).toBe('R3');
     const closing = harness.server.close();
     const two = await served();

@@ -73,7 +73,7 @@ describe('the socket: state on connect', () => {
     const [a, b] = [await client(), await client()];
     expect(a.batches).toHaveLength(1);
     expect(b.batches).toHaveLength(1);
-    expect(await a.command(T1, { type: 'clutch.approve' })).toEqual({ id: 't1', ok: true });
+    expect(await a.command(T1, { type: 'clutch.approve' })).toEqual({ id: 't1', ok: true, value: null });
     await a.untilView('worker:T1', pausedAtReview);
     await b.untilView('worker:T1', pausedAtReview);
     await b.until(() => b.batches.length === a.batches.length, 'as many batches on b as on a');
@@ -144,7 +144,7 @@ describe('the socket: commands', () => {
     ui.sendRaw(Buffer.alloc(2 * 1024 * 1024, 0x20));
     await ui.until(() => errors().length === 5, 'five error messages');
     expect(errors()[0]).toMatch(/^message is not JSON/);
-    expect(errors()[1]).toMatch(/unknown message type "subscribe" \(expected one of: command\)/);
+    expect(errors()[1]).toMatch(/unknown message type "subscribe" \(expected one of: command, snapshotAt, testPaths, runTestPath, runs, openRun\)/);
     expect(errors()[2]).toMatch(/expected object/);
     expect(errors()[3]).toMatch(/^message too large: \d+ bytes \(the limit is 1048576\)/);
     expect(errors()[4]).toMatch(/^message too large: 2097152 bytes/);

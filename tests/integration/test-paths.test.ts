@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventObject } from 'xstate';
-import type { ActorKind, TestPathInfo, TestPathsReply, TestRunEvent, TestStepResult } from '../../src/protocol/wire.js';
-import { describePath, runPlannedPath } from '../../src/server/test-path-runner.js';
+import type { ActorKind, Reply, TestPathInfo, TestPathList, TestRunSummary, TestStepResult } from '../../src/protocol/wire.js';
+import { describePath, runPlannedPath } from '../../src/testing/test-paths-thread.js';
 import type { PlannedPath } from '../../src/testing/paths.js';
 import { planFor, type MachinePlan } from '../../src/testing/plans.js';
 import { connectSynced, pausedAtApproval, startTestServer, type ServerHarness, type TestClient } from '../support/server-harness.js';
@@ -15,7 +15,6 @@ import { connectSynced, pausedAtApproval, startTestServer, type ServerHarness, t
  */
 let server: ServerHarness;
 let client: TestClient;
-let nextId = 1;
 let before: string;
 
 /** What a test path run must not change: the session's views, journal and workspace files. */
@@ -30,34 +29,27 @@ function fingerprint(harness: ServerHarness): string {
   return JSON.stringify({ files, views, journal: harness.engine.journal.tail(), conductor: harness.engine.conductor.getSnapshot().value });
 }
 
-const testPathReplies = () => client.batches.flatMap((batch) => batch.test_paths ?? []);
-const runEvents = (id: string) => client.batches.flatMap((batch) => batch.test_runs ?? []).filter((event) => event.id === id);
-
-async function listPaths(machine: ActorKind): Promise<TestPathsReply> {
-  const id = `l${nextId++}`;
-  client.sendRaw(JSON.stringify({ type: 'test_paths', id, machine }));
-  await client.until(() => testPathReplies().some((reply) => reply.id === id), `the ${machine} paths`, 20_000);
-  return testPathReplies().find((reply) => reply.id === id)!;
+function listPaths(machine: ActorKind): Promise<Reply<TestPathList>> {
+  return client.call('testPaths', { machine }, 20_000);
 }
 
 async function paths(machine: ActorKind): Promise<TestPathInfo[]> {
   const reply = await listPaths(machine);
   if (!reply.ok) throw new Error(reply.error);
-  return reply.paths;
+  return reply.value.paths;
 }
 
 function startRun(machine: ActorKind, path: string): string {
-  const id = `r${nextId++}`;
-  client.sendRaw(JSON.stringify({ type: 'test_path_run', id, machine, path }));
-  return id;
+  return client.send('runTestPath', { machine, path });
 }
 
-async function finished(id: string): Promise<TestRunEvent[]> {
-  await client.until(() => runEvents(id).some((event) => event.kind === 'finished' || event.kind === 'refused'), `run ${id} to finish`, 25_000);
-  return runEvents(id);
+/** A run's streamed progress and the reply that ended it. */
+async function finished(id: string) {
+  await client.until(() => client.reply(id) !== undefined, `run ${id} to finish`, 25_000);
+  return { progress: client.progress(id), reply: client.reply(id) as Reply<TestRunSummary> };
 }
 
-const steps = (events: TestRunEvent[]) => events.flatMap((event) => (event.kind === 'step' ? [event.result] : []));
+const steps = (run: Awaited<ReturnType<typeof finished>>) => run.progress.flatMap((event) => (event.kind === 'step' ? [event.result] : []));
 
 beforeAll(async () => {
   server = await startTestServer({ trust: 'step' });
@@ -73,14 +65,14 @@ afterAll(async () => {
 
 describe('test paths over the socket', () => {
   it('generates the conductor paths off the event loop: a command sent after the request is answered first', async () => {
-    const id = `l${nextId++}`;
-    client.sendRaw(JSON.stringify({ type: 'test_paths', id, machine: 'conductor' }));
+    const id = client.send('testPaths', { machine: 'conductor' });
     // Refused (the run started already), so the session is unchanged; what matters is when the reply comes.
     const reply = await client.command({ kind: 'conductor' }, { type: 'conductor.start' });
     expect(reply).toMatchObject({ ok: false, error: 'conductor does not accept conductor.start now' });
     // Generation takes over a second; the batch with the command's reply did not wait for it.
-    expect(testPathReplies().some((entry) => entry.id === id)).toBe(false);
-    await client.until(() => testPathReplies().some((entry) => entry.id === id), 'the conductor paths', 20_000);
+    expect(client.reply(id)).toBeUndefined();
+    await client.until(() => client.reply(id) !== undefined, 'the conductor paths', 20_000);
+    expect(client.reply(id)).toMatchObject({ ok: true, value: { machine: 'conductor' } });
   }, 30_000);
 
   it('lists a non-empty, stable set of paths for each machine, each step chained to the one before', async () => {
@@ -109,22 +101,22 @@ describe('test paths over the socket', () => {
 
   it('runs a worker path on a fresh engine: every step passes, in the state the path expects', async () => {
     const path = (await paths('worker')).find((candidate) => candidate.steps.some((step) => step.event === 'clutch.approve') && candidate.steps.length >= 6)!;
-    const events = await finished(startRun('worker', path.id));
-    expect(events[0]).toMatchObject({ kind: 'started', machine: 'worker', path: path.id, steps: path.steps.length });
-    const results = steps(events);
+    const run = await finished(startRun('worker', path.id));
+    expect(run.progress[0]).toMatchObject({ kind: 'started', machine: 'worker', path: path.id, steps: path.steps.length });
+    const results = steps(run);
     expect(results.map((result) => [result.index, result.ok])).toEqual(path.steps.map((step) => [step.index, true]));
     expect(results.map((result) => result.value)).toEqual(path.steps.map((step) => step.after));
-    expect(events.at(-1)).toMatchObject({ kind: 'finished', ok: true, passed: path.steps.length, failed: 0, skipped: 0 });
+    expect(run.reply).toMatchObject({ ok: true, value: { ok: true, passed: path.steps.length, failed: 0, skipped: 0 } });
   }, 30_000);
 
   it('runs a conductor path on a fresh engine: every step passes', async () => {
     const path = (await paths('conductor')).find((candidate) => candidate.steps.some((step) => step.event === 'ticket.changed') && candidate.steps.length >= 5)!;
-    const events = await finished(startRun('conductor', path.id));
-    const results = steps(events);
+    const run = await finished(startRun('conductor', path.id));
+    const results = steps(run);
     expect(results).toHaveLength(path.steps.length);
     expect(results.every((result) => result.ok)).toBe(true);
     expect(results.map((result) => result.value)).toEqual(path.steps.map((step) => step.after));
-    expect(events.at(-1)).toMatchObject({ kind: 'finished', ok: true, passed: path.steps.length, failed: 0 });
+    expect(run.reply).toMatchObject({ ok: true, value: { ok: true, passed: path.steps.length, failed: 0 } });
   }, 30_000);
 
   it('refuses a second run while one is in progress, and an unknown path, then runs again', async () => {
@@ -132,14 +124,14 @@ describe('test paths over the socket', () => {
     const first = startRun('worker', path!.id);
     const second = startRun('worker', path!.id);
     const refused = await finished(second);
-    expect(refused).toEqual([{ id: second, kind: 'refused', error: `a test path run (${first}) is in progress; wait for it to finish` }]);
-    expect((await finished(first)).at(-1)).toMatchObject({ kind: 'finished', ok: true });
+    expect(refused).toEqual({ progress: [], reply: { id: second, ok: false, error: `a test path run (${first}) is in progress; wait for it to finish` } });
+    expect((await finished(first)).reply).toMatchObject({ ok: true, value: { ok: true } });
 
     const unknown = startRun('worker', 'worker-99999');
-    expect(await finished(unknown)).toEqual([{ id: unknown, kind: 'refused', error: 'there is no worker path worker-99999' }]);
+    expect(await finished(unknown)).toEqual({ progress: [], reply: { id: unknown, ok: false, error: 'there is no worker path worker-99999' } });
     // Refusals end nothing that was running: the next run is accepted.
     const third = startRun('ticket', (await paths('ticket'))[0]!.id);
-    expect((await finished(third)).at(-1)).toMatchObject({ kind: 'finished', ok: true });
+    expect((await finished(third)).reply).toMatchObject({ ok: true, value: { ok: true } });
   }, 30_000);
 
   it('left the session engine and its workspace untouched, and removed every run folder', async () => {
@@ -152,9 +144,9 @@ describe('test paths over the socket', () => {
   });
 
   it('refuses a malformed request with a reason', async () => {
-    client.sendRaw(JSON.stringify({ type: 'test_paths', id: 'bad1', machine: 'rocket' }));
-    await client.until(() => client.replies.some((reply) => reply.id === 'bad1'), 'the refusal');
-    expect(client.replies.find((reply) => reply.id === 'bad1')!.error).toMatch(/machine/);
+    client.sendRaw(JSON.stringify({ type: 'testPaths', id: 'bad1', machine: 'rocket' }));
+    await client.until(() => client.reply('bad1') !== undefined, 'the refusal');
+    expect(client.reply('bad1')).toMatchObject({ ok: false, error: expect.stringMatching(/machine/) });
   });
 });
 

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import type { Engine } from '../../src/actors/engine.js';
 import type { JournalEntry } from '../../src/actors/journal.js';
+import { chunkedFrom } from '../../src/machines/chunked.js';
 import type { WorkerContext } from '../../src/machines/worker-types.js';
 import type { ModelMessage, Ticket } from '../../src/protocol/index.js';
 import type { RecordedRequest } from '../../src/testing/fakes.js';
@@ -12,26 +13,60 @@ import { Monitor, unpairedCalls } from '../../src/testing/monitor.js';
 
 /** Just enough of an engine to feed the monitor what a broken engine would do. */
 class FakeEngine {
-  readonly conductor = { id: 'conductor' } as unknown as AnyActorRef;
-  readonly worker = { id: 'worker' } as unknown as AnyActorRef;
+  readonly conductor = { id: 'conductor', getSnapshot: () => ({ status: 'done', can: () => false }) } as unknown as AnyActorRef;
+  readonly #worker = { id: 'worker', getSnapshot: () => this.workerSnapshot } as unknown as AnyActorRef;
+  /** What the live worker's snapshot says it accepts; null: no live worker. */
+  workerSnapshot: { status: string; can(event: { type: string }): boolean } | null = null;
+  /** A broken Engine.command: it sends whatever it is given, and journals it. */
+  acceptsEverything = false;
   readonly #inspectors: Array<(event: InspectionEvent) => void> = [];
   readonly #journal: Array<(entry: JournalEntry) => void> = [];
   readonly journal = { subscribe: (listener: (entry: JournalEntry) => void) => this.#journal.push(listener) };
   /** Results in the run store's ledger, by tool_use id. */
   readonly results = new Map<string, { content: string; is_error: boolean }>();
-  readonly options = { log: { toolCall: (key: { toolUseId: string }) => ({ result: this.results.get(key.toolUseId) ?? null }) } };
+  /** Inputs in the run store's ledger, by tool_use id. */
+  readonly inputs = new Map<string, unknown>();
+  readonly options = {
+    log: {
+      toolCall: (key: { toolUseId: string }) =>
+        this.results.has(key.toolUseId) || this.inputs.has(key.toolUseId) ? { input: this.inputs.get(key.toolUseId), result: this.results.get(key.toolUseId) ?? null } : undefined,
+    },
+  };
+  /** The track as the conductor reports it. */
+  tickets: Ticket[] = [];
   subscribeInspection(listener: (event: InspectionEvent) => void) {
     this.#inspectors.push(listener);
   }
   keyOf(ref: AnyActorRef) {
-    return ref === this.worker ? 'worker:T1' : ref === this.conductor ? 'conductor' : undefined;
+    return ref === this.#worker ? 'worker:T1' : ref === this.conductor ? 'conductor' : undefined;
   }
   elapsed() {
     return 0;
   }
+  ticket() {
+    return undefined;
+  }
+  worker(id: string) {
+    return id === 'T1' && this.workerSnapshot ? this.#worker : undefined;
+  }
+  command(target: { kind: string; id?: string }, event: { type: string }) {
+    if (!this.acceptsEverything) return false;
+    this.append({ kind: 'command', at: 0, target: target.id ? `${target.kind}:${target.id}` : target.kind, event });
+    return true;
+  }
+  track() {
+    return { id: 't', title: 't', description: '', status: 'running', tickets: this.tickets };
+  }
   snapshot(event: string, value: unknown, context: Partial<WorkerContext>) {
-    const inspection = { type: '@xstate.snapshot', actorRef: this.worker, event: { type: event }, snapshot: { value, status: 'active', context: { ...base, ...context } } };
-    for (const listener of this.#inspectors) listener(inspection as unknown as InspectionEvent);
+    this.#inspect({ type: '@xstate.snapshot', actorRef: this.#worker, event: { type: event }, snapshot: { value, status: 'active', context: { ...base, ...context } } });
+  }
+  conductorSnapshot(event: string, value: unknown, statuses: Record<string, string>, maxConcurrency = 2) {
+    const ids = Object.keys(statuses);
+    const context = { tickets: chunkedFrom(ids.map((id) => ({ status: statuses[id] }))), indexOf: Object.fromEntries(ids.map((id, index) => [id, index])), maxConcurrency };
+    this.#inspect({ type: '@xstate.snapshot', actorRef: this.conductor, event: { type: event }, snapshot: { value, status: 'active', context } });
+  }
+  #inspect(inspection: unknown) {
+    for (const listener of this.#inspectors) listener(inspection as InspectionEvent);
   }
   append(entry: JournalEntry) {
     for (const listener of this.#journal) listener(entry);
@@ -169,5 +204,91 @@ describe('the safety monitor fails on a broken engine', () => {
     engine.append(status('T1', 'running'));
     engine.append(status('T1', 'blocked'));
     expect(() => watch.check()).toThrow(/abort of T1 did not leave it blocked with a reason/);
+  });
+
+  describe('edits', () => {
+    const second = { type: 'tool_use' as const, id: 'c2', name: 'read_file', input: { path: 'c2.md' } };
+    const two: ModelMessage[] = [{ role: 'user', content: 'go' }, { role: 'assistant', content: [call, second] }];
+    const replacement = { path: 'c1.txt', content: 'edited' };
+    const edit = { kind: 'edit_payload' as const, accepted: true, toolUseId: 'c1', original: call.input, replacement };
+
+    it('passes a payload edit that changes its own call only', () => {
+      const { engine, monitor: watch } = monitor();
+      engine.snapshot('model.reply', { toolCycle: { awaitingApproval: 'ready' } }, { messages: two });
+      const edited: ModelMessage[] = [two[0]!, { role: 'assistant', content: [{ ...call, input: replacement }, second] }];
+      engine.snapshot('clutch.edit_payload', { toolCycle: { awaitingApproval: 'previewing' } }, { messages: edited, edits: [edit] });
+      expect(() => watch.check()).not.toThrow();
+    });
+
+    it('a payload edit that rewrites the other call of the message too', () => {
+      const { engine, monitor: watch } = monitor();
+      engine.snapshot('model.reply', { toolCycle: { awaitingApproval: 'ready' } }, { messages: two });
+      const everywhere: ModelMessage[] = [two[0]!, { role: 'assistant', content: [{ ...call, input: replacement }, { ...second, input: replacement }] }];
+      engine.snapshot('clutch.edit_payload', { toolCycle: { awaitingApproval: 'previewing' } }, { messages: everywhere, edits: [edit] });
+      expect(() => watch.check()).toThrow(/the edit of c1 also changed call c2[\s\S]*an edit changes only its own call/);
+    });
+
+    it('a payload edit accepted but not applied to the transcript', () => {
+      const { engine, monitor: watch } = monitor();
+      engine.snapshot('model.reply', { toolCycle: { awaitingApproval: 'ready' } }, { messages: two });
+      engine.snapshot('clutch.edit_payload', { toolCycle: { awaitingApproval: 'previewing' } }, { messages: two, edits: [edit] });
+      expect(() => watch.check()).toThrow(/the edit of c1 was accepted, but its tool_use says/);
+    });
+
+    it('an accepted payload edit that is not what ran', () => {
+      const { engine, monitor: watch } = monitor();
+      engine.append({ kind: 'edit', at: 0, ticket: 'T1', attempt: 1, edit });
+      engine.append({ kind: 'tool', at: 0, ticket: 'T1', attempt: 1, tool: 'write_file', tool_use_id: 'c1', input: call.input, is_error: false, output: 'ok' });
+      expect(() => watch.check()).toThrow(/c1 ran with .*, but the human's accepted payload edit was .*the model sees the tool_use that really ran/);
+    });
+
+    it('the model shown a tool_use other than the one that ran (the run store says what ran)', () => {
+      const request: RecordedRequest = { ticketId: 'T1', attempt: 1, messages: [...asked, { role: 'user', content: [result] }] };
+      const { engine, monitor: watch, requests } = monitor();
+      engine.inputs.set('c1', replacement);
+      engine.snapshot('model.reply', { toolCycle: { awaitingApproval: 'ready' } }, {});
+      engine.snapshot('clutch.approve', { toolCycle: 'executing' }, {});
+      engine.append({ kind: 'edit', at: 0, ticket: 'T1', attempt: 1, edit });
+      engine.append({ kind: 'tool', at: 0, ticket: 'T1', attempt: 1, tool: 'write_file', tool_use_id: 'c1', input: call.input, is_error: false, output: 'ok' });
+      expect(() => watch.check()).not.toThrow();
+      requests.push(request);
+      expect(() => watch.check()).toThrow(/model request 1 \(T1 attempt 1\): the model was shown c1 with .*, but it ran with .*"edited"/);
+    });
+  });
+
+  it('passes a refused command that the engine refuses', () => {
+    const { engine, monitor: watch } = monitor();
+    engine.workerSnapshot = { status: 'active', can: (event) => event.type === 'clutch.approve' };
+    expect(() => watch.check()).not.toThrow();
+  });
+
+  it('an engine that sends a command can() refuses', () => {
+    const { engine, monitor: watch } = monitor();
+    engine.workerSnapshot = { status: 'active', can: (event) => event.type === 'clutch.approve' };
+    engine.acceptsEverything = true;
+    expect(() => watch.check()).toThrow(/worker:T1: clutch\.rerun is refused by can\(\), yet the engine accepted it \(a command that can\(\) refuses changes nothing\)/);
+    expect(watch.violations.join('\n')).not.toMatch(/clutch\.approve is refused/);
+  });
+
+  it('a mode switch that does not dispatch: a ready ticket waits with room to start', () => {
+    const { engine, monitor: watch } = monitor([ticket('A'), ticket('B', ['A']), ticket('C')]);
+    engine.conductorSnapshot('conductor.start', { mode: 'linear', trustOverride: 'none', run: 'running' }, { A: 'running', B: 'pending', C: 'pending' });
+    expect(() => watch.check()).not.toThrow();
+    engine.conductorSnapshot('conductor.set_mode', { mode: 'async', trustOverride: 'none', run: 'running' }, { A: 'running', B: 'pending', C: 'pending' });
+    expect(() => watch.check()).toThrow(/after conductor\.set_mode: C is ready and could start \(async, 1 running of 2\), but waits \(a mode switch dispatches at once\)/);
+    expect(watch.violations.join('\n')).not.toMatch(/B is ready/);
+  });
+
+  it('linear mode with nothing running and a ready ticket waiting', () => {
+    const { engine, monitor: watch } = monitor([ticket('A'), ticket('B', ['A'])]);
+    engine.conductorSnapshot('ticket.changed', { mode: 'linear', trustOverride: 'none', run: 'running' }, { A: 'completed', B: 'pending' });
+    expect(() => watch.check()).toThrow(/after ticket\.changed: B is ready and could start \(linear, 0 running of 2\)/);
+  });
+
+  it('a skipped ticket reported completed but not skipped, and one skipped that no one skipped', () => {
+    const { engine, monitor: watch } = monitor([ticket('T1'), ticket('T2')]);
+    engine.tickets = [{ ...ticket('T1'), status: 'completed' }, { ...ticket('T2'), status: 'completed', skipped: true }];
+    engine.append({ kind: 'command', at: 0, target: 'ticket:T1', event: { type: 'ticket.skip' } });
+    expect(() => watch.check()).toThrow(/T1 was skipped, but the track reports it completed, not skipped[\s\S]*T2 is reported skipped, but no one skipped it/);
   });
 });

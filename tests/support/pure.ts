@@ -3,18 +3,18 @@
  * `transition`): no actor is started, nothing runs, and the returned executable actions say what the
  * machine asks to happen (spawns, sends, emits, stops).
  *
- * The worker and the ticket talk to their parent with `sendParent`. XState resolves that action
- * against the actor's parent and throws "Unable to send event to actor '#_parent'" when there is
- * none (xstate issue 5120, by design), and the inert actor that the pure functions use has no
- * parent. `asChild(machine)` hands the pure functions the same machine whose inert actor has a
- * stand-in parent, `PARENT`; nothing is ever delivered to it, the send only shows up as an
- * executable `xstate.sendTo` action whose `to` is `PARENT`. Snapshots stay snapshots of the real
- * machine (`snapshot.machine === machine`), so `snapshot.can(...)` is the real machine's answer.
+ * The worker and the ticket talk to their parent through one named action each, `tellTicket` and
+ * `tellConductor`, whose params are the event sent. Their real implementation is `sendParent`,
+ * which XState resolves against the actor's parent and refuses when there is none (xstate issue
+ * 5120, by design), as for the inert actor the pure functions use. `asChild(machine)` is
+ * `machine.provide(...)` with those two actions replaced by no-ops: the executable action is still
+ * listed with the event as its params, and `sentToParent` reads it there. Snapshots are snapshots
+ * of the provided machine, which has the real one's states, guards and other actions, so
+ * `snapshot.can(...)` is the real machine's answer.
  */
 import {
   initialTransition,
   transition,
-  type AnyActorRef,
   type AnyStateMachine,
   type EventFromLogic,
   type EventObject,
@@ -31,32 +31,17 @@ import type {
   TokenUsage,
 } from '../../src/protocol/index.js';
 
-/** The parent that the worker's and the ticket's `sendParent` actions are addressed to. */
-export const PARENT = { id: 'stand-in-parent' } as unknown as AnyActorRef;
-
-type Scope = { self: { _parent?: AnyActorRef } };
+/** The named actions by which the worker and the ticket send to their parent. */
+export const PARENT_ACTIONS = ['tellTicket', 'tellConductor'] as const;
 
 const childLogic = new WeakMap<AnyStateMachine, AnyStateMachine>();
 
-/** The machine, as the pure functions see it when it runs as a child of `PARENT`. */
+/** The machine with its parent-bound actions stubbed, as the pure functions can run it. */
 export function asChild<M extends AnyStateMachine>(machine: M): M {
   const known = childLogic.get(machine);
   if (known) return known as M;
-  const logic = Object.create(machine) as M;
-  Object.defineProperties(logic, {
-    getInitialSnapshot: {
-      value: (scope: Scope, input: unknown) => {
-        scope.self._parent = PARENT;
-        return machine.getInitialSnapshot(scope as never, input);
-      },
-    },
-    transition: {
-      value: (snapshot: unknown, event: unknown, scope: Scope) => {
-        scope.self._parent = PARENT;
-        return machine.transition(snapshot as never, event as never, scope as never);
-      },
-    },
-  });
+  const own = PARENT_ACTIONS.filter((name) => name in (machine.implementations.actions as object));
+  const logic = machine.provide({ actions: Object.fromEntries(own.map((name) => [name, () => {}])) } as never) as M;
   childLogic.set(machine, logic);
   return logic;
 }
@@ -127,26 +112,20 @@ interface SpawnParams {
 
 /** Events the machine sends to its parent, in order. */
 export function sentToParent(actions: readonly Action[]): EventObject[] {
-  return actions
-    .filter((action) => action.type === 'xstate.sendTo' && (action.params as SendParams).to === PARENT)
-    .map((action) => (action.params as SendParams).event);
+  return actions.filter((action) => (PARENT_ACTIONS as readonly string[]).includes(action.type)).map((action) => action.params as EventObject);
 }
 
 /** Events sent to the child with this id, in order. */
 export function sentToChild(actions: readonly Action[], id: string): EventObject[] {
   return actions
-    .filter((action) => {
-      if (action.type !== 'xstate.sendTo') return false;
-      const params = action.params as SendParams;
-      return params.to !== PARENT && (params.to as { id?: string } | undefined)?.id === id;
-    })
+    .filter((action) => action.type === 'xstate.sendTo' && ((action.params as SendParams).to as { id?: string } | undefined)?.id === id)
     .map((action) => (action.params as SendParams).event);
 }
 
-/** Every `sendTo` (not to the parent) as [child id, event]. */
+/** Every `sendTo` (to a child: the parent is told through a named action) as [child id, event]. */
 export function sendsToChildren(actions: readonly Action[]): Array<[string, EventObject]> {
   return actions
-    .filter((action) => action.type === 'xstate.sendTo' && (action.params as SendParams).to !== PARENT)
+    .filter((action) => action.type === 'xstate.sendTo')
     .map((action) => {
       const params = action.params as SendParams;
       return [(params.to as { id: string }).id, params.event];

@@ -4,7 +4,21 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WebSocket } from 'ws';
 import type { Engine } from '../../src/actors/engine.js';
-import type { ActorView, ClientMessage, CommandReply, OpenRunMessage, RunsMessage, RunsReply, ServerMessage, SessionInfo } from '../../src/protocol/wire.js';
+import type {
+  ActorView,
+  BatchMessage,
+  CallName,
+  CallParams,
+  CallValue,
+  ClientMessage,
+  Command,
+  CommandTarget,
+  Reply,
+  RunList,
+  ServerMessage,
+  SessionInfo,
+  TestRunProgress,
+} from '../../src/protocol/wire.js';
 import { storeRuns } from '../../src/server/run-sessions.js';
 import { createSession, type Session, type SessionOptions } from '../../src/server/session.js';
 import { startServer, type RunningServer, type RunSessions } from '../../src/server/server.js';
@@ -29,7 +43,7 @@ export interface TestServerOptions extends Partial<SessionOptions> {
   start?: boolean;
   /** The folder to work in (its run store may hold runs already); a new temp folder unless given. */
   root?: string;
-  /** The Runs questions: true for the runs of the session's own store, or these. Refused without. */
+  /** The Runs calls: true for the runs of the session's own store, or these. Refused without. */
   runs?: boolean | RunSessions;
 }
 
@@ -89,8 +103,6 @@ export function rawGet(port: number, path: string, headers: Record<string, strin
   });
 }
 
-type Batch = Extract<ServerMessage, { type: 'batch' }>;
-
 /** A socket client that keeps every message and the views as the UI would hold them. */
 export class TestClient {
   readonly socket: WebSocket;
@@ -121,12 +133,22 @@ export class TestClient {
     });
   }
 
-  get batches(): Batch[] {
-    return this.messages.filter((message): message is Batch => message.type === 'batch');
+  get batches(): BatchMessage[] {
+    return this.messages.filter((message): message is BatchMessage => message.type === 'batch');
   }
 
-  get replies(): CommandReply[] {
+  /** Every reply this client got, in order. */
+  get replies(): Reply[] {
     return this.batches.flatMap((batch) => batch.replies);
+  }
+
+  /** The progress streamed for one runTestPath call, in order. */
+  progress(id: string): TestRunProgress[] {
+    return this.batches.flatMap((batch) => batch.test_runs).filter((event) => event.id === id);
+  }
+
+  reply(id: string): Reply | undefined {
+    return this.replies.find((reply) => reply.id === id);
   }
 
   #wake(): void {
@@ -167,30 +189,33 @@ export class TestClient {
     this.socket.send(data);
   }
 
-  /** Sends a command and resolves with the server's reply to it. */
-  async command(target: ClientMessage['target'], command: ClientMessage['command']): Promise<CommandReply> {
+  /** Sends a call without waiting; returns its id. */
+  send<Name extends CallName>(type: Name, params: CallParams<Name>): string {
     const id = `t${this.#nextId++}`;
-    this.sendRaw(JSON.stringify({ type: 'command', id, target, command } satisfies ClientMessage));
-    await this.until(() => this.replies.some((reply) => reply.id === id), `reply ${id}`);
-    return this.replies.find((reply) => reply.id === id)!;
+    this.sendRaw(JSON.stringify({ type, id, ...params } as ClientMessage));
+    return id;
   }
 
-  /** Asks for the store's runs; resolves with the answer (or a plain refusal as one). */
-  async runs(): Promise<RunsReply> {
-    const id = `t${this.#nextId++}`;
-    this.sendRaw(JSON.stringify({ type: 'runs', id } satisfies RunsMessage));
-    const answer = () => this.batches.flatMap((batch) => batch.runs ?? []).find((reply) => reply.id === id);
-    const refused = () => this.replies.find((reply) => reply.id === id);
-    await this.until(() => answer() !== undefined || refused() !== undefined, `runs ${id}`);
-    return answer() ?? { id, ok: false, error: refused()!.error ?? 'refused' };
+  /** Makes a call and resolves with the server's one reply to it. */
+  async call<Name extends CallName>(type: Name, params: CallParams<Name>, timeoutMs = 10_000): Promise<Reply<CallValue<Name>>> {
+    const id = this.send(type, params);
+    await this.until(() => this.reply(id) !== undefined, `the reply to ${type} ${id}`, timeoutMs);
+    return this.reply(id) as Reply<CallValue<Name>>;
+  }
+
+  /** Sends a command and resolves with the server's reply to it. */
+  command(target: CommandTarget, command: Command): Promise<Reply<null>> {
+    return this.call('command', { target, command });
+  }
+
+  /** Asks for the store's runs. */
+  runs(): Promise<Reply<RunList>> {
+    return this.call('runs', {});
   }
 
   /** Asks the server to switch to a run; resolves with its reply. */
-  async openRun(run: string): Promise<CommandReply> {
-    const id = `t${this.#nextId++}`;
-    this.sendRaw(JSON.stringify({ type: 'open_run', id, run } satisfies OpenRunMessage));
-    await this.until(() => this.replies.some((reply) => reply.id === id), `the reply to open_run ${run}`, 30_000);
-    return this.replies.find((reply) => reply.id === id)!;
+  openRun(run: string): Promise<Reply<null>> {
+    return this.call('openRun', { run }, 30_000);
   }
 
   /** Resolves once the socket has closed. */

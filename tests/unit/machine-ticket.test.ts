@@ -71,7 +71,7 @@ describe('ticket: running', () => {
       {
         id: 'worker',
         src: 'worker',
-        systemId: undefined,
+        systemId: 'worker:T1',
         input: {
           ticketId: 'T1',
           attempt: 1,

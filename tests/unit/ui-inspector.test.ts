@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ClientMessage, ServerMessage, SessionInfo, SnapshotAtMessage, TimelineEntry } from '../../src/protocol/wire.js';
+import type { BatchMessage, CallMessage, ClientMessage, ServerMessage, SessionInfo, TimelineEntry } from '../../src/protocol/wire.js';
 import { Inspector } from '../../src/ui/components/inspector/Inspector.js';
 import { StatechartDiagram } from '../../src/ui/components/inspector/StatechartDiagram.js';
 import { connectLive } from '../../src/ui/connection.js';
@@ -66,13 +66,13 @@ class FakeSocket extends EventTarget {
   static readonly OPEN = 1;
   static instances: FakeSocket[] = [];
   readyState = 0;
-  readonly sent: (ClientMessage | SnapshotAtMessage)[] = [];
+  readonly sent: ClientMessage[] = [];
   constructor(readonly url: string) {
     super();
     FakeSocket.instances.push(this);
   }
   send(data: string): void {
-    this.sent.push(JSON.parse(data) as ClientMessage | SnapshotAtMessage);
+    this.sent.push(JSON.parse(data) as ClientMessage);
   }
   close(): void {
     this.readyState = 3;
@@ -88,12 +88,14 @@ class FakeSocket extends EventTarget {
 }
 
 const session = { run_id: 'r1', model_label: 'scripted model', track: { id: 't', title: 'T', description: '', tickets: [] } } as unknown as SessionInfo;
-const batch = (seq: number, extra: Partial<Extract<ServerMessage, { type: 'batch' }>> = {}): ServerMessage => ({
+const batch = (seq: number, extra: Partial<BatchMessage> = {}): BatchMessage => ({
   type: 'batch',
   seq,
   actors: [],
   removed: [],
   journal: [],
+  timeline: [],
+  test_runs: [],
   replies: [],
   ...extra,
 });
@@ -114,17 +116,17 @@ describe('the socket client and the timeline', () => {
     socket.push(batch(2, { timeline: [entry(3, 'worker:T1')] }));
     expect(seqs(client.timeline, 'worker:T1')).toEqual([2, 3]);
 
-    const asked = client.snapshotAt('worker:T1', 2);
-    const refused = client.snapshotAt('worker:T1', -1);
-    const [question, bad] = socket.sent as SnapshotAtMessage[];
-    expect(question).toEqual({ type: 'snapshot_at', id: question!.id, actor: 'worker:T1', seq: 2 });
+    const asked = client.call('snapshotAt', { actor: 'worker:T1', seq: 2 });
+    const refused = client.call('snapshotAt', { actor: 'worker:T1', seq: -1 });
+    const [question, bad] = socket.sent as CallMessage<'snapshotAt'>[];
+    expect(question).toEqual({ type: 'snapshotAt', id: question!.id, actor: 'worker:T1', seq: 2 });
     const snapshot = { actor: 'worker:T1', seq: 2, status: 'active', value: 'prompting', context: { turns: 0 } };
-    socket.push(batch(3, { snapshots: [{ id: question!.id, ok: true, snapshot }], replies: [{ id: bad!.id, ok: false, error: 'invalid message: seq: too small' }] }));
-    expect(await asked).toEqual({ id: question!.id, ok: true, snapshot });
+    socket.push(batch(3, { replies: [{ id: question!.id, ok: true, value: snapshot }, { id: bad!.id, ok: false, error: 'invalid message: seq: too small' }] }));
+    expect(await asked).toEqual({ id: question!.id, ok: true, value: snapshot });
     expect(await refused).toEqual({ id: bad!.id, ok: false, error: 'invalid message: seq: too small' });
 
     // In flight when the connection drops: answered with the reason, never left hanging.
-    const lost = client.snapshotAt('worker:T1', 3);
+    const lost = client.call('snapshotAt', { actor: 'worker:T1', seq: 3 });
     socket.close();
     expect(await lost).toMatchObject({ ok: false, error: 'the connection was lost before the server replied' });
     client.close();
@@ -172,8 +174,9 @@ describe('the Inspector rendered from a fixture', () => {
   it('answers time travel from the fixture snapshots, and refuses what it does not have', async () => {
     const snapshot = { actor: 'worker:T2', seq: 3, status: 'active', value: 'prompting', context: {} };
     const client = createStaticClient({ ...fixture(), snapshots: [snapshot] });
-    expect(await client.snapshotAt('worker:T2', 3)).toMatchObject({ ok: true, snapshot });
-    expect(await client.snapshotAt('worker:T2', 4)).toMatchObject({ ok: false });
+    expect(await client.call('snapshotAt', { actor: 'worker:T2', seq: 3 })).toMatchObject({ ok: true, value: snapshot });
+    expect(await client.call('snapshotAt', { actor: 'worker:T2', seq: 4 })).toMatchObject({ ok: false });
+    expect(await client.call('runs', {})).toMatchObject({ ok: false, error: 'static fixture: no run store to list' });
   });
 });
 
@@ -195,6 +198,6 @@ describe('the statechart drawn as SVG', () => {
     expect(svg).toContain('data-mode="past"');
     expect([...svg.matchAll(/data-testid="state-node"/g)]).toHaveLength(layout.states.length);
     const hot = [...svg.matchAll(/class="sc-edge[^"]*hot[^"]*"[^>]*data-label="([^"]+)"/g)].map((match) => match[1]).sort();
-    expect(hot).toEqual(['clutch.abort', 'clutch.approve', 'clutch.edit_message [messageValid]']);
+    expect(hot).toEqual(['clutch.abort', 'clutch.approve', 'worker.edit_checked [else]']);
   });
 });

@@ -93,13 +93,13 @@ describe('statechartGraph', () => {
     ]);
     expect(labels(graph, 'worker.toolCycle.executing')).toEqual([
       'done: runTool [toolInterrupted] -> worker.toolCycle.interrupted',
-      'done: runTool [else] -> worker.toolCycle.gate2',
+      'done: runTool [else] -> worker.toolCycle.reviewGate',
       'error: runTool -> worker.failed',
     ]);
     // The interrupted pause: only the human's three answers leave it.
     expect(labels(graph, 'worker.toolCycle.interrupted')).toEqual([
       'clutch.rerun -> worker.toolCycle.executing',
-      'clutch.use_output -> worker.toolCycle.gate2',
+      'clutch.use_output -> worker.toolCycle.reviewGate',
       'clutch.abort -> worker.aborted',
     ]);
     expect(graph.nodes.find((node) => node.id === 'worker.toolCycle.interrupted')!.invokes).toEqual([]);
@@ -115,7 +115,7 @@ describe('statechartGraph', () => {
     const always = graph.edges.filter((edge) => edge.kind === 'always');
     expect(always.every((edge) => edge.event === '' && edge.name === 'always')).toBe(true);
     expect(graph.nodes.find((node) => node.id === 'worker.toolCycle.executing')!.invokes).toEqual(['runTool']);
-    expect(graph.nodes.find((node) => node.id === 'worker.toolCycle')!.initial).toBe('worker.toolCycle.gate1');
+    expect(graph.nodes.find((node) => node.id === 'worker.toolCycle')!.initial).toBe('worker.toolCycle.nextCall');
   });
 
   it('marks the regions of the parallel conductor, and names parameterized guards with their parameter', () => {

@@ -7,7 +7,7 @@ import type { ActorView, RunListEntry } from '../../src/protocol/wire.js';
 import { App } from '../../src/ui/components/App.js';
 import { RunRow } from '../../src/ui/components/RunRow.js';
 import { ClientContext } from '../../src/ui/hooks.js';
-import { INTERRUPTED_TEXT } from '../../src/ui/pause.js';
+import { INTERRUPTED_TEXT, pauseLabel } from '../../src/ui/pause.js';
 import { liveEntry, runAction } from '../../src/ui/runs.js';
 import type { ConductorView } from '../../src/ui/views.js';
 import { createStaticClient, type Fixture } from '../../src/ui/static-client.js';
@@ -117,7 +117,8 @@ describe('the UI from a static fixture', () => {
     expect(html).toContain('>Re-run</button>');
     // The status says interrupted, not an approval or a review.
     expect(html).toMatch(/data-testid="panel-status" data-label="interrupted">interrupted</);
-    expect(html).not.toContain('Pause 1 · approve');
+    expect(html).not.toContain(pauseLabel.approval);
+    expect(html).not.toContain(pauseLabel.review);
   });
 
   it('draws only the interrupted answers the worker accepts', () => {
@@ -158,7 +159,7 @@ describe('the UI from a static fixture', () => {
 
   it('records and refuses commands: there is no engine behind a fixture', async () => {
     const client = createStaticClient(fixture());
-    const reply = await client.send({ kind: 'worker', id: 'T2' }, { type: 'clutch.approve' });
+    const reply = await client.call('command', { target: { kind: 'worker', id: 'T2' }, command: { type: 'clutch.approve' } });
     expect(reply.ok).toBe(false);
     expect(client.sent).toEqual([{ target: { kind: 'worker', id: 'T2' }, command: { type: 'clutch.approve' } }]);
   });

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useClient, useStore, useView } from '../hooks.js';
-import { conductorKey, type ConductorView } from '../views.js';
+import { conductorKey } from '../../protocol/actor-keys.js';
+import type { ConductorView } from '../views.js';
 import { ApprovalInbox } from './ApprovalInbox.js';
 import { GlobalBar } from './GlobalBar.js';
 import { Inspector } from './inspector/Inspector.js';

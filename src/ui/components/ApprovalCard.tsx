@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ActorView } from '../../protocol/wire.js';
 import { parseJson, pretty } from '../json-text.js';
-import type { Pause } from '../pause.js';
+import { pauseLabel, type Pause } from '../pause.js';
 import type { WorkerView } from '../views.js';
 import { CommandButton } from './CommandButton.js';
 import { JsonEditor } from './JsonEditor.js';
@@ -19,7 +19,7 @@ export function ApprovalCard(props: { ticketId: string; view: ActorView<WorkerVi
   return (
     <section className="pause-card approval" data-testid="pause-approval" data-tool={pause.call?.name ?? ''} data-call={pause.call?.id ?? ''}>
       <header className="pause-head">
-        <span className="pause-badge">Pause 1</span>
+        <span className="pause-badge">{pauseLabel.approval}</span>
         <h3>
           Approve <code className="tool-name" data-testid="pause-tool">{pause.call?.name ?? 'tool call'}</code>?
         </h3>

@@ -1,6 +1,7 @@
 import type { TicketSummary } from '../../protocol/wire.js';
 import { useView } from '../hooks.js';
-import { conductorKey, type ConductorView } from '../views.js';
+import { conductorKey } from '../../protocol/actor-keys.js';
+import type { ConductorView } from '../views.js';
 import { InboxItem } from './InboxItem.js';
 
 /** Every pause of every worker in one list; each item is answered on its own. */

@@ -1,4 +1,4 @@
-import { commandKey, type Command, type CommandReply, type CommandTarget } from '../../protocol/wire.js';
+import { commandKey, type Command, type CommandTarget, type Reply } from '../../protocol/wire.js';
 import { useCommand } from '../hooks.js';
 import { CommandStatus } from './CommandStatus.js';
 
@@ -12,7 +12,7 @@ export interface CommandButtonProps {
   variant?: 'primary' | 'danger' | 'plain';
   disabled?: boolean;
   title?: string;
-  onReply?: (reply: CommandReply) => void;
+  onReply?: (reply: Reply<null>) => void;
 }
 
 export function CommandButton({ target, command, accepts, label, testId, variant = 'plain', disabled, title, onReply }: CommandButtonProps) {

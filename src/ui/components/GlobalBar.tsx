@@ -1,7 +1,8 @@
 import type { TicketStatus } from '../../protocol/index.js';
 import type { ConnectionState } from '../client.js';
 import { useClient, useStore, useView } from '../hooks.js';
-import { conductorKey, regionOf, statusLabel, statuses, type ConductorView } from '../views.js';
+import { conductorKey } from '../../protocol/actor-keys.js';
+import { regionOf, statusLabel, statuses, type ConductorView } from '../views.js';
 import { usageText } from '../format.js';
 import { CommandToggle } from './CommandToggle.js';
 

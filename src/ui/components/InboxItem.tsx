@@ -1,7 +1,8 @@
 import { useView } from '../hooks.js';
 import { commandLine, summarizeInput } from '../format.js';
 import { commandOf, INTERRUPTED_TEXT, pauseLabel, pauseOf, type Pause } from '../pause.js';
-import { workerKey, type WorkerView } from '../views.js';
+import { workerKey } from '../../protocol/actor-keys.js';
+import type { WorkerView } from '../views.js';
 import { diffLineKind } from './DiffView.js';
 import { CommandButton } from './CommandButton.js';
 

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ActorView } from '../../protocol/wire.js';
 import { summarizeInput } from '../format.js';
-import type { Pause } from '../pause.js';
+import { pauseLabel, type Pause } from '../pause.js';
 import type { WorkerView } from '../views.js';
 import { CommandButton } from './CommandButton.js';
 import { Refusal } from './Refusal.js';
@@ -16,7 +16,7 @@ export function ReviewCard(props: { ticketId: string; view: ActorView<WorkerView
   return (
     <section className="pause-card review" data-testid="pause-review" data-tool={pause.call?.name ?? ''} data-call={pause.result.tool_use_id}>
       <header className="pause-head">
-        <span className="pause-badge">Pause 2</span>
+        <span className="pause-badge">{pauseLabel.review}</span>
         <h3>
           Review the result of <code className="tool-name" data-testid="pause-tool">{pause.call?.name ?? 'the tool'}</code>
         </h3>

@@ -16,8 +16,8 @@ export function RunRow({ run, current, now }: { run: RunListEntry; current: stri
   const isCurrent = run.id === current;
   const open = async () => {
     setStatus({ state: 'pending' });
-    const reply = await client.openRun(run.id);
-    setStatus(reply.ok ? { state: 'ok' } : { state: 'error', error: reply.error ?? 'refused' });
+    const reply = await client.call('openRun', { run: run.id });
+    setStatus(reply.ok ? { state: 'ok' } : { state: 'error', error: reply.error });
   };
   const percent = run.total > 0 ? Math.round((100 * run.completed) / run.total) : 0;
   return (

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import type { RunListEntry } from '../../protocol/wire.js';
 import { useClient, useStore, useView } from '../hooks.js';
 import { liveEntry } from '../runs.js';
-import { conductorKey, type ConductorView } from '../views.js';
+import { conductorKey } from '../../protocol/actor-keys.js';
+import type { ConductorView } from '../views.js';
 import { RunRow } from './RunRow.js';
 
 type ListState = { state: 'loading' } | { state: 'ok'; current: string; runs: RunListEntry[]; at: number } | { state: 'error'; error: string };
@@ -25,9 +26,9 @@ export function RunsView() {
   useEffect(() => {
     if (!ready) return;
     let stale = false;
-    void client.runs().then((reply) => {
+    void client.call('runs', {}).then((reply) => {
       if (stale) return;
-      setList(reply.ok ? { state: 'ok', current: reply.current, runs: reply.runs, at: Date.now() } : { state: 'error', error: reply.error });
+      setList(reply.ok ? { state: 'ok', current: reply.value.current, runs: reply.value.runs, at: Date.now() } : { state: 'error', error: reply.error });
     });
     return () => {
       stale = true;

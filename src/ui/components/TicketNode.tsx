@@ -2,7 +2,8 @@ import type { TicketInfo } from '../../machines/schedule.js';
 import type { TicketSummary } from '../../protocol/wire.js';
 import { useView } from '../hooks.js';
 import { pauseLabel, pauseOf } from '../pause.js';
-import { statusLabel, ticketKey, workerKey, type TicketView, type WorkerView } from '../views.js';
+import { ticketKey, workerKey } from '../../protocol/actor-keys.js';
+import { statusLabel, type TicketView, type WorkerView } from '../views.js';
 import { CommandButton } from './CommandButton.js';
 
 /** One ticket on the board: its status from the conductor, its actions from its own actor. */

@@ -2,7 +2,8 @@ import { useMemo } from 'react';
 import type { TicketSummary } from '../../protocol/wire.js';
 import { useView } from '../hooks.js';
 import { defaultSize, layoutTrack } from '../track-layout.js';
-import { conductorKey, type ConductorView } from '../views.js';
+import { conductorKey } from '../../protocol/actor-keys.js';
+import type { ConductorView } from '../views.js';
 import { TicketNode } from './TicketNode.js';
 
 /** The track as a dependency graph: columns by depth, an arrow from each dependency to its dependent. */

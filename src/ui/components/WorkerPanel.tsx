@@ -3,7 +3,8 @@ import type { TicketSummary } from '../../protocol/wire.js';
 import { usageText } from '../format.js';
 import { useView } from '../hooks.js';
 import { pauseOf, workerStateLabel } from '../pause.js';
-import { conductorKey, effectiveTrust, statusLabel, ticketKey, workerKey, type ConductorView, type TicketView, type WorkerView } from '../views.js';
+import { conductorKey, ticketKey, workerKey } from '../../protocol/actor-keys.js';
+import { workerTrust, statusLabel, type ConductorView, type TicketView, type WorkerView } from '../views.js';
 import { ApprovalCard } from './ApprovalCard.js';
 import { CommandButton } from './CommandButton.js';
 import { CommandToggle } from './CommandToggle.js';
@@ -64,7 +65,7 @@ export function WorkerPanel({ ticket, index }: { ticket: TicketSummary; index: n
       </header>
       <p className="ticket-prompt">{ticket.prompt}</p>
       {context && worker?.status === 'active' && context.trustOverride !== 'none' && (
-        <p className="hint">The global trust override makes this worker run in {effectiveTrust(context)} mode.</p>
+        <p className="hint">The global trust override makes this worker run in {workerTrust(context)} mode.</p>
       )}
 
       {status === 'blocked' && (

@@ -11,9 +11,9 @@ import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xst
 export type StateKind = 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
 
 export interface StateGraphNode {
-  /** The machine id and the state's path, e.g. 'worker.toolCycle.gate1' (the state node's own id unless it sets one). */
+  /** The machine id and the state's path, e.g. 'worker.toolCycle.nextCall' (the state node's own id unless it sets one). */
   id: string;
-  /** Its key in its parent, e.g. 'gate1' (the machine id for the root). */
+  /** Its key in its parent, e.g. 'nextCall' (the machine id for the root). */
   key: string;
   parent: string | null;
   kind: StateKind;

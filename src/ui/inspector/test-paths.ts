@@ -1,23 +1,22 @@
 import { useEffect, useState } from 'react';
-import type { ActorKind, TestPathInfo, TestPathsReply, TestRunEvent, TestStepResult } from '../../protocol/wire.js';
+import type { ActorKind, Reply, TestPathInfo, TestPathList, TestRunProgress, TestRunSummary, TestStepResult } from '../../protocol/wire.js';
 import type { ClutchClient } from '../client.js';
 import { leafPaths } from './state-value.js';
 
 export type PathListState = { state: 'loading' } | { state: 'ready'; paths: TestPathInfo[]; candidates: number } | { state: 'failed'; error: string };
 
 // The server generates each machine's paths once; the page asks once per machine too.
-const asked = new WeakMap<ClutchClient, Map<ActorKind, Promise<TestPathsReply>>>();
+const asked = new WeakMap<ClutchClient, Map<ActorKind, Promise<Reply<TestPathList>>>>();
 
-function listOf(client: ClutchClient, machine: ActorKind): Promise<TestPathsReply> {
+function listOf(client: ClutchClient, machine: ActorKind): Promise<Reply<TestPathList>> {
   let lists = asked.get(client);
   if (!lists) asked.set(client, (lists = new Map()));
-  let list = lists.get(machine);
-  if (!list) {
-    list = client.testPaths(machine);
-    lists.set(machine, list);
-    // A refusal (not connected yet, a failed generation) is asked again next time.
-    void list.then((reply) => !reply.ok && lists.delete(machine));
-  }
+  const known = lists.get(machine);
+  if (known) return known;
+  const list = client.call('testPaths', { machine });
+  lists.set(machine, list);
+  // A refusal (not connected yet, a failed generation) is asked again next time.
+  void list.then((reply) => !reply.ok && lists.delete(machine));
   return list;
 }
 
@@ -27,7 +26,7 @@ export function useTestPaths(client: ClutchClient, machine: ActorKind): PathList
     let current = true;
     void listOf(client, machine).then((reply) => {
       if (!current) return;
-      setState({ machine, value: reply.ok ? { state: 'ready', paths: reply.paths, candidates: reply.candidates } : { state: 'failed', error: reply.error } });
+      setState({ machine, value: reply.ok ? { state: 'ready', paths: reply.value.paths, candidates: reply.value.candidates } : { state: 'failed', error: reply.error } });
     });
     return () => {
       current = false;
@@ -40,21 +39,18 @@ export function useTestPaths(client: ClutchClient, machine: ActorKind): PathList
 export interface PathRun {
   state: 'running' | 'finished' | 'refused';
   results: Record<number, TestStepResult>;
-  summary?: Extract<TestRunEvent, { kind: 'finished' }>;
+  summary?: TestRunSummary;
   error?: string;
 }
 
-export function applyRunEvent(run: PathRun, event: TestRunEvent): PathRun {
-  switch (event.kind) {
-    case 'started':
-      return run;
-    case 'step':
-      return { ...run, results: { ...run.results, [event.result.index]: event.result } };
-    case 'finished':
-      return { ...run, state: 'finished', summary: event };
-    case 'refused':
-      return { ...run, state: 'refused', error: event.error };
-  }
+/** A step of the run streamed in. */
+export function applyRunProgress(run: PathRun, event: TestRunProgress): PathRun {
+  return event.kind === 'step' ? { ...run, results: { ...run.results, [event.result.index]: event.result } } : run;
+}
+
+/** The run's reply: it finished, with its summary, or was refused. */
+export function endRun(run: PathRun, reply: Reply<TestRunSummary>): PathRun {
+  return reply.ok ? { ...run, state: 'finished', summary: reply.value } : { ...run, state: 'refused', error: reply.error };
 }
 
 /** Case-insensitive words, each found in the path's id, events or end state. */

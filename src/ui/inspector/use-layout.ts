@@ -4,6 +4,7 @@ import { machines } from './machines.js';
 import { statechartGraph } from './statechart-graph.js';
 import type { Measure, StatechartLayout } from './statechart-layout.js';
 import { fonts } from './text-fonts.js';
+import { errorText } from '../../protocol/error-text.js';
 
 /** Text widths from the browser's own font metrics, so boxes and labels fit what is drawn. */
 function canvasMeasure(): Measure | undefined {
@@ -37,7 +38,7 @@ export function useStatechartLayout(kind: ActorKind): LayoutState {
     let current = true;
     layoutFor(kind).then(
       (layout) => current && setState({ kind, value: { state: 'ready', layout } }),
-      (error: unknown) => current && setState({ kind, value: { state: 'failed', error: error instanceof Error ? error.message : String(error) } }),
+      (error: unknown) => current && setState({ kind, value: { state: 'failed', error: errorText(error) } }),
     );
     return () => {
       current = false;

@@ -3,7 +3,8 @@ import type { ActorView, TicketSummary } from '../../../protocol/wire.js';
 import { useClient, useView } from '../../hooks.js';
 import { stateSummary } from '../../inspector/state-value.js';
 import { pauseOf } from '../../pause.js';
-import { conductorKey, ticketKey, workerKey, type WorkerView } from '../../views.js';
+import { conductorKey, ticketKey, workerKey } from '../../../protocol/actor-keys.js';
+import type { WorkerView } from '../../views.js';
 
 function phase(view: ActorView | null): 'absent' | 'live' | 'paused' | 'finished' | 'error' {
   if (!view) return 'absent';

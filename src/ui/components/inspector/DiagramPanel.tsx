@@ -7,7 +7,7 @@ import { machines } from '../../inspector/machines.js';
 import { activeStateIds } from '../../inspector/statechart-graph.js';
 import type { StatechartLayout } from '../../inspector/statechart-layout.js';
 import { useStatechartLayout } from '../../inspector/use-layout.js';
-import { kindOfKey } from '../../views.js';
+import { kindOfKey } from '../../../protocol/actor-keys.js';
 import { StatechartDiagram } from './StatechartDiagram.js';
 
 /** Scrolls the diagram so the deepest active state is in sight, when it is not already. */
@@ -54,7 +54,7 @@ export function useWidth(container: React.RefObject<HTMLDivElement | null>): num
  * live from its view, or those a past timeline entry left it in (time travel).
  */
 export function DiagramPanel(props: { actor: string; past: TimelineEntry | null; onBackToLive: () => void }) {
-  const kind = kindOfKey(props.actor);
+  const kind = kindOfKey(props.actor) ?? 'conductor';
   const view = useView(props.actor);
   const layout = useStatechartLayout(kind);
   const [zoom, setZoom] = useState<'fit' | 'full'>('fit');

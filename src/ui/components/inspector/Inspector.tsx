@@ -3,7 +3,8 @@ import type { TicketSummary, TimelineEntry } from '../../../protocol/wire.js';
 import type { ClutchClient } from '../../client.js';
 import { useClient } from '../../hooks.js';
 import { pauseOf } from '../../pause.js';
-import { conductorKey, type WorkerView } from '../../views.js';
+import { conductorKey, kindOfKey } from '../../../protocol/actor-keys.js';
+import type { WorkerView } from '../../views.js';
 import { ActorTree } from './ActorTree.js';
 import { DiagramPanel } from './DiagramPanel.js';
 import { SnapshotPanel } from './SnapshotPanel.js';
@@ -18,7 +19,7 @@ const tabs = [
 
 /** Where to look first: a worker waiting for a human, else one at work, else the conductor. */
 function firstActor(client: ClutchClient): string {
-  const workers = client.actors.keys.getSnapshot().filter((key) => key.startsWith('worker:'));
+  const workers = client.actors.keys.getSnapshot().filter((key) => kindOfKey(key) === 'worker');
   const views = workers.map((key) => client.actors.view<WorkerView>(key)).filter((view) => view !== null);
   return views.find((view) => pauseOf(view))?.key ?? views.find((view) => view.status === 'active')?.key ?? conductorKey;
 }

@@ -1,12 +1,11 @@
 import { useEffect, useState } from 'react';
-import type { SnapshotReply, TimelineEntry } from '../../../protocol/wire.js';
+import { kindOfKey, type PastSnapshot, type Reply, type TimelineEntry } from '../../../protocol/wire.js';
 import { useClient, useView } from '../../hooks.js';
 import { pretty } from '../../json-text.js';
 import { eventName } from '../../inspector/event-names.js';
 import { formatAt } from '../../inspector/state-value.js';
-import { kindOfKey } from '../../views.js';
 
-type Loaded = { key: string; reply: SnapshotReply } | null;
+type Loaded = { key: string; reply: Reply<PastSnapshot> } | null;
 
 /** The actor's snapshot, read-only: the live one, or the one a timeline entry left (fetched on demand). */
 export function SnapshotPanel(props: { actor: string; entry: TimelineEntry | null }) {
@@ -22,7 +21,7 @@ export function SnapshotPanel(props: { actor: string; entry: TimelineEntry | nul
   useEffect(() => {
     if (actor === undefined || seq === undefined || wanted === null) return;
     let current = true;
-    void client.snapshotAt(actor, seq).then((reply) => current && setLoaded({ key: wanted, reply }));
+    void client.call('snapshotAt', { actor, seq }).then((reply) => current && setLoaded({ key: wanted, reply }));
     return () => {
       current = false;
     };
@@ -42,13 +41,13 @@ export function SnapshotPanel(props: { actor: string; entry: TimelineEntry | nul
   return (
     <section className="card snapshot-panel" aria-label="past snapshot" data-testid="snapshot-panel" data-mode="past" data-seq={entry.seq}>
       <h3>
-        After #{entry.seq} <code title={entry.event}>{eventName(kindOfKey(entry.actor), entry.event)}</code> <span className="muted">{formatAt(entry.at)}</span>{' '}
+        After #{entry.seq} <code title={entry.event}>{eventName(kindOfKey(entry.actor) ?? 'conductor', entry.event)}</code> <span className="muted">{formatAt(entry.at)}</span>{' '}
         <span className="readonly-tag">read-only</span>
       </h3>
       {reply === null && <p className="muted">Loading the snapshot…</p>}
       {reply && !reply.ok && <p className="inline-error">{reply.error}</p>}
       {reply?.ok && (
-        <pre data-testid="snapshot-json">{pretty({ status: reply.snapshot.status, value: reply.snapshot.value, context: reply.snapshot.context })}</pre>
+        <pre data-testid="snapshot-json">{pretty({ status: reply.value.status, value: reply.value.value, context: reply.value.context })}</pre>
       )}
     </section>
   );

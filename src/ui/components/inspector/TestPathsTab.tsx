@@ -1,8 +1,7 @@
 import { useState } from 'react';
-import type { ActorKind, TestPathInfo, TicketSummary } from '../../../protocol/wire.js';
+import { kindOfKey, type ActorKind, type TestPathInfo, type TicketSummary } from '../../../protocol/wire.js';
 import { useClient } from '../../hooks.js';
-import { applyRunEvent, useTestPaths, type PathRun } from '../../inspector/test-paths.js';
-import { kindOfKey } from '../../views.js';
+import { applyRunProgress, endRun, useTestPaths, type PathRun } from '../../inspector/test-paths.js';
 import { ActorTree } from './ActorTree.js';
 import { PathDiagram } from './PathDiagram.js';
 import { PathList } from './PathList.js';
@@ -14,7 +13,7 @@ import { PathSteps } from './PathSteps.js';
  */
 export function TestPathsTab(props: { trackId: string; tickets: readonly TicketSummary[]; actor: string; onActor: (actor: string) => void }) {
   const client = useClient();
-  const machine = kindOfKey(props.actor);
+  const machine = kindOfKey(props.actor) ?? 'conductor';
   const list = useTestPaths(client, machine);
   const [chosen, setChosen] = useState<Partial<Record<ActorKind, string>>>({});
   const [step, setStep] = useState(0);
@@ -36,7 +35,8 @@ export function TestPathsTab(props: { trackId: string; tickets: readonly TicketS
   };
   const start = (target: TestPathInfo) => {
     setRuns((current) => ({ ...current, [target.id]: { state: 'running', results: {} } }));
-    client.runTestPath(machine, target.id, (event) => setRuns((current) => ({ ...current, [target.id]: applyRunEvent(current[target.id]!, event) })));
+    const update = (change: (run: PathRun) => PathRun) => setRuns((current) => ({ ...current, [target.id]: change(current[target.id]!) }));
+    void client.call('runTestPath', { machine, path: target.id }, (event) => update((run) => applyRunProgress(run, event))).then((reply) => update((run) => endRun(run, reply)));
   };
 
   return (

@@ -3,7 +3,7 @@ import type { TimelineEntry } from '../../../protocol/wire.js';
 import { useClient, useStore } from '../../hooks.js';
 import { eventName } from '../../inspector/event-names.js';
 import { formatAt, stateSummary } from '../../inspector/state-value.js';
-import { kindOfKey } from '../../views.js';
+import { kindOfKey } from '../../../protocol/actor-keys.js';
 
 /** Rows drawn at most: the newest ones. */
 const SHOWN = 250;
@@ -31,7 +31,7 @@ function EntryRow(props: { entry: TimelineEntry; showActor: boolean; selected: b
       >
         <span className="timeline-at">{formatAt(entry.at)}</span>
         <span className={`timeline-event${entry.event.startsWith('xstate.error.') ? ' error' : ''}`}>
-          {eventName(kindOfKey(entry.actor), entry.event)}
+          {eventName(kindOfKey(entry.actor) ?? 'conductor', entry.event)}
           {entry.repeat !== undefined && <span className="repeat"> ×{entry.repeat}</span>}
         </span>
         <span className="timeline-meta">

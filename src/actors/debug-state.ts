@@ -1,29 +1,28 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { WorkerEmitted } from '../machines/worker-types.js';
+import { at, type Chunked } from '../machines/chunked.js';
+import type { TicketInfo } from '../machines/schedule.js';
 import type { Track } from '../protocol/index.js';
 import type { FinishedArchive, FinishedTicket } from './finished-archive.js';
 import type { JournalEntry } from './journal.js';
 
-/** How the run records what its workers report: the journal entry for each emitted event. */
-export function workerEntry(event: WorkerEmitted, at: number): JournalEntry {
-  const base = { at, ticket: event.ticketId, attempt: event.attempt };
-  switch (event.type) {
-    case 'worker.tool_done':
+/** The track with each ticket's status, attempts, reason and summary from the conductor's record. */
+export function trackAsItStands(track: Track, run: string, tickets: Chunked<TicketInfo>): Track {
+  return {
+    ...track,
+    status: run === 'idle' ? 'pending' : (run as Track['status']),
+    tickets: track.tickets.map((ticket, index) => {
+      const info = at(tickets, index);
       return {
-        kind: 'tool',
-        ...base,
-        tool: event.call.name,
-        tool_use_id: event.call.id,
-        input: event.call.input,
-        is_error: event.output.is_error,
-        output: event.output.content,
+        ...ticket,
+        status: info.status,
+        attempts: info.attempts,
+        ...(info.blocked_reason ? { blocked_reason: info.blocked_reason } : {}),
+        ...(info.summary ? { summary: info.summary } : {}),
+        ...(info.skipped ? { skipped: true } : {}),
       };
-    case 'worker.interrupted':
-      return { kind: 'tool.interrupted', ...base, tool: event.call.name, tool_use_id: event.call.id, input: event.call.input };
-    case 'worker.edit':
-      return { kind: 'edit', ...base, edit: event.edit };
-  }
+    }),
+  };
 }
 
 export interface DebugState {

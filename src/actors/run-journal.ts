@@ -1,0 +1,113 @@
+import type { AnyActorRef, InspectionEvent } from 'xstate';
+import type { TicketChanged } from '../machines/ticket.js';
+import { parseKey } from '../protocol/actor-keys.js';
+import type { WorkerEmitted } from '../machines/worker-types.js';
+import type { RunLog } from '../store/index.js';
+import type { TicketRef, WorkerRef } from './engine-machine.js';
+import type { FinishedArchive } from './finished-archive.js';
+import { actorKey } from './inspection-fanout.js';
+import type { ModelEvent } from './io-actors.js';
+import type { Journal, JournalEntry } from './journal.js';
+import type { UsageLedger } from './usage.js';
+
+/** The journal entry for each event a worker emits. */
+export function workerEntry(event: WorkerEmitted, at: number): JournalEntry {
+  const base = { at, ticket: event.ticketId, attempt: event.attempt };
+  switch (event.type) {
+    case 'worker.tool_done':
+      return {
+        kind: 'tool',
+        ...base,
+        tool: event.call.name,
+        tool_use_id: event.call.id,
+        input: event.call.input,
+        is_error: event.output.is_error,
+        output: event.output.content,
+      };
+    case 'worker.interrupted':
+      return { kind: 'tool.interrupted', ...base, tool: event.call.name, tool_use_id: event.call.id, input: event.call.input };
+    case 'worker.edit':
+      return { kind: 'edit', ...base, edit: event.edit };
+  }
+}
+
+/**
+ * What the run records as it goes: status changes, tool calls, edits and model turns into the
+ * journal, tokens into the usage ledger, and the last snapshots of tickets and workers that end
+ * into the finished archive.
+ */
+export class RunRecorder {
+  readonly #journal: Journal;
+  readonly #usage: UsageLedger;
+  readonly #finished: FinishedArchive;
+  readonly #elapsed: () => number;
+
+  constructor(journal: Journal, usage: UsageLedger, finished: FinishedArchive, elapsed: () => number) {
+    this.#journal = journal;
+    this.#usage = usage;
+    this.#finished = finished;
+    this.#elapsed = elapsed;
+  }
+
+  /** A resumed run counts the tokens it spent before the crash, from its journal. */
+  restoreUsage(log: RunLog): void {
+    for (const entry of log.journalOfKind('model.turn') as IterableIterator<Extract<JournalEntry, { kind: 'model.turn' }>>) {
+      this.#usage.add(entry.ticket, entry.profile, { input_tokens: entry.input_tokens, output_tokens: entry.output_tokens });
+    }
+  }
+
+  model(event: ModelEvent): void {
+    const base = { at: this.#elapsed(), ticket: event.ticketId, attempt: event.attempt, profile: event.profile };
+    if (event.type === 'turn') {
+      this.#usage.add(event.ticketId, event.profile, event.usage);
+      this.#journal.append({ kind: 'model.turn', ...base, stop_reason: event.stop_reason, ...event.usage });
+    } else {
+      this.#journal.append({ kind: 'model.retry', ...base, reason: event.reason, retry_at: event.retry_at });
+    }
+  }
+
+  /** Sees every inspection event, from the conductor's creation on (restored actors included). */
+  inspect(event: InspectionEvent): void {
+    // Status changes are journaled as the tickets report them to the conductor: that is causal
+    // order, where snapshot observers of nested actors fire after the sends they caused.
+    if (event.type === '@xstate.event' && event.event.type === 'ticket.changed') {
+      const change = event.event as TicketChanged;
+      this.#journal.append({
+        kind: 'ticket.status',
+        at: this.#elapsed(),
+        ticket: change.id,
+        status: change.status,
+        attempt: change.attempts,
+        ...(change.status === 'blocked' && change.blocked_reason ? { reason: change.blocked_reason } : {}),
+        ...(change.status === 'completed' && change.summary ? { summary: change.summary } : {}),
+      });
+    }
+    if (event.type === '@xstate.actor') {
+      const key = actorKey(event.actorRef as AnyActorRef);
+      const actor = key === undefined ? undefined : parseKey(key);
+      if (actor?.kind === 'ticket') this.#followTicket(actor.id, event.actorRef as unknown as TicketRef);
+      else if (actor?.kind === 'worker') this.#followWorker(actor.id, event.actorRef as unknown as WorkerRef);
+    }
+  }
+
+  #followTicket(id: string, ticket: TicketRef): void {
+    ticket.subscribe({
+      next: (snapshot) => {
+        if (snapshot.status === 'done') this.#finished.set(id, { ticket: ticket.getPersistedSnapshot() });
+      },
+      error: () => {},
+    });
+  }
+
+  #followWorker(ticketId: string, worker: WorkerRef): void {
+    worker.on('*', (event: WorkerEmitted) => this.#journal.append(workerEntry(event, this.#elapsed())));
+    // Keep the last snapshot of a worker that ended, however it ended, for the UI and debug_state.
+    const archive = () => this.#finished.set(ticketId, { worker: worker.getPersistedSnapshot() });
+    worker.subscribe({
+      next: (snapshot) => {
+        if (snapshot.status === 'done') archive();
+      },
+      error: archive,
+    });
+  }
+}

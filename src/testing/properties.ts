@@ -1,0 +1,159 @@
+/**
+ * The monitor's safety properties that read one thing and say what is wrong with it, each written
+ * on its own from DESIGN §4 and §9 (none asks the real machines or schedule.ts what they would do).
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { matchesState, type StateValue } from 'xstate';
+import type { JournalEntry } from '../actors/journal.js';
+import type { ToolLedger } from '../actors/tool-intents.js';
+import type { EditRecord, WorkerContext } from '../machines/worker-types.js';
+import type { ModelMessage, TextBlock, Ticket, TicketStatus, ToolResultBlock, ToolUseBlock, Track } from '../protocol/index.js';
+
+type ContentBlock = TextBlock | ToolUseBlock | ToolResultBlock;
+
+const json = (value: unknown) => JSON.stringify(value);
+
+function blocksOf(message: ModelMessage | undefined): ContentBlock[] {
+  return message && Array.isArray(message.content) ? (message.content as ContentBlock[]) : [];
+}
+
+function callIds(message: ModelMessage | undefined): string[] {
+  return blocksOf(message).flatMap((block) => (block.type === 'tool_use' ? [block.id] : []));
+}
+
+/** The tool_use ids a transcript's user messages answer. */
+export function resultIds(messages: readonly ModelMessage[]): string[] {
+  return messages.flatMap((message) => (message.role === 'user' ? blocksOf(message).flatMap((block) => (block.type === 'tool_result' ? [block.tool_use_id] : [])) : []));
+}
+
+/** Every tool_use answered in the next message, and nothing answered that was not asked. */
+export function unpairedCalls(messages: readonly ModelMessage[]): string[] {
+  const problems: string[] = [];
+  messages.forEach((message, index) => {
+    const next = messages[index + 1];
+    const answered = next?.role === 'user' ? resultIds([next]) : [];
+    if (message.role === 'assistant') {
+      for (const id of callIds(message)) if (!answered.includes(id)) problems.push(`tool_use ${id} (message ${index}) has no tool_result after it`);
+    }
+    if (message.role === 'user') {
+      const previous = messages[index - 1];
+      const calls = previous?.role === 'assistant' ? callIds(previous) : [];
+      for (const id of resultIds([message])) if (!calls.includes(id)) problems.push(`tool_result ${id} (message ${index}) answers no tool_use before it`);
+    }
+  });
+  if (messages.at(-1)?.role !== 'user') problems.push('the transcript does not end with a user message');
+  return problems;
+}
+
+/**
+ * An edit changes only its own call: a payload edit leaves every other block of the model's last
+ * message, and every earlier message, as it was; a refused edit changes nothing.
+ */
+export function editedBeyondItsCall(before: WorkerContext, after: WorkerContext): string[] {
+  const own = acceptedPayloadEdit(before, after)?.toolUseId;
+  const problems: string[] = [];
+  if (after.messages.length !== before.messages.length || !isDeepStrictEqual(after.messages.slice(0, -1), before.messages.slice(0, -1))) {
+    problems.push('a payload edit changed the transcript before the model\'s last message');
+  }
+  const old = blocksOf(before.messages.at(-1));
+  const now = blocksOf(after.messages.at(-1));
+  if (old.length !== now.length) return [...problems, `a payload edit changed the number of blocks of the last message from ${old.length} to ${now.length}`];
+  old.forEach((block, index) => {
+    const next = now[index]!;
+    const same = block.type === 'tool_use' && block.id === own ? isDeepStrictEqual({ ...next, input: null }, { ...block, input: null }) : isDeepStrictEqual(next, block);
+    if (same) return;
+    const what = block.type === 'tool_use' ? `call ${block.id}` : `block ${index}`;
+    problems.push(own ? `the edit of ${own} also changed ${what === `call ${own}` ? 'more of its block than the input' : what}: ${json(block)} became ${json(next)}` : `a refused payload edit changed ${what}`);
+  });
+  return problems;
+}
+
+/** The accepted payload edit this step made, if it made one. */
+function acceptedPayloadEdit(before: WorkerContext, after: WorkerContext): EditRecord | undefined {
+  const edit = after.edits.length > before.edits.length ? after.edits.at(-1) : undefined;
+  return edit?.kind === 'edit_payload' && edit.accepted && edit.toolUseId ? edit : undefined;
+}
+
+/** An accepted payload edit is what the transcript says from then on: the model will see that call. */
+export function editMissingFromTranscript(before: WorkerContext, after: WorkerContext): string[] {
+  const edit = acceptedPayloadEdit(before, after);
+  if (!edit) return [];
+  const block = blocksOf(after.messages.at(-1)).find((candidate) => candidate.type === 'tool_use' && candidate.id === edit.toolUseId);
+  const input = block?.type === 'tool_use' ? block.input : undefined;
+  return isDeepStrictEqual(input, edit.replacement) ? [] : [`the edit of ${edit.toolUseId} was accepted, but its tool_use says ${json(input ?? null)}`];
+}
+
+/** What each call of a run really ran with, by `ticket#attempt#tool_use id`. */
+export type RanInputs = Map<string, unknown>;
+
+export const callKey = (ticket: string, attempt: number, id: string) => `${ticket}#${attempt}#${id}`;
+
+/**
+ * What really ran (the run store's ledger where a call went through it, else the journal's tool
+ * entry), and whether every accepted payload edit is what then ran.
+ */
+export function ranInputs(journal: readonly JournalEntry[], ledger: Pick<ToolLedger, 'toolCall'> | undefined): { ran: RanInputs; problems: string[] } {
+  const ran: RanInputs = new Map();
+  const edited = new Map<string, unknown>();
+  const problems: string[] = [];
+  for (const entry of journal) {
+    if (entry.kind === 'edit') {
+      const edit = entry.edit as EditRecord;
+      if (!edit.accepted) continue;
+      // A new message brings its own calls: an earlier payload edit no longer says what runs.
+      if (edit.kind === 'edit_message') for (const key of [...edited.keys()]) if (key.startsWith(callKey(entry.ticket, entry.attempt, ''))) edited.delete(key);
+      if (edit.kind === 'edit_payload' && edit.toolUseId) edited.set(callKey(entry.ticket, entry.attempt, edit.toolUseId), edit.replacement);
+    }
+    if (entry.kind !== 'tool') continue;
+    const key = callKey(entry.ticket, entry.attempt, entry.tool_use_id);
+    const recorded = ledger?.toolCall({ ticket: entry.ticket, attempt: entry.attempt, toolUseId: entry.tool_use_id });
+    const input = recorded ? recorded.input : entry.input;
+    ran.set(key, input);
+    if (edited.has(key) && !isDeepStrictEqual(input, edited.get(key))) {
+      problems.push(`${entry.ticket} attempt ${entry.attempt}: ${entry.tool_use_id} ran with ${json(input)}, but the human's accepted payload edit was ${json(edited.get(key))}`);
+    }
+  }
+  return { ran, problems };
+}
+
+/** The model sees the tool_use that really ran: each call in a request has the input it ran with. */
+export function requestShowsWhatRan(request: { ticketId: string; attempt: number; messages: readonly ModelMessage[] }, ran: RanInputs): string[] {
+  return request.messages.flatMap((message) =>
+    message.role !== 'assistant'
+      ? []
+      : blocksOf(message).flatMap((block) => {
+          if (block.type !== 'tool_use') return [];
+          const key = callKey(request.ticketId, request.attempt, block.id);
+          if (!ran.has(key) || isDeepStrictEqual(block.input, ran.get(key))) return [];
+          return [`the model was shown ${block.id} with ${json(block.input)}, but it ran with ${json(ran.get(key))}`];
+        }),
+  );
+}
+
+/**
+ * The conductor dispatches at once: whenever it rests in run.running (after a mode switch too), no
+ * ticket whose dependencies completed waits while it could start: in linear mode when none runs, in
+ * async mode while fewer than max_concurrency run.
+ */
+export function readyButWaiting(value: StateValue, maxConcurrency: number, tickets: readonly Ticket[], statusOf: (id: string) => TicketStatus): string[] {
+  if (!matchesState({ run: 'running' }, value)) return [];
+  const active = tickets.filter(({ id }) => statusOf(id) === 'running' || statusOf(id) === 'step_paused').length;
+  const ready = tickets.filter(({ id, dependencies }) => statusOf(id) === 'pending' && dependencies.every((dependency) => statusOf(dependency) === 'completed'));
+  const linear = matchesState({ mode: 'linear' }, value);
+  const room = linear ? (active === 0 ? 1 : 0) : Math.max(0, maxConcurrency - active);
+  return ready.slice(0, room).map(({ id }) => `${id} is ready and could start (${linear ? 'linear' : 'async'}, ${active} running of ${maxConcurrency}), but waits`);
+}
+
+/** A skipped ticket is reported as skipped (and completed); no other ticket is. */
+export function skipProblems(journal: readonly JournalEntry[], track: Track): string[] {
+  const skipped = new Set(
+    journal.flatMap((entry) => (entry.kind === 'command' && entry.target.startsWith('ticket:') && (entry.event as { type?: string }).type === 'ticket.skip' ? [entry.target.slice('ticket:'.length)] : [])),
+  );
+  return track.tickets.flatMap((ticket) => {
+    if (skipped.has(ticket.id) && (ticket.status !== 'completed' || ticket.skipped !== true)) {
+      return [`${ticket.id} was skipped, but the track reports it ${ticket.status}${ticket.skipped ? ', skipped' : ', not skipped'}`];
+    }
+    if (!skipped.has(ticket.id) && ticket.skipped) return [`${ticket.id} is reported skipped, but no one skipped it`];
+    return [];
+  });
+}
