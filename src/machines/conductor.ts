@@ -4,6 +4,7 @@ import { at } from './chunked.js';
 import { initialSchedule, markStarted, pickStarts, planOf, recordChange, type Schedule, type StaticPlan } from './schedule.js';
 import { ticketMachine, type TicketChanged, type TicketInput, type TicketSpec, type WorkerProfile } from './ticket.js';
 import { errorText } from '../protocol/error-text.js';
+import { ticketKey } from '../protocol/actor-keys.js';
 
 export interface ConductorInput {
   trackId: string;
@@ -123,7 +124,7 @@ export const conductorMachine = setup({
           const worker = context.workers[spec.worker_archetype];
           if (!worker) throw new Error(`ticket ${spec.id}: no worker settings for archetype ${spec.worker_archetype}`);
           const input: TicketInput = { ticket: spec, worker, trustOverride: context.trustOverride };
-          enqueue.spawnChild('ticket', { id: spec.id, systemId: `ticket:${spec.id}`, input });
+          enqueue.spawnChild('ticket', { id: spec.id, systemId: ticketKey(spec.id), input });
         }
         enqueue.sendTo(spec.id, { type: 'ticket.start' });
       }

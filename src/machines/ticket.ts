@@ -3,6 +3,7 @@ import type { TicketStatus, TrustLevel, TrustOverride } from '../protocol/index.
 import { workerMachine } from './worker.js';
 import type { WorkerInput, WorkerOutput, WorkerToTicketEvent } from './worker-types.js';
 import { errorText } from '../protocol/error-text.js';
+import { workerKey } from '../protocol/actor-keys.js';
 
 /** What a worker of one archetype gets, resolved from agents.toml by the engine. */
 export interface WorkerProfile {
@@ -116,7 +117,7 @@ export const ticketMachine = setup({
         trustOverride: context.trustOverride,
         maxTurns: context.worker.maxTurns,
       };
-      enqueue.spawnChild('worker', { id: 'worker', systemId: `worker:${context.ticket.id}`, input });
+      enqueue.spawnChild('worker', { id: 'worker', systemId: workerKey(context.ticket.id), input });
     }),
     stopWorker: stopChild('worker'),
     recordOverride: assign({

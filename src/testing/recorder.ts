@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { AnyActorRef, InspectionEvent, StateValue } from 'xstate';
 import type { Engine } from '../actors/engine.js';
 import { keyOfTaken } from './derive.js';
+import { kindOfKey } from '../protocol/actor-keys.js';
 
 export type MachineKind = 'conductor' | 'ticket' | 'worker';
 
@@ -20,7 +21,7 @@ export interface Visited {
 }
 
 export function kindOf(key: string): MachineKind {
-  return key === 'conductor' ? 'conductor' : key.startsWith('ticket:') ? 'ticket' : 'worker';
+  return kindOfKey(key) ?? 'worker';
 }
 
 const REACH_TIMEOUT_MS = 5_000;

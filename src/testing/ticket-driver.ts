@@ -10,6 +10,7 @@ import type { PlannedPath } from './paths.js';
 import { execute, Puppet, type Move } from './puppet.js';
 import { Session } from './session.js';
 import { WORKER_DONE, WORKER_ERROR, type TicketModelContext, type TicketModelEvent } from './ticket.js';
+import { ticketKey } from '../protocol/actor-keys.js';
 
 const TICKET = 'T1';
 
@@ -68,7 +69,7 @@ export function planTicket(steps: readonly Step[], puppet: Puppet): Move[][] {
 
 export class TicketDriver extends PathDriver<TicketModelContext, TicketModelEvent> {
   readonly session: Session;
-  protected readonly actor = `ticket:${TICKET}`;
+  protected readonly actor = ticketKey(TICKET);
   readonly #moves: Move[][];
 
   constructor(path: PlannedPath<TicketModelContext, TicketModelEvent>) {

@@ -30,6 +30,7 @@ import {
   type WorkerModelContext,
   type WorkerModelEvent,
 } from './worker.js';
+import { workerKey } from '../protocol/actor-keys.js';
 
 const TICKET = 'T1';
 const WORKER = { kind: 'worker' as const, id: TICKET };
@@ -68,7 +69,7 @@ export function interruptedCalls(path: PlannedPath<WorkerModelContext, WorkerMod
 
 export class WorkerDriver extends PathDriver<WorkerModelContext, WorkerModelEvent> {
   readonly session: Session;
-  protected readonly actor = `worker:${TICKET}`;
+  protected readonly actor = workerKey(TICKET);
   /** Whether the path begins with a wait for a rate-limit slot, which the engine's limiter causes. */
   readonly #limited: boolean;
   #edits = 0;

@@ -133,7 +133,7 @@ describe('the socket client and the timeline', () => {
   });
 });
 
-const fixturePath = resolve(import.meta.dirname, '../../src/ui/fixtures/demo-paused.json');
+const fixturePath = resolve(import.meta.dirname, '../fixtures/ui/demo-paused.json');
 const fixture = (): Fixture => JSON.parse(readFileSync(fixturePath, 'utf8')) as Fixture;
 
 describe('the Inspector rendered from a fixture', () => {

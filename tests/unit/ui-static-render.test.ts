@@ -17,7 +17,7 @@ import type { WorkerView } from '../../src/ui/views.js';
  * The UI rendered from a fixture (T1 done, T2 at pause 1 of an edit, T3 aborted, T4 waiting),
  * with no engine behind it: it draws exactly the controls each actor accepts.
  */
-const fixturePath = resolve(import.meta.dirname, '../../src/ui/fixtures/demo-paused.json');
+const fixturePath = resolve(import.meta.dirname, '../fixtures/ui/demo-paused.json');
 const fixture = (): Fixture => JSON.parse(readFileSync(fixturePath, 'utf8')) as Fixture;
 
 function render(data: Fixture): string {
