@@ -3,6 +3,8 @@ import type { ToolEffect, ToolOutput } from '../protocol/index.js';
 import { executeTool, fileSha256, plannedEffect, sideEffectTools } from '../tools/index.js';
 import type { ToolContext } from '../tools/tool.js';
 import { crashPoint } from './crash-points.js';
+import { commandProcess, stopOrphan } from './orphan-command.js';
+import type { CommandProcess } from '../store/index.js';
 
 export interface ToolCallKey {
   ticket: string;
@@ -12,9 +14,10 @@ export interface ToolCallKey {
 
 /** Where intents and results of side-effecting calls are committed (the run store's RunLog). */
 export interface ToolLedger {
-  toolCall(key: ToolCallKey): { tool: string; input: unknown; effect: ToolEffect | null; result: ToolOutput | null } | undefined;
+  toolCall(key: ToolCallKey): { tool: string; input: unknown; effect: ToolEffect | null; result: ToolOutput | null; process: CommandProcess | null } | undefined;
   recordIntent(key: ToolCallKey, tool: string, input: unknown, effect: ToolEffect | null): void;
   recordResult(key: ToolCallKey, output: ToolOutput): void;
+  recordProcess(key: ToolCallKey, process: CommandProcess): void;
 }
 
 function sameInput(a: unknown, b: unknown): boolean {
@@ -28,7 +31,7 @@ function sameInput(a: unknown, b: unknown): boolean {
  * - with a stored result, nothing runs: the stored result is the answer;
  * - a write with only an intent is applied again only if the file does not hold its result yet;
  * - a command with only an intent does not run: the worker stops at the interrupted pause, unless
- *   the human chose to rerun it there.
+ *   the human chose to rerun it there; a group of it still running from before the crash is stopped.
  */
 export async function runToolOnce(input: RunToolInput, context: ToolContext, ledger: ToolLedger | undefined): Promise<RunToolOutput> {
   const { call } = input;
@@ -37,6 +40,8 @@ export async function runToolOnce(input: RunToolInput, context: ToolContext, led
   const known = ledger.toolCall(key);
   const same = known !== undefined && known.tool === call.name && sameInput(known.input, call.input);
   if (known && same && known.result) return known.result;
+  // A command the crash left running is stopped first: nothing of it may run on unseen.
+  if (known?.process) await stopOrphan(known.process);
   if (known && !input.rerun) {
     if (call.name === 'run_command') return { interrupted: true };
     if (same && known.effect && (await fileSha256(known.effect.path)) === known.effect.after_sha256) {
@@ -47,7 +52,7 @@ export async function runToolOnce(input: RunToolInput, context: ToolContext, led
   const effect = await plannedEffect(call.name, call.input, context);
   ledger.recordIntent(key, call.name, call.input, effect ?? null);
   crashPoint('tool.intent', call.name);
-  const output = await executeTool(call.name, call.input, context);
+  const output = await executeTool(call.name, call.input, { ...context, onSpawn: (pid) => ledger.recordProcess(key, commandProcess(pid)) });
   crashPoint('tool.ran', call.name);
   ledger.recordResult(key, output);
   return output;

@@ -3,6 +3,7 @@ import { Engine } from '../actors/engine.js';
 import type { ExecutionMode, TrustLevel } from '../protocol/index.js';
 import type { RunRecord, RunStore } from '../store/index.js';
 import { StoreError } from '../store/index.js';
+import { removeStrayTempFiles } from '../tools/index.js';
 import { loadInputs, UsageError } from './load-inputs.js';
 import { closer, effectiveConfig, modelsOf, type PreparedRun } from './prepare-run.js';
 import { hashFile, openStore, storePathFor } from './store-path.js';
@@ -57,6 +58,8 @@ export async function resumeRun(options: ResumeOptions): Promise<PreparedRun> {
       throw new UsageError(`run ${run.id} cannot go on: its workspace copy ${run.workspace} is gone`);
     }
     const inputs = loadInputs({ cwd: options.cwd, config: run.config_path, track: run.track_path, workspace: run.workspace });
+    // A crash between a write's temp file and its rename leaves the temp file: not part of the work.
+    removeStrayTempFiles(run.workspace);
     const config = await effectiveConfig(inputs.config, run.options.model);
     const { track } = inputs;
     const { modelFor, clock } = await modelsOf({

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RunStore } from './run-store.js';
-import type { RunRecord, ToolCallKey, ToolCallRecord, ToolEffect } from './run-record.js';
+import type { CommandProcess, RunRecord, ToolCallKey, ToolCallRecord, ToolEffect } from './run-record.js';
 import { decodeSnapshot, PartEncoder } from './shared-parts.js';
 
 export interface JournalRow {
@@ -35,7 +35,7 @@ export class RunLog {
   #pendingFinished = new Map<string, { ticket?: string; worker?: string }>();
   readonly #workerIds = new Set<string>();
   readonly #sql: Record<
-    | 'journal' | 'snapshot' | 'part' | 'dropPart' | 'finished' | 'progress' | 'intent' | 'result' | 'toolCall'
+    | 'journal' | 'snapshot' | 'part' | 'dropPart' | 'finished' | 'progress' | 'intent' | 'result' | 'toolCall' | 'process'
     | 'getFinished' | 'getPart' | 'getSnapshot' | 'tail' | 'all' | 'ofKind' | 'release',
     Statement
   >;
@@ -66,7 +66,8 @@ export class RunLog {
            result = NULL, intent_at = excluded.intent_at, result_at = NULL`,
       ),
       result: db.prepare('UPDATE tool_calls SET result = ?, result_at = ? WHERE run_id = ? AND ticket_id = ? AND attempt = ? AND tool_use_id = ?'),
-      toolCall: db.prepare('SELECT tool, input, effect, result FROM tool_calls WHERE run_id = ? AND ticket_id = ? AND attempt = ? AND tool_use_id = ?'),
+      toolCall: db.prepare('SELECT tool, input, effect, result, process FROM tool_calls WHERE run_id = ? AND ticket_id = ? AND attempt = ? AND tool_use_id = ?'),
+      process: db.prepare('UPDATE tool_calls SET process = ? WHERE run_id = ? AND ticket_id = ? AND attempt = ? AND tool_use_id = ?'),
       getFinished: db.prepare('SELECT ticket, worker FROM finished WHERE run_id = ? AND ticket_id = ?'),
       getPart: db.prepare('SELECT json FROM snapshot_parts WHERE run_id = ? AND part = ?').pluck(),
       getSnapshot: db.prepare('SELECT snapshot FROM snapshots WHERE run_id = ?').pluck(),
@@ -169,7 +170,7 @@ export class RunLog {
     const row = this.store.guard(
       () =>
         this.#sql.toolCall.get(this.runId, key.ticket, key.attempt, key.toolUseId) as
-          | { tool: string; input: string; effect: string | null; result: string | null }
+          | { tool: string; input: string; effect: string | null; result: string | null; process: string | null }
           | undefined,
     );
     if (!row) return undefined;
@@ -178,6 +179,7 @@ export class RunLog {
       input: JSON.parse(row.input),
       effect: row.effect === null ? null : (JSON.parse(row.effect) as ToolEffect),
       result: row.result === null ? null : JSON.parse(row.result),
+      process: row.process === null ? null : (JSON.parse(row.process) as CommandProcess),
     };
   }
 
@@ -186,6 +188,11 @@ export class RunLog {
     this.store.guard(() =>
       this.#sql.intent.run(this.runId, key.ticket, key.attempt, key.toolUseId, tool, JSON.stringify(input), effect ? JSON.stringify(effect) : null, Date.now()),
     );
+  }
+
+  /** The process group a command started, committed as soon as it is known. */
+  recordProcess(key: ToolCallKey, process: CommandProcess): void {
+    this.store.guard(() => this.#sql.process.run(JSON.stringify(process), this.runId, key.ticket, key.attempt, key.toolUseId));
   }
 
   /** Committed once the call has ended, before its output goes anywhere. */

@@ -51,9 +51,17 @@ export interface ToolCallKey {
 }
 
 
+/** A command's process group leader, with its start time so that a reused pid is never mistaken for it. */
+export interface CommandProcess {
+  pid: number;
+  /** Field 22 of /proc/PID/stat (clock ticks since boot); null where there is no /proc. */
+  start: string | null;
+}
+
 export interface ToolCallRecord {
   tool: string;
   input: unknown;
   effect: ToolEffect | null;
+  process: CommandProcess | null;
   result: ToolOutput | null;
 }

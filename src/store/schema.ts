@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
 /** PRAGMA user_version of a store this code writes; an older one is migrated, a newer one refused. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const v1 = `
 CREATE TABLE runs (
@@ -73,11 +73,11 @@ CREATE TABLE tool_calls (
 export function migrate(db: Database.Database): boolean {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) return false;
-  if (version < 1) {
-    db.transaction(() => {
-      db.exec(v1);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    }).immediate();
-  }
+  db.transaction(() => {
+    if (version < 1) db.exec(v1);
+    // v2: the process group a command started, so a resume can stop one its crash left running.
+    if (version < 2) db.exec('ALTER TABLE tool_calls ADD COLUMN process TEXT');
+    if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
   return true;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { chmod, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { readdirSync, rmSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { ToolOutput } from '../protocol/index.js';
 import { errorCode } from './sandbox.js';
@@ -132,13 +132,33 @@ export async function fileSha256(absolute: string): Promise<string | undefined> 
   }
 }
 
+/** The suffix of writeFileAtomic's temp files: only a crash between write and rename leaves one. */
+export const TEMP_SUFFIX = '.clutch-tmp';
+
+/** Removes the temp files a crash left in a workspace (a resumed run starts clean); returns them. */
+export function removeStrayTempFiles(root: string): string[] {
+  const removed: string[] = [];
+  const walk = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory() && entry.name !== 'node_modules' && entry.name !== '.git') walk(full);
+      else if (entry.isFile() && entry.name.startsWith('.') && entry.name.endsWith(TEMP_SUFFIX)) {
+        rmSync(full, { force: true });
+        removed.push(path.relative(root, full));
+      }
+    }
+  };
+  walk(root);
+  return removed;
+}
+
 /**
  * Writes through a temp file in the same folder and renames it over the target: a kill mid-write
  * leaves the old content or the new, never half of it, and the write never passes through a link
  * at the target. An existing file keeps its mode.
  */
 export async function writeFileAtomic(absolute: string, content: string): Promise<void> {
-  const temp = path.join(path.dirname(absolute), `.${path.basename(absolute)}.${randomUUID().slice(0, 8)}.clutch-tmp`);
+  const temp = path.join(path.dirname(absolute), `.${path.basename(absolute)}.${randomUUID().slice(0, 8)}${TEMP_SUFFIX}`);
   try {
     await writeFile(temp, content, { encoding: 'utf8', flag: 'wx' });
     const mode = (await statOrUndefined(absolute))?.mode;

@@ -1,6 +1,6 @@
 export type { Tool, ToolContext } from './tool.js';
 export { tools, toolSpecs, executeTool, previewTool, formatIssues, sideEffectTools, plannedEffect } from './registry.js';
-export { fileSha256 } from './files.js';
+export { fileSha256, removeStrayTempFiles } from './files.js';
 export {
   resolveInWorkspace,
   workspaceRelative,

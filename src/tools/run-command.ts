@@ -109,7 +109,10 @@ function runProcess(argv: string[], cwd: string, timeoutMs: number, context: Too
       resolve(toolError(`could not start ${JSON.stringify(program)}: ${(error as Error).message}`));
       return;
     }
-    if (child.pid !== undefined) trackGroup(child.pid);
+    if (child.pid !== undefined) {
+      trackGroup(child.pid);
+      context.onSpawn?.(child.pid);
+    }
 
     let killedFor: 'timeout' | 'abort' | undefined;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;

@@ -17,6 +17,8 @@ export interface ToolContext {
    * other tool, so a model cannot call a tool it was never offered.
    */
   enabledTools?: readonly string[];
+  /** Told the pid of a command's process group as soon as it starts (its intent records it). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface Tool<Input = unknown> {

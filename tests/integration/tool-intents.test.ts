@@ -1,7 +1,9 @@
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { commandProcess, stopOrphan } from '../../src/actors/orphan-command.js';
 import { runToolOnce } from '../../src/actors/tool-intents.js';
+import { removeStrayTempFiles } from '../../src/tools/index.js';
 import type { RunToolInput } from '../../src/machines/worker-types.js';
 import { RunStore, type RunLog } from '../../src/store/index.js';
 import type { ToolContext } from '../../src/tools/tool.js';
@@ -114,5 +116,42 @@ describe('side-effecting calls with intents', () => {
     const { log, context } = setup();
     await runToolOnce(call('r1', 'read_file', { path: 'notes.txt' }), context, log);
     expect(log.toolCall(key('r1'))).toBeUndefined();
+  });
+});
+
+describe('what a crash leaves behind', () => {
+  it('a command group still running from before the crash is stopped before the interrupted pause', async () => {
+    const { log, workspace, context } = setup();
+    const { spawn } = await import('node:child_process');
+    // As a crashed Clutch leaves it: the command's own process group, still running.
+    const orphan = spawn(process.execPath, ['-e', "setInterval(() => require('node:fs').appendFileSync('ticks.txt', 't\\n'), 5)"], { cwd: workspace, detached: true, stdio: 'ignore' });
+    const mark = call('c9', 'run_command', { argv: ['node', 'mark.js', 'nine'] });
+    log.recordIntent(key('c9'), 'run_command', mark.call.input, null);
+    log.recordProcess(key('c9'), commandProcess(orphan.pid!));
+    const exited = new Promise((resolve) => orphan.on('exit', resolve));
+    expect(await runToolOnce(mark, context, log)).toEqual({ interrupted: true });
+    await exited;
+    expect(orphan.signalCode).toBe('SIGKILL');
+    expect(marks(workspace)).toEqual([]);
+  });
+
+  it('never kills a process that only shares the pid: the start time must match', async () => {
+    const { spawn } = await import('node:child_process');
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { detached: true, stdio: 'ignore' });
+    try {
+      expect(await stopOrphan({ pid: other.pid!, start: '1' })).toBe(false);
+      expect(await stopOrphan({ pid: other.pid!, start: null })).toBe(false);
+      expect(other.exitCode).toBeNull();
+      expect(await stopOrphan(commandProcess(other.pid!))).toBe(true);
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
+  it('a temp file a kill left between write and rename is removed on resume', () => {
+    const { workspace } = setup();
+    writeFiles(workspace, { 'src/.money.js.1a2b3c4d.clutch-tmp': 'half', 'src/money.js': 'whole', '.clutch-tmp-not-ours': 'x' });
+    expect(removeStrayTempFiles(workspace)).toEqual(['src/.money.js.1a2b3c4d.clutch-tmp']);
+    expect(readFileSync(join(workspace, 'src/money.js'), 'utf8')).toBe('whole');
   });
 });

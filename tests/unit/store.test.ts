@@ -133,7 +133,9 @@ describe('the run store', () => {
     const key = { ticket: 'T1', attempt: 1, toolUseId: 'toolu_1' };
     expect(log.toolCall(key)).toBeUndefined();
     log.recordIntent(key, 'run_command', { argv: ['node', 'x.js'] }, null);
-    expect(log.toolCall(key)).toEqual({ tool: 'run_command', input: { argv: ['node', 'x.js'] }, effect: null, result: null });
+    expect(log.toolCall(key)).toEqual({ tool: 'run_command', input: { argv: ['node', 'x.js'] }, effect: null, result: null, process: null });
+    log.recordProcess(key, { pid: 4242, start: '99' });
+    expect(log.toolCall(key)?.process).toEqual({ pid: 4242, start: '99' });
     log.recordResult(key, { content: 'ok', is_error: false });
     expect(log.toolCall(key)?.result).toEqual({ content: 'ok', is_error: false });
     expect(log.toolCall({ ...key, attempt: 2 })).toBeUndefined();
@@ -192,6 +194,23 @@ describe('a store that cannot be used', () => {
       other.exec('ROLLBACK');
       other.close();
     }
+  });
+
+  it('a version 1 store is migrated in place: its runs stay, tool calls gain the process column', () => {
+    const path = freshPath();
+    open(path).close();
+    const old = new Database(path);
+    old.exec('ALTER TABLE tool_calls DROP COLUMN process');
+    old.pragma('user_version = 1');
+    old.prepare("INSERT INTO runs (id, track_id, track_title, track_path, track_hash, config_path, config_hash, source_workspace, run_dir, workspace, options, status, tickets_total, created, updated) VALUES ('old', 't', 't', 't', '', 'c', '', 'w', 'r', 'w', '{}', 'done', 1, 1, 1)").run();
+    old.close();
+    const store = open(path);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(2);
+    expect(store.run('old')?.status).toBe('done');
+    const log = store.openRun('old');
+    log.recordIntent({ ticket: 'T1', attempt: 1, toolUseId: 'x' }, 'run_command', {}, null);
+    log.recordProcess({ ticket: 'T1', attempt: 1, toolUseId: 'x' }, { pid: 1, start: null });
+    expect(log.toolCall({ ticket: 'T1', attempt: 1, toolUseId: 'x' })?.process).toEqual({ pid: 1, start: null });
   });
 
   it('a store from a newer Clutch is refused, not migrated', () => {
