@@ -1,6 +1,7 @@
 import { createActor, waitFor, type AnyActorRef, type InspectionEvent, type Snapshot } from 'xstate';
 import type { ConductorEvent } from '../machines/conductor.js';
 import type { TicketEvent } from '../machines/ticket.js';
+import { currentCall } from '../machines/transcript.js';
 import type { ClutchEvent } from '../machines/worker-types.js';
 import type { ModelClient } from '../models/model-client.js';
 import type { ClutchConfig, ExecutionMode, Ticket, TicketStatus, Track, TrustOverride } from '../protocol/index.js';
@@ -250,10 +251,18 @@ export class Engine {
       event,
       ...(meta.requestId !== undefined ? { request_id: meta.requestId } : {}),
     });
+    if (event.type === 'clutch.rerun') this.#grantRerun(ref);
     ref.send(event);
     crashPoint('command.applied', event.type);
     this.#commits?.commitNow();
     return true;
+  }
+
+  /** Re-run at the interrupted pause: the grant the call's next run may use once (see runToolOnce). */
+  #grantRerun(worker: AnyActorRef): void {
+    const context = (worker as WorkerRef).getSnapshot().context;
+    const call = currentCall(context.messages, context.results, context.review);
+    if (call) this.options.log?.grantRerun({ ticket: context.ticketId, attempt: context.attempt, toolUseId: call.id });
   }
 
   /** The debug snapshot linear mode writes after each ticket: the track, every actor, the journal tail. */

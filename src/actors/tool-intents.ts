@@ -14,7 +14,9 @@ export interface ToolCallKey {
 
 /** Where intents and results of side-effecting calls are committed (the run store's RunLog). */
 export interface ToolLedger {
-  toolCall(key: ToolCallKey): { tool: string; input: unknown; effect: ToolEffect | null; result: ToolOutput | null; process: CommandProcess | null } | undefined;
+  toolCall(
+    key: ToolCallKey,
+  ): { tool: string; input: unknown; effect: ToolEffect | null; result: ToolOutput | null; process: CommandProcess | null; rerunGranted: boolean } | undefined;
   recordIntent(key: ToolCallKey, tool: string, input: unknown, effect: ToolEffect | null): void;
   recordResult(key: ToolCallKey, output: ToolOutput): void;
   recordProcess(key: ToolCallKey, process: CommandProcess): void;
@@ -42,7 +44,8 @@ export async function runToolOnce(input: RunToolInput, context: ToolContext, led
   if (known && same && known.result) return known.result;
   // A command the crash left running is stopped first: nothing of it may run on unseen.
   if (known?.process) await stopOrphan(known.process);
-  if (known && !input.rerun) {
+  // A rerun goes ahead only on a grant not used yet: a rerun cut short by another crash pauses again.
+  if (known && !(input.rerun && known.rerunGranted)) {
     if (call.name === 'run_command') return { interrupted: true };
     if (same && known.effect && (await fileSha256(known.effect.path)) === known.effect.after_sha256) {
       ledger.recordResult(key, known.effect.output);

@@ -35,7 +35,7 @@ export class RunLog {
   #pendingFinished = new Map<string, { ticket?: string; worker?: string }>();
   readonly #workerIds = new Set<string>();
   readonly #sql: Record<
-    | 'journal' | 'snapshot' | 'part' | 'dropPart' | 'finished' | 'progress' | 'intent' | 'result' | 'toolCall' | 'process'
+    | 'journal' | 'snapshot' | 'part' | 'dropPart' | 'finished' | 'progress' | 'intent' | 'result' | 'toolCall' | 'process' | 'grant'
     | 'getFinished' | 'getPart' | 'getSnapshot' | 'tail' | 'all' | 'ofKind' | 'release',
     Statement
   >;
@@ -63,10 +63,11 @@ export class RunLog {
         `INSERT INTO tool_calls (run_id, ticket_id, attempt, tool_use_id, tool, input, effect, result, intent_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)
          ON CONFLICT (run_id, ticket_id, attempt, tool_use_id) DO UPDATE SET input = excluded.input, effect = excluded.effect,
-           result = NULL, intent_at = excluded.intent_at, result_at = NULL`,
+           result = NULL, intent_at = excluded.intent_at, result_at = NULL, process = NULL, rerun_granted = 0`,
       ),
       result: db.prepare('UPDATE tool_calls SET result = ?, result_at = ? WHERE run_id = ? AND ticket_id = ? AND attempt = ? AND tool_use_id = ?'),
-      toolCall: db.prepare('SELECT tool, input, effect, result, process FROM tool_calls WHERE run_id = ? AND ticket_id = ? AND attempt = ? AND tool_use_id = ?'),
+      toolCall: db.prepare('SELECT tool, input, effect, result, process, rerun_granted FROM tool_calls WHERE run_id = ? AND ticket_id = ? AND attempt = ? AND tool_use_id = ?'),
+      grant: db.prepare('UPDATE tool_calls SET rerun_granted = 1 WHERE run_id = ? AND ticket_id = ? AND attempt = ? AND tool_use_id = ?'),
       process: db.prepare('UPDATE tool_calls SET process = ? WHERE run_id = ? AND ticket_id = ? AND attempt = ? AND tool_use_id = ?'),
       getFinished: db.prepare('SELECT ticket, worker FROM finished WHERE run_id = ? AND ticket_id = ?'),
       getPart: db.prepare('SELECT json FROM snapshot_parts WHERE run_id = ? AND part = ?').pluck(),
@@ -170,7 +171,7 @@ export class RunLog {
     const row = this.store.guard(
       () =>
         this.#sql.toolCall.get(this.runId, key.ticket, key.attempt, key.toolUseId) as
-          | { tool: string; input: string; effect: string | null; result: string | null; process: string | null }
+          | { tool: string; input: string; effect: string | null; result: string | null; process: string | null; rerun_granted: number }
           | undefined,
     );
     if (!row) return undefined;
@@ -180,6 +181,7 @@ export class RunLog {
       effect: row.effect === null ? null : (JSON.parse(row.effect) as ToolEffect),
       result: row.result === null ? null : JSON.parse(row.result),
       process: row.process === null ? null : (JSON.parse(row.process) as CommandProcess),
+      rerunGranted: row.rerun_granted === 1,
     };
   }
 
@@ -188,6 +190,14 @@ export class RunLog {
     this.store.guard(() =>
       this.#sql.intent.run(this.runId, key.ticket, key.attempt, key.toolUseId, tool, JSON.stringify(input), effect ? JSON.stringify(effect) : null, Date.now()),
     );
+  }
+
+  /**
+   * The human chose Re-run at the interrupted pause: committed before the command is, and used up
+   * by the intent of the run it allows. A restore of that run finds it used and pauses again.
+   */
+  grantRerun(key: ToolCallKey): void {
+    this.store.guard(() => this.#sql.grant.run(this.runId, key.ticket, key.attempt, key.toolUseId));
   }
 
   /** The process group a command started, committed as soon as it is known. */

@@ -63,5 +63,7 @@ export interface ToolCallRecord {
   input: unknown;
   effect: ToolEffect | null;
   process: CommandProcess | null;
+  /** A rerun the human granted that has not started yet. */
+  rerunGranted: boolean;
   result: ToolOutput | null;
 }

@@ -76,7 +76,8 @@ export function migrate(db: Database.Database): boolean {
   db.transaction(() => {
     if (version < 1) db.exec(v1);
     // v2: the process group a command started, so a resume can stop one its crash left running.
-    if (version < 2) db.exec('ALTER TABLE tool_calls ADD COLUMN process TEXT');
+    // ... and whether the human granted a rerun of it that has not started yet (single use).
+    if (version < 2) db.exec('ALTER TABLE tool_calls ADD COLUMN process TEXT; ALTER TABLE tool_calls ADD COLUMN rerun_granted INTEGER NOT NULL DEFAULT 0');
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
   return true;

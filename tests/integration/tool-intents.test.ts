@@ -65,7 +65,10 @@ describe('side-effecting calls with intents', () => {
     log.recordIntent(key('c2'), 'run_command', mark.call.input, null);
     expect(await runToolOnce(mark, context, log)).toEqual({ interrupted: true });
     expect(marks(workspace)).toEqual([]);
-    // The human chose Re-run: it runs once, and its result is recorded.
+    // A restored run of the call with the rerun flag but no grant (a rerun a crash cut short) pauses again.
+    expect(await runToolOnce({ ...mark, rerun: true }, context, log)).toEqual({ interrupted: true });
+    // The human chose Re-run (the engine grants it): it runs once, and its result is recorded.
+    log.grantRerun(key('c2'));
     const rerun = await runToolOnce({ ...mark, rerun: true }, context, log);
     expect(rerun).toMatchObject({ content: expect.stringContaining('marked two') });
     expect(await runToolOnce(mark, context, log)).toEqual(rerun);
@@ -120,6 +123,20 @@ describe('side-effecting calls with intents', () => {
 });
 
 describe('what a crash leaves behind', () => {
+  it('a rerun grant is used once: the same rerun restored after another crash pauses again', async () => {
+    const { log, workspace, context } = setup();
+    const mark = call('c3', 'run_command', { argv: ['node', 'mark.js', 'three'] });
+    log.recordIntent(key('c3'), 'run_command', mark.call.input, null);
+    log.grantRerun(key('c3'));
+    // The rerun starts (its intent uses the grant up) and the process dies before the result.
+    const started = await runToolOnce({ ...mark, rerun: true }, context, log);
+    expect(marks(workspace)).toEqual(['three']);
+    store!.db.prepare('UPDATE tool_calls SET result = NULL').run();
+    expect(started).toMatchObject({ is_error: false });
+    expect(await runToolOnce({ ...mark, rerun: true }, context, log)).toEqual({ interrupted: true });
+    expect(marks(workspace)).toEqual(['three']);
+  });
+
   it('a command group still running from before the crash is stopped before the interrupted pause', async () => {
     const { log, workspace, context } = setup();
     const { spawn } = await import('node:child_process');

@@ -133,7 +133,7 @@ describe('the run store', () => {
     const key = { ticket: 'T1', attempt: 1, toolUseId: 'toolu_1' };
     expect(log.toolCall(key)).toBeUndefined();
     log.recordIntent(key, 'run_command', { argv: ['node', 'x.js'] }, null);
-    expect(log.toolCall(key)).toEqual({ tool: 'run_command', input: { argv: ['node', 'x.js'] }, effect: null, result: null, process: null });
+    expect(log.toolCall(key)).toEqual({ tool: 'run_command', input: { argv: ['node', 'x.js'] }, effect: null, result: null, process: null, rerunGranted: false });
     log.recordProcess(key, { pid: 4242, start: '99' });
     expect(log.toolCall(key)?.process).toEqual({ pid: 4242, start: '99' });
     log.recordResult(key, { content: 'ok', is_error: false });
@@ -196,11 +196,11 @@ describe('a store that cannot be used', () => {
     }
   });
 
-  it('a version 1 store is migrated in place: its runs stay, tool calls gain the process column', () => {
+  it('a version 1 store is migrated in place: its runs stay, tool calls gain the process and rerun grant columns', () => {
     const path = freshPath();
     open(path).close();
     const old = new Database(path);
-    old.exec('ALTER TABLE tool_calls DROP COLUMN process');
+    old.exec('ALTER TABLE tool_calls DROP COLUMN process; ALTER TABLE tool_calls DROP COLUMN rerun_granted');
     old.pragma('user_version = 1');
     old.prepare("INSERT INTO runs (id, track_id, track_title, track_path, track_hash, config_path, config_hash, source_workspace, run_dir, workspace, options, status, tickets_total, created, updated) VALUES ('old', 't', 't', 't', '', 'c', '', 'w', 'r', 'w', '{}', 'done', 1, 1, 1)").run();
     old.close();
