@@ -26,6 +26,14 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return value as T;
 }
 
+/** --mode and --trust, checked: serve, run and resume take them alike. */
+function modeAndTrust(values: { mode?: string | undefined; trust?: string | undefined }) {
+  return {
+    mode: oneOf(values.mode, ['async', 'linear'] as const, '--mode'),
+    trust: oneOf(values.trust, ['step', 'auto'] as const, '--trust'),
+  };
+}
+
 export interface CliIo {
   stdin: NodeJS.ReadStream;
   stdout: NodeJS.WritableStream;
@@ -72,8 +80,7 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         track: values.track,
         workspace: values.workspace,
         port: parsePort(values.port),
-        mode: oneOf(values.mode, ['async', 'linear'] as const, '--mode'),
-        trust: oneOf(values.trust, ['step', 'auto'] as const, '--trust'),
+        ...modeAndTrust(values),
         model: values.model,
         record: values.record,
         replay: values.replay,
@@ -90,8 +97,7 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         track: rest[0]!,
         config: values.config,
         workspace: values.workspace,
-        mode: oneOf(values.mode, ['async', 'linear'] as const, '--mode'),
-        trust: oneOf(values.trust, ['step', 'auto'] as const, '--trust'),
+        ...modeAndTrust(values),
         json: values.json ?? false,
         model: values.model,
         record: values.record,
@@ -110,8 +116,7 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         cwd: io.cwd,
         run: rest[0]!,
         config: values.config,
-        mode: oneOf(values.mode, ['async', 'linear'] as const, '--mode'),
-        trust: oneOf(values.trust, ['step', 'auto'] as const, '--trust'),
+        ...modeAndTrust(values),
         json: values.json ?? false,
         stdin: io.stdin,
         stdout: io.stdout,

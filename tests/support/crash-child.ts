@@ -15,6 +15,7 @@ import { Hub } from '../../src/server/hub.js';
 import { createSession } from '../../src/server/session.js';
 import type { ActorView, ServerMessage } from '../../src/protocol/wire.js';
 import type { WorkerContext } from '../../src/machines/worker-types.js';
+import { currentCall } from '../../src/machines/transcript.js';
 
 const { values } = parseArgs({
   options: {
@@ -47,14 +48,6 @@ const markers = () => {
   }
 };
 
-/** The call a worker is at: the first call of its last message without a result. */
-function currentCall(context: WorkerContext) {
-  const last = [...context.messages].reverse().find((message) => message.role === 'assistant');
-  if (!last || typeof last.content === 'string') return undefined;
-  const done = new Set(context.results.map((result) => result.tool_use_id));
-  return last.content.find((block) => block.type === 'tool_use' && !done.has(block.id)) as { input: { argv?: string[] } } | undefined;
-}
-
 let next = 0;
 const pending = new Map<string, string>();
 const hub = new Hub(engine, session.session, { intervalMs: 1 });
@@ -85,7 +78,8 @@ function answer(view: ActorView): void {
   let command: { type: string } | undefined;
   if (view.accepts.includes('clutch.use_output')) {
     // A careful human looks: the marker line says whether the interrupted command got to run.
-    const marker = currentCall(context)?.input.argv?.[2];
+    const argv = currentCall(context.messages, context.results, context.review)?.input['argv'];
+    const marker = Array.isArray(argv) ? String(argv[2]) : undefined;
     command = { type: marker !== undefined && markers().has(marker) ? 'clutch.use_output' : 'clutch.rerun' };
   } else if (view.accepts.includes('clutch.approve')) {
     command = { type: 'clutch.approve' };
