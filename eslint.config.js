@@ -36,7 +36,7 @@ const layers = {
   cli: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'runs', 'store', 'server'], packages: ['xstate', NODE] },
   // Not cli/, not testing/ (the Test paths thread is an entry of its own) and not ui/.
   server: { folders: ['actors', 'machines', 'models', 'tools', 'protocol', 'config', 'runs', 'store'], packages: ['xstate', 'ws', 'zod', '@statelyai/inspect', 'sirv', 'mrmime', 'cookie', NODE] },
-  ui: { folders: ['protocol'], typeOnly: ['machines'], packages: ['react(?:-dom)?(?:/.+)?', '@xstate/react', 'xstate', 'elkjs(?:/.+)?', 'zod'] },
+  ui: { folders: ['protocol'], typeOnly: ['machines'], packages: ['react(?:-dom)?(?:/.+)?', '@xstate/react', 'xstate', 'elkjs(?:/.+)?', 'zod', '@codemirror/[a-z-]+'] },
 };
 
 /**

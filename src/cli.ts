@@ -3,22 +3,25 @@ import { runCommand } from './cli/run.js';
 import { parsePort, serveCommand } from './cli/serve.js';
 import { UsageError } from './runs/load-inputs.js';
 import { validateCommand } from './cli/validate.js';
+import { initCommand } from './cli/init.js';
 import { resumeCommand } from './cli/resume.js';
 import { exportCommand, runsCommand } from './cli/runs.js';
 import { StoreError } from './store/index.js';
 import { ModelSetupError } from './models/model-setup-error.js';
 
 const usage = `usage:
-  clutch serve [--config F] [--track T] [--workspace DIR] [--port N] [--mode async|linear] [--trust step|auto]
-               [--model NAME] [--record FILE | --replay FILE] [--inspect-ws URL] [--resume RUN]
+  clutch init [DIR]
+  clutch validate [--config F] [--model NAME] [--script FILE] [TRACK]
   clutch run TRACK [--config F] [--workspace DIR] [--mode async|linear] [--trust step|auto] [--model NAME]
-                   [--record FILE | --replay FILE] [--json]
+                   [--script FILE] [--record FILE | --replay FILE] [--json]
+  clutch serve [--config F] [--track T] [--workspace DIR] [--port N] [--mode async|linear] [--trust step|auto]
+               [--model NAME] [--script FILE] [--record FILE | --replay FILE] [--inspect-ws URL] [--resume RUN]
   clutch runs [--config F] [--json]
   clutch resume RUN [--config F] [--mode async|linear] [--trust step|auto] [--json]
   clutch export RUN [--config F] [--out FILE]
-  clutch validate [--config F] [TRACK]
 
-exit codes: 0 all tickets completed (validate: all is well), 1 some tickets blocked, 2 invalid input`;
+exit codes: 0 all tickets completed (validate, init: all is well), 1 some tickets did not complete
+(blocked, or the input ended at a step prompt), 2 invalid input (nothing was run), 130 stopped at Ctrl-C`;
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
   if (value === undefined) return undefined;
@@ -55,6 +58,7 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         trust: { type: 'string' },
         json: { type: 'boolean', default: false },
         model: { type: 'string' },
+        script: { type: 'string' },
         record: { type: 'string' },
         replay: { type: 'string' },
         'inspect-ws': { type: 'string' },
@@ -68,9 +72,22 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
       io.stdout.write(`${usage}\n`);
       return values.help ? 0 : 2;
     }
+    if (command === 'init') {
+      if (rest.length > 1) throw new UsageError('init takes at most one folder');
+      return initCommand({ cwd: io.cwd, dir: rest[0] ?? '.', stdout: io.stdout });
+    }
     if (command === 'validate') {
       if (rest.length > 1) throw new UsageError('validate takes at most one track file');
-      return validateCommand({ cwd: io.cwd, config: values.config, track: rest[0], workspace: values.workspace, stdout: io.stdout, stderr: io.stderr });
+      return validateCommand({
+        cwd: io.cwd,
+        config: values.config,
+        track: rest[0],
+        workspace: values.workspace,
+        model: values.model,
+        script: values.script,
+        stdout: io.stdout,
+        stderr: io.stderr,
+      });
     }
     if (command === 'serve') {
       if (rest.length > 0) throw new UsageError('serve takes no positional arguments (use --track T)');
@@ -82,6 +99,7 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         port: parsePort(values.port),
         ...modeAndTrust(values),
         model: values.model,
+        script: values.script,
         record: values.record,
         replay: values.replay,
         inspectWs: values['inspect-ws'],
@@ -100,6 +118,7 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         ...modeAndTrust(values),
         json: values.json ?? false,
         model: values.model,
+        script: values.script,
         record: values.record,
         replay: values.replay,
         stdin: io.stdin,

@@ -22,6 +22,10 @@ import { RunRecorder } from './run-journal.js';
 import { toolContextFor } from './tool-context.js';
 import { UsageLedger, type UsageSummary } from './usage.js';
 import { errorText } from '../protocol/error-text.js';
+import type { Command, CommandTarget } from '../protocol/commands.js';
+import { refusalOf } from './command-checks.js';
+import { TicketFiles } from './ticket-files.js';
+import { TicketOriginals } from '../store/index.js';
 
 export { workerProfiles, type ConductorActor, type TicketRef, type WorkerRef } from './engine-machine.js';
 
@@ -66,6 +70,11 @@ export interface EngineOptions {
 
 export type { FinishedTicket, FinishedArchive };
 
+/** A command as the engine takes it: the socket's and the CLI's, or a machine event (tests, drivers). */
+export type EngineCommand = Command | ConductorEvent | TicketEvent | ClutchEvent;
+
+export type CommandOutcome = { ok: true } | { ok: false; error: string };
+
 export interface RunOutcome {
   state: 'done' | 'stalled';
   tickets: Record<string, TicketStatus>;
@@ -79,6 +88,7 @@ export class Engine {
   readonly #start: number;
   readonly #now: () => number;
   readonly #finished: FinishedArchive;
+  readonly #files: TicketFiles;
   readonly #recorder: RunRecorder;
   readonly #fanout = new InspectionFanout();
   readonly #commits: CommitScheduler | undefined;
@@ -97,6 +107,7 @@ export class Engine {
       ? new Journal({ sink: log, tail: log.tail(200) as JournalEntry[], count: log.journalCount })
       : new Journal();
     this.#finished = log ? storeArchive(log) : memoryArchive();
+    this.#files = new TicketFiles(options.workspace, log ? new TicketOriginals(log.store, log.runId) : undefined);
     this.limiters =
       options.rateLimits === false
         ? new Map()
@@ -112,6 +123,7 @@ export class Engine {
       toolContextFor: (ticketId) => toolContextFor(options, this.#specs.get(ticketId)),
       onModelEvent: (event) => this.#recorder.model(event),
       ...(log ? { ledger: log } : {}),
+      beforeWrite: (ticketId, path) => this.#files.beforeWrite(ticketId, path),
     };
     const machine = engineMachine(deps, this.limiters, options.waitUntil ?? wallClockWait);
     this.conductor = createActor(machine, {
@@ -234,16 +246,21 @@ export class Engine {
    * With a store, true means the command's journal row is committed, with the snapshot it led to:
    * only then may it be acknowledged. A failed commit throws.
    */
-  command(
-    target: { kind: 'conductor' } | { kind: 'ticket' | 'worker'; id: string },
-    event: ConductorEvent | TicketEvent | ClutchEvent,
-    meta: { requestId?: string } = {},
-  ): boolean {
+  command(target: CommandTarget, event: EngineCommand, meta: { requestId?: string } = {}): boolean {
+    return this.send(target, event, meta).ok;
+  }
+
+  /**
+   * command(), saying why when it refuses: the actor does not accept the event now, or a pause
+   * command names another pause than the one its worker is at (a stale click, another tab).
+   */
+  send(target: CommandTarget, event: EngineCommand, meta: { requestId?: string } = {}): CommandOutcome {
     const ref: AnyActorRef | undefined =
       target.kind === 'conductor' ? this.conductor : target.kind === 'ticket' ? this.ticket(target.id) : this.worker(target.id);
-    if (!ref) return false;
-    const snapshot = ref.getSnapshot() as { can(event: unknown): boolean; status: string };
-    if (snapshot.status !== 'active' || !snapshot.can(event)) return false;
+    const refused = (why: string): CommandOutcome => ({ ok: false, error: `${targetKey(target)} ${why}` });
+    if (!ref) return refused(`does not accept ${event.type} now`);
+    const refusal = refusalOf(ref, target, event, this.#files);
+    if (refusal) return refused(refusal);
     this.journal.append({
       kind: 'command',
       at: this.elapsed(),
@@ -252,10 +269,20 @@ export class Engine {
       ...(meta.requestId !== undefined ? { request_id: meta.requestId } : {}),
     });
     if (event.type === 'clutch.rerun') this.#grantRerun(ref);
+    if (event.type === 'ticket.retry' && target.kind === 'ticket') {
+      const choice = (event as { files?: 'restore' | 'keep' }).files;
+      const files = choice ? this.#files.settle(target.id, choice) : [];
+      if (choice && files.length > 0) this.journal.append({ kind: 'ticket.files', at: this.elapsed(), ticket: target.id, choice, files });
+    }
     ref.send(event);
     crashPoint('command.applied', event.type);
     this.#commits?.commitNow();
-    return true;
+    return { ok: true };
+  }
+
+  /** The workspace files the ticket's attempts changed with the file tools (what a retry restores or keeps). */
+  changedFiles(ticketId: string): string[] {
+    return this.#files.changed(ticketId);
   }
 
   /** Re-run at the interrupted pause: the grant the call's next run may use once (see runToolOnce). */

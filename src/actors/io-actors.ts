@@ -18,11 +18,14 @@ export interface IoDependencies {
   onModelEvent?(event: ModelEvent): void;
   /** Where side-effecting calls record their intents and results; none keeps them in no store. */
   ledger?: ToolLedger;
+  /** Told before a file tool writes a file (absolute path), so the ticket's original is kept. */
+  beforeWrite?(ticketId: string, path: string): void;
 }
 
 export type ModelEvent =
   | { type: 'turn'; ticketId: string; attempt: number; profile: string; stop_reason: StopReason; usage: TokenUsage }
-  | { type: 'retry'; ticketId: string; attempt: number; profile: string; reason: string; retry_at: number };
+  | { type: 'retry'; ticketId: string; attempt: number; profile: string; reason: string; retry_at: number }
+  | { type: 'wait'; ticketId: string; attempt: number; profile: string; reason: string; until: number | null };
 
 function inputCharacters(request: ModelTurnRequest): number {
   let total = request.system.length + JSON.stringify(request.messages).length;
@@ -44,9 +47,15 @@ export function callModelLogic(deps: IoDependencies) {
     const key = `${input.ticketId}#${input.attempt}`;
     // The profile's scheduler is an actor in the system; its answers come back to this actor.
     const limiter = system.get(limiterSystemId(input.profile)) as AnyActorRef | undefined;
-    const ask = (request: LimiterRequest) => limiter?.send(request);
+    // The limiter stops with the system (engine.stop(), a run switch): a turn cut short then has no
+    // one to tell, and must not wait for an answer that will never come.
+    const limiterLive = () => limiter?.getSnapshot().status === 'active';
+    const ask = (request: LimiterRequest) => {
+      if (limiterLive()) limiter!.send(request);
+    };
     let granted: { resolve(lease: Lease): void; reject(error: unknown): void } | undefined;
     let decided: ((decision: FailureDecision) => void) | undefined;
+    const turnOf = { ticketId: input.ticketId, attempt: input.attempt, profile: input.profile };
     receive((received) => {
       // The worker (retry now) and the rate limiter (its answers) both talk to this actor.
       const event = received as WorkerEvent | LimiterReply;
@@ -55,6 +64,7 @@ export function callModelLogic(deps: IoDependencies) {
           ask({ type: 'limiter.retry_now', key });
           break;
         case 'limiter.waiting':
+          deps.onModelEvent?.({ type: 'wait', ...turnOf, reason: event.reason, until: event.until });
           sendBack({ type: 'model.waiting', reason: event.reason, until: event.until });
           break;
         case 'limiter.granted':
@@ -82,7 +92,7 @@ export function callModelLogic(deps: IoDependencies) {
     const fail = async (error: unknown, lease: Lease | undefined): Promise<FailureDecision> => {
       const modelError = error instanceof ModelError ? error : undefined;
       const reason = errorText(error);
-      if (limiter && lease && modelError) {
+      if (limiterLive() && lease && modelError) {
         return new Promise((resolve) => {
           decided = resolve;
           ask({ type: 'limiter.failed', lease, error: modelError, replyTo: self });
@@ -140,7 +150,7 @@ export function callModelLogic(deps: IoDependencies) {
 
 export function runToolLogic(deps: IoDependencies) {
   return fromPromise<RunToolOutput, RunToolInput>(({ input, signal }) =>
-    runToolOnce(input, { ...deps.toolContextFor(input.ticketId), signal }, deps.ledger),
+    runToolOnce(input, { ...deps.toolContextFor(input.ticketId), signal }, deps.ledger, deps.beforeWrite),
   );
 }
 

@@ -3,7 +3,15 @@ import type { UsageSummary } from './usage.js';
 export type JournalEntry =
   | { kind: 'run.start'; at: number; track: string; mode: string; trust_override: string }
   | { kind: 'ticket.status'; at: number; ticket: string; status: string; attempt: number; reason?: string; summary?: string }
-  | { kind: 'tool'; at: number; ticket: string; attempt: number; tool: string; tool_use_id: string; input: unknown; is_error: boolean; output: string }
+  | { kind: 'tool.start'; at: number; ticket: string; attempt: number; tool: string; tool_use_id: string }
+  /** duration_ms: from its tool.start (absent when the start was before a restore). */
+  | { kind: 'tool'; at: number; ticket: string; attempt: number; tool: string; tool_use_id: string; input: unknown; is_error: boolean; output: string; duration_ms?: number }
+  /** A pause released by a switch to auto; the switch is the command just before it. */
+  | { kind: 'auto_approve'; at: number; ticket: string; attempt: number; pause: 'approval' | 'review'; tool: string; tool_use_id: string; cause: string }
+  /** A model call held back by its profile's rate limits. until: epoch ms, or null while unknown. */
+  | { kind: 'model.wait'; at: number; ticket: string; attempt: number; profile: string; reason: string; until: number | null }
+  /** Before a retry: what became of the files the ticket's attempts changed. */
+  | { kind: 'ticket.files'; at: number; ticket: string; choice: 'restore' | 'keep'; files: string[] }
   | { kind: 'edit'; at: number; ticket: string; attempt: number; edit: unknown }
   | { kind: 'command'; at: number; target: string; event: unknown; request_id?: string }
   | { kind: 'tool.interrupted'; at: number; ticket: string; attempt: number; tool: string; tool_use_id: string; input: unknown }

@@ -10,10 +10,17 @@ import type { ModelEvent } from './io-actors.js';
 import type { Journal, JournalEntry } from './journal.js';
 import type { UsageLedger } from './usage.js';
 
-/** The journal entry for each event a worker emits. */
-export function workerEntry(event: WorkerEmitted, at: number): JournalEntry {
+/**
+ * The journal entry for each event a worker emits. startedAt: when the call that ended started,
+ * if it is known (a call restored mid-run has no start).
+ */
+export function workerEntry(event: WorkerEmitted, at: number, startedAt?: number): JournalEntry {
   const base = { at, ticket: event.ticketId, attempt: event.attempt };
   switch (event.type) {
+    case 'worker.tool_start':
+      return { kind: 'tool.start', ...base, tool: event.call.name, tool_use_id: event.call.id };
+    case 'worker.auto_approved':
+      return { kind: 'auto_approve', ...base, pause: event.pause, tool: event.call.name, tool_use_id: event.call.id, cause: event.cause };
     case 'worker.tool_done':
       return {
         kind: 'tool',
@@ -23,6 +30,7 @@ export function workerEntry(event: WorkerEmitted, at: number): JournalEntry {
         input: event.call.input,
         is_error: event.output.is_error,
         output: event.output.content,
+        ...(startedAt !== undefined ? { duration_ms: at - startedAt } : {}),
       };
     case 'worker.interrupted':
       return { kind: 'tool.interrupted', ...base, tool: event.call.name, tool_use_id: event.call.id, input: event.call.input };
@@ -61,6 +69,8 @@ export class RunRecorder {
     if (event.type === 'turn') {
       this.#usage.add(event.ticketId, event.profile, event.usage);
       this.#journal.append({ kind: 'model.turn', ...base, stop_reason: event.stop_reason, ...event.usage });
+    } else if (event.type === 'wait') {
+      this.#journal.append({ kind: 'model.wait', ...base, reason: event.reason, until: event.until });
     } else {
       this.#journal.append({ kind: 'model.retry', ...base, reason: event.reason, retry_at: event.retry_at });
     }
@@ -100,7 +110,15 @@ export class RunRecorder {
   }
 
   #followWorker(ticketId: string, worker: WorkerRef): void {
-    worker.on('*', (event: WorkerEmitted) => this.#journal.append(workerEntry(event, this.#elapsed())));
+    // When each call of this worker started, to journal how long it ran.
+    const started = new Map<string, number>();
+    worker.on('*', (event: WorkerEmitted) => {
+      const at = this.#elapsed();
+      if (event.type === 'worker.tool_start') started.set(event.call.id, at);
+      const startedAt = event.type === 'worker.tool_done' ? started.get(event.call.id) : undefined;
+      if (event.type === 'worker.tool_done' || event.type === 'worker.interrupted') started.delete(event.call.id);
+      this.#journal.append(workerEntry(event, at, startedAt));
+    });
     // Keep the last snapshot of a worker that ended, however it ended, for the UI and debug_state.
     const archive = () => this.#finished.set(ticketId, { worker: worker.getPersistedSnapshot() });
     worker.subscribe({

@@ -35,9 +35,20 @@ function sameInput(a: unknown, b: unknown): boolean {
  * - a command with only an intent does not run: the worker stops at the interrupted pause, unless
  *   the human chose to rerun it there; a group of it still running from before the crash is stopped.
  */
-export async function runToolOnce(input: RunToolInput, context: ToolContext, ledger: ToolLedger | undefined): Promise<RunToolOutput> {
+export async function runToolOnce(
+  input: RunToolInput,
+  context: ToolContext,
+  ledger: ToolLedger | undefined,
+  beforeWrite?: (ticket: string, path: string) => void,
+): Promise<RunToolOutput> {
   const { call } = input;
-  if (!ledger || !sideEffectTools.has(call.name)) return executeTool(call.name, call.input, context);
+  if (!sideEffectTools.has(call.name)) return executeTool(call.name, call.input, context);
+  if (!ledger) {
+    // No store: nothing to replay, but the ticket's originals are still kept for a retry.
+    const effect = beforeWrite ? await plannedEffect(call.name, call.input, context) : undefined;
+    if (effect) beforeWrite!(input.ticketId, effect.path);
+    return executeTool(call.name, call.input, context);
+  }
   const key: ToolCallKey = { ticket: input.ticketId, attempt: input.attempt, toolUseId: call.id };
   const known = ledger.toolCall(key);
   const same = known !== undefined && known.tool === call.name && sameInput(known.input, call.input);
@@ -53,6 +64,7 @@ export async function runToolOnce(input: RunToolInput, context: ToolContext, led
     }
   }
   const effect = await plannedEffect(call.name, call.input, context);
+  if (effect) beforeWrite?.(input.ticketId, effect.path);
   ledger.recordIntent(key, call.name, call.input, effect ?? null);
   crashPoint('tool.intent', call.name);
   const output = await executeTool(call.name, call.input, { ...context, onSpawn: (pid) => ledger.recordProcess(key, commandProcess(pid)) });

@@ -3,7 +3,7 @@ import type { JournalEntry } from '../actors/journal.js';
 import { formatCost, type UsageLine } from '../actors/usage.js';
 import type { WorkerRef } from '../actors/engine.js';
 import type { PreparedRun } from '../runs/prepare-run.js';
-import { StepPrompter } from './step-prompt.js';
+import { StepPrompter, type StopReason } from './step-prompt.js';
 
 export interface DriveOptions {
   json: boolean;
@@ -39,15 +39,30 @@ const atPause = (worker: WorkerRef) => {
   );
 };
 
+/** Exit codes of a run the human stopped: 130 for Ctrl-C (128 + SIGINT, as shells report it), 1 for the end of input. */
+export const stoppedExitCode: Record<StopReason, number> = { interrupt: 130, end_of_input: 1 };
+
+const stopWords: Record<StopReason, string> = {
+  interrupt: 'stopped at Ctrl-C',
+  end_of_input: 'stopped: the input ended (Ctrl-D), so no one is left to answer the pauses',
+};
+
 /**
  * Runs a prepared (new or resumed) run headless to its end: progress lines, the terminal prompt at
  * pauses, then the table. Without a terminal, a run left waiting only for a human (an interrupted
- * command) stops with exit 1 and stays resumable. Exit 0 all completed, 1 otherwise.
+ * command) stops with exit 1 and stays resumable. Ctrl-C (at a prompt, or SIGINT) and the end of
+ * input at a prompt stop the run cleanly: its state is saved, the table is printed, and
+ * `clutch resume` goes on from there. Exit 0 all completed, 1 otherwise, 130 at Ctrl-C.
  */
 export async function driveRun(prepared: PreparedRun, options: DriveOptions): Promise<number> {
   const { engine, track, run } = prepared;
   const print = (line: string) => options.stdout.write(`${line}\n`);
-  const prompter = options.prompt ? new StepPrompter(engine, options.stdin, options.stdout) : undefined;
+  let stop: (reason: StopReason) => void = () => {};
+  const stopped = new Promise<StopReason>((resolve) => (stop = resolve));
+  const onSignal = () => stop('interrupt');
+  // Once: a second Ctrl-C while the run is being saved quits at once, as Ctrl-C always did.
+  process.once('SIGINT', onSignal);
+  const prompter = options.prompt ? new StepPrompter(engine, options.stdin, options.stdout, stop) : undefined;
   engine.journal.subscribe((entry) => {
     if (entry.kind === 'ticket.status' && entry.status === 'step_paused') prompter?.paused(entry.ticket);
     if (options.json) {
@@ -79,8 +94,14 @@ export async function driveRun(prepared: PreparedRun, options: DriveOptions): Pr
     const worker = engine.worker(ticket.id);
     if (worker && atPause(worker)) prompter?.paused(ticket.id);
   }
-  const outcome = await Promise.race([engine.finished(), prompter ? new Promise<never>(() => {}) : waitingOnlyForHuman(prepared)]);
+  const outcome = await Promise.race([engine.finished(), stopped, prompter ? new Promise<never>(() => {}) : waitingOnlyForHuman(prepared)]);
+  process.off('SIGINT', onSignal);
   prompter?.close();
+  const halted = typeof outcome === 'string' && outcome !== 'waiting' ? outcome : undefined;
+  if (halted) {
+    const message = `${stopWords[halted]}; run ${run.id} is saved as it stands: \`clutch resume ${run.id}\` goes on from here`;
+    print(options.json ? JSON.stringify({ type: 'run.stopped', run: run.id, reason: halted, message }) : `\n${message}`);
+  }
   await prepared.close();
   const spent = engine.usage();
   if (outcome === 'waiting') {
@@ -88,9 +109,10 @@ export async function driveRun(prepared: PreparedRun, options: DriveOptions): Pr
     print(options.json ? JSON.stringify({ type: 'run.waiting', run: run.id, message }) : `\n${message}`);
     return 1;
   }
+  const tickets = halted ? Object.fromEntries(engine.track().tickets.map((ticket) => [ticket.id, ticket.status])) : (outcome as Exclude<typeof outcome, string>).tickets;
   if (options.json) {
     print(JSON.stringify({ type: 'usage', ...spent }));
-    print(JSON.stringify({ type: 'run.end', tickets: outcome.tickets }));
+    print(JSON.stringify({ type: 'run.end', tickets }));
   } else {
     print('');
     print(`${'ticket'.padEnd(10)}${'status'.padEnd(12)}${'tries'.padEnd(7)}${'tier'.padEnd(6)}${'tokens in/out'.padEnd(17)}${'cost'.padEnd(10)}result`);
@@ -108,7 +130,8 @@ export async function driveRun(prepared: PreparedRun, options: DriveOptions): Pr
     print(`\nrun folder: ${run.runDir}`);
     print(`run id: ${run.id} (\`clutch runs\` lists it; \`clutch export ${run.id}\` writes its journal)`);
   }
-  return Object.values(outcome.tickets).every((status) => status === 'completed') ? 0 : 1;
+  if (halted) return stoppedExitCode[halted];
+  return Object.values(tickets).every((status) => status === 'completed') ? 0 : 1;
 }
 
 /** Resolves once nothing can go on without a human: every active ticket waits at an interrupted command. */

@@ -13,6 +13,8 @@ export interface RunOptions {
   json: boolean;
   /** Every agent uses this [models.NAME] profile. */
   model?: string;
+  /** The scripted profile replays this script instead of its own. */
+  script?: string;
   /** Writes every model call to this JSONL cassette. */
   record?: string;
   /** Answers model calls from this cassette: no network, no key, no waiting. */

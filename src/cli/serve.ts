@@ -1,5 +1,6 @@
 import type { ExecutionMode, TrustLevel } from '../protocol/index.js';
 import { ensureUiBuilt } from '../server/build-ui.js';
+import { readServeState, serveStateFile, writeServeState } from '../server/serve-state.js';
 import { storeRuns } from '../server/run-sessions.js';
 import { createSession, type Session } from '../server/session.js';
 import { startServer } from '../server/server.js';
@@ -17,6 +18,8 @@ export interface ServeOptions {
   mode?: ExecutionMode;
   trust?: TrustLevel;
   model?: string;
+  /** The scripted profile replays this script instead of its own. */
+  script?: string;
   record?: string;
   replay?: string;
   stdout: NodeJS.WritableStream;
@@ -61,8 +64,8 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   const inspectUrl = options.inspectWs === undefined ? undefined : checkInspectorUrl(options.inspectWs);
   if (inspectUrl && !inspectUrl.ok) throw new UsageError(inspectUrl.error);
   // Inputs first: a typo in a flag is reported at once, not after a build of the UI.
-  if (options.resume && (options.track || options.workspace || options.model || options.record || options.replay)) {
-    throw new UsageError('--resume goes on with the run as it was started: --track, --workspace, --model, --record and --replay cannot change it');
+  if (options.resume && (options.track || options.workspace || options.model || options.script || options.record || options.replay)) {
+    throw new UsageError('--resume goes on with the run as it was started: --track, --workspace, --model, --script, --record and --replay cannot change it');
   }
   const prepared = await createSession({
     cwd: options.cwd,
@@ -72,6 +75,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     ...(options.mode ? { mode: options.mode } : {}),
     ...(options.trust ? { trust: options.trust } : {}),
     ...(options.model ? { model: options.model } : {}),
+    ...(options.script ? { script: options.script } : {}),
     ...(options.record ? { record: options.record } : {}),
     ...(options.replay ? { replay: options.replay } : {}),
     ...(options.resume ? { resume: options.resume } : {}),
@@ -105,6 +109,10 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   if (prepared.resumed) {
     for (const note of await applyResumeFlags(engine, { ...(options.mode ? { mode: options.mode } : {}), ...(options.trust ? { trust: options.trust } : {}) })) log(note);
   }
+  // Without --port, the port of the last start if it is free, and its token: open tabs reconnect to a restarted server.
+  const stateFile = serveStateFile(prepared.storePath);
+  const last = readServeState(stateFile);
+  if (last.note) log(last.note);
   let server;
   try {
     server = await startServer({
@@ -113,10 +121,20 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
       timeline: prepared.timeline,
       staticDir,
       // The Runs tab: the runs of this run's store, each opened the way --resume opens it.
-      runs: storeRuns({ cwd: options.cwd, ...(options.config ? { config: options.config } : {}), storePath: prepared.storePath, beforeStart: forward, log }),
+      runs: storeRuns({
+        cwd: options.cwd,
+        ...(options.config ? { config: options.config } : {}),
+        ...(options.model ? { model: options.model } : {}),
+        ...(options.script ? { script: options.script } : {}),
+        storePath: prepared.storePath,
+        beforeStart: forward,
+        log,
+      }),
       closeSession: closeFirst,
       log,
       ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.port === undefined && last.port !== undefined ? { preferredPort: last.port } : {}),
+      ...(last.token !== undefined ? { token: last.token } : {}),
     });
   } catch (error) {
     stop?.dispose();
@@ -124,6 +142,8 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${options.port} is already in use`);
     throw error;
   }
+  const unrecorded = writeServeState(stateFile, { port: server.port, token: server.token });
+  if (unrecorded) log(unrecorded);
   options.stdout.write(`Clutch is running: ${server.url}\n`);
   options.stdout.write(`model: ${session.model_label}\n`);
   options.stdout.write(`run folder: ${runDir}\n`);

@@ -1,9 +1,9 @@
 import { createInterface, type Interface } from 'node:readline/promises';
 import { waitFor } from 'xstate';
 import type { Engine, WorkerRef } from '../actors/engine.js';
+import { pauseNow } from '../actors/pause-check.js';
 import { lastAssistant, currentCall } from '../machines/transcript.js';
-import type { ToolPreview } from '../protocol/index.js';
-import type { WorkerContext } from '../machines/worker-types.js';
+import type { Command, PauseRef, ToolPreview } from '../protocol/index.js';
 
 function renderPreview(preview: ToolPreview | null): string {
   if (!preview) return '(no preview)';
@@ -12,9 +12,48 @@ function renderPreview(preview: ToolPreview | null): string {
   return preview.text;
 }
 
+/** Why the human stopped answering: Ctrl-C, or the end of input (Ctrl-D, a closed pipe). */
+export type StopReason = 'interrupt' | 'end_of_input';
+
+type WorkerSnapshot = ReturnType<WorkerRef['getSnapshot']>;
+
+/** The answers at each kind of pause, as the prompt lists them and "not understood" repeats them. */
+const choices = {
+  approval: [
+    ['a', 'approve'],
+    ['e', 'edit payload'],
+    ['m', 'memory: edit last message'],
+    ['x', 'abort'],
+  ],
+  review: [
+    ['a', 'approve'],
+    ['e', 'edit result'],
+    ['m', 'memory: edit last message'],
+    ['x', 'abort'],
+  ],
+  interrupted: [
+    ['r', 're-run'],
+    ['u', 'use this output (empty)'],
+    ['x', 'abort'],
+  ],
+} as const;
+
+/** `[a]pprove  [e]dit payload  ...`: the key in brackets where the word starts with it. */
+function promptOf(kind: PauseRef['kind']): string {
+  const shown = choices[kind].map(([key, word]) => (word.startsWith(key) ? `[${key}]${word.slice(key.length)}` : `[${key}] ${word}`));
+  return `${shown.join('  ')} > `;
+}
+
+function notUnderstood(kind: PauseRef['kind'], answer: string): string {
+  const listed = choices[kind].map(([key, word]) => `${key} (${word})`).join(', ');
+  return `  not understood: ${answer === '' ? '(an empty answer)' : JSON.stringify(answer)}; answer one of ${listed}`;
+}
+
 /**
  * Answers pauses on a terminal, one at a time, while the engine keeps running the other workers.
- * Step mode only reaches the human here; nothing in the engine waits on this code.
+ * Step mode only reaches the human here; nothing in the engine waits on this code. Every command
+ * names the pause it answers, the one shown, so an answer the pause has moved past (another
+ * client answered first) is refused by the engine, and the refusal is printed.
  */
 export class StepPrompter {
   readonly #engine: Engine;
@@ -22,27 +61,53 @@ export class StepPrompter {
   readonly #readline: Interface;
   readonly #output: NodeJS.WritableStream;
   #busy = false;
+  #closed = false;
 
-  constructor(engine: Engine, input: NodeJS.ReadableStream, output: NodeJS.WritableStream) {
+  /** onStop: Ctrl-C (a terminal's ^C, not a signal: readline reads it in raw mode) or the end of input. */
+  constructor(engine: Engine, input: NodeJS.ReadableStream, output: NodeJS.WritableStream, onStop: (reason: StopReason) => void = () => {}) {
     this.#engine = engine;
     this.#readline = createInterface({ input, output });
     this.#output = output;
+    // With a listener, readline hands ^C to it instead of rejecting the pending question.
+    this.#readline.on('SIGINT', () => onStop('interrupt'));
+    this.#readline.on('close', () => {
+      if (!this.#closed) onStop('end_of_input');
+      this.#closed = true;
+    });
   }
 
   paused(ticketId: string): void {
+    if (this.#closed) return;
     if (!this.#queue.includes(ticketId)) this.#queue.push(ticketId);
     void this.#drain();
   }
 
   close(): void {
+    this.#closed = true;
     this.#readline.close();
+  }
+
+  /** The answer, or undefined once input is over: then no command is sent. */
+  async #ask(question: string): Promise<string | undefined> {
+    if (this.#closed) return undefined;
+    try {
+      return await this.#readline.question(question);
+    } catch (error) {
+      // ^C or ^D while a question waits (readline rejects it), or a question after the close.
+      if (this.#closed || (error as Error).name === 'AbortError') return undefined;
+      throw error;
+    }
+  }
+
+  #write(text: string): void {
+    this.#output.write(`${text}\n`);
   }
 
   async #drain(): Promise<void> {
     if (this.#busy) return;
     this.#busy = true;
     try {
-      for (let ticketId = this.#queue.shift(); ticketId; ticketId = this.#queue.shift()) {
+      for (let ticketId = this.#queue.shift(); ticketId && !this.#closed; ticketId = this.#queue.shift()) {
         const worker = this.#engine.worker(ticketId);
         if (worker) await this.#answer(ticketId, worker);
       }
@@ -51,68 +116,114 @@ export class StepPrompter {
     }
   }
 
+  /** Sends a pause command; true when the engine took it, else the refusal is printed. */
+  #send(ticketId: string, command: Command): boolean {
+    const sent = this.#engine.send({ kind: 'worker', id: ticketId }, command);
+    if (!sent.ok) this.#write(`  refused: ${sent.error}`);
+    return sent.ok;
+  }
+
   async #answer(ticketId: string, worker: WorkerRef): Promise<void> {
-    for (;;) {
+    let shown: string | undefined;
+    while (!this.#closed) {
       const snapshot = await waitFor(worker, (state) =>
         state.status !== 'active' ||
         state.matches({ toolCycle: { awaitingApproval: 'ready' } }) ||
         state.matches({ toolCycle: 'reviewingResult' }) ||
-        !(state.matches({ toolCycle: 'awaitingApproval' })),
+        !state.matches({ toolCycle: 'awaitingApproval' }),
       );
-      const atApproval = snapshot.matches({ toolCycle: { awaitingApproval: 'ready' } });
-      const atReview = snapshot.matches({ toolCycle: 'reviewingResult' });
-      const write = (text: string) => this.#output.write(`${text}\n`);
-      if (snapshot.status === 'active' && snapshot.matches({ toolCycle: 'interrupted' })) {
-        await this.#answerInterrupted(ticketId, snapshot.context, write);
-        return;
+      const pause = pauseNow(snapshot);
+      if (!pause) return;
+      if (pause.kind === 'interrupted') {
+        // Asked again only if the answer was refused and the same pause still waits.
+        if (!(await this.#answerInterrupted(ticketId, snapshot, pause))) return;
+        continue;
       }
-      if (!atApproval && !atReview) return;
-      const { context } = snapshot;
-      const call = atApproval ? currentCall(context.messages, context.results, context.review) : undefined;
-      if (context.refusal) write(`  refused: ${context.refusal}`);
-      if (atApproval && call) {
-        write(`\n── ${ticketId} · pause 1 (approval) · ${call.name} ${JSON.stringify(call.input)}`);
-        write(renderPreview(context.preview));
-      } else if (context.review) {
-        write(`\n── ${ticketId} · pause 2 (review) · result${context.review.is_error ? ' (error)' : ''}`);
-        write(context.review.content);
+      // Shown again only when it changed (an accepted edit makes a new preview), never to repeat an old refusal.
+      const key = `${pause.kind}:${pause.tool_use_id}:${JSON.stringify(snapshot.context.preview)}:${snapshot.context.review?.content ?? ''}`;
+      if (key !== shown) this.#show(ticketId, snapshot, pause);
+      shown = key;
+      const answer = await this.#ask(promptOf(pause.kind));
+      if (answer === undefined) return;
+      const choice = answer.trim().toLowerCase();
+      if (choice === 'a') {
+        if (this.#send(ticketId, { type: 'clutch.approve', pause })) return;
+      } else if (choice === 'x') {
+        const reason = await this.#ask('reason (optional) > ');
+        if (reason === undefined) return;
+        if (this.#send(ticketId, { type: 'clutch.abort', pause, ...(reason.trim() ? { reason: reason.trim() } : {}) })) return;
+      } else if (choice === 'e' || choice === 'm') {
+        if (!(await this.#edit(ticketId, worker, snapshot, pause, choice))) return;
+      } else {
+        this.#write(notUnderstood(pause.kind, answer.trim()));
       }
-      const choices = atApproval ? '[a]pprove  [e]dit payload  [m]emory: edit last message  [x] abort' : '[a]pprove  [e]dit result  [m]emory: edit last message  [x] abort';
-      const answer = (await this.#readline.question(`${choices} > `)).trim().toLowerCase();
-      if (answer === 'a') {
-        this.#engine.command({ kind: 'worker', id: ticketId }, { type: 'clutch.approve' });
-        return;
-      }
-      if (answer === 'x') {
-        const reason = await this.#readline.question('reason (optional) > ');
-        this.#engine.command({ kind: 'worker', id: ticketId }, { type: 'clutch.abort', ...(reason.trim() ? { reason: reason.trim() } : {}) });
-        return;
-      }
-      if (answer === 'e' && atApproval) {
-        const payload = await this.#readline.question('new payload (JSON, one line) > ');
-        this.#engine.command({ kind: 'worker', id: ticketId }, { type: 'clutch.edit_payload', input: payload });
-      } else if (answer === 'e') {
-        const output = await this.#readline.question('new result (one line) > ');
-        this.#engine.command({ kind: 'worker', id: ticketId }, { type: 'clutch.edit_result', output });
-      } else if (answer === 'm') {
-        write(JSON.stringify(lastAssistant(context.messages)));
-        const message = await this.#readline.question('new last message (JSON, one line) > ');
-        this.#engine.command({ kind: 'worker', id: ticketId }, { type: 'clutch.edit_message', message });
-      }
-      // Loop: show the pause again (with any refusal) until it is approved or aborted.
     }
   }
 
-  /** A command cut short by a crash: never run again without an answer from here. */
-  async #answerInterrupted(ticketId: string, context: WorkerContext, write: (text: string) => void): Promise<void> {
+  #show(ticketId: string, snapshot: WorkerSnapshot, pause: PauseRef): void {
+    const { context } = snapshot;
+    if (pause.kind === 'approval') {
+      const call = currentCall(context.messages, context.results, context.review);
+      this.#write(`\n── ${ticketId} · pause 1 (approval) · ${call ? `${call.name} ${JSON.stringify(call.input)}` : ''}`);
+      this.#write(renderPreview(context.preview));
+    } else if (context.review) {
+      this.#write(`\n── ${ticketId} · pause 2 (review) · result${context.review.is_error ? ' (error)' : ''}`);
+      this.#write(context.review.content);
+    }
+  }
+
+  /**
+   * An edit of the payload, the result or the model's last message. A refused edit says why, once:
+   * the reason is the one of this edit's own record, not whatever refusal the worker still holds.
+   * False once input is over.
+   */
+  async #edit(ticketId: string, worker: WorkerRef, snapshot: WorkerSnapshot, pause: PauseRef, choice: 'e' | 'm'): Promise<boolean> {
+    const { context } = snapshot;
+    let command: Command;
+    if (choice === 'm') {
+      this.#write(JSON.stringify(lastAssistant(context.messages)));
+      const message = await this.#ask('new last message (JSON, one line) > ');
+      if (message === undefined) return false;
+      command = { type: 'clutch.edit_message', pause, message };
+    } else if (pause.kind === 'approval') {
+      const input = await this.#ask('new payload (JSON, one line) > ');
+      if (input === undefined) return false;
+      command = { type: 'clutch.edit_payload', pause, input };
+    } else {
+      const output = await this.#ask('new result (one line) > ');
+      if (output === undefined) return false;
+      command = { type: 'clutch.edit_result', pause, output };
+    }
+    const before = worker.getSnapshot().context.edits.at(-1);
+    if (!this.#send(ticketId, command)) return true;
+    const record = worker.getSnapshot().context.edits.at(-1);
+    if (record && record !== before && !record.accepted) this.#write(`  refused: ${record.reason ?? 'the edit was not accepted'}`);
+    return true;
+  }
+
+  /** A command cut short by a crash: never run again without an answer from here. False once input is over. */
+  async #answerInterrupted(ticketId: string, snapshot: WorkerSnapshot, pause: PauseRef): Promise<boolean> {
+    const { context } = snapshot;
     const call = currentCall(context.messages, context.results, context.review);
-    write(`\n── ${ticketId} · interrupted: this command may have run in part · ${call ? `${call.name} ${JSON.stringify(call.input)}` : ''}`);
+    this.#write(`\n── ${ticketId} · interrupted: this command may have run in part · ${call ? `${call.name} ${JSON.stringify(call.input)}` : ''}`);
     for (;;) {
-      const answer = (await this.#readline.question('[r]e-run  [u]se this output (empty)  [x] abort > ')).trim().toLowerCase();
-      const target = { kind: 'worker' as const, id: ticketId };
-      if (answer === 'r') return void this.#engine.command(target, { type: 'clutch.rerun' });
-      if (answer === 'u') return void this.#engine.command(target, { type: 'clutch.use_output' });
-      if (answer === 'x') return void this.#engine.command(target, { type: 'clutch.abort', reason: 'interrupted command not re-run' });
+      const answer = await this.#ask(promptOf('interrupted'));
+      if (answer === undefined) return false;
+      const choice = answer.trim().toLowerCase();
+      const command: Command | undefined =
+        choice === 'r'
+          ? { type: 'clutch.rerun', pause }
+          : choice === 'u'
+            ? { type: 'clutch.use_output', pause }
+            : choice === 'x'
+              ? { type: 'clutch.abort', pause, reason: 'interrupted command not re-run' }
+              : undefined;
+      if (!command) {
+        this.#write(notUnderstood('interrupted', answer.trim()));
+        continue;
+      }
+      this.#send(ticketId, command);
+      return true;
     }
   }
 }

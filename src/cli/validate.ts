@@ -1,23 +1,25 @@
-import { formatIssues, loadConfig, loadTrack } from '../config/index.js';
-import { resolve } from 'node:path';
-import { defaultConfigPath } from '../runs/load-inputs.js';
+import { checkInputs, type InputOptions } from '../runs/load-inputs.js';
 
-/** `clutch validate [--config F] [TRACK]`: 0 when all is well, 2 on any issue. */
-export function validateCommand(options: { cwd: string; config?: string; track?: string; workspace?: string; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): number {
-  const configPath = options.config ? resolve(options.cwd, options.config) : defaultConfigPath(options.cwd);
-  const config = loadConfig(configPath);
-  if (!config.ok) {
-    options.stderr.write(`${formatIssues(config.errors)}\n`);
+export interface ValidateOptions extends InputOptions {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/**
+ * `clutch validate [--config F] [--model NAME] [--script FILE] [TRACK]`: 0 when all is well, 2 on
+ * any issue. It makes the checks `clutch run` makes before it creates anything (the same
+ * function), so a track it passes starts, and one it fails would have been refused.
+ */
+export function validateCommand(options: ValidateOptions): number {
+  const checked = checkInputs(options);
+  if (!checked.ok) {
+    options.stderr.write(`${checked.problems.join('\n')}\n`);
     return 2;
   }
-  options.stdout.write(`${configPath}: ok (${Object.keys(config.value.agents).length} agents, ${Object.keys(config.value.models).length} model profiles)\n`);
-  if (!options.track) return 0;
-  const trackPath = resolve(options.cwd, options.track);
-  const track = loadTrack(trackPath, { config: config.value, ...(options.workspace ? { workspace: resolve(options.cwd, options.workspace) } : {}) });
-  if (!track.ok) {
-    options.stderr.write(`${formatIssues(track.errors)}\n`);
-    return 2;
-  }
-  options.stdout.write(`${trackPath}: ok (${track.value.track.tickets.length} tickets)\n`);
+  const { config, track, scripts } = checked.value;
+  const print = (line: string) => options.stdout.write(`${line}\n`);
+  print(`${config.source}: ok (${Object.keys(config.agents).length} agents, ${Object.keys(config.models).length} model profiles)`);
+  for (const script of scripts) print(`${script.file}: ok (script of [models.${script.profile}], ${script.tickets} tickets)`);
+  if (track) print(`${track.file}: ok (${track.track.tickets.length} tickets, workspace ${track.workspace})`);
   return 0;
 }

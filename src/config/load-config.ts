@@ -2,6 +2,7 @@ import path from 'node:path';
 import { clutchConfigFileSchema, type ClutchConfigFile } from '../protocol/config-schema.js';
 import type { AgentArchetype, ClutchConfig, ModelProfile } from '../protocol/config.js';
 import type { ToolName } from '../protocol/tool-inputs.js';
+import { checkConfigValues } from './check-config.js';
 import { isTable, list, valueAt } from './describe.js';
 import { failed, readSource, type ConfigIssue, type ConfigResult } from './issues.js';
 import { locate, type SourceMap } from './locate.js';
@@ -28,7 +29,7 @@ export function parseConfig(text: string, file: string): ConfigResult<ClutchConf
     : fromZodIssues(result.error.issues, { file, map, data, schema: clutchConfigFileSchema, nouns: { tools: 'tool' } });
   // Cross-references are checked on the raw data even when the schema failed, so one run reports
   // every problem instead of making the user fix them one at a time.
-  issues.push(...checkModelReferences(data, map, file));
+  issues.push(...checkModelReferences(data, map, file), ...checkConfigValues(data, map, file));
   if (!result.success || issues.length > 0) return failed(issues);
   return { ok: true, value: toClutchConfig(result.data, file) };
 }

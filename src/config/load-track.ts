@@ -3,8 +3,10 @@ import { trackFileSchema } from '../protocol/config-schema.js';
 import type { ClutchConfig } from '../protocol/config.js';
 import type { Track } from '../protocol/track.js';
 import { checkTickets } from './check-tickets.js';
-import { valueAt } from './describe.js';
-import { failed, readSource, type ConfigResult } from './issues.js';
+import { workspaceProblem } from './check-workspace.js';
+import { quote, valueAt } from './describe.js';
+import { failed, readSource, type ConfigIssue, type ConfigResult } from './issues.js';
+import { locate, type SourceMap } from './locate.js';
 import { parseToml } from './toml.js';
 import { fromZodIssues } from './zod-issues.js';
 
@@ -13,6 +15,11 @@ export interface TrackOptions {
   config: ClutchConfig;
   /** Overrides [track].workspace (resolved against the current directory). */
   workspace?: string;
+  /**
+   * Where runs put their folders: given, the workspace is checked as a run will copy it (it
+   * exists, is a folder, is not the root, does not hold this folder, holds no FIFO or socket).
+   */
+  runsFolder?: string;
 }
 
 export interface LoadedTrack {
@@ -40,6 +47,7 @@ export function parseTrack(text: string, file: string, options: TrackOptions): C
   const issues = result.success ? [] : fromZodIssues(result.error.issues, { file, map, data, schema: trackFileSchema });
   issues.push(
     ...checkTickets({ file, map, tickets: data.tickets, archetypes: Object.keys(options.config.agents), workspace }),
+    ...(options.runsFolder === undefined ? [] : checkWorkspace(file, map, data, workspace, options)),
   );
   if (!result.success || issues.length > 0) return failed(issues);
 
@@ -66,6 +74,18 @@ export function parseTrack(text: string, file: string, options: TrackOptions): C
       },
     },
   };
+}
+
+/** The workspace problem, placed where the workspace was chosen: the flag, the key, or the file. */
+function checkWorkspace(file: string, map: SourceMap, data: unknown, workspace: string, options: TrackOptions): ConfigIssue[] {
+  const why = workspaceProblem(workspace, options.runsFolder ?? '');
+  if (!why) return [];
+  if (options.workspace !== undefined) return [{ file, line: 1, column: 1, message: `the workspace given with --workspace (${workspace}) ${why}` }];
+  const declared = valueAt(data, ['track', 'workspace']);
+  if (typeof declared === 'string' && declared !== '') {
+    return [{ file, ...locate(map, ['track', 'workspace'], 'value'), message: `workspace ${quote(declared)} (${workspace}) ${why}` }];
+  }
+  return [{ file, line: 1, column: 1, message: `the workspace (the track file's folder ${workspace}, as [track] sets no workspace) ${why}` }];
 }
 
 /** options.workspace, else [track].workspace relative to the track file, else the file's folder. */

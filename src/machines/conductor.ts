@@ -76,12 +76,15 @@ export const conductorMachine = setup({
       }
     }),
     setMode: assign({ mode: ({ context, event }) => (event.type === 'conductor.set_mode' ? event.mode : context.mode) }),
-    setOverride: enqueueActions(({ context, event, enqueue }) => {
+    setOverride: enqueueActions(({ context, event, enqueue, self }) => {
       if (event.type !== 'conductor.set_trust_override') return;
       enqueue.assign({ trustOverride: event.override });
+      const children = self.getSnapshot().children as Record<string, { getSnapshot(): { status: string } } | undefined>;
       context.specs.forEach((spec, index) => {
         const ticket = at(context.tickets, index);
-        if (ticket.spawned && ticket.status !== 'completed') {
+        // A ticket whose actor crashed is blocked with no actor left to tell (its ref stays, stopped).
+        const stopped = children[spec.id] !== undefined && children[spec.id]!.getSnapshot().status !== 'active';
+        if (ticket.spawned && ticket.status !== 'completed' && !stopped) {
           enqueue.sendTo(spec.id, { type: 'ticket.trust_override', override: event.override });
         }
       });

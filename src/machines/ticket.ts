@@ -49,7 +49,7 @@ export interface TicketChanged {
 
 export type TicketEvent =
   | { type: 'ticket.start' }
-  | { type: 'ticket.retry' }
+  | { type: 'ticket.retry'; files?: 'restore' | 'keep' }
   | { type: 'ticket.skip' }
   | { type: 'ticket.trust_override'; override: TrustOverride }
   | WorkerToTicketEvent

@@ -25,6 +25,11 @@ export interface TicketViewContext {
   skipped: boolean;
   trustOverride: TrustOverride;
   archetype: string;
+  /**
+   * The workspace files this ticket's attempts changed with write_file and edit_file (sorted):
+   * what a retry offers to restore to how they were before the ticket, or keep.
+   */
+  changed_files: string[];
 }
 
 export type WorkerViewContext = WorkerContext;

@@ -72,6 +72,7 @@ export function checkEdit(context: WorkerContext, event: WorkerEvent): CheckedEd
       results: context.results,
       review: context.review,
       callLeft: true,
+      approve: event.approve === true,
     };
   }
   if (event.type !== 'clutch.edit_message') return refused('edit_message', undefined, 'refused');
@@ -89,17 +90,45 @@ export function checkEdit(context: WorkerContext, event: WorkerEvent): CheckedEd
     results,
     review,
     callLeft: currentCall(messages, results, review) !== undefined,
+    approve: false,
   };
 }
 
 function refused(kind: 'edit_payload' | 'edit_message', replacement: unknown, reason: string): CheckedEdit {
-  return { ok: false, record: { kind, accepted: false, original: null, replacement, reason } };
+  return { ok: false, record: { kind, accepted: false, original: null, replacement: compactRefused(replacement), reason } };
+}
+
+/** The edits a worker's context keeps (the view shows them); the journal keeps every one. */
+export const EDITS_KEPT = 20;
+
+/** Longest text of a refused edit that is kept: it changed nothing, so its head is enough to see why. */
+export const REFUSED_TEXT_KEPT = 2000;
+
+/**
+ * A refused edit as it is kept and journaled: short ones as they were, a long one as the head of
+ * its JSON text and its length. A flood of large refusals must not grow every snapshot and view.
+ */
+function compactRefused(replacement: unknown): unknown {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(replacement);
+  } catch {
+    return { unserializable: true };
+  }
+  if (text === undefined || text.length <= REFUSED_TEXT_KEPT) return replacement;
+  return { truncated: text.slice(0, REFUSED_TEXT_KEPT), length: text.length };
+}
+
+function kept(edits: EditRecord[], edit: EditRecord): EditRecord[] {
+  const next = [...edits, edit];
+  return next.length > EDITS_KEPT ? next.slice(next.length - EDITS_KEPT) : next;
 }
 
 /** An accepted edit: the transcript it leads to, journaled with what it replaced. */
 export function editUpdate(context: WorkerContext, edit: CheckedEdit): Partial<WorkerContext> {
-  if (!edit.ok) return { refusal: edit.record.reason, edits: [...context.edits, edit.record] };
-  return { messages: edit.messages, results: edit.results, review: edit.review, edits: [...context.edits, edit.record], refusal: null, preview: null };
+  if (!edit.ok) return { refusal: edit.record.reason, edits: kept(context.edits, edit.record) };
+  const approveEdited = edit.approve && edit.callLeft ? (currentCall(edit.messages, edit.results, edit.review)?.id ?? null) : null;
+  return { messages: edit.messages, results: edit.results, review: edit.review, edits: kept(context.edits, edit.record), refusal: null, preview: null, approveEdited };
 }
 
 export function resultUpdate(context: WorkerContext, event: WorkerEvent): Partial<WorkerContext> {
@@ -113,7 +142,7 @@ export function resultUpdate(context: WorkerContext, event: WorkerEvent): Partia
   };
   return {
     review: { ...context.review, content: event.output, is_error: event.is_error ?? context.review.is_error },
-    edits: [...context.edits, edit],
+    edits: kept(context.edits, edit),
     refusal: null,
   };
 }

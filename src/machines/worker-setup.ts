@@ -1,7 +1,7 @@
 import { assign, emit, fromCallback, fromPromise, raise, sendParent, setup, type EventObject } from 'xstate';
 import type { ToolPreview } from '../protocol/index.js';
 import { lastAssistant, pairResults } from './transcript.js';
-import { checkEdit, current, editUpdate, isStep, journal, resultUpdate } from './worker-context.js';
+import { checkEdit, current, editUpdate, isStep, journal, lastAssistantCall, resultUpdate } from './worker-context.js';
 import type {
   CallModelInput,
   PreviewToolInput,
@@ -54,6 +54,9 @@ export const workerSetup = setup({
   },
   guards: {
     isStep: ({ context }) => isStep(context),
+    isAuto: ({ context }) => !isStep(context),
+    approvedAsEdited: ({ context }) => context.approveEdited != null && context.approveEdited === current(context)?.id,
+    approvesEdit: ({ event }) => event.type === 'clutch.edit_result' && event.approve === true,
     hasCall: ({ context }) => current(context) !== undefined,
     callIsTaskComplete: ({ context }) => current(context)?.name === 'task_complete',
     turnsLeft: ({ context }) => context.turns < context.maxTurns,
@@ -103,5 +106,11 @@ export const workerSetup = setup({
     }),
     applyResult: assign(({ context, event }) => resultUpdate(context, event)),
     journalLastEdit: emit(({ context }) => journal(context, context.edits.at(-1)!)),
+    /** Journals a pause released by a switch to auto (the switch itself is the human's command). */
+    journalAutoApproval: emit(({ context }, params: { pause: 'approval' | 'review' }) => {
+      const call = params.pause === 'review' ? lastAssistantCall(context) : current(context)!;
+      const cause = context.trustOverride === 'auto' ? 'trust override set to auto' : 'worker trust set to auto';
+      return { type: 'worker.auto_approved' as const, ticketId: context.ticketId, attempt: context.attempt, pause: params.pause, call, cause };
+    }),
   },
 });

@@ -7,6 +7,8 @@ import type { WorkerToTicketEvent } from './worker-types.js';
 const tellTicket = (event: WorkerToTicketEvent) => ({ type: 'tellTicket' as const, params: event });
 const resumed = tellTicket({ type: 'worker.resumed' });
 
+const autoApproved = (pause: 'approval' | 'review') => ({ type: 'journalAutoApproval' as const, params: { pause } });
+
 /**
  * The worker's tool cycle: the pending calls of the model's last message, one at a time, in order.
  * Each call passes the approval gate (step: ◆ pause 1, approval), runs, and passes the review gate
@@ -30,14 +32,18 @@ export const toolCycle = workerSetup.createStateConfig({
     // ◆ Pause 1 (approval): the call's preview (a diff, or the command line) before anything runs.
     awaitingApproval: {
       entry: tellTicket({ type: 'worker.paused', pause: 'approval' }),
-      exit: [resumed, assign({ preview: null })],
+      exit: [resumed, assign({ preview: null, approveEdited: null })],
       initial: 'previewing',
       states: {
         previewing: {
           invoke: {
             src: 'previewTool',
             input: ({ context }) => ({ ticketId: context.ticketId, call: current(context)! }),
-            onDone: { target: 'ready', actions: assign({ preview: ({ event }) => event.output }) },
+            onDone: [
+              // "Apply edit and approve": the human approved the call as they edited it.
+              { guard: 'approvedAsEdited', target: '#worker.toolCycle.afterApproval', actions: assign({ preview: ({ event }) => event.output }) },
+              { target: 'ready', actions: assign({ preview: ({ event }) => event.output }) },
+            ],
             onError: {
               target: 'ready',
               actions: assign({ preview: ({ event }) => ({ kind: 'text' as const, text: `preview failed: ${errorText(event.error)}` }) }),
@@ -46,6 +52,9 @@ export const toolCycle = workerSetup.createStateConfig({
         },
         // Approve only once the preview is loaded: the human approves what they were shown.
         ready: {
+          // The trust became auto while this pause waited (override or the worker's own): the
+          // switch approves it, as it would never have stopped here.
+          always: { guard: 'isAuto', target: '#worker.toolCycle.afterApproval', actions: autoApproved('approval') },
           on: {
             'clutch.approve': [
               { guard: 'callIsTaskComplete', target: '#worker.completed', actions: 'clearRefusal' },
@@ -66,7 +75,12 @@ export const toolCycle = workerSetup.createStateConfig({
         'clutch.abort': { target: '#worker.aborted' },
       },
     },
+    // An approved call: task_complete ends the worker, any other runs.
+    afterApproval: {
+      always: [{ guard: 'callIsTaskComplete', target: '#worker.completed' }, { target: 'executing' }],
+    },
     executing: {
+      entry: emit(({ context }) => ({ type: 'worker.tool_start' as const, ticketId: context.ticketId, attempt: context.attempt, call: current(context)! })),
       invoke: {
         id: 'tool',
         src: 'runTool',
@@ -152,9 +166,15 @@ export const toolCycle = workerSetup.createStateConfig({
     reviewingResult: {
       entry: tellTicket({ type: 'worker.paused', pause: 'review' }),
       exit: resumed,
+      // Switched to auto while the result waited: the switch approves it.
+      always: { guard: 'isAuto', target: 'nextCall', actions: [autoApproved('review'), 'commitReview'] },
       on: {
         'clutch.approve': { target: 'nextCall', actions: 'commitReview' },
-        'clutch.edit_result': { actions: ['applyResult', 'journalLastEdit'] },
+        'clutch.edit_result': [
+          // "Apply edit and approve": the edited result goes to the model at once.
+          { guard: 'approvesEdit', target: 'nextCall', actions: ['applyResult', 'journalLastEdit', 'commitReview'] },
+          { actions: ['applyResult', 'journalLastEdit'] },
+        ],
         'clutch.edit_message': { actions: 'checkEdit' },
         'worker.edit_checked': [
           { guard: 'editRefused', actions: ['settleEdit', 'journalLastEdit'] },

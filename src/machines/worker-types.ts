@@ -10,6 +10,8 @@ import type {
   ToolUseBlock,
   TrustLevel,
   TrustOverride,
+  PauseKind,
+  PauseRef,
 } from '../protocol/index.js';
 
 export interface WorkerInput {
@@ -51,6 +53,8 @@ export type CheckedEdit =
       review: ToolResultBlock | null;
       /** Whether a call is still left to approve: pause 1 stays, with a new preview. */
       callLeft: boolean;
+      /** "Apply edit and approve": the edited call runs once its new preview is ready. */
+      approve: boolean;
     };
 
 export interface WorkerContext {
@@ -88,25 +92,35 @@ export interface WorkerContext {
    * from before a crash, and only this says the command may start anyway.
    */
   rerun: string | null;
+  /**
+   * The tool_use id of a call the human edited and approved in one answer ("Apply edit and
+   * approve"): it runs as soon as its new preview is ready, without stopping at pause 1 again.
+   */
+  approveEdited?: string | null;
 }
 
 export type WorkerOutput =
   | { outcome: 'completed'; summary: string }
   | { outcome: 'aborted' | 'failed'; reason: string };
 
-/** Commands a human sends to a worker (from the UI or the CLI). */
+/**
+ * Commands a human sends to a worker (from the UI or the CLI). A pause command names the pause it
+ * answers (the engine checks it against the pause the worker is at before sending it here).
+ */
 export type ClutchEvent =
-  | { type: 'clutch.approve' }
-  | { type: 'clutch.edit_payload'; input: unknown }
-  | { type: 'clutch.edit_message'; message: unknown }
-  | { type: 'clutch.edit_result'; output: string; is_error?: boolean }
-  | { type: 'clutch.abort'; reason?: string }
+  | { type: 'clutch.approve'; pause?: PauseRef }
+  /** approve: once the edited call's preview is ready, it runs (one answer: "Apply edit and approve"). */
+  | { type: 'clutch.edit_payload'; input: unknown; pause?: PauseRef; approve?: boolean }
+  | { type: 'clutch.edit_message'; message: unknown; pause?: PauseRef }
+  /** approve: the edited result goes to the model at once. */
+  | { type: 'clutch.edit_result'; output: string; is_error?: boolean; pause?: PauseRef; approve?: boolean }
+  | { type: 'clutch.abort'; reason?: string; pause?: PauseRef }
   | { type: 'clutch.set_trust'; trust: TrustLevel }
   | { type: 'clutch.retry_now' }
   /** At the interrupted pause: run the command again. */
-  | { type: 'clutch.rerun' }
+  | { type: 'clutch.rerun'; pause?: PauseRef }
   /** At the interrupted pause: go on as if the command had printed nothing. */
-  | { type: 'clutch.use_output' };
+  | { type: 'clutch.use_output'; pause?: PauseRef };
 
 /** Events from the worker's own I/O actors and from its ticket. */
 export type WorkerInternalEvent =
@@ -125,7 +139,11 @@ export type WorkerEvent = ClutchEvent | WorkerInternalEvent;
 export type WorkerEmitted =
   | { type: 'worker.tool_done'; ticketId: string; attempt: number; call: ToolUseBlock; output: ToolOutput }
   | { type: 'worker.edit'; ticketId: string; attempt: number; edit: EditRecord }
-  | { type: 'worker.interrupted'; ticketId: string; attempt: number; call: ToolUseBlock };
+  | { type: 'worker.interrupted'; ticketId: string; attempt: number; call: ToolUseBlock }
+  /** A call started running (the activity feed times it). */
+  | { type: 'worker.tool_start'; ticketId: string; attempt: number; call: ToolUseBlock }
+  /** A pause that was waiting when the trust became auto, released by that switch (journaled on its own). */
+  | { type: 'worker.auto_approved'; ticketId: string; attempt: number; pause: 'approval' | 'review'; call: ToolUseBlock; cause: string };
 
 export interface CallModelInput {
   ticketId: string;
@@ -168,7 +186,7 @@ export interface PreviewToolInput {
  * Where a worker waits for a human: pause 1 (approval) before a call runs, pause 2 (review) after it
  * ran and before the model sees its result, and the interrupted pause of a command a crash cut short.
  */
-export type PauseKind = 'approval' | 'review' | 'interrupted';
+export type { PauseKind };
 
 /** Sent to the ticket so its status follows the worker's pauses. */
 export type WorkerToTicketEvent =

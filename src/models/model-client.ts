@@ -110,17 +110,84 @@ export class ModelError extends Error {
   }
 }
 
-/** Drains a turn, passing each delta on, and returns the final reply. */
+/**
+ * Drains a turn, passing each delta on, and returns the final reply. This is where a reply enters
+ * Clutch: one whose tool input nests too deeply is refused here, with a reason the ticket shows,
+ * before anything (a preview, a snapshot, the journal) walks it and overflows the stack.
+ */
 export async function runTurn(
   client: ModelClient,
   request: ModelTurnRequest,
   onDelta: (delta: ModelDelta) => void = () => {},
 ): Promise<ModelReply> {
   const turn = client.turn(request);
-  for (;;) {
-    const step = await turn.next();
-    if (step.done) return step.value;
-    onDelta(step.value);
+  let reply: ModelReply;
+  try {
+    for (;;) {
+      const step = await turn.next();
+      if (step.done) {
+        reply = step.value;
+        break;
+      }
+      onDelta(step.value);
+    }
+  } catch (error) {
+    // A client that walks such a reply itself (streaming it, parsing it) overflows before we see it.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new ModelError(`the model's reply could not be read: it nests too deeply (${error.message})`, { retryable: false, kind: 'invalid_request', cause: error });
+    }
+    throw error;
+  }
+  refuseDeepInput(reply.message);
+  return reply;
+}
+
+/**
+ * How deeply a tool_use input may nest (objects and arrays, the input itself being level 1). No
+ * tool takes more than two levels; the limit only keeps recursive code (JSON.stringify,
+ * structuredClone, zod) safe from a reply built to overflow the stack.
+ */
+export const MAX_INPUT_DEPTH = 64;
+
+/**
+ * The path to the first object or array nested deeper than `limit` levels, or undefined. It walks
+ * with its own stack: a recursive walk would overflow on the very input it guards against.
+ */
+export function nestedTooDeep(value: unknown, limit = MAX_INPUT_DEPTH): (string | number)[] | undefined {
+  const pending: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.path.length >= limit) return next.path;
+    const entries: [string | number, unknown][] = Array.isArray(next.value) ? next.value.map((item, index) => [index, item]) : Object.entries(next.value);
+    for (let index = entries.length - 1; index >= 0; index -= 1) {
+      const [key, child] = entries[index]!;
+      if (typeof child === 'object' && child !== null) pending.push({ value: child, path: [...next.path, key] });
+    }
+  }
+  return undefined;
+}
+
+/** `['tickets', 'T2', 1, 'content', 0]` → `tickets.T2[1].content[0]`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out || '(top level)';
+}
+
+function refuseDeepInput(message: AssistantMessage): void {
+  for (const block of message.content) {
+    if (block.type !== 'tool_use') continue;
+    const path = nestedTooDeep(block.input);
+    if (!path) continue;
+    throw new ModelError(
+      `the model's ${block.name} call ${block.id} has an input nested deeper than ${MAX_INPUT_DEPTH} levels ` +
+        `(at ${formatPath(['input', ...path])}); no tool takes such input, so the reply was not used`,
+      { retryable: false, kind: 'invalid_request' },
+    );
   }
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { assistantMessageSchema, type AssistantMessage } from '../protocol/index.js';
 import { ModelSetupError } from './model-setup-error.js';
 import { errorText } from '../protocol/error-text.js';
+import { formatPath, MAX_INPUT_DEPTH, nestedTooDeep } from './model-client.js';
 
 /**
  * The scripted model's script: per ticket, the assistant messages it replays. A ticket maps either
@@ -28,16 +29,7 @@ const scriptShellSchema = z.strictObject({
 
 type Path = ReadonlyArray<PropertyKey>;
 
-/** `['tickets', 'T2', 1, 'content', 0]` → `tickets.T2[1].content[0]`. */
-export function formatPath(path: Path): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out || '(top level)';
-}
+export { formatPath };
 
 interface Problem {
   path: Path;
@@ -48,8 +40,11 @@ function zodProblems(error: z.ZodError, prefix: Path): Problem[] {
   return error.issues.map((issue) => ({ path: [...prefix, ...issue.path], message: issue.message }));
 }
 
-/** Ids must be unique within one transcript, as the Messages API requires. */
-function duplicateIdProblems(list: ReplyList, prefix: Path): Problem[] {
+/**
+ * Ids must be unique within one transcript, as the Messages API requires. An input may nest at
+ * most MAX_INPUT_DEPTH levels: the run would refuse the reply anyway, so the script fails first.
+ */
+function replyListProblems(list: ReplyList, prefix: Path): Problem[] {
   const seen = new Map<string, Path>();
   const problems: Problem[] = [];
   list.forEach((message, m) =>
@@ -59,6 +54,13 @@ function duplicateIdProblems(list: ReplyList, prefix: Path): Problem[] {
       const first = seen.get(block.id);
       if (first) problems.push({ path, message: `duplicate tool_use id "${block.id}" (first used at ${formatPath(first)})` });
       else seen.set(block.id, path);
+      const deep = nestedTooDeep(block.input);
+      if (deep) {
+        problems.push({
+          path: [...prefix, m, 'content', b, 'input', ...deep],
+          message: `the input nests deeper than ${MAX_INPUT_DEPTH} levels; no tool takes such input`,
+        });
+      }
     }),
   );
   return problems;
@@ -68,12 +70,12 @@ function checkTicket(value: unknown, prefix: Path): { ticket?: TicketScript; pro
   if (Array.isArray(value)) {
     const parsed = replyListSchema.safeParse(value);
     if (!parsed.success) return { problems: zodProblems(parsed.error, prefix) };
-    return { ticket: parsed.data, problems: duplicateIdProblems(parsed.data, prefix) };
+    return { ticket: parsed.data, problems: replyListProblems(parsed.data, prefix) };
   }
   if (typeof value === 'object' && value !== null) {
     const parsed = attemptsSchema.safeParse(value);
     if (!parsed.success) return { problems: zodProblems(parsed.error, prefix) };
-    const problems = parsed.data.attempts.flatMap((list, a) => duplicateIdProblems(list, [...prefix, 'attempts', a]));
+    const problems = parsed.data.attempts.flatMap((list, a) => replyListProblems(list, [...prefix, 'attempts', a]));
     return { ticket: parsed.data, problems };
   }
   return {
@@ -83,11 +85,12 @@ function checkTicket(value: unknown, prefix: Path): { ticket?: TicketScript; pro
 
 const MAX_LISTED_PROBLEMS = 8;
 
-function scriptError(source: string, problems: Problem[]): Error {
+/** Bad input, not a bug: the CLI prints it and exits 2 (a plain Error would be a crash). */
+function scriptError(source: string, problems: Problem[]): ModelSetupError {
   const lines = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `${source}: ${formatPath(p.path)}: ${p.message}`);
   const more = problems.length - lines.length;
   if (more > 0) lines.push(`${source}: ... and ${more} more problem${more === 1 ? '' : 's'}`);
-  return new Error(lines.join('\n'));
+  return new ModelSetupError(lines.join('\n'), { file: source });
 }
 
 /** Validates an already-parsed script value. `source` names the file in error messages. */

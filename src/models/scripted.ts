@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { AssistantMessage, ModelDelta, ModelMessage } from '../protocol/index.js';
 import { estimateTokens, ModelError, type ModelClient, type ModelReply, type ModelTurnRequest } from './model-client.js';
@@ -15,6 +16,19 @@ export async function loadScript(path: string): Promise<Script> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const reason = errorText(error);
+    throw new ModelSetupError(`${path}: cannot read the script: ${reason}`, { file: path, cause: error });
+  }
+  return parseScriptText(text, path);
+}
+
+/** loadScript for checks that run before anything starts (validate, and run before its folder exists). */
+export function readScript(path: string): Script {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : errorText(error);
     throw new ModelSetupError(`${path}: cannot read the script: ${reason}`, { file: path, cause: error });
   }
   return parseScriptText(text, path);

@@ -1,17 +1,40 @@
 import { z } from 'zod';
 
+/** The pauses of a worker: pause 1 (approval), pause 2 (review), and a command a crash cut short. */
+export const pauseKindSchema = z.enum(['approval', 'review', 'interrupted']);
+export type PauseKind = z.infer<typeof pauseKindSchema>;
+
+/**
+ * What a pause command answers: the pause kind and the tool call it is about. The engine refuses a
+ * command whose pause is not the one the worker waits at now (a stale or double click, another tab).
+ */
+export const pauseRefSchema = z.strictObject({ kind: pauseKindSchema, tool_use_id: z.string().min(1).max(200) });
+export type PauseRef = z.infer<typeof pauseRefSchema>;
+
 /** What a human may ask of an actor. The engine still refuses what the actor would not accept now. */
 export const commandSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('clutch.approve') }),
-  z.strictObject({ type: z.literal('clutch.edit_payload'), input: z.unknown() }),
-  z.strictObject({ type: z.literal('clutch.edit_message'), message: z.unknown() }),
-  z.strictObject({ type: z.literal('clutch.edit_result'), output: z.string(), is_error: z.boolean().optional() }),
-  z.strictObject({ type: z.literal('clutch.abort'), reason: z.string().max(2000).optional() }),
+  z.strictObject({ type: z.literal('clutch.approve'), pause: pauseRefSchema }),
+  /** With approve, the edited call runs once its new preview is ready ("Apply edit and approve"). */
+  z.strictObject({ type: z.literal('clutch.edit_payload'), pause: pauseRefSchema, input: z.unknown(), approve: z.boolean().optional() }),
+  z.strictObject({ type: z.literal('clutch.edit_message'), pause: pauseRefSchema, message: z.unknown() }),
+  /** With approve, the edited result goes to the model at once ("Apply edit and approve"). */
+  z.strictObject({
+    type: z.literal('clutch.edit_result'),
+    pause: pauseRefSchema,
+    output: z.string(),
+    is_error: z.boolean().optional(),
+    approve: z.boolean().optional(),
+  }),
+  z.strictObject({ type: z.literal('clutch.abort'), pause: pauseRefSchema, reason: z.string().max(2000).optional() }),
   z.strictObject({ type: z.literal('clutch.set_trust'), trust: z.enum(['step', 'auto']) }),
   z.strictObject({ type: z.literal('clutch.retry_now') }),
-  z.strictObject({ type: z.literal('clutch.rerun') }),
-  z.strictObject({ type: z.literal('clutch.use_output') }),
-  z.strictObject({ type: z.literal('ticket.retry') }),
+  z.strictObject({ type: z.literal('clutch.rerun'), pause: pauseRefSchema }),
+  z.strictObject({ type: z.literal('clutch.use_output'), pause: pauseRefSchema }),
+  /**
+   * files: what to do with the files the earlier attempts changed (restore them to before the
+   * ticket, or keep them). Required when there are any: the engine refuses a retry without it.
+   */
+  z.strictObject({ type: z.literal('ticket.retry'), files: z.enum(['restore', 'keep']).optional() }),
   z.strictObject({ type: z.literal('ticket.skip') }),
   z.strictObject({ type: z.literal('conductor.start') }),
   z.strictObject({ type: z.literal('conductor.set_mode'), mode: z.enum(['async', 'linear']) }),
@@ -42,4 +65,20 @@ export function commandKey(command: Command): string {
     default:
       return command.type;
   }
+}
+
+/** The command types that answer one pause, and so must name it. */
+export const pauseCommandTypes = new Set<string>([
+  'clutch.approve',
+  'clutch.edit_payload',
+  'clutch.edit_message',
+  'clutch.edit_result',
+  'clutch.abort',
+  'clutch.rerun',
+  'clutch.use_output',
+]);
+
+/** What a command names as its pause, if it is a pause command. */
+export function pauseOfCommand(command: { type: string; pause?: unknown }): PauseRef | undefined {
+  return pauseCommandTypes.has(command.type) ? (command.pause as PauseRef | undefined) : undefined;
 }

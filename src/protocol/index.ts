@@ -5,3 +5,4 @@ export * from './track.js';
 export * from './wire.js';
 export * from './usage.js';
 export * from './error-text.js';
+export * from './workbench.js';

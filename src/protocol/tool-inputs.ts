@@ -68,6 +68,17 @@ export interface ToolEffect {
 
 /** What the human sees at pause 1. */
 export type ToolPreview =
-  | { kind: 'diff'; path: string; diff: string; created: boolean }
+  | {
+      kind: 'diff';
+      path: string;
+      diff: string;
+      created: boolean;
+      /**
+       * The whole file before and after the call, for the web app's diff editor (the human edits the
+       * proposed file and accepts or rejects single hunks). Left out for files too large to send twice.
+       */
+      before?: string;
+      after?: string;
+    }
   | { kind: 'command'; argv: string[]; cwd: string; timeout_ms: number }
   | { kind: 'text'; text: string };

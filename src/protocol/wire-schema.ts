@@ -18,6 +18,10 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   call('runTestPath', { machine, path: z.string().min(1).max(100) }),
   call('runs', {}),
   call('openRun', { run: z.string().min(1).max(200) }),
+  call('tracks', {}),
+  // The path is checked against the listed track files before anything is read or created.
+  call('startRun', { track: z.string().min(1).max(1000), mode: z.enum(['async', 'linear']), trust: z.enum(['none', 'step', 'auto']) }),
+  call('edits', { ticket: z.string().min(1).max(200) }),
 ]);
 
 const callNames: ReadonlySet<string> = new Set(clientMessageSchema.options.map((option) => option.shape.type.value));

@@ -5,6 +5,7 @@ import type { RunList } from './run-list.js';
 import type { SessionInfo } from './session-info.js';
 import type { TestPathList, TestRunProgress, TestRunSummary } from './test-paths.js';
 import type { PastSnapshot, TimelineEntry } from './timeline.js';
+import type { EditEntry, StartRunParams, TrackFileList } from './workbench.js';
 
 /*
  * The whole socket contract between the web app and `clutch serve`: the calls a client makes and
@@ -29,6 +30,15 @@ export interface ClientCalls {
   runs(params: NoParams): RunList;
   /** Switches the server to a stored run: the ok reply goes out, then every socket closes with RUN_SWITCH_CLOSE. */
   openRun(params: { run: string }): null;
+  /** The track files a new run may start from: the workspace's and demo/'s. */
+  tracks(params: NoParams): TrackFileList;
+  /**
+   * Starts a new run of a track file (a new run in the store, its own workspace copy), then switches
+   * to it as openRun does: the ok reply carries its id, then every socket closes with RUN_SWITCH_CLOSE.
+   */
+  startRun(params: StartRunParams): { run: string };
+  /** Every human edit of one ticket (all attempts) from the journal, oldest first: the originals beside the edits. */
+  edits(params: { ticket: string }): EditEntry[];
 }
 
 /** Server → client, in this order on every connection: hello, then batches; error at any time. */

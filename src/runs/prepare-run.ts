@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { Engine } from '../actors/engine.js';
 import { modelsFromConfig, withModelProfile } from '../actors/models.js';
 import { SimulatedClock } from '../actors/simulated-clock.js';
@@ -6,7 +7,8 @@ import type { ModelClient } from '../models/model-client.js';
 import { ModelSetupError } from '../models/model-setup-error.js';
 import type { ClutchConfig, ExecutionMode, Track, TrustLevel } from '../protocol/index.js';
 import type { RunLog, RunStore, StoredRunOptions } from '../store/index.js';
-import { loadInputs, UsageError } from './load-inputs.js';
+import { loadInputs, runsFolderOf, UsageError } from './load-inputs.js';
+import { errorText } from '../protocol/error-text.js';
 import { createRunFolder } from './run-folder.js';
 import { hashFile, openStore, storePathOf } from './store-path.js';
 
@@ -19,6 +21,8 @@ export interface PrepareOptions {
   trust?: TrustLevel;
   /** Points every agent at this model profile. */
   model?: string;
+  /** The scripted profile replays this script instead of its own (see loadInputs). */
+  script?: string;
   record?: string;
   replay?: string;
   env?: NodeJS.ProcessEnv;
@@ -87,22 +91,24 @@ export async function effectiveConfig(config: ClutchConfig, model: string | unde
  * (not started yet).
  */
 export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> {
-  const inputs = loadInputs(options);
-  const { track } = inputs;
   if (options.record && options.replay) throw new UsageError('--record and --replay cannot be used together');
-  const config = await effectiveConfig(inputs.config, options.model);
+  // Every check validate makes, before anything is created: --model and --script come applied.
+  const inputs = loadInputs(options);
+  const { track, config } = inputs;
   options.check?.(config, track);
+  // The script is kept with the run, so that a resume replays the same one.
   const stored: StoredRunOptions = {
     ...(options.mode ? { mode: options.mode } : {}),
     ...(options.trust ? { trust: options.trust } : {}),
     ...(options.model ? { model: options.model } : {}),
+    ...(options.script ? { script: resolve(options.cwd, options.script) } : {}),
     ...(options.record ? { record: resolve(options.cwd, options.record) } : {}),
     ...(options.replay ? { replay: resolve(options.cwd, options.replay) } : {}),
   };
   const { modelFor, clock } = await modelsOf({ cwd: options.cwd, config, track, options: { ...options, ...stored } });
   const store = openStore(storePathOf(config, options.cwd));
   try {
-    const run = createRunFolder(resolve(options.cwd, '.clutch', 'runs'), inputs.workspace);
+    const run = copyWorkspace(runsFolderOf(options.cwd), inputs.workspace);
     const trackPath = resolve(options.cwd, options.track);
     const log = store.createRun({
       id: run.id,
@@ -135,6 +141,35 @@ export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> 
     store.close();
     throw error;
   }
+}
+
+/**
+ * The run's folder with its copy of the workspace. The workspace was checked a moment ago, but it
+ * may change in between (a FIFO made since): the copy's error is then bad input, said with the
+ * path, and the half-made folder goes, so nothing of the refused run is left.
+ */
+function copyWorkspace(base: string, workspace: string): ReturnType<typeof createRunFolder> {
+  try {
+    return createRunFolder(base, workspace);
+  } catch (error) {
+    const code = String((error as NodeJS.ErrnoException).code ?? '');
+    if (!code.startsWith('ERR_FS_CP') && !['EACCES', 'EPERM', 'ENOENT', 'ELOOP'].includes(code)) throw error;
+    const runDir = runFolderIn(base, error);
+    if (runDir) rmSync(runDir, { recursive: true, force: true });
+    throw new UsageError(`workspace ${workspace} cannot be copied into a run: ${errorText(error)}; nothing was run`, { cause: error });
+  }
+}
+
+/** The run folder a failed copy was writing: the first folder below `base` on a path the error names. */
+function runFolderIn(base: string, error: unknown): string | undefined {
+  const fields = error as { path?: unknown; dest?: unknown; info?: { path?: unknown; dest?: unknown } };
+  for (const candidate of [fields.info?.dest, fields.info?.path, fields.dest, fields.path]) {
+    if (typeof candidate !== 'string') continue;
+    const inside = relative(base, resolve(candidate));
+    const first = inside.split(sep)[0];
+    if (first && first !== '..' && !isAbsolute(inside)) return resolve(base, first);
+  }
+  return undefined;
 }
 
 export function closer(engine: Engine, store: RunStore): () => Promise<void> {

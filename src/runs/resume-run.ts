@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { Engine } from '../actors/engine.js';
+import { pauseNow } from '../actors/pause-check.js';
 import type { ExecutionMode, TrustLevel } from '../protocol/index.js';
 import type { RunRecord, RunStore } from '../store/index.js';
 import { StoreError } from '../store/index.js';
 import { removeStrayTempFiles } from '../tools/index.js';
 import { loadInputs, UsageError } from './load-inputs.js';
-import { closer, effectiveConfig, modelsOf, type PreparedRun } from './prepare-run.js';
+import { closer, modelsOf, type PreparedRun } from './prepare-run.js';
 import { hashFile, openStore, storePathFor } from './store-path.js';
-import { waitFor, type Snapshot } from 'xstate';
+import type { Snapshot } from 'xstate';
 import { errorText } from '../protocol/error-text.js';
 
 export interface ResumeOptions {
@@ -57,10 +58,19 @@ export async function resumeRun(options: ResumeOptions): Promise<PreparedRun> {
     if (!existsSync(run.workspace)) {
       throw new UsageError(`run ${run.id} cannot go on: its workspace copy ${run.workspace} is gone`);
     }
-    const inputs = loadInputs({ cwd: options.cwd, config: run.config_path, track: run.track_path, workspace: run.workspace });
+    // The run's own --model and --script come applied, as they were when it started.
+    const inputs = loadInputs({
+      cwd: options.cwd,
+      config: run.config_path,
+      track: run.track_path,
+      workspace: run.workspace,
+      ...(run.options.model ? { model: run.options.model } : {}),
+      ...(run.options.script ? { script: run.options.script } : {}),
+      ...(run.options.replay ? { replay: run.options.replay } : {}),
+    });
     // A crash between a write's temp file and its rename leaves the temp file: not part of the work.
     removeStrayTempFiles(run.workspace);
-    const config = await effectiveConfig(inputs.config, run.options.model);
+    const config = inputs.config;
     const { track } = inputs;
     const { modelFor, clock } = await modelsOf({
       cwd: options.cwd,
@@ -119,26 +129,23 @@ function pick(options: ResumeOptions) {
 }
 
 /**
- * `--mode` and `--trust` on resume, as human commands (journaled like a click in the app). With
- * --trust auto nobody is left to answer pauses, so the approvals and result reviews that wait at
- * the restored pauses are approved too (once a preview has loaded again), each a journaled
- * command. An interrupted command is never answered here: it waits for a human.
+ * `--mode` and `--trust` on resume, as human commands (journaled like a click in the app). The
+ * switch to --trust auto releases the approvals and result reviews that wait at the restored
+ * pauses itself (each journaled as an auto approval, see the worker's tool cycle); the notes say
+ * which. An interrupted command is never released: it waits for a human.
  */
 export async function applyResumeFlags(engine: Engine, flags: { mode?: ExecutionMode; trust?: TrustLevel }): Promise<string[]> {
-  const notes: string[] = [];
   if (flags.mode) engine.command({ kind: 'conductor' }, { type: 'conductor.set_mode', mode: flags.mode });
-  if (!flags.trust) return notes;
+  if (!flags.trust) return [];
+  const waiting = flags.trust === 'auto' ? waitingPauses(engine) : [];
   engine.command({ kind: 'conductor' }, { type: 'conductor.set_trust_override', override: flags.trust });
-  if (flags.trust !== 'auto') return notes;
-  for (const ticket of engine.options.track.tickets) {
+  return waiting.map(({ ticket, kind }) => `${ticket}: approved the ${kind === 'review' ? 'result review' : 'tool call'} that was waiting`);
+}
+
+function waitingPauses(engine: Engine): { ticket: string; kind: 'approval' | 'review' }[] {
+  return engine.options.track.tickets.flatMap((ticket) => {
     const worker = engine.worker(ticket.id);
-    if (!worker) continue;
-    const atPause = (state: ReturnType<typeof worker.getSnapshot>) =>
-      state.matches({ toolCycle: { awaitingApproval: 'ready' } }) || state.matches({ toolCycle: 'reviewingResult' });
-    const settled = await waitFor(worker, (state) => state.status !== 'active' || atPause(state) || !state.matches({ toolCycle: 'awaitingApproval' }));
-    if (settled.status === 'active' && atPause(settled) && engine.command({ kind: 'worker', id: ticket.id }, { type: 'clutch.approve' })) {
-      notes.push(`${ticket.id}: approved the ${settled.matches({ toolCycle: 'reviewingResult' }) ? 'result review' : 'tool call'} that was waiting`);
-    }
-  }
-  return notes;
+    const pause = worker ? pauseNow(worker.getSnapshot()) : null;
+    return pause && pause.kind !== 'interrupted' ? [{ ticket: ticket.id, kind: pause.kind }] : [];
+  });
 }

@@ -1,12 +1,31 @@
 import type { Engine } from '../actors/engine.js';
-import { commandKey, targetKey, type CallMessage, type CallName, type CallValue, type ClientMessage } from '../protocol/wire.js';
+import { type CallMessage, type CallName, type CallValue, type ClientMessage, type Reply } from '../protocol/wire.js';
 import type { ClientFeed } from './client-feed.js';
+import { editsOf } from './edit-history.js';
 import { errorMessage, type RunHost } from './run-host.js';
 import type { TestPaths } from './test-paths.js';
 import type { Timeline } from './timeline.js';
 
-/** Past snapshots asked for and not sent yet, per client; more are refused. */
-const MAX_PENDING_SNAPSHOTS = 32;
+/**
+ * Calls of one type a client may have in flight or waiting in its next batch; more are refused at
+ * once. These are the calls whose answers are big (a whole path list, a past context, a list read
+ * from disk) or slow: a client that asks faster than it reads gets refusals, not the server's memory.
+ * Every other call is bounded by the client's backlog (see Hub, maxBacklog).
+ */
+export const PENDING_LIMITS: Partial<Record<CallName, { max: number; what: string }>> = {
+  snapshotAt: { max: 32, what: 'snapshot' },
+  testPaths: { max: 8, what: 'testPaths' },
+  runs: { max: 4, what: 'runs' },
+  openRun: { max: 4, what: 'openRun' },
+  tracks: { max: 4, what: 'tracks' },
+  startRun: { max: 4, what: 'startRun' },
+  edits: { max: 8, what: 'edits' },
+};
+
+/** The refusal of a call that came while the client had this many calls unanswered. */
+export function refuseExcess(id: string, backlog: number): Reply {
+  return { id, ok: false, error: `too many calls waiting for their replies (${backlog}): read the replies before sending more; nothing was done` };
+}
 
 /** How a call ends. `afterReply` runs once the reply is queued (the run switch, which closes the socket). */
 export type Outcome<Value> = { ok: true; value: Value; afterReply?: () => void } | { ok: false; error: string };
@@ -35,13 +54,11 @@ const handlers: { [Name in CallName]: Handler<Name> } = {
   command({ id, target, command }, _feed, hub) {
     if (target.kind !== 'conductor' && !hub.ticketIds.has(target.id)) return refuse(`there is no ticket ${target.id} in this track`);
     // True only once the command is committed to the run store: only then is it acknowledged.
-    const accepted = hub.engine.command(target, command, { requestId: id });
-    return accepted ? { ok: true, value: null } : refuse(`${targetKey(target)} does not accept ${commandKey(command)} now`);
+    const outcome = hub.engine.send(target, command, { requestId: id });
+    return outcome.ok ? { ok: true, value: null } : refuse(outcome.error);
   },
 
-  snapshotAt({ actor, seq }, feed, hub) {
-    // Answers wait for the next batch; a client that asks faster than it reads gets refusals, not memory.
-    if (feed.owed('snapshotAt') >= MAX_PENDING_SNAPSHOTS) return refuse('too many snapshot requests at once');
+  snapshotAt({ actor, seq }, _feed, hub) {
     const snapshot = hub.timeline.snapshotAt(actor, seq);
     return snapshot ? { ok: true, value: snapshot } : refuse(`the snapshot after event ${seq} of ${actor} is no longer kept`);
   },
@@ -99,6 +116,30 @@ const handlers: { [Name in CallName]: Handler<Name> } = {
       },
     };
   },
+
+  async tracks(_call, _feed, hub) {
+    if (!hub.runs) return refuse('this server has no workspace to list track files from');
+    return { ok: true, value: await hub.runs.tracks() };
+  },
+
+  /** As openRun: the new run is got ready while this one goes on; the reply names it, then the switch. */
+  async startRun(params, _feed, hub) {
+    if (!hub.runs) return refuse('this server cannot start a run');
+    const started = await hub.runs.start(params);
+    return {
+      ok: true,
+      value: { run: started.run },
+      afterReply: () => {
+        hub.flushNow();
+        started.activate();
+      },
+    };
+  },
+
+  edits({ ticket }, _feed, hub) {
+    if (!hub.ticketIds.has(ticket)) return refuse(`there is no ticket ${ticket} in this track`);
+    return { ok: true, value: editsOf(hub.engine, ticket) };
+  },
 };
 
 /**
@@ -119,6 +160,9 @@ export function answerCall(call: ClientMessage, feed: ClientFeed, hub: CallConte
     }
   };
   let outcome: Outcome<unknown> | Promise<Outcome<unknown>>;
+  const limit = PENDING_LIMITS[call.type];
+  // The hub counted this call already (ClientFeed.begin): past the limit, it is the one too many.
+  if (limit && feed.pending(call.type) > limit.max) return reply(refuse(`too many ${limit.what} requests at once`));
   try {
     outcome = (handlers[call.type] as Handler<CallName>)(call as CallMessage<CallName>, feed, hub);
   } catch (error) {

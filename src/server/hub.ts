@@ -7,11 +7,12 @@ import { conductorKey, parseKey, workerKey, type ActorView, type ServerMessage, 
 import { markChangedTickets } from './changed-tickets.js';
 import { ClientFeed, type Changes, type HubConnection } from './client-feed.js';
 import { systemClock, type Clock } from './clock.js';
-import { answerCall, type CallContext } from './hub-calls.js';
+import type { ClientQueues, HubOptions } from './hub-options.js';
+import { answerCall, refuseExcess, type CallContext } from './hub-calls.js';
 import { MAX_MESSAGE_BYTES, parseClientMessage } from './inbound.js';
 import { toJson, type Json } from './prepared-json.js';
 import { redact, secretsOf } from './redact.js';
-import type { RunHost } from './run-host.js';
+import { errorText } from '../protocol/error-text.js';
 import { TestPaths } from './test-paths.js';
 import { timelineOf, type Timeline } from './timeline.js';
 import { allKeys, viewOf } from './views.js';
@@ -24,26 +25,8 @@ export interface HubClient {
   disconnect(): void;
 }
 
-export interface HubOptions {
-  /** Shortest time between two batches, in milliseconds (default 33: about 30 messages a second). */
-  intervalMs?: number;
-  clock?: Clock;
-  maxMessageBytes?: number;
-  /** A client with more than this many bytes unsent is skipped until it drains (default 8 MiB). */
-  highWaterBytes?: number;
-  /** Journal entries kept for a client that lags behind; older ones are dropped (default 1000). */
-  journalBacklog?: number;
-  /** Whose secret values never leave in a message (process.env by default). */
-  env?: Record<string, string | undefined>;
-  /** The inspection timeline to push (the engine's own, timelineOf(engine), by default). */
-  timeline?: Timeline;
-  /** Timeline entries kept for a client that lags behind; older ones are dropped (default 2000). */
-  timelineBacklog?: number;
-  /** The inspector's test paths (a new TestPaths, whose thread starts on first use, by default). */
-  testPaths?: TestPaths;
-  /** The run store's runs, and the switch to another one; without it `runs` and `openRun` are refused. */
-  runs?: RunHost;
-}
+export type { ClientQueues, HubOptions } from './hub-options.js';
+
 
 /**
  * The bus bridge: it watches the actor system through the engine's inspection events, coalesces
@@ -58,6 +41,8 @@ export class Hub {
   readonly #clock: Clock;
   readonly #maxMessageBytes: number;
   readonly #highWater: number;
+  readonly #maxBatch: number;
+  readonly #maxBacklog: number;
   readonly #backlogs: { journal: number; timeline: number };
   readonly #timeline: Timeline;
   readonly #testPaths: TestPaths;
@@ -81,6 +66,8 @@ export class Hub {
     this.#clock = options.clock ?? systemClock;
     this.#maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     this.#highWater = options.highWaterBytes ?? 8 * 1024 * 1024;
+    this.#maxBatch = options.maxBatchBytes ?? 16 * 1024 * 1024;
+    this.#maxBacklog = options.maxBacklog ?? 256;
     this.#backlogs = { journal: options.journalBacklog ?? 1000, timeline: options.timelineBacklog ?? 2000 };
     this.#timeline = options.timeline ?? timelineOf(engine);
     this.#testPaths = options.testPaths ?? new TestPaths();
@@ -94,7 +81,10 @@ export class Hub {
       runs: options.runs,
       schedule: () => this.#schedule(),
       flushNow: () => this.flushNow(),
-      error: (feed, error) => this.#send(feed, { type: 'error', error }),
+      error: (feed, error) => {
+        feed.error(error);
+        this.#schedule();
+      },
     };
     this.#tickets = engine.conductor.getSnapshot().context.tickets;
     this.#unsubscribe = [
@@ -125,6 +115,11 @@ export class Hub {
 
   get clientCount(): number {
     return this.#clients.size;
+  }
+
+  /** What each client has queued now, for tests and benches. */
+  clientQueues(): ClientQueues[] {
+    return [...this.#clients].map((feed) => ({ ...feed.sizes(), paused: feed.paused }));
   }
 
   /** A new client: `hello` now, then the whole state in its first batch. */
@@ -184,10 +179,24 @@ export class Hub {
   #receive(feed: ClientFeed, text: string, bytes: number): void {
     if (this.#closed || !this.#clients.has(feed)) return;
     const inbound = parseClientMessage(text, bytes, this.#maxMessageBytes);
-    if (inbound.ok) return answerCall(inbound.message, feed, this.#calls);
-    // A call too broken to run is still answered under its id; a message that is no call gets an error.
-    if (!inbound.call) return this.#send(feed, { type: 'error', error: inbound.error });
-    feed.reply(inbound.call.type, { id: inbound.call.id, ok: false, error: inbound.error });
+    if (inbound.ok) {
+      const { message } = inbound;
+      feed.begin(message.type);
+      if (feed.backlog > this.#maxBacklog * 4) feed.reply(message.type, refuseExcess(message.id, feed.backlog));
+      else answerCall(message, feed, this.#calls);
+    } else if (inbound.call) {
+      // A call too broken to run is still answered under its id.
+      feed.begin(inbound.call.type);
+      feed.reply(inbound.call.type, { id: inbound.call.id, ok: false, error: inbound.error });
+    } else {
+      // A message that is no call gets an error; that queue is bounded too.
+      feed.error(inbound.error);
+    }
+    // Backpressure: a client that calls faster than its replies go out is not read until they have.
+    if (!feed.paused && feed.backlog >= this.#maxBacklog && feed.connection.pause) {
+      feed.paused = true;
+      feed.connection.pause();
+    }
     this.#schedule();
   }
 
@@ -244,26 +253,41 @@ export class Hub {
       }
       return json;
     };
-    let lagging = false;
+    let again = false;
     let sent = false;
     for (const feed of this.#clients) {
-      feed.catchUp(changes, whole, this.#backlogs);
-      if (feed.idle) continue;
-      if (feed.connection.bufferedAmount() > this.#highWater) {
-        lagging = true;
-        continue;
+      try {
+        feed.catchUp(changes, whole, this.#backlogs);
+        if (feed.idle) continue;
+        if (feed.connection.bufferedAmount() > this.#highWater) {
+          again = true;
+          continue;
+        }
+        for (const error of feed.takeErrors()) this.#send(feed, { type: 'error', error });
+        sent = true;
+        if (!feed.idle) {
+          // Written after the feed is emptied: a call the connection hands back while this batch is
+          // being sent gets its reply in the next batch instead of being dropped. What did not fit
+          // in this batch goes in the next one.
+          const { batch, more } = feed.take(viewJson, this.#maxBatch);
+          this.#write(feed, batch);
+          if (more) again = true;
+        }
+        if (feed.paused && feed.backlog < this.#maxBacklog) {
+          feed.paused = false;
+          feed.connection.resume?.();
+        }
+      } catch (error) {
+        // A Clutch bug building this client's batch: said to it, and the others and the process go on.
+        this.#send(feed, { type: 'error', error: `internal error: a batch could not be sent: ${errorText(error)}` });
       }
-      // Written after the feed is emptied: a call the connection hands back while this batch is
-      // being sent gets its reply in the next batch instead of being dropped.
-      const batch = feed.take(viewJson);
-      this.#write(feed, batch);
-      sent = true;
     }
     if (sent) {
       this.#flushes += 1;
       this.#lastFlush = this.#clock.now();
     }
-    // A slow client keeps its coalesced views until its socket drains; look again an interval later.
-    if (lagging) this.#schedule(this.#interval);
+    // A slow client keeps its coalesced views until its socket drains, and a batch that was full
+    // leaves the rest for the next: look again an interval later.
+    if (again) this.#schedule(this.#interval);
   }
 }

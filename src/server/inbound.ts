@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { CallName, ClientMessage } from '../protocol/wire.js';
 import { clientMessageSchema, isCallName } from '../protocol/wire-schema.js';
 import { errorText } from '../protocol/error-text.js';
+import { isWellFormed, jsonProblem } from './json-guard.js';
 
 /** The largest client message read; anything bigger is refused unread. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -21,9 +22,12 @@ export function parseClientMessage(text: string, bytes: number, maxBytes = MAX_M
   } catch (error) {
     return { ok: false, error: `message is not JSON: ${errorText(error)}` };
   }
+  const call = callOf(data);
+  // Before the schema: a field the schema passes through as is (a payload, a message) must be sound too.
+  const problem = jsonProblem(data);
+  if (problem !== undefined) return { ok: false, error: `invalid message: ${problem}; nothing was done`, ...(call ? { call } : {}) };
   const parsed = clientMessageSchema.safeParse(data);
   if (parsed.success) return { ok: true, message: parsed.data };
-  const call = callOf(data);
   return { ok: false, error: describe(parsed.error, data), ...(call ? { call } : {}) };
 }
 
@@ -32,7 +36,7 @@ function callOf(data: unknown): { type: CallName; id: string } | undefined {
   if (!isRecord(data)) return undefined;
   const { type, id } = data;
   if (!isCallName(type)) return undefined;
-  return typeof id === 'string' && id.length > 0 && id.length <= 64 ? { type, id } : undefined;
+  return typeof id === 'string' && id.length > 0 && id.length <= 64 && isWellFormed(id) ? { type, id } : undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Engine } from '../actors/engine.js';
 import { RUN_SWITCH_CLOSE, type RunListEntry, type SessionInfo } from '../protocol/wire.js';
+import type { StartRunParams, TrackFileList } from '../protocol/workbench.js';
 import { checkAccess, newToken, tokenChecker } from './auth.js';
 import type { Clock } from './clock.js';
 import { createRequestHandler, refuseUpgrade, requestUrl } from './http.js';
@@ -27,6 +28,10 @@ export interface RunSessions {
   list(): readonly RunListEntry[];
   /** Opens a stored run, its engine started; rejects (a UsageError) with the reason it cannot. */
   open(runId: string): Promise<ServedRun>;
+  /** The track files a new run may start from; without it `tracks` and `startRun` are refused. */
+  tracks?(): Promise<TrackFileList>;
+  /** Starts a new run of a listed track file, its engine started; rejects (a UsageError) with the reason it cannot. */
+  start?(params: StartRunParams): Promise<ServedRun>;
   /** Lets go of what the list holds open; the server calls it on close(). */
   close?(): void;
 }
@@ -51,6 +56,8 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** 0 (the default) takes a free port. */
   port?: number;
+  /** Tried when `port` is not given: the port the last server used, say. Taken, a free port is used instead. */
+  preferredPort?: number;
   /** 32 random bytes, hex, unless given. */
   token?: string;
   /** The built UI: index.html and its assets. */
@@ -111,32 +118,45 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   function runHost(runs: RunSessions): RunHost {
     return {
       list: () => runs.list().map(({ id, track, title, status, completed, total, created, updated }) => ({ id, track, title, status, completed, total, created, updated })),
-      async open(runId) {
-        if (closing) throw new Error('the server is shutting down');
-        // One switch at a time: two at once would each close the other's run.
-        if (opening !== undefined) throw new Error(`run ${opening} is being opened; try again once it is open`);
-        opening = runId;
-        const ready = (async () => {
-          const next = await runs.open(runId);
-          try {
-            if (closing) throw new Error('the server is shutting down');
-            // Its hub is built now, so that nothing is left to fail once the switch has been promised.
-            return { run: next, hub: hubFor(next) };
-          } catch (error) {
-            await next.close();
-            throw error;
-          }
-        })();
-        inFlight = ready.catch(() => {});
-        try {
-          const next = await ready;
-          return () => activate(next.run, next.hub);
-        } catch (error) {
-          opening = undefined;
-          throw error;
-        }
+      open: async (runId) => (await switchTo(`run ${runId}`, () => runs.open(runId))).activate,
+      tracks() {
+        if (!runs.tracks) throw new Error('this server cannot list track files');
+        return runs.tracks();
+      },
+      async start(params) {
+        const start = runs.start?.bind(runs);
+        if (!start) throw new Error('this server cannot start a run');
+        const { run, activate } = await switchTo(`a new run of ${params.track}`, () => start(params));
+        return { run: run.session.run_id, activate };
       },
     };
+
+    /** Gets a run ready while the current one goes on; `activate` then serves it. */
+    async function switchTo(what: string, prepare: () => Promise<ServedRun>): Promise<{ run: ServedRun; activate: () => void }> {
+      if (closing) throw new Error('the server is shutting down');
+      // One switch at a time: two at once would each close the other's run.
+      if (opening !== undefined) throw new Error(`${opening} is being opened; try again once it is open`);
+      opening = what;
+      const ready = (async () => {
+        const next = await prepare();
+        try {
+          if (closing) throw new Error('the server is shutting down');
+          // Its hub is built now, so that nothing is left to fail once the switch has been promised.
+          return { run: next, hub: hubFor(next) };
+        } catch (error) {
+          await next.close();
+          throw error;
+        }
+      })();
+      inFlight = ready.catch(() => {});
+      try {
+        const next = await ready;
+        return { run: next.run, activate: () => activate(next.run, next.hub) };
+      } catch (error) {
+        opening = undefined;
+        throw error;
+      }
+    }
   }
 
   /** Serves `next` from now on: the old run's sockets close with RUN_SWITCH_CLOSE and reconnect into it. */
@@ -167,7 +187,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
 
   function attach(ws: WebSocket): void {
-    const client = current.hub.connect({ send: (data) => ws.send(data), bufferedAmount: () => ws.bufferedAmount });
+    const client = current.hub.connect({
+      send: (data) => ws.send(data),
+      bufferedAmount: () => ws.bufferedAmount,
+      // Stops reading the socket: its client then waits in TCP, not in the server's memory.
+      pause: () => ws.pause(),
+      resume: () => ws.resume(),
+    });
     ws.on('message', (data) => {
       const buffer = bufferOf(data);
       // An oversize frame is refused by its size; there is no point decoding it.
@@ -177,13 +203,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ws.on('error', () => ws.terminate());
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  const listen = (on: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(on, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  try {
+    if (options.port === undefined && options.preferredPort !== undefined) {
+      // The last port, so that open tabs reconnect; taken by something else, any free one.
+      await listen(options.preferredPort).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
+        return listen(0);
+      });
+    } else {
+      await listen(options.port ?? 0);
+    }
+  } catch (error) {
+    // Nothing is served: the hub lets go of the engine it follows.
+    current.hub.close();
+    sockets.close();
+    throw error;
+  }
   port = (server.address() as AddressInfo).port;
 
   return {

@@ -21,6 +21,8 @@ export interface SessionOptions {
   chunkSize?: number;
   /** Points every agent at this model profile. */
   model?: string;
+  /** The scripted profile replays this script instead of its own (serve's --script). */
+  script?: string;
   /** Writes every model request and response to this JSONL cassette. */
   record?: string;
   /** Answers model requests from this cassette, with no network. */

@@ -16,18 +16,19 @@ export { conductorKey, kindOfKey, ticketKey, workerKey } from '../protocol/actor
  * One candidate event per command key. Payloads are placeholders: an edit is accepted as an event
  * (and refused in the worker's context if invalid), so the placeholder answers "may I edit now".
  */
+const anyPause = { kind: 'approval', tool_use_id: '*' } as const;
 const candidates: Record<'conductor' | 'ticket' | 'worker', Command[]> = {
   worker: [
-    { type: 'clutch.approve' },
-    { type: 'clutch.edit_payload', input: {} },
-    { type: 'clutch.edit_message', message: {} },
-    { type: 'clutch.edit_result', output: '' },
-    { type: 'clutch.abort' },
+    { type: 'clutch.approve', pause: anyPause },
+    { type: 'clutch.edit_payload', pause: anyPause, input: {} },
+    { type: 'clutch.edit_message', pause: anyPause, message: {} },
+    { type: 'clutch.edit_result', pause: anyPause, output: '' },
+    { type: 'clutch.abort', pause: anyPause },
     { type: 'clutch.set_trust', trust: 'step' },
     { type: 'clutch.set_trust', trust: 'auto' },
     { type: 'clutch.retry_now' },
-    { type: 'clutch.rerun' },
-    { type: 'clutch.use_output' },
+    { type: 'clutch.rerun', pause: anyPause },
+    { type: 'clutch.use_output', pause: anyPause },
   ],
   ticket: [{ type: 'ticket.retry' }, { type: 'ticket.skip' }],
   conductor: [
@@ -64,8 +65,16 @@ const workerFields: Record<keyof WorkerContext, true> = {
   waiting: true,
   retries: true,
   rerun: true,
+  approveEdited: true,
 };
 const workerFieldNames = Object.keys(workerFields) as (keyof WorkerContext)[];
+
+/**
+ * The edits a worker's view carries: its most recent ones. A view goes out again on every change,
+ * so a long list of edits (refused ones pile up) would go out again and again; the journal keeps
+ * them all, and the `edits` call reads them from there.
+ */
+export const VIEW_EDITS = 20;
 
 interface LiveSnapshot {
   status: string;
@@ -109,7 +118,8 @@ export function conductorView(engine: Engine): ActorView<ConductorViewContext> {
   };
 }
 
-function ticketContext(context: TicketContext): TicketViewContext {
+/** changed: the ticket's changed files now (a past snapshot's view has none). */
+function ticketContext(context: TicketContext, changed: string[] = []): TicketViewContext {
   return {
     attempts: context.attempts,
     blocked_reason: context.blocked_reason,
@@ -117,6 +127,7 @@ function ticketContext(context: TicketContext): TicketViewContext {
     skipped: context.skipped,
     trustOverride: context.trustOverride,
     archetype: context.ticket.worker_archetype,
+    changed_files: changed,
   };
 }
 
@@ -132,13 +143,13 @@ export function ticketView(engine: Engine, id: string): ActorView<TicketViewCont
       ticket: id,
       status: snapshot.status,
       value: snapshot.value,
-      context: ticketContext(snapshot.context),
+      context: ticketContext(snapshot.context, engine.changedFiles(id)),
       accepts: accepted(snapshot as unknown as LiveSnapshot, 'ticket'),
     };
   }
   const stored = engine.finishedSnapshots().get(id)?.ticket as StoredSnapshot | undefined;
   if (stored?.context) {
-    return { key, kind: 'ticket', ticket: id, status: stored.status, value: stored.value, context: ticketContext(stored.context as TicketContext), accepts: [] };
+    return { key, kind: 'ticket', ticket: id, status: stored.status, value: stored.value, context: ticketContext(stored.context as TicketContext, engine.changedFiles(id)), accepts: [] };
   }
   const conductor: ConductorContext = engine.conductor.getSnapshot().context;
   const index = conductor.indexOf[id];
@@ -157,6 +168,7 @@ export function ticketView(engine: Engine, id: string): ActorView<TicketViewCont
       skipped: info.skipped,
       trustOverride: conductor.trustOverride,
       archetype: conductor.specs[index]!.worker_archetype,
+      changed_files: engine.changedFiles(id),
     },
     accepts: [],
   };
@@ -165,6 +177,7 @@ export function ticketView(engine: Engine, id: string): ActorView<TicketViewCont
 function workerContext(context: WorkerContext): WorkerViewContext {
   const projection: Partial<Record<keyof WorkerContext, unknown>> = {};
   for (const field of workerFieldNames) projection[field] = context[field];
+  if (context.edits.length > VIEW_EDITS) projection.edits = context.edits.slice(-VIEW_EDITS);
   return projection as WorkerViewContext;
 }
 

@@ -33,6 +33,8 @@ export interface StoredRunOptions {
   mode?: 'async' | 'linear';
   trust?: 'step' | 'auto';
   model?: string;
+  /** --script: the scripted profile's script for this run (absolute), so a resume replays the same one. */
+  script?: string;
   record?: string;
   replay?: string;
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
 /** PRAGMA user_version of a store this code writes; an older one is migrated, a newer one refused. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const v1 = `
 CREATE TABLE runs (
@@ -78,6 +78,17 @@ export function migrate(db: Database.Database): boolean {
     // v2: the process group a command started, so a resume can stop one its crash left running.
     // ... and whether the human granted a rerun of it that has not started yet (single use).
     if (version < 2) db.exec('ALTER TABLE tool_calls ADD COLUMN process TEXT; ALTER TABLE tool_calls ADD COLUMN rerun_granted INTEGER NOT NULL DEFAULT 0');
+    // v3: each file a ticket changed with the file tools, as it was before the ticket first changed
+    // it (content NULL: it did not exist), so that a retry can restore it.
+    if (version < 3) {
+      db.exec(`CREATE TABLE IF NOT EXISTS ticket_files (
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        ticket_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        content BLOB,
+        PRIMARY KEY (run_id, ticket_id, path)
+      ) WITHOUT ROWID`);
+    }
     if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
   return true;

@@ -40,7 +40,12 @@ export function planConductor(steps: readonly Step[], puppets: Map<string, Puppe
     const change = event as Extract<ConductorModelEvent, { type: 'ticket.changed' }>;
     const puppet = puppets.get(change.id)!;
     const was = ticketOf(before!, change.id).status;
-    const ticketCommand = (type: 'ticket.retry' | 'ticket.skip'): Move => ({ do: 'command', target: { kind: 'ticket', id: change.id }, event: { type } });
+    // A retry keeps what the blocked attempt wrote (the ticket model restores it instead).
+    const ticketCommand = (type: 'ticket.retry' | 'ticket.skip'): Move => ({
+      do: 'command',
+      target: { kind: 'ticket', id: change.id },
+      event: type === 'ticket.retry' ? { type, files: 'keep' } : { type },
+    });
     switch (change.status) {
       case 'step_paused':
         return [...puppet.trust('step', override), ...puppet.reply(['write'])];

@@ -47,6 +47,8 @@ interface WorkerWatch {
   /** Calls that stopped at the interrupted pause, and those of them the human chose to rerun. */
   interrupted: Set<string>;
   reruns: Set<string>;
+  /** Calls the human edited and approved in one answer ("Apply edit and approve"). */
+  approvedAsEdited: Set<string>;
 }
 
 type Target = Parameters<Engine['command']>[0];
@@ -102,7 +104,7 @@ export class Monitor {
     const key = `${context.ticketId}#${context.attempt}`;
     let watch = this.#watches.get(key);
     if (!watch) {
-      watch = { previous: undefined, executing: null, released: new Set(), held: new Set(), approved: new Set(), interrupted: new Set(), reruns: new Set() };
+      watch = { previous: undefined, executing: null, released: new Set(), held: new Set(), approved: new Set(), interrupted: new Set(), reruns: new Set(), approvedAsEdited: new Set() };
       this.#watches.set(key, watch);
     }
     return watch;
@@ -138,7 +140,8 @@ export class Monitor {
     if (matchesState(TOOL_CYCLE.executing, value)) {
       const call = currentCall(context.messages, context.results, context.review);
       if (call && (watch.executing !== call.id || !was(TOOL_CYCLE.executing))) {
-        const approved = event.event.type === 'clutch.approve' && was(TOOL_CYCLE.ready);
+        // Approved at pause 1, or edited and approved in one answer once its new preview was in.
+        const approved = (event.event.type === 'clutch.approve' && was(TOOL_CYCLE.ready)) || watch.approvedAsEdited.has(call.id);
         // The human's rerun at the interrupted pause lets the call through again, whatever the trust.
         const rerun = event.event.type === 'clutch.rerun' && was(TOOL_CYCLE.interrupted);
         if (isStep(context) && !approved && !rerun) this.violations.push(`${where}: tool call ${call.id} started in step mode without an approve`);
@@ -157,8 +160,16 @@ export class Monitor {
     // A result that stops at pause 2: the tool's, or the empty one the human took at the interrupted pause.
     const heldBy = event.event.type === 'xstate.done.actor.tool' || event.event.type === 'clutch.use_output';
     if (heldBy && matchesState(TOOL_CYCLE.reviewing, value) && context.review) watch.held.add(context.review.tool_use_id);
-    if (event.event.type === 'clutch.approve' && previous?.context.review && was(TOOL_CYCLE.reviewing)) {
+    const event_ = event.event as { type: string; approve?: boolean };
+    // Pause 2 passed by the human: approve, an edited result approved with it, or a switch to auto.
+    const releasedByAuto = (event_.type === 'clutch.set_trust' || event_.type === 'worker.trust_override') && !isStep(context);
+    if ((event_.type === 'clutch.approve' || (event_.type === 'clutch.edit_result' && event_.approve === true) || releasedByAuto) && previous?.context.review && was(TOOL_CYCLE.reviewing)) {
       watch.approved.add(previous.context.review.tool_use_id);
+    }
+    if (event_.type === 'clutch.edit_payload' && event_.approve === true && previous) {
+      const call = currentCall(context.messages, context.results, context.review);
+      // Only an accepted edit carries its approval; a refused one approves nothing.
+      if (call && context.approveEdited === call.id) watch.approvedAsEdited.add(call.id);
     }
     if (event.event.type === 'clutch.edit_payload' && previous) {
       for (const problem of editedBeyondItsCall(previous.context, context)) this.violations.push(`${where}: ${problem} (an edit changes only its own call)`);

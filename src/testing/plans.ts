@@ -43,7 +43,7 @@ export function workerPaths(): Generated<WorkerModelContext, WorkerModelEvent> {
     real: workerMachine,
     events: workerEvents,
     serialize: workerStateKey,
-    limit: 60_000,
+    limit: 120_000,
     simple: [{ events: stepCore, toState: isFinal }],
     targeted: WORKER_TARGETED,
     cap: 150,

@@ -32,6 +32,8 @@ export function planTicket(steps: readonly Step[], puppet: Puppet): Move[][] {
         puppet.attempt();
         return [];
       case 'ticket.retry':
+        // The attempt wrote a file: a retry must say what becomes of it (here: put it back).
+        return [ticketCommand({ type: 'ticket.retry', files: 'restore' } as never)];
       case 'ticket.skip':
       case 'ticket.trust_override':
         return [ticketCommand(event)];

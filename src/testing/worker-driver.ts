@@ -131,12 +131,12 @@ export class WorkerDriver extends PathDriver<WorkerModelContext, WorkerModelEven
       case 'clutch.edit_payload': {
         const context = this.#worker().getSnapshot().context;
         const call = currentCall(context.messages, context.results, context.review)!;
-        return session.command(WORKER, { type: 'clutch.edit_payload', input: payloadFor(call, event.valid) });
+        return session.command(WORKER, { type: 'clutch.edit_payload', input: payloadFor(call, event.valid), ...(event.approve ? { approve: true } : {}) });
       }
       case 'clutch.edit_message':
         return session.command(WORKER, { type: 'clutch.edit_message', message: this.#message(event.message) });
       case 'clutch.edit_result':
-        return session.command(WORKER, { type: 'clutch.edit_result', output: `the human rewrote this output (step ${this.step})` });
+        return session.command(WORKER, { type: 'clutch.edit_result', output: `the human rewrote this output (step ${this.step})`, ...(event.approve ? { approve: true } : {}) });
       case 'clutch.retry_now':
         session.command(WORKER, event);
         // The limiter granted the slot past its limit; the holder's turn ends, freeing its own.

@@ -13,7 +13,11 @@ import { PREVIEW_DONE, TOOL_DONE, type WorkerModelEvent } from './worker.js';
  * - a command found interrupted whose output the human takes as empty: that result stops at
  *   pause 2 too, and the model's next turn sees it;
  * - a payload edit of the first of two calls: what runs is the edit, the second call stays as it
- *   was, and the model's next turn sees the edited call.
+ *   was, and the model's next turn sees the edited call;
+ * - at pause 2, the model's last message replaced by text only: the result under review is
+ *   dropped and the model is asked again (shortest paths reach that state by pause 1 instead);
+ * - a switch to auto at pause 2 of the first of two calls releases the result and runs the second
+ *   call without a pause, each release journaled.
  */
 export const WORKER_TARGETED: WorkerModelEvent[][] = [
   [
@@ -67,5 +71,24 @@ export const WORKER_TARGETED: WorkerModelEvent[][] = [
     { type: 'model.reply', calls: ['done'] },
     { type: PREVIEW_DONE },
     { type: 'clutch.approve' },
+  ],
+  [
+    { type: 'model.reply', calls: ['write'] },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+    { type: TOOL_DONE },
+    { type: 'clutch.edit_message', message: 'text' },
+    { type: 'model.reply', calls: ['done'] },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+  ],
+  [
+    { type: 'model.reply', calls: ['write', 'fail'] },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+    { type: TOOL_DONE },
+    { type: 'clutch.set_trust', trust: 'auto' },
+    { type: TOOL_DONE },
+    { type: 'model.reply', calls: ['done'] },
   ],
 ];

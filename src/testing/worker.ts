@@ -35,9 +35,10 @@ export type WorkerModelEvent =
   | { type: typeof BACKOFF_ERROR }
   | { type: 'clutch.set_trust'; trust: TrustLevel }
   | { type: 'worker.trust_override'; override: TrustOverride }
-  | { type: 'clutch.edit_payload'; valid: boolean }
+  /** approve: "Apply edit and approve" in one answer. */
+  | { type: 'clutch.edit_payload'; valid: boolean; approve?: true }
   | { type: 'clutch.edit_message'; message: MessageChoice }
-  | { type: 'clutch.edit_result' }
+  | { type: 'clutch.edit_result'; approve?: true }
   | { type: 'clutch.abort'; reason?: string }
   | { type: 'clutch.approve' }
   | { type: typeof PREVIEW_DONE }
@@ -49,7 +50,7 @@ export type WorkerModelEvent =
   | { type: 'clutch.use_output' };
 
 /** What the worker's one check of an edit found, as the abstract model sees it. */
-export type AbstractEdit = { ok: false } | { ok: true; calls: CallKind[]; done: number; review: boolean };
+export type AbstractEdit = { ok: false } | { ok: true; calls: CallKind[]; done: number; review: boolean; approve: boolean };
 
 /** The event the worker raises for itself with a checked edit: never sent by a test. */
 type EditChecked = { type: 'worker.edit_checked'; edit: AbstractEdit };
@@ -65,6 +66,8 @@ export interface WorkerModelContext {
   review: boolean;
   /** Whether the human chose, at the interrupted pause, to run the current call again. */
   rerun: boolean;
+  /** Whether the human edited and approved the current call in one answer: it runs once re-previewed. */
+  approveEdited: boolean;
   turns: number;
   maxTurns: number;
   /** Whether the model actor said it is waiting (for a rate-limit slot). */
@@ -88,10 +91,12 @@ function afterMessage(context: WorkerModelContext, message: MessageChoice): Pick
 
 /** The one check of an edit: a payload for the current call, or a message replacing the last one. */
 function checkEdit(context: WorkerModelContext, event: WorkerModelEvent | EditChecked): AbstractEdit {
-  if (event.type === 'clutch.edit_payload') return event.valid && current(context) !== undefined ? { ok: true, calls: context.calls, done: context.done, review: context.review } : { ok: false };
+  if (event.type === 'clutch.edit_payload') {
+    return event.valid && current(context) !== undefined ? { ok: true, calls: context.calls, done: context.done, review: context.review, approve: event.approve === true } : { ok: false };
+  }
   if (event.type !== 'clutch.edit_message' || event.message === 'invalid') return { ok: false };
   // Only a message that keeps the reviewed call keeps its result under review.
-  return { ok: true, ...afterMessage(context, event.message), review: context.review && event.message === 'keep' };
+  return { ok: true, ...afterMessage(context, event.message), review: context.review && event.message === 'keep', approve: false };
 }
 
 const checked = (event: WorkerModelEvent | EditChecked): AbstractEdit | undefined => (event.type === 'worker.edit_checked' ? event.edit : undefined);
@@ -104,6 +109,7 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent | Edi
     done: 0,
     review: false,
     rerun: false,
+    approveEdited: false,
     turns: 0,
     maxTurns: WORKER_MAX_TURNS,
     waiting: false,
@@ -111,6 +117,9 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent | Edi
   },
   guards: {
     isStep: (context) => effective(context) === 'step',
+    isAuto: (context) => effective(context) !== 'step',
+    approvedAsEdited: (context) => context.approveEdited && current(context) !== undefined,
+    approvesEdit: (_context, event) => event.type === 'clutch.edit_result' && event.approve === true,
     hasCall: (context) => current(context) !== undefined,
     callIsTaskComplete: (context) => current(context) === 'done',
     turnsLeft: (context) => context.turns < context.maxTurns,
@@ -138,11 +147,13 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent | Edi
     checkEdit: (context, event) => ({ raise: [{ type: 'worker.edit_checked', edit: checkEdit(context, event) }] }),
     settleEdit: (_context, event) => {
       const edit = checked(event);
-      return edit?.ok ? { context: { calls: edit.calls, done: edit.done, review: edit.review } } : undefined;
+      if (!edit?.ok) return undefined;
+      const left = edit.calls[edit.done + (edit.review ? 1 : 0)] !== undefined;
+      return { context: { calls: edit.calls, done: edit.done, review: edit.review, approveEdited: edit.approve && left } };
     },
   },
   // Messages to the ticket, the refusal text, the edited output and the journal: no abstract state.
-  ignoredActions: ['tellTicket', 'clearRefusal', 'applyResult', 'journalLastEdit'],
+  ignoredActions: ['tellTicket', 'clearRefusal', 'applyResult', 'journalLastEdit', 'journalAutoApproval'],
   inline: {
     'worker clutch.set_trust[0]': (_context, event) => (event.type === 'clutch.set_trust' ? { context: { trust: event.trust } } : undefined),
     'worker worker.trust_override[0]': (_context, event) =>
@@ -155,6 +166,8 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent | Edi
     'worker.prompting model.failed[0]': () => ({ context: { waiting: true } }),
     [`worker.toolCycle.executing ${TOOL_DONE}[1]`]: () => ({ context: { review: true, rerun: false } }),
     'worker.toolCycle.interrupted clutch.rerun[0]': () => ({ context: { rerun: true } }),
+    // Leaving pause 1 clears its preview and any approval that waited for one.
+    'exit worker.toolCycle.awaitingApproval': () => ({ context: { approveEdited: false } }),
     // An empty successful result for the call: it waits at pause 2 like any other.
     'worker.toolCycle.interrupted clutch.use_output[0]': () => ({ context: { review: true } }),
   },
@@ -215,7 +228,9 @@ export function workerEvents(snapshot: WorkerModelSnapshot): WorkerModelEvent[] 
     return [
       { type: 'clutch.approve' },
       { type: 'clutch.edit_payload', valid: true },
+      { type: 'clutch.edit_payload', valid: true, approve: true },
       { type: 'clutch.edit_payload', valid: false },
+      { type: 'clutch.edit_payload', valid: false, approve: true },
       ...messages('invalid', 'text', 'call', 'keep'),
       ...aborts,
       ...trustEvents(context),
@@ -234,7 +249,7 @@ export function workerEvents(snapshot: WorkerModelSnapshot): WorkerModelEvent[] 
     return [{ type: 'clutch.rerun' }, { type: 'clutch.use_output' }, ...aborts, ...trustEvents(context)];
   }
   if (snapshot.matches({ toolCycle: 'reviewingResult' })) {
-    return [{ type: 'clutch.approve' }, { type: 'clutch.edit_result' }, ...messages('invalid', 'text', 'call', 'keep'), ...aborts, ...trustEvents(context)];
+    return [{ type: 'clutch.approve' }, { type: 'clutch.edit_result' }, { type: 'clutch.edit_result', approve: true }, ...messages('invalid', 'text', 'call', 'keep'), ...aborts, ...trustEvents(context)];
   }
   return [];
 }

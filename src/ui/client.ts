@@ -1,4 +1,5 @@
 import type { CallName, CallParams, CallValue, Reply, SessionInfo, TestRunProgress } from '../protocol/wire.js';
+import type { JournalLog } from './journal-log.js';
 import type { RemoteActors } from './remote-actors.js';
 import type { Store } from './store.js';
 import type { TimelineLog } from './timeline-log.js';
@@ -30,6 +31,8 @@ export interface ClutchClient {
   readonly actors: RemoteActors;
   /** The inspection timeline: the events each actor processed. */
   readonly timeline: TimelineLog;
+  /** The run's journal entries from the batches (the activity feed). */
+  readonly journal: JournalLog;
   readonly call: Call;
   close(): void;
 }

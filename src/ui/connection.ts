@@ -1,5 +1,6 @@
 import { RUN_SWITCH_CLOSE, type Batch, type ClientMessage, type Reply, type ServerMessage, type SessionInfo, type TestRunProgress } from '../protocol/wire.js';
 import type { Call, ClutchClient, ConnectionState } from './client.js';
+import { JournalLog } from './journal-log.js';
 import { RemoteActors } from './remote-actors.js';
 import { Store } from './store.js';
 import { TimelineLog } from './timeline-log.js';
@@ -40,6 +41,7 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
   const serverError = new Store<string | null>(null);
   const actors = new RemoteActors();
   const timeline = new TimelineLog();
+  const journal = new JournalLog();
   const pending = new Map<string, Pending>();
   let socket: WebSocket | null = null;
   let attempt = 0;
@@ -51,6 +53,7 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
     // Views first: a reply's handler then reads the state the call produced; a run's progress before its reply.
     actors.apply(batch.actors, batch.removed);
     timeline.apply(batch.timeline);
+    journal.apply(batch.journal);
     for (const event of batch.test_runs) pending.get(event.id)?.progress?.(event);
     for (const reply of batch.replies) {
       pending.get(reply.id)?.resolve(reply);
@@ -64,6 +67,7 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
         session.set(message.session);
         actors.expectFullBatch();
         timeline.expectFullBatch();
+        journal.expectFullBatch();
         return;
       case 'batch':
         return apply(message);
@@ -134,6 +138,7 @@ export function connectLive(options: LiveClientOptions): ClutchClient {
     serverError,
     actors,
     timeline,
+    journal,
     call,
     close(): void {
       closed = true;

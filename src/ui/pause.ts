@@ -1,4 +1,4 @@
-import type { ActorView, ToolPreview, ToolResultBlock, ToolUseBlock } from '../protocol/index.js';
+import type { ActorView, PauseRef, ToolPreview, ToolResultBlock, ToolUseBlock, TrustLevel } from '../protocol/index.js';
 import type { WorkerView } from './views.js';
 
 /** Where a worker waits for a human, read from its state value and context. */
@@ -75,4 +75,48 @@ export function commandOf(call: ToolUseBlock | undefined): { argv: string[]; cwd
   if (!Array.isArray(argv) || !argv.every((part): part is string => typeof part === 'string')) return null;
   const cwd = call?.input['cwd'];
   return { argv, cwd: typeof cwd === 'string' && cwd !== '' ? cwd : '.' };
+}
+
+/** What a command answering this pause names: its kind and its call (the engine refuses a stale one). */
+export function pauseRef(pause: Pause): PauseRef {
+  const id = pause.kind === 'review' ? pause.result.tool_use_id : (pause.call?.id ?? '');
+  return { kind: pause.kind, tool_use_id: id };
+}
+
+/** The tools that only read the workspace: the inbox may approve their calls in bulk. */
+export const readOnlyTools: ReadonlySet<string> = new Set(['read_file', 'list_files', 'search_files']);
+
+/**
+ * Whether "Approve all read-only calls" takes this pause: a read-only call at pause 1 with its
+ * preview shown, or the result of one at pause 2 (what it read, before the model sees it: approving
+ * it unread is the point of the bulk answer). Never an interrupted pause, never any other tool.
+ */
+export function bulkApprovable(pause: Pause, accepts: readonly string[]): boolean {
+  if (!readOnlyTools.has(pause.call?.name ?? '') || !accepts.includes('clutch.approve')) return false;
+  if (pause.kind === 'approval') return !pause.previewing;
+  return pause.kind === 'review';
+}
+
+/** A worker waiting at a pause, as the page sees it. */
+export interface Waiting {
+  ticket: string;
+  view: ActorView<WorkerView>;
+  pause: Pause;
+}
+
+/**
+ * The pauses a trust switch approves at once: pause 1 and pause 2 of the workers whose trust the
+ * switch makes auto. An interrupted pause always waits for the human, whatever the trust.
+ */
+export function releasedBy(waiting: readonly Waiting[], trustAfter: (context: WorkerView) => TrustLevel): Waiting[] {
+  return waiting.filter(({ view, pause }) => pause.kind !== 'interrupted' && trustAfter(view.context) === 'auto');
+}
+
+/** "T2 read_file (pause 1), T3 write_file (pause 2)": what a confirmation names. */
+export function describeWaiting(waiting: readonly Waiting[]): string {
+  return waiting.map(({ ticket, pause }) => `${ticket} ${pause.call?.name ?? 'call'} (${pause.kind === 'approval' ? 'pause 1' : pause.kind === 'review' ? 'pause 2' : 'interrupted'})`).join(', ');
+}
+
+export function callCount(count: number): string {
+  return `${count} pending call${count === 1 ? '' : 's'}`;
 }

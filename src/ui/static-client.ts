@@ -1,5 +1,6 @@
 import type { ActorView, CallName, CallParams, CallValue, Command, CommandTarget, PastSnapshot, SessionInfo, TimelineEntry } from '../protocol/wire.js';
 import type { Call, ClutchClient, ConnectionState } from './client.js';
+import { JournalLog } from './journal-log.js';
 import { RemoteActors } from './remote-actors.js';
 import { Store } from './store.js';
 import { TimelineLog } from './timeline-log.js';
@@ -11,6 +12,8 @@ export interface Fixture {
   /** The inspector's timeline, and the snapshots its entries left (time travel). */
   timeline?: TimelineEntry[];
   snapshots?: PastSnapshot[];
+  /** Journal entries, as the first batch's tail would carry them (the activity feed). */
+  journal?: unknown[];
 }
 
 export interface StaticClient extends ClutchClient {
@@ -29,6 +32,8 @@ export function createStaticClient(fixture: Fixture, source = 'fixture'): Static
   actors.apply(fixture.actors, []);
   const timeline = new TimelineLog();
   timeline.apply(fixture.timeline ?? []);
+  const journal = new JournalLog();
+  journal.apply(fixture.journal ?? []);
   const sent: { target: CommandTarget; command: Command }[] = [];
   const answers: { [Name in CallName]: (params: CallParams<Name>) => Answer<Name> } = {
     command(params) {
@@ -43,6 +48,9 @@ export function createStaticClient(fixture: Fixture, source = 'fixture'): Static
     runTestPath: () => ({ ok: false, error: 'static fixture: no engine to run a path on' }),
     runs: () => ({ ok: false, error: 'static fixture: no run store to list' }),
     openRun: () => ({ ok: false, error: 'static fixture: no server to open a run' }),
+    tracks: () => ({ ok: false, error: 'static fixture: no server to list track files' }),
+    startRun: () => ({ ok: false, error: 'static fixture: no server to start a run' }),
+    edits: () => ({ ok: false, error: 'static fixture: no journal to read edits from' }),
   };
   let nextId = 1;
   const call: Call = (type, params) => Promise.resolve({ id: `p${nextId++}`, ...answers[type](params) });
@@ -52,6 +60,7 @@ export function createStaticClient(fixture: Fixture, source = 'fixture'): Static
     serverError: new Store<string | null>(null),
     actors,
     timeline,
+    journal,
     sent,
     call,
     close(): void {},

@@ -1,4 +1,5 @@
 import type { TimelineEntry } from '../protocol/wire.js';
+import { RunClock } from './run-clock.js';
 import { Store } from './store.js';
 
 /**
@@ -14,6 +15,8 @@ export class TimelineLog {
   readonly #recent = new Set<string>();
   /** Replaced on every change, for views over all actors at once (an object: @xstate/react reads snapshots as objects). */
   readonly version = new Store<{ changes: number }>({ changes: 0 });
+  /** The engine's clock as its entries show it (they come from the engine serving now). */
+  readonly clock = new RunClock();
   #replaceNext = false;
 
   constructor(options: { perActor?: number; maxActors?: number } = {}) {
@@ -44,10 +47,12 @@ export class TimelineLog {
     this.#replaceNext = true;
   }
 
-  apply(entries: readonly TimelineEntry[] | undefined): void {
+  apply(entries: readonly TimelineEntry[] | undefined, local: number = Date.now()): void {
     const replace = this.#replaceNext;
     this.#replaceNext = false;
+    if (replace) this.clock.reset();
     if (!entries) return;
+    for (const entry of entries) this.clock.observe(entry.at, local);
     if (!replace && entries.length === 0) return;
     const byActor = new Map<string, TimelineEntry[]>();
     for (const entry of entries) {

@@ -1,4 +1,5 @@
 import type { TicketSummary } from '../protocol/wire.js';
+import { pathOf, type Point } from './svg-path.js';
 
 export interface NodeBox {
   id: string;
@@ -10,10 +11,14 @@ export interface NodeBox {
 export interface EdgePath {
   from: string;
   to: string;
+  /** The route, from the dependency's right side to the dependent's left side. */
+  points: Point[];
   d: string;
 }
 
 export interface TrackLayout {
+  /** Which placement this is: ELK's (edges routed around the cards), or the first paint's columns. */
+  by: 'elk' | 'columns';
   nodes: NodeBox[];
   edges: EdgePath[];
   width: number;
@@ -51,8 +56,10 @@ export function depths(tickets: readonly TicketSummary[]): Map<string, number> {
 }
 
 /**
- * Columns by dependency depth, left to right. Within a column, tickets sit in the order of the
- * mean row of their dependencies (one barycentre pass), which keeps most edges from crossing.
+ * The first paint, until ELK's layout (track-layout-elk.ts) is ready: columns by dependency depth,
+ * left to right. Within a column, tickets sit in the order of the mean row of their dependencies
+ * (one barycentre pass). Its edges are straight lines between columns, which may pass behind a
+ * card when a dependency skips a column: ELK's routing replaces them as soon as it is done.
  */
 export function layoutTrack(tickets: readonly TicketSummary[], size: LayoutSize = defaultSize): TrackLayout {
   const depth = depths(tickets);
@@ -91,11 +98,17 @@ export function layoutTrack(tickets: readonly TicketSummary[], size: LayoutSize 
       if (!from) return [];
       const x1 = from.x + size.nodeWidth;
       const y1 = from.y + size.nodeHeight / 2;
-      const x2 = to.x - 6;
+      const x2 = to.x - 2;
       const y2 = to.y + size.nodeHeight / 2;
-      const bend = (x2 - x1) / 2;
-      return [{ from: dependency, to: ticket.id, d: `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}` }];
+      const middle = (x1 + x2) / 2;
+      const points = [
+        { x: x1, y: y1 },
+        { x: middle, y: y1 },
+        { x: middle, y: y2 },
+        { x: x2, y: y2 },
+      ];
+      return [{ from: dependency, to: ticket.id, points, d: pathOf(points) }];
     }),
   );
-  return { nodes, edges, width: Math.max(width, size.nodeWidth + size.margin * 2), height };
+  return { by: 'columns', nodes, edges, width: Math.max(width, size.nodeWidth + size.margin * 2), height };
 }

@@ -49,6 +49,32 @@ describe('access to the web app', () => {
     await context.close();
   });
 
+  it('runs the whole app under its Content-Security-Policy: no violation, the board, the socket and the inspector work', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const refused: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) refused.push(message.text());
+    });
+    await page.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { cspViolations: string[] }).cspViolations = seen;
+      document.addEventListener('securitypolicyviolation', (event) => seen.push(`${event.violatedDirective} ${event.blockedURI}`));
+    });
+    const response = await page.goto(demo.server.url);
+    expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    await page.locator('[data-testid="connection"]', { hasText: 'live' }).waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid="ticket-node-T1"][data-status="step_paused"]').waitFor({ timeout: 15_000 });
+    // The inspector draws with elkjs, loaded as its own chunk: under the policy too.
+    await page.getByTestId('tab-inspector').click();
+    await page.locator('[data-testid="actor-row"][data-actor="worker:T1"]').click({ timeout: 15_000 });
+    await page.locator('[data-testid="statechart"][data-actor="worker:T1"] [data-testid="state-node"]').first().waitFor({ state: 'visible', timeout: 30_000 });
+    const violations = await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
+    expect(violations).toEqual([]);
+    expect(refused).toEqual([]);
+    await context.close();
+  });
+
   it('serves the app with the token, which the page then passes to its socket', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

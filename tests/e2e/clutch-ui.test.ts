@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, startDemoServer, type DemoServer } from '../support/browser.js';
+import { editorText, fillEditor } from './workbench-helpers.js';
 
 /**
  * The web app against the real server and engine on the demo track, in step mode, driven through
@@ -37,9 +38,22 @@ async function openTicket(id: string): Promise<void> {
   await shows('worker-panel', { ticket: id });
 }
 
+/**
+ * A pause card once it takes answers: a pause that has just appeared holds answers back for a
+ * moment (a double click must not answer what replaced the first pause).
+ */
+const armedCard = (kind: 'approval' | 'review', attributes: Record<string, string>) =>
+  shows(kind === 'approval' ? 'pause-approval' : 'pause-review', { ...attributes, armed: 'true' });
+
 async function approveInPanel(kind: 'approval' | 'review', call: string): Promise<void> {
-  const card = await shows(kind === 'approval' ? 'pause-approval' : 'pause-review', { call });
+  const card = await armedCard(kind, { call });
   await card.getByTestId('approve').click();
+}
+
+/** Approve in the inbox, once its row for the ticket shows this pause and takes answers. */
+async function approveInInbox(ticket: string, pause: 'approval' | 'review', call: string): Promise<void> {
+  await shows(`inbox-item-${ticket}`, { pause, call, armed: 'true' });
+  await page.getByTestId(`inbox-approve-${ticket}`).click();
 }
 
 beforeAll(async () => {
@@ -79,11 +93,11 @@ describe('the Clutch web app on the demo track', () => {
   });
 
   it('approves a call at pause 1, then its result at pause 2', async () => {
-    const card = await shows('pause-approval', { call: 'toolu_T1_01' });
+    const card = await armedCard('approval', { call: 'toolu_T1_01' });
     expect(await card.getByTestId('pause-tool').textContent()).toBe('read_file');
     await card.getByTestId('approve').click();
-    const review = await shows('pause-review', { call: 'toolu_T1_01' });
-    expect(await review.getByTestId('result-editor').inputValue()).toContain('toCents');
+    const review = await armedCard('review', { call: 'toolu_T1_01' });
+    expect(await editorText(review.getByTestId('result-editor'))).toContain('toCents');
     await review.getByTestId('approve').click();
     await shows('pause-approval', { call: 'toolu_T1_02' });
     // The approved result is in the transcript the model will see.
@@ -94,21 +108,23 @@ describe('the Clutch web app on the demo track', () => {
     await page.getByTestId('edit-message-open').click();
     const editor = await shows('message-editor');
     const json = editor.getByTestId('message-json');
-    const original = JSON.parse(await json.inputValue()) as { role: string; content: unknown[] };
+    const original = JSON.parse(await editorText(json)) as { role: string; content: unknown[] };
     expect(original.role).toBe('assistant');
 
-    await json.fill('{ "role": "assistant", ');
+    await fillEditor(page, json, '{ "role": "assistant", ');
     await shows('message-json-error');
     expect(await editor.getByTestId('message-apply').isDisabled()).toBe(true);
+    // CodeMirror marks the parse error in place.
+    await json.locator('.cm-lintRange-error').first().waitFor(WAIT);
 
-    await json.fill(JSON.stringify({ role: 'user', content: 'not a model message' }));
+    await fillEditor(page, json, JSON.stringify({ role: 'user', content: 'not a model message' }));
     await editor.getByTestId('message-apply').click();
     const refusal = await editor.getByTestId('refusal');
     await refusal.waitFor(WAIT);
     expect((await refusal.textContent())!.length).toBeGreaterThan(10);
 
     const edited = { ...original, content: [{ type: 'text', text: 'Edited by the human: read the tests next.' }, ...original.content] };
-    await json.fill(JSON.stringify(edited, null, 2));
+    await fillEditor(page, json, JSON.stringify(edited, null, 2));
     await editor.getByTestId('message-apply').click();
     await page.getByTestId('message-editor').waitFor({ state: 'detached', ...WAIT });
     const last = page.locator('[data-testid="transcript"] [data-role="assistant"]').last();
@@ -119,22 +135,28 @@ describe('the Clutch web app on the demo track', () => {
   });
 
   it('edits a payload at pause 1 and the edited content lands in the workspace file', async () => {
-    const card = await shows('pause-approval', { call: 'toolu_T1_03', tool: 'write_file' });
+    const card = await armedCard('approval', { call: 'toolu_T1_03', tool: 'write_file' });
+    // A file write opens in the diff editor; the payload is one tab away, as JSON.
+    await card.getByTestId('file-diff').waitFor(WAIT);
+    await card.getByTestId('payload-mode-json').click();
     await card.getByTestId('preview-diff').waitFor(WAIT);
     expect(await card.locator('.diff-add').count()).toBeGreaterThan(5);
     const payload = card.getByTestId('payload-editor');
-    const input = JSON.parse(await payload.inputValue()) as { path: string; content: string };
+    const input = JSON.parse(await editorText(payload)) as { path: string; content: string };
 
     // A payload the tool's schema refuses changes nothing, and says why.
-    await payload.fill(JSON.stringify({ path: 'src/money.js' }));
+    await fillEditor(page, payload, JSON.stringify({ path: 'src/money.js' }));
     await card.getByTestId('edit-payload').click();
     await card.getByTestId('refusal').waitFor(WAIT);
 
     const marker = '// Edited in the Clutch web app before it was written.';
-    await payload.fill(JSON.stringify({ ...input, content: `${marker}\n${input.content}` }, null, 2));
+    await fillEditor(page, payload, JSON.stringify({ ...input, content: `${marker}\n${input.content}` }, null, 2));
     await card.getByTestId('edit-payload').click();
-    // The worker re-previews the edited call: the diff now adds the marker line.
-    const edited = await shows('pause-approval', { call: 'toolu_T1_03' });
+    // The worker re-previews the edited call: the proposed file now starts with the marker line.
+    await page.locator(`${byTest('pause-approval', { call: 'toolu_T1_03' })} ${byTest('file-diff')}`).waitFor(WAIT);
+    const edited = await armedCard('approval', { call: 'toolu_T1_03' });
+    await expect.poll(() => editorText(edited.getByTestId('file-diff-editor'))).toMatch(new RegExp(`^${marker}\n`));
+    await edited.getByTestId('payload-mode-json').click();
     await edited.locator('.diff-add', { hasText: marker }).waitFor(WAIT);
     expect(await edited.getByTestId('refusal').count()).toBe(0);
     await screenshot('clutch-pause1-diff.png');
@@ -147,12 +169,13 @@ describe('the Clutch web app on the demo track', () => {
   it('shows a command preview, and answers pauses from the inbox', async () => {
     const card = await shows('pause-approval', { call: 'toolu_T1_04', tool: 'run_command' });
     expect(await card.getByTestId('preview-command').textContent()).toContain('node --test test/money.test.js');
-    await (await shows('inbox-approve-T1')).click();
-    await shows('inbox-item-T1', { pause: 'review', call: 'toolu_T1_04' });
-    await page.getByTestId('inbox-approve-T1').click();
-    await shows('inbox-item-T1', { pause: 'approval', call: 'toolu_T1_05' });
-    await page.getByTestId('inbox-approve-T1').click();
+    await approveInInbox('T1', 'approval', 'toolu_T1_04');
+    await approveInInbox('T1', 'review', 'toolu_T1_04');
+    await approveInInbox('T1', 'approval', 'toolu_T1_05');
     await shows('ticket-node-T1', { status: 'completed' });
+    // T1 needs nothing more: the panel follows the work to the next pause (T2's), and T1 shows its summary when opened.
+    await shows('worker-panel', { ticket: 'T2' });
+    await openTicket('T1');
     await shows('panel-summary');
   });
 
@@ -162,19 +185,22 @@ describe('the Clutch web app on the demo track', () => {
     await shows('approval-inbox', { waiting: '2' });
     await screenshot('clutch-two-pauses.png');
 
-    await page.getByTestId('inbox-approve-T3').click();
+    await approveInInbox('T3', 'approval', 'toolu_T3_01');
     await shows('inbox-item-T3', { pause: 'review', call: 'toolu_T3_01' });
     // T2 was not touched and still waits where it was.
     await shows('inbox-item-T2', { pause: 'approval', call: 'toolu_T2_01' });
-    await page.getByTestId('inbox-approve-T2').click();
+    await approveInInbox('T2', 'approval', 'toolu_T2_01');
     await shows('inbox-item-T2', { pause: 'review', call: 'toolu_T2_01' });
   });
 
   it('aborts a ticket: it is blocked with its reason, and offers Retry and Skip', async () => {
     await openTicket('T3');
-    const review = await shows('pause-review', { call: 'toolu_T3_01' });
+    const review = await armedCard('review', { call: 'toolu_T3_01' });
     await review.getByTestId('abort').click();
     await shows('ticket-node-T3', { status: 'blocked' });
+    // Focus went on to the pause still waiting (T2's); T3 shows why it is blocked when opened.
+    await shows('worker-panel', { ticket: 'T2' });
+    await openTicket('T3');
     expect(await (await shows('ticket-reason-T3')).textContent()).toContain('aborted');
     expect(await (await shows('panel-blocked-reason')).textContent()).toContain('aborted');
     await shows('ticket-retry-T3');
@@ -195,15 +221,19 @@ describe('the Clutch web app on the demo track', () => {
     // Async dispatches at once: T3's second attempt starts and stops at its first pause.
     await shows('ticket-node-T3', { status: 'step_paused' });
     await shows('inbox-item-T3', { pause: 'approval', call: 'toolu_T3_01' });
+    await openTicket('T3');
     expect(await page.getByTestId('worker-panel').textContent()).toContain('attempt 2');
   });
 
-  it('sets the trust override to auto and the run finishes', async () => {
+  it('sets the trust override to auto, after saying it approves the two waiting calls, and the run finishes', async () => {
+    await shows('inbox-item-T2', { pause: 'review', call: 'toolu_T2_01' });
+    await shows('inbox-item-T3', { pause: 'approval', call: 'toolu_T3_01' });
     await page.getByTestId('override-auto').click();
+    const confirm = await shows('override-confirm', { count: '2' });
+    expect(await confirm.getByTestId('override-confirm-body').textContent()).toContain('T2 read_file (pause 2), T3 read_file (pause 1)');
+    await confirm.getByTestId('override-confirm-yes').click();
     await shows('override', { current: 'auto' });
-    // A worker already paused stays paused until answered; after that it runs on its own.
-    await page.getByTestId('inbox-approve-T2').click();
-    await page.getByTestId('inbox-approve-T3').click();
+    // The switch approved both waiting pauses: nothing more to answer, the run ends on its own.
     await shows('run-status', { run: 'done' });
     await shows('count-completed', { count: '4' });
     await shows('approval-inbox', { waiting: '0' });

@@ -73,6 +73,10 @@ describe('the Inspector on the demo track', () => {
   it('draws the worker machine from its definition, and nothing leaves 127.0.0.1', async () => {
     await page.getByTestId('inbox-item-T1').waitFor({ state: 'visible', ...WAIT });
     await openInspector('worker:T1');
+    // The worker's diagram is compact by default (workbench.test.ts covers that); these tests read the whole machine.
+    await page.locator('[data-testid="statechart"][data-actor="worker:T1"][data-compact="true"]').waitFor({ state: 'visible', ...WAIT });
+    await page.getByTestId('compact-toggle').uncheck();
+    await page.locator('[data-testid="statechart"][data-actor="worker:T1"][data-compact="false"]').waitFor({ state: 'visible', ...WAIT });
     const graph = statechartGraph(machines.worker);
     expect(await page.locator('[data-testid="statechart"] [data-testid="state-node"]').count()).toBe(graph.nodes.length);
     // Targeted transitions are edges; the others are listed inside their state.
@@ -166,10 +170,10 @@ describe('the Inspector on the demo track', () => {
   });
 
   it('greys the actors that finished, and shows the run done', async () => {
-    // Auto from now on; a worker already paused stays paused until it is answered.
+    // Auto from now on: the switch (confirmed) also approves the pause T1 waits at.
     await page.getByTestId('override-auto').click();
+    await page.getByTestId('override-confirm-yes').click(WAIT);
     await page.getByTestId('tab-run').click();
-    await page.getByTestId('inbox-approve-T1').click(WAIT);
     await page.locator('[data-testid="run-status"][data-run="done"]').waitFor({ state: 'visible', timeout: 30_000 });
     await page.getByTestId('tab-inspector').click();
     for (const actor of ['worker:T1', 'ticket:T1', 'worker:T4', 'ticket:T4']) {

@@ -128,7 +128,9 @@ describe('blocked tickets', () => {
     expect(stalled.state).toBe('stalled');
     expect(engine.track().tickets[0]!.blocked_reason).toMatch(/script exhausted/);
     expect(engine.track().tickets[1]!.status).toBe('pending');
-    expect(engine.command({ kind: 'ticket', id: 'T1' }, { type: 'ticket.retry' })).toBe(true);
+    // The first attempt wrote T1.txt: the retry says what becomes of it (kept here).
+    expect(engine.command({ kind: 'ticket', id: 'T1' }, { type: 'ticket.retry' })).toBe(false);
+    expect(engine.command({ kind: 'ticket', id: 'T1' }, { type: 'ticket.retry', files: 'keep' })).toBe(true);
     await waitFor(engine.conductor, (state) => state.matches({ run: 'done' }));
     expect(engine.track().tickets.map((t) => [t.status, t.attempts])).toEqual([['completed', 2], ['completed', 1]]);
     expect(readFileSync(join(harness.workspace, 'T1.txt'), 'utf8')).toBe('second');
@@ -168,14 +170,13 @@ describe('trust', () => {
     const { engine } = harness;
     await pause(engine, 'T1', 'approval');
     engine.command({ kind: 'conductor' }, { type: 'conductor.set_trust_override', override: 'none' });
-    // Already paused: it stays paused until the human answers, then runs on its own trust (auto).
-    expect(engine.worker('T1')!.getSnapshot().matches({ toolCycle: 'awaitingApproval' })).toBe(true);
-    engine.command({ kind: 'worker', id: 'T1' }, { type: 'clutch.approve' });
+    // Already paused: its own trust is auto now, so the switch releases the pause, and it runs on.
+    expect(engine.worker('T1')!.getSnapshot().matches({ toolCycle: 'awaitingApproval' })).toBe(false);
     expect((await engine.finished()).tickets).toEqual({ T1: 'completed' });
     expect(existsSync(join(harness.workspace, 'b.txt'))).toBe(true);
   });
 
-  it('set_trust mid-run takes effect at the next gate', async () => {
+  it('set_trust auto mid-run releases the waiting pause and every later gate', async () => {
     harness = startEngine({
       tickets: [ticket('T1')],
       script: { T1: [reply(call('a', 'write_file', { path: 'a.txt', content: 'a' })), reply(call('b', 'write_file', { path: 'b.txt', content: 'b' })), done('c')] },
@@ -183,10 +184,9 @@ describe('trust', () => {
     const { engine } = harness;
     const worker = await pause(engine, 'T1', 'approval');
     expect(engine.command({ kind: 'worker', id: 'T1' }, { type: 'clutch.set_trust', trust: 'auto' })).toBe(true);
-    expect(worker.getSnapshot().matches({ toolCycle: 'awaitingApproval' })).toBe(true);
-    engine.command({ kind: 'worker', id: 'T1' }, { type: 'clutch.approve' });
+    expect(worker.getSnapshot().matches({ toolCycle: 'awaitingApproval' })).toBe(false);
     expect((await engine.finished()).tickets).toEqual({ T1: 'completed' });
-    // Pause 2 of the first call and every later gate were passed in auto.
+    // The waiting pause 1, pause 2 of the first call and every later gate were passed in auto.
     expect(statuses(harness.journal)).toEqual(['T1:running', 'T1:step_paused', 'T1:running', 'T1:completed']);
   });
 });

@@ -110,6 +110,39 @@ describe('the server: loopback, token, origin', () => {
     expect(SECRET_FILE_TEXT).toContain('top secret');
   });
 
+  it('sends a Content-Security-Policy, COOP and CORP with every response, beside the headers it had', async () => {
+    const responses = {
+      page: await rawGet(port, `/?token=${token}`),
+      asset: await rawGet(port, `/assets/app.js?token=${token}`),
+      head: await rawGet(port, `/?token=${token}`, {}, 'HEAD'),
+      health: await rawGet(port, `/api/health?token=${token}`),
+      unauthorized: await rawGet(port, '/'),
+      missing: await rawGet(port, `/nope.js?token=${token}`),
+      traversal: await rawGet(port, `/..%2fsecret.txt?token=${token}`),
+      method: await rawGet(port, `/?token=${token}`, {}, 'POST'),
+      ws: await rawGet(port, `/ws?token=${token}`),
+    };
+    for (const [what, response] of Object.entries(responses)) {
+      const policy = String(response.headers['content-security-policy']);
+      const directives = new Map(policy.split(';').map((directive) => directive.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+      expect(directives.get('frame-ancestors'), what).toEqual(["'none'"]);
+      expect(directives.get('default-src'), what).toEqual(["'self'"]);
+      // No inline script, no eval: only the built app's own files run.
+      expect(directives.get('script-src'), what).toEqual(["'self'"]);
+      expect(directives.get('object-src'), what).toEqual(["'none'"]);
+      expect(directives.get('base-uri'), what).toEqual(["'none'"]);
+      // Its socket is this server's, under each loopback name the page may have ('self' for [::1]); no other port.
+      expect(directives.get('connect-src'), what).toEqual(["'self'", `ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
+      expect(response.headers['cross-origin-opener-policy'], what).toBe('same-origin');
+      expect(response.headers['cross-origin-resource-policy'], what).toBe('same-origin');
+      expect(response.headers['x-frame-options'], what).toBe('DENY');
+      expect(response.headers['x-content-type-options'], what).toBe('nosniff');
+      expect(response.headers['referrer-policy'], what).toBe('no-referrer');
+    }
+    expect(responses.page.status).toBe(200);
+    expect(responses.unauthorized.status).toBe(401);
+  });
+
   it('answers 404 for missing files, 405 for other methods, and HEAD without a body', async () => {
     expect((await rawGet(port, `/nope.js?token=${token}`)).status).toBe(404);
     expect((await rawGet(port, `/assets?token=${token}`)).status).toBe(404);

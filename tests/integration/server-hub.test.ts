@@ -249,15 +249,15 @@ describe('the hub: one reply per call', () => {
     call({ type: 'runs', id: 'r1' });
     call({ type: 'openRun', id: 'o1', run: 'test-run' });
     call({ type: 'openRun', id: 'o2', run: 'another' });
-    call({ type: 'command', id: 'c1', target: { kind: 'worker', id: 'T9' }, command: { type: 'clutch.approve' } });
+    call({ type: 'command', id: 'c1', target: { kind: 'worker', id: 'T9' }, command: { type: 'clutch.approve', pause: { kind: 'approval', tool_use_id: 'toolu_1' } } });
     call({ type: 'command', id: 'c2', command: { type: 'clutch.approve' } });
     // A Clutch bug inside a call is that call's refusal; the hub goes on.
-    const command = engine.command.bind(engine);
-    engine.command = () => {
+    const send = engine.send.bind(engine);
+    engine.send = () => {
       throw new Error('boom');
     };
     call({ type: 'command', id: 'c3', target: { kind: 'conductor' }, command: { type: 'conductor.start' } });
-    engine.command = command;
+    engine.send = send;
     await settled();
     clock.advance(33);
     const replies = new Map(batches().flatMap((batch) => batch.replies).map((reply) => [reply.id, reply]));

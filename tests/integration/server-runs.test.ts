@@ -274,7 +274,7 @@ describe('the interrupted pause, reached through a switch', () => {
       expect(worker.accepts.sort()).toEqual(['clutch.abort', 'clutch.rerun', 'clutch.set_trust:auto', 'clutch.set_trust:step', 'clutch.use_output']);
       expect(ui.view('ticket:T1')?.value).toBe('step_paused');
       expect(await ui.command(T1, { type: 'clutch.approve' })).toMatchObject({ ok: false, error: 'worker:T1 does not accept clutch.approve now' });
-      expect(await ui.command(T1, { type: answer })).toMatchObject({ ok: true });
+      expect(await ui.command(T1, answer === 'clutch.rerun' ? { type: 'clutch.rerun' } : { type: 'clutch.use_output' })).toMatchObject({ ok: true });
       // The run was started with --trust auto, and goes on by itself to the end.
       await ui.untilView('conductor', (view) => (view.value as { run: string }).run === 'done', `${run} done`);
       const result = JSON.stringify(ui.view('worker:T1')!.context).match(/"tool_use_id":"toolu_T1_04","content":"((?:[^"\\]|\\.)*)"/);

@@ -54,14 +54,15 @@ describe('the socket: state on connect', () => {
     expect(conductor.accepts.sort()).toEqual(['conductor.set_mode:linear', 'conductor.set_trust_override:auto', 'conductor.set_trust_override:step']);
 
     expect(first.view('ticket:T1')).toMatchObject({ kind: 'ticket', ticket: 'T1', status: 'active', value: 'step_paused', accepts: [] });
-    expect(first.view('ticket:T1')!.context).toEqual({ attempts: 1, blocked_reason: null, summary: null, skipped: false, trustOverride: 'none', archetype: 'codegen' });
+    expect(first.view('ticket:T1')!.context).toEqual({ attempts: 1, blocked_reason: null, summary: null, skipped: false, trustOverride: 'none', archetype: 'codegen', changed_files: [] });
     expect(first.view('ticket:T3')).toMatchObject({ status: 'pending', value: 'pending', accepts: [], context: { archetype: 'refactor', attempts: 0 } });
 
     const worker = first.view('worker:T1')!;
     expect(pausedAtApproval(worker)).toBe(true);
     expect(worker.accepts.sort()).toEqual(['clutch.abort', 'clutch.approve', 'clutch.edit_message', 'clutch.edit_payload', 'clutch.set_trust:auto', 'clutch.set_trust:step']);
     const context = worker.context as Record<string, unknown>;
-    expect(Object.keys(context).sort()).toEqual(
+    // approveEdited is optional: there only once an edit-and-approve happened.
+    expect(Object.keys(context).filter((key) => key !== 'approveEdited').sort()).toEqual(
       ['attempt', 'draft', 'edits', 'maxTurns', 'messages', 'preview', 'profile', 'reason', 'refusal', 'rerun', 'results', 'retries', 'review', 'summary', 'system', 'ticketId', 'tools', 'trust', 'trustOverride', 'turns', 'usage', 'waiting'].sort(),
     );
     expect(context['preview']).not.toBeNull();
@@ -96,7 +97,7 @@ describe('the socket: state on connect', () => {
     const full = again.batches[0]!;
     expect(pausedAtReview(full.actors.find((view) => view.key === 'worker:T1')!)).toBe(true);
     expect(full.actors.find((view) => view.key === 'ticket:T1')?.value).toBe('step_paused');
-    expect(full.journal).toContainEqual(expect.objectContaining({ kind: 'command', target: 'worker:T1', event: { type: 'clutch.approve' } }));
+    expect(full.journal).toContainEqual(expect.objectContaining({ kind: 'command', target: 'worker:T1', event: { type: 'clutch.approve', pause: { kind: 'approval', tool_use_id: 'toolu_T1_01' } } }));
     expect(full.journal).toContainEqual(expect.objectContaining({ kind: 'tool', ticket: 'T1' }));
   });
 });
@@ -144,7 +145,7 @@ describe('the socket: commands', () => {
     ui.sendRaw(Buffer.alloc(2 * 1024 * 1024, 0x20));
     await ui.until(() => errors().length === 5, 'five error messages');
     expect(errors()[0]).toMatch(/^message is not JSON/);
-    expect(errors()[1]).toMatch(/unknown message type "subscribe" \(expected one of: command, snapshotAt, testPaths, runTestPath, runs, openRun\)/);
+    expect(errors()[1]).toMatch(/unknown message type "subscribe" \(expected one of: command, snapshotAt, testPaths, runTestPath, runs, openRun, tracks, startRun, edits\)/);
     expect(errors()[2]).toMatch(/expected object/);
     expect(errors()[3]).toMatch(/^message too large: \d+ bytes \(the limit is 1048576\)/);
     expect(errors()[4]).toMatch(/^message too large: 2097152 bytes/);
@@ -164,6 +165,52 @@ describe('the socket: commands', () => {
     expect(pausedAtApproval(ui.view('worker:T1')!)).toBe(true);
     expect(await ui.command(T1, { type: 'clutch.approve' })).toMatchObject({ ok: true });
     await ui.untilView('worker:T1', pausedAtReview);
+  });
+
+  it('refuses a __proto__ key, a lone surrogate or deep nesting anywhere in a message: under its id when it has one, changing nothing', async () => {
+    await demoAtFirstPause();
+    const ui = await client();
+    const engine = harness!.engine;
+    const worker = engine.worker('T1')!;
+    const before = worker.getSnapshot();
+    const journalBefore = engine.journal.count;
+    const errors = () => ui.messages.flatMap((message) => (message.type === 'error' ? [message.error] : []));
+    /** A call's JSON with the pause T1 is at, PROTO keys renamed __proto__ (JSON.stringify would never write one). */
+    const raw = (id: string, command: object) =>
+      JSON.stringify({ type: 'command', id, target: T1, command: ui.named(T1, command as never) }).replaceAll('"PROTO"', '"__proto__"');
+    const input = { path: 'src/money.js' };
+    ui.sendRaw(raw('p1', { type: 'clutch.edit_payload', input: { ...input, PROTO: { polluted: true } } }));
+    ui.sendRaw(raw('p2', { type: 'clutch.edit_message', message: { role: 'assistant', content: [{ type: 'text', text: 'hi', PROTO: {} }] } }));
+    ui.sendRaw(JSON.stringify({ PROTO: { admin: true }, type: 'runs', id: 'p3' }).replace('"PROTO"', '"__proto__"'));
+    ui.sendRaw(raw('s1', { type: 'clutch.edit_payload', input: { path: 'half a pair: \ud800' } }));
+    ui.sendRaw(`{"type":"command","id":"s2","target":{"kind":"worker","id":"T1"},"command":{"type":"clutch.edit_payload","pause":{"kind":"approval","tool_use_id":"x"},"input":{"\\udfff":1}}}`);
+    ui.sendRaw(`{"type":"snapshotAt","id":"s3","actor":"worker:T1\\udc00","seq":1}`);
+    let deep = '1';
+    for (let level = 0; level < 20_000; level += 1) deep = `{"a":${deep}}`;
+    ui.sendRaw(`{"type":"command","id":"d1","target":{"kind":"worker","id":"T1"},"command":{"type":"clutch.edit_payload","pause":{"kind":"approval","tool_use_id":"x"},"input":${deep}}}`);
+    // No id to answer under (a lone surrogate in the id itself, or no call at all): an error message.
+    ui.sendRaw(`{"type":"runs","id":"\\ud800"}`);
+    ui.sendRaw(`{"__proto__":{"type":"runs"},"id":"e2"}`);
+    await ui.until(() => ui.replies.length === 7 && errors().length === 2, 'seven replies and two errors');
+    const reply = (id: string) => ui.reply(id) as { ok: boolean; error: string };
+    expect(reply('p1')).toEqual({ id: 'p1', ok: false, error: 'invalid message: command.input: a key named "__proto__" is not allowed (it would set the object\'s prototype); nothing was done' });
+    expect(reply('p2').error).toBe('invalid message: command.message.content.0: a key named "__proto__" is not allowed (it would set the object\'s prototype); nothing was done');
+    expect(reply('p3').error).toMatch(/^invalid message: a key named "__proto__" is not allowed/);
+    expect(reply('s1').error).toBe('invalid message: command.input.path: a lone surrogate (\\ud800) at character 13 is not text: send well-formed UTF-16; nothing was done');
+    expect(reply('s2').error).toBe('invalid message: command.input: a key with a lone surrogate is not text: send well-formed UTF-16; nothing was done');
+    expect(reply('s3').error).toMatch(/^invalid message: actor: a lone surrogate \(\\udc00\) at character 9/);
+    expect(reply('d1').error).toMatch(/^invalid message: command\.input\.a\.a\..*: nested deeper than 64 levels; nothing was done$/);
+    expect(errors()[0]).toMatch(/^invalid message: id: a lone surrogate/);
+    expect(errors()[1]).toMatch(/^invalid message: a key named "__proto__"/);
+    for (const id of ['p1', 'p2', 'p3', 's1', 's2', 's3', 'd1']) expect(reply(id).ok, id).toBe(false);
+    // Nothing was done: the worker, its pause and the journal are as they were, and no prototype changed.
+    expect(worker.getSnapshot()).toBe(before);
+    expect(engine.journal.count).toBe(journalBefore);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(ui.socket.readyState).toBe(ui.socket.OPEN);
+    // A surrogate pair is text: the same edit with an emoji is taken.
+    expect(await ui.command(T1, { type: 'clutch.edit_payload', input: { path: 'src/money-\ud83d\ude00.js' } })).toMatchObject({ ok: true });
+    expect(harness!.engine.journal.count).toBeGreaterThan(journalBefore);
   });
 
   it('never sends a secret from the environment, over a whole run', async () => {

@@ -16,6 +16,8 @@ import { createSession } from '../../src/server/session.js';
 import type { ActorView, ServerMessage } from '../../src/protocol/wire.js';
 import type { WorkerContext } from '../../src/machines/worker-types.js';
 import { currentCall } from '../../src/machines/transcript.js';
+import { pauseOf, pauseRef } from '../../src/ui/pause.js';
+import type { WorkerView } from '../../src/ui/views.js';
 
 const { values } = parseArgs({
   options: {
@@ -84,7 +86,10 @@ function answer(view: ActorView): void {
   } else if (view.accepts.includes('clutch.approve')) {
     command = { type: 'clutch.approve' };
   }
-  if (!command) return;
+  const at = pauseOf(view as ActorView<WorkerView>);
+  if (!command || !at) return;
+  // The answer names the pause it saw, as the web app's does.
+  command = { ...command, pause: pauseRef(at) } as { type: string };
   // One answer per pause: the same pause seen again in a later batch is not answered twice.
   const pause = `${view.ticket}:${context.attempt}:${context.turns}:${context.results.length}:${context.review ? 1 : 0}:${value}`;
   if (asked.has(pause)) return;

@@ -19,6 +19,9 @@ import type {
   SessionInfo,
   TestRunProgress,
 } from '../../src/protocol/wire.js';
+import { pauseCommandTypes, workerKey } from '../../src/protocol/wire.js';
+import { pauseOf, pauseRef } from '../../src/ui/pause.js';
+import type { WorkerView } from '../../src/ui/views.js';
 import { storeRuns } from '../../src/server/run-sessions.js';
 import { createSession, type Session, type SessionOptions } from '../../src/server/session.js';
 import { startServer, type RunningServer, type RunSessions } from '../../src/server/server.js';
@@ -203,9 +206,20 @@ export class TestClient {
     return this.reply(id) as Reply<CallValue<Name>>;
   }
 
-  /** Sends a command and resolves with the server's reply to it. */
-  command(target: CommandTarget, command: Command): Promise<Reply<null>> {
-    return this.call('command', { target, command });
+  /**
+   * Sends a command and resolves with the server's reply to it. A pause command sent without its
+   * pause names the one this client's view shows now, as the web app does.
+   */
+  command(target: CommandTarget, command: Command | Unnamed<Command>): Promise<Reply<null>> {
+    return this.call('command', { target, command: this.named(target, command) });
+  }
+
+  /** The command as the web app would send it: a pause command names the pause this client sees. */
+  named(target: CommandTarget, command: Command | Unnamed<Command>): Command {
+    if (!pauseCommandTypes.has(command.type) || 'pause' in command) return command as Command;
+    const view = target.kind === 'worker' ? this.views.get(workerKey(target.id)) : undefined;
+    const pause = view ? pauseOf(view as ActorView<WorkerView>) : null;
+    return { ...command, pause: pause ? pauseRef(pause) : { kind: 'approval', tool_use_id: 'none' } } as Command;
   }
 
   /** Asks for the store's runs. */
@@ -231,6 +245,9 @@ export class TestClient {
     });
   }
 }
+
+/** A command with its pause left for the client to fill in. */
+export type Unnamed<C> = C extends { pause: unknown } ? Omit<C, 'pause'> : C;
 
 export interface Refusal {
   status: number;

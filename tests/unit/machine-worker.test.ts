@@ -313,7 +313,11 @@ describe('worker: auto mode', () => {
       ['tu2', 'beta'],
     ]);
     expect(sentToParent([...replied.actions, ...first.actions, ...second.actions])).toEqual([]);
-    expect(emitted([...first.actions, ...second.actions]).map((event) => (event as unknown as { call: ToolUseBlock }).call.id)).toEqual(['tu1', 'tu2']);
+    const done = emitted([...first.actions, ...second.actions]).filter((event) => event.type === 'worker.tool_done');
+    expect(done.map((event) => (event as unknown as { call: ToolUseBlock }).call.id)).toEqual(['tu1', 'tu2']);
+    // Each call's start is journaled too (the activity feed times it).
+    const started = emitted([...replied.actions, ...first.actions]).filter((event) => event.type === 'worker.tool_start');
+    expect(started.map((event) => (event as unknown as { call: ToolUseBlock }).call.id)).toEqual(['tu1', 'tu2']);
   });
 
   it('task_complete ends the worker with the summary, without running a tool', () => {
@@ -658,14 +662,34 @@ describe('worker: trust', () => {
     expect(runToolCalls(actions)).toEqual([readA]);
   });
 
-  it('set_trust auto at pause 1: stays paused, then the result skips pause 2', () => {
+  it('set_trust auto at pause 1 releases the waiting call (journaled), and its result skips pause 2', () => {
     const paused = atPause1();
     const switched = send(paused.snapshot, { type: 'clutch.set_trust', trust: 'auto' });
-    expect(switched.snapshot.value).toEqual({ toolCycle: { awaitingApproval: 'ready' } });
-    expect(sentToParent(switched.actions)).toEqual([]);
-    const { snapshot } = sendAll(switched.snapshot, [{ type: 'clutch.approve' }, toolDone('alpha')]);
+    expect(switched.snapshot.value).toEqual({ toolCycle: 'executing' });
+    expect(runToolCalls(switched.actions)).toEqual([readA]);
+    const released = emitted(switched.actions).filter((event) => event.type === 'worker.auto_approved');
+    expect(released).toEqual([expect.objectContaining({ pause: 'approval', cause: 'worker trust set to auto', call: readA })]);
+    const { snapshot } = sendAll(switched.snapshot, [toolDone('alpha')]);
     expect(snapshot.value).toBe('prompting');
     expect(lastUserResults(snapshot)).toEqual([{ type: 'tool_result', tool_use_id: 'tu1', content: 'alpha', is_error: false }]);
+  });
+
+  it('an auto override at pause 1 releases the call too, naming the override as the cause', () => {
+    const switched = send(atPause1().snapshot, { type: 'worker.trust_override', override: 'auto' });
+    expect(switched.snapshot.value).toEqual({ toolCycle: 'executing' });
+    expect(emitted(switched.actions).filter((event) => event.type === 'worker.auto_approved')).toEqual([
+      expect.objectContaining({ pause: 'approval', cause: 'trust override set to auto' }),
+    ]);
+  });
+
+  it('a switch to auto while pause 1 still previews releases the call once the preview is in', () => {
+    const previewing = send(worker().snapshot, modelReply(assistant(readA))).snapshot;
+    expect(previewing.value).toEqual({ toolCycle: { awaitingApproval: 'previewing' } });
+    const switched = send(previewing, { type: 'clutch.set_trust', trust: 'auto' }).snapshot;
+    expect(switched.value).toEqual({ toolCycle: { awaitingApproval: 'previewing' } });
+    const { snapshot, actions } = send(switched, previewDone(switched, { kind: 'text', text: 'preview' }));
+    expect(snapshot.value).toEqual({ toolCycle: 'executing' });
+    expect(runToolCalls(actions)).toEqual([readA]);
   });
 
   it('set_trust step while a tool executes in auto: its result stops at pause 2', () => {
@@ -677,11 +701,45 @@ describe('worker: trust', () => {
     expect(next.snapshot.value).toEqual({ toolCycle: { awaitingApproval: 'previewing' } });
   });
 
-  it('set_trust at pause 2 applies from the next call', () => {
+  it('set_trust auto at pause 2 releases the waiting result, and the next call runs without a pause', () => {
     const review = sendAll(atPause1(assistant(readA, readB)).snapshot, [{ type: 'clutch.approve' }, toolDone('alpha')]).snapshot;
-    const { snapshot, actions } = sendAll(review, [{ type: 'clutch.set_trust', trust: 'auto' }, { type: 'clutch.approve' }]);
+    expect(review.value).toEqual({ toolCycle: 'reviewingResult' });
+    const { snapshot, actions } = send(review, { type: 'clutch.set_trust', trust: 'auto' });
     expect(snapshot.value).toEqual({ toolCycle: 'executing' });
+    expect(snapshot.context.results).toEqual([{ type: 'tool_result', tool_use_id: 'tu1', content: 'alpha', is_error: false }]);
     expect(runToolCalls(actions)).toEqual([readB]);
+    expect(emitted(actions).filter((event) => event.type === 'worker.auto_approved')).toEqual([expect.objectContaining({ pause: 'review', call: readA })]);
+  });
+
+  it('never releases the interrupted pause on a switch to auto', () => {
+    // (covered with the run store in tests/model/worker-interrupted.test.ts; here the gate itself)
+    const review = sendAll(atPause1(assistant(readA)).snapshot, [{ type: 'clutch.approve' }]).snapshot;
+    const interrupted = send(review, toolInterrupted()).snapshot;
+    expect(interrupted.value).toEqual({ toolCycle: 'interrupted' });
+    expect(send(interrupted, { type: 'clutch.set_trust', trust: 'auto' }).snapshot.value).toEqual({ toolCycle: 'interrupted' });
+  });
+
+  it('"Apply edit and approve" at pause 1 runs the edited call once its new preview is in', () => {
+    const paused = atPause1().snapshot;
+    const edited = send(paused, { type: 'clutch.edit_payload', input: { path: 'b.txt' }, approve: true }).snapshot;
+    expect(edited.value).toEqual({ toolCycle: { awaitingApproval: 'previewing' } });
+    const { snapshot, actions } = send(edited, previewDone(edited, { kind: 'text', text: 'preview' }));
+    expect(snapshot.value).toEqual({ toolCycle: 'executing' });
+    expect(runToolCalls(actions)).toEqual([{ ...readA, input: { path: 'b.txt' } }]);
+    expect(snapshot.context.edits.at(-1)).toMatchObject({ kind: 'edit_payload', accepted: true, original: readA.input, replacement: { path: 'b.txt' } });
+  });
+
+  it('"Apply edit and approve" with an invalid payload refuses the edit and approves nothing', () => {
+    const { snapshot } = send(atPause1().snapshot, { type: 'clutch.edit_payload', input: { nope: 1 }, approve: true });
+    expect(snapshot.value).toEqual({ toolCycle: { awaitingApproval: 'ready' } });
+    expect(snapshot.context.refusal).not.toBeNull();
+  });
+
+  it('"Apply edit and approve" at pause 2 sends the edited result to the model at once', () => {
+    const review = sendAll(atPause1().snapshot, [{ type: 'clutch.approve' }, toolDone('alpha')]).snapshot;
+    const { snapshot } = send(review, { type: 'clutch.edit_result', output: 'rewritten', approve: true });
+    expect(snapshot.value).toBe('prompting');
+    expect(lastUserResults(snapshot)).toEqual([{ type: 'tool_result', tool_use_id: 'tu1', content: 'rewritten', is_error: false }]);
   });
 
   it('worker.trust_override beats the worker\'s own trust, and none gives it back', () => {

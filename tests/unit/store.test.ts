@@ -205,7 +205,7 @@ describe('a store that cannot be used', () => {
     old.prepare("INSERT INTO runs (id, track_id, track_title, track_path, track_hash, config_path, config_hash, source_workspace, run_dir, workspace, options, status, tickets_total, created, updated) VALUES ('old', 't', 't', 't', '', 'c', '', 'w', 'r', 'w', '{}', 'done', 1, 1, 1)").run();
     old.close();
     const store = open(path);
-    expect(store.db.pragma('user_version', { simple: true })).toBe(2);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(3);
     expect(store.run('old')?.status).toBe('done');
     const log = store.openRun('old');
     log.recordIntent({ ticket: 'T1', attempt: 1, toolUseId: 'x' }, 'run_command', {}, null);

@@ -80,10 +80,10 @@ describe('the socket client', () => {
   it('answers each command with its own reply, after the state it caused', async () => {
     const { client, socket } = connect();
     socket().open();
-    const first = client.call('command', { target: { kind: 'worker', id: 'T1' }, command: { type: 'clutch.approve' } });
+    const first = client.call('command', { target: { kind: 'worker', id: 'T1' }, command: { type: 'clutch.approve', pause: { kind: 'approval', tool_use_id: 'toolu_T1_01' } } });
     const second = client.call('command', { target: { kind: 'conductor' }, command: { type: 'conductor.set_mode', mode: 'linear' } });
     const [a, b] = socket().sent;
-    expect(a).toEqual({ type: 'command', id: expect.any(String), target: { kind: 'worker', id: 'T1' }, command: { type: 'clutch.approve' } });
+    expect(a).toEqual({ type: 'command', id: expect.any(String), target: { kind: 'worker', id: 'T1' }, command: { type: 'clutch.approve', pause: { kind: 'approval', tool_use_id: 'toolu_T1_01' } } });
     expect(b!.id).not.toBe(a!.id);
     let stateWhenReplied: unknown;
     void second.then(() => (stateWhenReplied = client.actors.view('conductor')?.value));

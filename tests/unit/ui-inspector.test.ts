@@ -149,7 +149,7 @@ describe('the Inspector rendered from a fixture', () => {
     };
     const client = createStaticClient(data);
     const html = renderToStaticMarkup(
-      createElement(ClientContext.Provider, { value: client }, createElement(Inspector, { trackId: data.hello.track.id, tickets: data.hello.track.tickets, actor: null, onActor: () => {} })),
+      createElement(ClientContext.Provider, { value: client }, createElement(Inspector, { trackId: data.hello.track.id, tickets: data.hello.track.tickets, actor: null, onActor: () => {}, compact: {}, onCompact: () => {} })),
     );
     const rows = [...html.matchAll(/data-testid="actor-row" data-actor="([^"]+)" data-phase="([^"]+)"/g)].map((match) => `${match[1]}:${match[2]}`);
     expect(rows).toEqual([
@@ -198,6 +198,6 @@ describe('the statechart drawn as SVG', () => {
     expect(svg).toContain('data-mode="past"');
     expect([...svg.matchAll(/data-testid="state-node"/g)]).toHaveLength(layout.states.length);
     const hot = [...svg.matchAll(/class="sc-edge[^"]*hot[^"]*"[^>]*data-label="([^"]+)"/g)].map((match) => match[1]).sort();
-    expect(hot).toEqual(['clutch.abort', 'clutch.approve', 'worker.edit_checked [else]']);
+    expect(hot).toEqual(['always [isAuto]', 'clutch.abort', 'clutch.approve', 'clutch.edit_result [approvesEdit]', 'worker.edit_checked [else]']);
   });
 });

@@ -85,6 +85,7 @@ describe('statechartGraph', () => {
     expect(labels(graph, 'worker.toolCycle.awaitingApproval.ready')).toEqual([
       'clutch.approve [callIsTaskComplete] -> worker.completed',
       'clutch.approve [else] -> worker.toolCycle.executing',
+      'always [isAuto] -> worker.toolCycle.afterApproval',
     ]);
     expect(labels(graph, 'worker.route')).toEqual([
       'always [hasCall] -> worker.toolCycle',
@@ -105,7 +106,8 @@ describe('statechartGraph', () => {
     expect(graph.nodes.find((node) => node.id === 'worker.toolCycle.interrupted')!.invokes).toEqual([]);
     // An invocation without an id is named by the logic it runs, not its generated id.
     expect(labels(graph, 'worker.toolCycle.awaitingApproval.previewing')).toEqual([
-      'done: previewTool -> worker.toolCycle.awaitingApproval.ready',
+      'done: previewTool [approvedAsEdited] -> worker.toolCycle.afterApproval',
+      'done: previewTool [else] -> worker.toolCycle.awaitingApproval.ready',
       'error: previewTool -> worker.toolCycle.awaitingApproval.ready',
     ]);
     expect(labels(graph, 'worker.prompting')).toContain('error: callModel -> worker.failed');

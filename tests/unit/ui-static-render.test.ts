@@ -159,8 +159,8 @@ describe('the UI from a static fixture', () => {
 
   it('records and refuses commands: there is no engine behind a fixture', async () => {
     const client = createStaticClient(fixture());
-    const reply = await client.call('command', { target: { kind: 'worker', id: 'T2' }, command: { type: 'clutch.approve' } });
+    const reply = await client.call('command', { target: { kind: 'worker', id: 'T2' }, command: { type: 'clutch.approve', pause: { kind: 'approval', tool_use_id: 'toolu_T2_01' } } });
     expect(reply.ok).toBe(false);
-    expect(client.sent).toEqual([{ target: { kind: 'worker', id: 'T2' }, command: { type: 'clutch.approve' } }]);
+    expect(client.sent).toEqual([{ target: { kind: 'worker', id: 'T2' }, command: { type: 'clutch.approve', pause: { kind: 'approval', tool_use_id: 'toolu_T2_01' } } }]);
   });
 });

@@ -1,13 +1,18 @@
 import { useEffect, useState } from 'react';
 import { useClient, useStore, useView } from '../hooks.js';
-import { conductorKey } from '../../protocol/actor-keys.js';
+import { conductorKey, type ActorKind } from '../../protocol/actor-keys.js';
+import { TranscriptTicket } from '../use-edits.js';
 import type { ConductorView } from '../views.js';
+import { ActivityFeed } from './ActivityFeed.js';
 import { ApprovalInbox } from './ApprovalInbox.js';
 import { GlobalBar } from './GlobalBar.js';
 import { Inspector } from './inspector/Inspector.js';
+import { NewRunDialog } from './NewRunDialog.js';
+import { RunSummary, runEnded } from './RunSummary.js';
 import { RunsView } from './RunsView.js';
 import { TrackBoard } from './TrackBoard.js';
 import { WorkerPanel } from './WorkerPanel.js';
+import { KeyboardShortcuts } from '../keyboard/KeyboardShortcuts.js';
 
 type View = 'run' | 'inspector' | 'runs';
 
@@ -25,12 +30,19 @@ export function App() {
   const [chosen, setChosen] = useState<string | null>(null);
   const [view, setView] = useState<View>(initialView);
   const [inspected, setInspected] = useState<string | null>(null);
+  const [newRun, setNewRun] = useState(false);
+  const [compact, setCompact] = useState<Partial<Record<ActorKind, boolean>>>({});
+  /** The run whose end summary the human hid. */
+  const [hidden, setHidden] = useState<string | null>(null);
   const runId = session?.run_id;
-  // Another run (the server switched): what was picked in the last one means nothing here.
+  // Another run (the server switched): what was picked in the last one means nothing here, and
+  // a New run dialog that started it has done its work.
   useEffect(() => {
     setChosen(null);
     setInspected(null);
+    setNewRun(false);
   }, [runId]);
+  const ended = runEnded(conductor);
   const tickets = session?.track.tickets ?? [];
   const infos = conductor?.context.tickets ?? [];
   // Until the human picks one, show the ticket that most needs them.
@@ -58,26 +70,47 @@ export function App() {
         <button type="button" role="tab" aria-selected={view === 'runs'} onClick={() => show('runs')} data-testid="tab-runs">
           Runs
         </button>
+        <button type="button" className="button new-run-open" onClick={() => setNewRun(true)} data-testid="new-run-open">
+          New run
+        </button>
       </nav>
       {view === 'runs' ? (
-        <RunsView />
+        <RunsView onNewRun={() => setNewRun(true)} />
       ) : !session ? (
         <main className="layout loading">
           <p className="muted">Waiting for the server…</p>
         </main>
       ) : view === 'inspector' ? (
-        <Inspector trackId={session.track.id} tickets={tickets} actor={inspected} onActor={setInspected} />
+        <Inspector
+          key={runId}
+          trackId={session.track.id}
+          tickets={tickets}
+          actor={inspected}
+          onActor={setInspected}
+          compact={compact}
+          onCompact={(kind, on) => setCompact((before) => ({ ...before, [kind]: on }))}
+        />
       ) : (
         <main className="layout">
+          <KeyboardShortcuts tickets={tickets} selected={selected} onSelect={setChosen} />
           <div className="main-column">
+            {ended && conductor && hidden !== runId && (
+              <RunSummary tickets={tickets} conductor={conductor} onNewRun={() => setNewRun(true)} onHide={() => setHidden(runId ?? null)} />
+            )}
             <TrackBoard tickets={tickets} selected={selected} onSelect={setChosen} />
-            {selectedIndex >= 0 && <WorkerPanel key={selected} ticket={tickets[selectedIndex]!} index={selectedIndex} />}
+            {selectedIndex >= 0 && (
+              <TranscriptTicket.Provider value={selected}>
+                <WorkerPanel key={selected} ticket={tickets[selectedIndex]!} index={selectedIndex} />
+              </TranscriptTicket.Provider>
+            )}
           </div>
           <aside className="side-column">
             <ApprovalInbox tickets={tickets} selected={selected} onOpen={setChosen} />
+            <ActivityFeed />
           </aside>
         </main>
       )}
+      {newRun && <NewRunDialog onClose={() => setNewRun(false)} />}
     </div>
   );
 }

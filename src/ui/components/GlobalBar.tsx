@@ -1,10 +1,11 @@
-import type { TicketStatus } from '../../protocol/index.js';
+import { effectiveTrust, type TicketStatus, type TrustOverride } from '../../protocol/index.js';
 import type { ConnectionState } from '../client.js';
-import { useClient, useStore, useView } from '../hooks.js';
+import { useClient, usePendingPauses, useStore, useView } from '../hooks.js';
 import { conductorKey } from '../../protocol/actor-keys.js';
+import { callCount, describeWaiting, releasedBy } from '../pause.js';
 import { regionOf, statusLabel, statuses, type ConductorView } from '../views.js';
 import { usageText } from '../format.js';
-import { CommandToggle } from './CommandToggle.js';
+import { CommandToggle, type Confirmation, type ToggleOption } from './CommandToggle.js';
 
 const conductor = { kind: 'conductor' } as const;
 
@@ -30,9 +31,31 @@ export function GlobalBar() {
   const connection = useStore(client.connection);
   const serverError = useStore(client.serverError);
   const view = useView<ConductorView>(conductorKey);
+  const waiting = usePendingPauses(session?.track.tickets.map((ticket) => ticket.id) ?? []);
   const run = view ? regionOf(view.value, 'run') ?? 'unknown' : 'waiting';
-  const counts = new Map<TicketStatus, number>(statuses.map((status) => [status, 0]));
-  for (const ticket of view?.context.tickets ?? []) counts.set(ticket.status, (counts.get(ticket.status) ?? 0) + 1);
+  // A skipped ticket counts as completed for its dependents, but the human skipped it: it is counted apart.
+  const counts = new Map<TicketStatus | 'skipped', number>([...statuses, 'skipped' as const].map((status) => [status, 0]));
+  for (const ticket of view?.context.tickets ?? []) {
+    const status = ticket.skipped ? 'skipped' : ticket.status;
+    counts.set(status, (counts.get(status) ?? 0) + 1);
+  }
+  const shownCounts = [...statuses.map((status) => ({ status, label: statusLabel[status] })), { status: 'skipped' as const, label: 'skipped' }];
+
+  /** Switching the override makes some workers auto: the pauses they wait at now are approved. */
+  function confirmOverride(option: ToggleOption): Confirmation | null {
+    if (option.command.type !== 'conductor.set_trust_override') return null;
+    const override: TrustOverride = option.command.override;
+    const released = releasedBy(waiting, (context) => effectiveTrust(context.trust, override));
+    return {
+      title: `Set the trust override to ${override}?`,
+      body:
+        released.length === 0
+          ? 'No pending call is approved by this switch.'
+          : `This approves ${callCount(released.length)} now: ${describeWaiting(released)}. Interrupted commands still wait for you.`,
+      confirmLabel: `Switch and approve ${released.length}`,
+      count: released.length,
+    };
+  }
 
   return (
     <header className="global-bar">
@@ -62,9 +85,9 @@ export function GlobalBar() {
       </div>
 
       <ul className="counts" aria-label="tickets by status">
-        {statuses.map((status) => (
+        {shownCounts.map(({ status, label }) => (
           <li key={status} className={`count status-${status}`} data-testid={`count-${status}`} data-count={counts.get(status)}>
-            <strong>{counts.get(status)}</strong> {statusLabel[status]}
+            <strong>{counts.get(status)}</strong> {label}
           </li>
         ))}
       </ul>
@@ -88,6 +111,7 @@ export function GlobalBar() {
             testId="override"
             current={regionOf(view.value, 'trustOverride') ?? view.context.trustOverride}
             accepts={view.accepts}
+            confirm={confirmOverride}
             options={[
               { value: 'none', label: 'none', command: { type: 'conductor.set_trust_override', override: 'none' } },
               { value: 'step', label: 'step', command: { type: 'conductor.set_trust_override', override: 'step' } },

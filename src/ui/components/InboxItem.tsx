@@ -1,10 +1,14 @@
-import { useView } from '../hooks.js';
+import { useStore, useView } from '../hooks.js';
+import { unappliedEdits } from '../keyboard/answer-state.js';
+import { aimOf, pauseKey, useArming } from '../keyboard/arming.js';
 import { commandLine, summarizeInput } from '../format.js';
-import { commandOf, INTERRUPTED_TEXT, pauseLabel, pauseOf, type Pause } from '../pause.js';
+import { commandOf, INTERRUPTED_TEXT, pauseLabel, pauseOf, pauseRef, type Pause } from '../pause.js';
 import { workerKey } from '../../protocol/actor-keys.js';
+import type { ActorView } from '../../protocol/wire.js';
 import type { WorkerView } from '../views.js';
 import { diffLineKind } from './DiffView.js';
 import { CommandButton } from './CommandButton.js';
+import { PauseRefusal } from './Refusal.js';
 
 function gist(pause: Pause): string {
   if (pause.kind === 'interrupted') {
@@ -32,9 +36,25 @@ export function InboxItem({ ticketId, onOpen, selected }: { ticketId: string; on
   const view = useView<WorkerView>(workerKey(ticketId));
   const pause = pauseOf(view);
   if (!view || !pause) return null;
+  return <PausedItem ticketId={ticketId} view={view} pause={pause} onOpen={onOpen} selected={selected} />;
+}
+
+function PausedItem({ ticketId, view, pause, onOpen, selected }: { ticketId: string; view: ActorView<WorkerView>; pause: Pause; onOpen: () => void; selected: boolean }) {
+  const ref = pauseRef(pause);
+  const arming = useArming(`inbox:${ticketId}`, ticketId, ref);
+  const { at, notSent } = aimOf(arming, ref);
+  // The worker panel holds an edit of this very pause: approving here would run the call without it.
+  const edited = useStore(unappliedEdits).get(ticketId) === pauseKey(ticketId, ref);
   const target = { kind: 'worker', id: ticketId } as const;
   return (
-    <li className={`inbox-item pause-${pause.kind}${selected ? ' selected' : ''}`} data-testid={`inbox-item-${ticketId}`} data-pause={pause.kind} data-call={pause.kind === 'review' ? pause.result.tool_use_id : (pause.call?.id ?? '')}>
+    <li
+      className={`inbox-item pause-${pause.kind}${selected ? ' selected' : ''}${arming.armed ? '' : ' arming'}`}
+      data-testid={`inbox-item-${ticketId}`}
+      data-pause={pause.kind}
+      data-call={ref.tool_use_id}
+      data-armed={String(arming.armed)}
+      aria-current={selected ? 'true' : undefined}
+    >
       <div className="inbox-head">
         <span className="ticket-id">{ticketId}</span>
         <span className="pause-badge">{pauseLabel[pause.kind]}</span>
@@ -43,19 +63,27 @@ export function InboxItem({ ticketId, onOpen, selected }: { ticketId: string; on
       <p className="inbox-gist">{gist(pause)}</p>
       {pause.kind === 'interrupted' && <p className="interrupted-text small">{INTERRUPTED_TEXT}</p>}
       {view.context.refusal && <p className="refusal small">Refused: {view.context.refusal}</p>}
+      {edited && (
+        <p className="hint small" data-testid={`inbox-edited-${ticketId}`}>
+          An edit of this call waits in the worker panel: answer it there.
+        </p>
+      )}
+      <PauseRefusal ticketId={ticketId} testId={`inbox-refusal-${ticketId}`} />
       <div className="actions">
-        <CommandButton target={target} accepts={view.accepts} command={{ type: 'clutch.rerun' }} label="Re-run" variant="primary" testId={`inbox-rerun-${ticketId}`} />
-        <CommandButton target={target} accepts={view.accepts} command={{ type: 'clutch.use_output' }} label="Use this output (empty)" testId={`inbox-use-output-${ticketId}`} />
+        <CommandButton target={target} accepts={view.accepts} command={{ type: 'clutch.rerun', pause: at }} label="Re-run" variant="primary" testId={`inbox-rerun-${ticketId}`} notSent={notSent} />
+        <CommandButton target={target} accepts={view.accepts} command={{ type: 'clutch.use_output', pause: at }} label="Use this output (empty)" testId={`inbox-use-output-${ticketId}`} notSent={notSent} />
         <CommandButton
           target={target}
           accepts={view.accepts}
-          command={{ type: 'clutch.approve' }}
+          command={{ type: 'clutch.approve', pause: at }}
           label="Approve"
           variant="primary"
           testId={`inbox-approve-${ticketId}`}
-          disabled={pause.kind === 'approval' && pause.previewing}
+          disabled={(pause.kind === 'approval' && pause.previewing) || edited}
+          title={edited ? 'An edit of this call waits unapplied in the worker panel: apply or discard it there' : undefined}
+          notSent={notSent}
         />
-        <CommandButton target={target} accepts={view.accepts} command={{ type: 'clutch.abort' }} label="Abort" variant="danger" testId={`inbox-abort-${ticketId}`} />
+        <CommandButton target={target} accepts={view.accepts} command={{ type: 'clutch.abort', pause: at }} label="Abort" variant="danger" testId={`inbox-abort-${ticketId}`} notSent={notSent} />
         <button type="button" className="button link" data-testid={`inbox-open-${ticketId}`} onClick={onOpen}>
           Open
         </button>

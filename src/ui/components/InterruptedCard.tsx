@@ -1,6 +1,7 @@
 import type { ActorView } from '../../protocol/wire.js';
 import { commandLine, summarizeInput } from '../format.js';
-import { commandOf, INTERRUPTED_TEXT, type Pause } from '../pause.js';
+import { aimOf, useArming } from '../keyboard/arming.js';
+import { commandOf, INTERRUPTED_TEXT, pauseRef, type Pause } from '../pause.js';
 import type { WorkerView } from '../views.js';
 import { CommandButton } from './CommandButton.js';
 
@@ -14,8 +15,21 @@ export function InterruptedCard(props: { ticketId: string; view: ActorView<Worke
   const { view, pause } = props;
   const command = commandOf(pause.call);
   const target = { kind: 'worker', id: props.ticketId } as const;
+  const ref = pauseRef(pause);
+  const arming = useArming('panel', props.ticketId, ref);
+  const { at, notSent } = aimOf(arming, ref);
   return (
-    <section className="pause-card interrupted" data-testid="pause-interrupted" data-tool={pause.call?.name ?? ''} data-call={pause.call?.id ?? ''}>
+    <section
+      className={`pause-card interrupted${arming.armed ? '' : ' arming'}`}
+      data-testid="pause-interrupted"
+      data-pause-card=""
+      data-ticket={props.ticketId}
+      data-tool={pause.call?.name ?? ''}
+      data-call={pause.call?.id ?? ''}
+      data-armed={String(arming.armed)}
+      tabIndex={-1}
+      aria-label={`interrupted call of ${props.ticketId}`}
+    >
       <header className="pause-head">
         <span className="pause-badge">Interrupted</span>
         <h3>
@@ -43,9 +57,9 @@ export function InterruptedCard(props: { ticketId: string; view: ActorView<Worke
         Its start was recorded before Clutch stopped, its result never was. Re-run it, go on as if it printed nothing, or abort the ticket.
       </p>
       <div className="actions">
-        <CommandButton target={target} accepts={view.accepts} command={{ type: 'clutch.rerun' }} label="Re-run" variant="primary" testId="rerun" />
-        <CommandButton target={target} accepts={view.accepts} command={{ type: 'clutch.use_output' }} label="Use this output (empty)" testId="use-output" />
-        <CommandButton target={target} accepts={view.accepts} command={{ type: 'clutch.abort' }} label="Abort" variant="danger" testId="abort" />
+        <CommandButton target={target} accepts={view.accepts} command={{ type: 'clutch.rerun', pause: at }} label="Re-run" variant="primary" testId="rerun" notSent={notSent} />
+        <CommandButton target={target} accepts={view.accepts} command={{ type: 'clutch.use_output', pause: at }} label="Use this output (empty)" testId="use-output" notSent={notSent} />
+        <CommandButton target={target} accepts={view.accepts} command={{ type: 'clutch.abort', pause: at }} label="Abort" variant="danger" testId="abort" keyHint="x" notSent={notSent} />
       </div>
     </section>
   );

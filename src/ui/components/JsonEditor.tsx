@@ -1,21 +1,13 @@
+import { CodeEditor } from '../editors/CodeEditor.js';
 import { parseJson } from '../json-text.js';
 
-/** A textarea for raw JSON that says, as you type, whether it parses. */
-export function JsonEditor(props: { value: string; onChange: (text: string) => void; testId: string; label: string; rows?: number }) {
+/** A JSON editor (CodeMirror) that marks a parse error in place and says it below, as you type. */
+export function JsonEditor(props: { value: string; onChange: (text: string) => void; testId: string; label: string }) {
   const parsed = parseJson(props.value);
   return (
     <div className="json-editor">
-      <label className="field-label">
-        {props.label}
-        <textarea
-          className={parsed.ok ? '' : 'invalid'}
-          data-testid={props.testId}
-          spellCheck={false}
-          rows={props.rows ?? 8}
-          value={props.value}
-          onChange={(event) => props.onChange(event.target.value)}
-        />
-      </label>
+      <span className="field-label">{props.label}</span>
+      <CodeEditor value={props.value} onChange={props.onChange} language="json" label={props.label} testId={props.testId} invalid={!parsed.ok} />
       {!parsed.ok && (
         <p className="inline-error" data-testid={`${props.testId}-error`} role="alert">
           Invalid JSON: {parsed.error}

@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import type { ActorView } from '../../protocol/wire.js';
-import { useClient, useCommand } from '../hooks.js';
+import { useClient, useCommand, useOffline } from '../hooks.js';
 import { parseJson, pretty } from '../json-text.js';
 import { workerKey } from '../../protocol/actor-keys.js';
+import { pauseOf, pauseRef } from '../pause.js';
 import type { WorkerView } from '../views.js';
 import { CommandStatus } from './CommandStatus.js';
 import { JsonEditor } from './JsonEditor.js';
@@ -18,10 +19,12 @@ export function MessageEditor(props: { ticketId: string; view: ActorView<WorkerV
   const [draft, setDraft] = useState(original);
   const { status, send } = useCommand({ kind: 'worker', id: props.ticketId });
   const parsed = parseJson(draft);
+  const offline = useOffline();
 
   async function apply(): Promise<void> {
-    if (!parsed.ok) return;
-    const reply = await send({ type: 'clutch.edit_message', message: parsed.value });
+    const pause = pauseOf(props.view);
+    if (!parsed.ok || !pause) return;
+    const reply = await send({ type: 'clutch.edit_message', pause: pauseRef(pause), message: parsed.value });
     // The reply comes after the state it caused: no refusal there means the edit went in.
     const after = client.actors.view<WorkerView>(workerKey(props.ticketId));
     if (reply.ok && after && after.context.refusal === null) props.onClose();
@@ -37,14 +40,15 @@ export function MessageEditor(props: { ticketId: string; view: ActorView<WorkerV
         The raw message as the model will see it in its history. Tool calls it no longer makes are dropped; a call still
         waiting for approval is previewed again.
       </p>
-      <JsonEditor label="Last message (JSON)" value={draft} onChange={setDraft} testId="message-json" rows={Math.min(18, draft.split('\n').length + 1)} />
+      <JsonEditor label="Last message (JSON)" value={draft} onChange={setDraft} testId="message-json" />
       <Refusal refusal={props.view.context.refusal} />
       <div className="actions">
         <button
           type="button"
           className="button primary"
           data-testid="message-apply"
-          disabled={!parsed.ok || status.state === 'pending'}
+          disabled={!parsed.ok || status.state === 'pending' || offline !== null}
+          title={offline ?? (parsed.ok ? undefined : `Invalid JSON: ${parsed.error}`)}
           onClick={() => void apply()}
         >
           Apply

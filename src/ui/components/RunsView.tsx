@@ -12,7 +12,7 @@ type ListState = { state: 'loading' } | { state: 'ok'; current: string; runs: Ru
  * The Runs tab: every run of the server's store, newest first, the one open here marked. The list
  * is asked for when the tab opens, on Refresh, and again whenever the server opens another run.
  */
-export function RunsView() {
+export function RunsView({ onNewRun }: { onNewRun: () => void }) {
   const client = useClient();
   const session = useStore(client.session);
   const connection = useStore(client.connection);
@@ -40,12 +40,18 @@ export function RunsView() {
       <section className="card runs" data-testid="runs-view" data-state={list.state}>
         <header className="runs-head">
           <h2>Runs</h2>
-          <button type="button" className="button" data-testid="runs-refresh" onClick={() => setAsked((count) => count + 1)} disabled={!ready}>
-            Refresh
-          </button>
+          <span className="actions">
+            <button type="button" className="button primary" data-testid="runs-new-run" onClick={onNewRun} disabled={!ready}>
+              New run
+            </button>
+            <button type="button" className="button" data-testid="runs-refresh" onClick={() => setAsked((count) => count + 1)} disabled={!ready}>
+              Refresh
+            </button>
+          </span>
         </header>
         <p className="muted">
-          Every run in this server's run store. A finished run opens as it ended; an interrupted one goes on from its last saved state.
+          Every run in this server's run store. A finished run opens as it ended; an interrupted one goes on from its last saved state. New run
+          starts another from a track file.
         </p>
         {list.state === 'loading' && <p className="muted">Loading the runs…</p>}
         {list.state === 'error' && (

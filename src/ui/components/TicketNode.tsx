@@ -1,13 +1,34 @@
 import type { TicketInfo } from '../../machines/schedule.js';
 import type { TicketSummary } from '../../protocol/wire.js';
+import { durationText, type ActivityItem, type TicketSpan } from '../activity.js';
 import { useView } from '../hooks.js';
 import { pauseLabel, pauseOf } from '../pause.js';
 import { ticketKey, workerKey } from '../../protocol/actor-keys.js';
 import { statusLabel, type TicketView, type WorkerView } from '../views.js';
 import { CommandButton } from './CommandButton.js';
 
-/** One ticket on the board: its status from the conductor, its actions from its own actor. */
-export function TicketNode(props: { ticket: TicketSummary; info: TicketInfo | undefined; selected: boolean; onSelect: () => void }) {
+/** "1 min 04 s" while at work, "took 45 s" once it ended; nothing when its start is not known. */
+function spanText(span: TicketSpan | undefined, now: number | null): string | null {
+  if (!span) return null;
+  if (span.end !== null) return `took ${durationText(span.end - span.start)}`;
+  return now === null ? null : durationText(now - span.start);
+}
+
+/**
+ * One ticket on the board: its status from the conductor, its actions from its own actor, its
+ * running time and the call it runs now from the journal. Retry asks first what to do with the
+ * files the earlier attempts changed, when there are any (onRetry opens that dialog).
+ */
+export function TicketNode(props: {
+  ticket: TicketSummary;
+  info: TicketInfo | undefined;
+  selected: boolean;
+  onSelect: () => void;
+  onRetry: () => void;
+  span?: TicketSpan | undefined;
+  tool?: Extract<ActivityItem, { kind: 'tool' }> | undefined;
+  now?: number | null;
+}) {
   const { ticket, info } = props;
   const view = useView<TicketView>(ticketKey(ticket.id));
   const worker = useView<WorkerView>(workerKey(ticket.id));
@@ -16,6 +37,8 @@ export function TicketNode(props: { ticket: TicketSummary; info: TicketInfo | un
   const reason = info?.blocked_reason ?? view?.context.blocked_reason ?? null;
   const target = { kind: 'ticket', id: ticket.id } as const;
   const accepts = view?.accepts ?? [];
+  const changed = view?.context.changed_files ?? [];
+  const took = spanText(props.span, props.now ?? null);
   return (
     <div
       className={`ticket-node status-${status}${props.selected ? ' selected' : ''}`}
@@ -43,7 +66,19 @@ export function TicketNode(props: { ticket: TicketSummary; info: TicketInfo | un
       <div className="ticket-meta">
         {ticket.worker_archetype}
         {info && info.attempts > 0 ? ` · attempt ${info.attempts}` : ''}
+        {took && (
+          <span className="ticket-time" data-testid={`ticket-time-${ticket.id}`}>
+            {' '}
+            · {took}
+          </span>
+        )}
       </div>
+      {!pause && props.tool && (
+        <div className="ticket-note running-tool" data-testid={`ticket-tool-${ticket.id}`} data-call={props.tool.tool_use_id}>
+          ▶ <code>{props.tool.tool}</code>
+          {props.now !== null && props.now !== undefined ? ` · ${durationText(props.now - props.tool.at)}` : ''}
+        </div>
+      )}
       {pause && (
         <div className={`ticket-note paused pause-${pause.kind}`} data-testid={`ticket-pause-${ticket.id}`} data-pause={pause.kind}>
           {pauseLabel[pause.kind]} <code>{pause.call?.name}</code>
@@ -62,7 +97,23 @@ export function TicketNode(props: { ticket: TicketSummary; info: TicketInfo | un
       )}
       {accepts.length > 0 && (
         <div className="ticket-actions">
-          <CommandButton target={target} command={{ type: 'ticket.retry' }} accepts={accepts} label="Retry" variant="primary" testId={`ticket-retry-${ticket.id}`} />
+          {changed.length > 0 && accepts.includes('ticket.retry') ? (
+            <button
+              type="button"
+              className="button primary"
+              data-testid={`ticket-retry-${ticket.id}`}
+              data-changed={changed.length}
+              title={`the earlier attempts changed ${changed.length} file${changed.length === 1 ? '' : 's'}: choose whether to restore them`}
+              onClick={(event) => {
+                event.stopPropagation();
+                props.onRetry();
+              }}
+            >
+              Retry…
+            </button>
+          ) : (
+            <CommandButton target={target} command={{ type: 'ticket.retry' }} accepts={accepts} label="Retry" variant="primary" testId={`ticket-retry-${ticket.id}`} />
+          )}
           <CommandButton target={target} command={{ type: 'ticket.skip' }} accepts={accepts} label="Skip" testId={`ticket-skip-${ticket.id}`} />
         </div>
       )}

@@ -1,15 +1,25 @@
-import { useMemo } from 'react';
+import { useState } from 'react';
 import type { TicketSummary } from '../../protocol/wire.js';
 import { useView } from '../hooks.js';
-import { defaultSize, layoutTrack } from '../track-layout.js';
+import { useActivity, useRunNow } from '../use-activity.js';
+import { defaultSize } from '../track-layout.js';
+import { useTrackLayout } from '../use-track-layout.js';
 import { conductorKey } from '../../protocol/actor-keys.js';
 import type { ConductorView } from '../views.js';
+import { RetryDialog } from './RetryDialog.js';
 import { TicketNode } from './TicketNode.js';
 
-/** The track as a dependency graph: columns by depth, an arrow from each dependency to its dependent. */
+/**
+ * The track as a dependency graph, laid out by ELK left to right: an arrow from each dependency
+ * to its dependent, routed in the gaps between the cards (never behind one).
+ */
 export function TrackBoard(props: { tickets: readonly TicketSummary[]; selected: string | null; onSelect: (id: string) => void }) {
   const conductor = useView<ConductorView>(conductorKey);
-  const layout = useMemo(() => layoutTrack(props.tickets), [props.tickets]);
+  const layout = useTrackLayout(props.tickets);
+  const { spans, running } = useActivity();
+  const busy = [...spans.values()].some((span) => span.end === null);
+  const now = useRunNow(busy || running.size > 0);
+  const [retrying, setRetrying] = useState<string | null>(null);
   const infoOf = new Map(props.tickets.map((ticket, index) => [ticket.id, conductor?.context.tickets[index]]));
   const size = defaultSize;
   return (
@@ -18,6 +28,7 @@ export function TrackBoard(props: { tickets: readonly TicketSummary[]; selected:
       <div className="board-scroll">
         <svg
           data-testid="track-board"
+          data-layout={layout.by}
           width={layout.width}
           height={layout.height}
           viewBox={`0 0 ${layout.width} ${layout.height}`}
@@ -50,12 +61,17 @@ export function TrackBoard(props: { tickets: readonly TicketSummary[]; selected:
                   info={infoOf.get(node.id)}
                   selected={props.selected === node.id}
                   onSelect={() => props.onSelect(node.id)}
+                  onRetry={() => setRetrying(node.id)}
+                  span={spans.get(node.id)}
+                  tool={running.get(node.id)}
+                  now={now}
                 />
               </foreignObject>
             );
           })}
         </svg>
       </div>
+      {retrying && <RetryDialog ticket={retrying} onClose={() => setRetrying(null)} />}
     </section>
   );
 }

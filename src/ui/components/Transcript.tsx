@@ -1,13 +1,37 @@
-import { useEffect, useRef } from 'react';
+import { useContext, useEffect, useMemo, useRef } from 'react';
 import type { ModelMessage, ToolResultBlock } from '../../protocol/index.js';
-import { TranscriptBlock } from './TranscriptBlock.js';
+import { workerKey } from '../../protocol/actor-keys.js';
+import { editsOnTranscript } from '../edits.js';
+import { useView } from '../hooks.js';
+import { TranscriptTicket, useTicketEdits } from '../use-edits.js';
+import type { WorkerView } from '../views.js';
+import { TranscriptBlock, useEditedMark, type BlockEdits } from './TranscriptBlock.js';
+
+/** A message's header, with the mark when the human rewrote it (memory mutation). */
+function MessageHead({ label, edits }: { label: string; edits: BlockEdits | undefined }) {
+  const { mark, compare } = useEditedMark(edits);
+  return (
+    <>
+      <header className="message-role">
+        {label} {mark}
+      </header>
+      {compare}
+    </>
+  );
+}
 
 /**
  * The worker's conversation as the model sees it, newest at the bottom, followed by results
- * approved but not yet sent and by the reply the model is streaming right now.
+ * approved but not yet sent and by the reply the model is streaming right now. Every block a
+ * human edited carries an "edited" mark that opens the original beside the edit (from the journal).
  */
 export function Transcript(props: { messages: readonly ModelMessage[]; results: readonly ToolResultBlock[]; draft: string; streaming: boolean }) {
   const end = useRef<HTMLDivElement>(null);
+  const ticket = useContext(TranscriptTicket);
+  const worker = useView<WorkerView>(workerKey(ticket ?? ''));
+  const { edits, source, error, refresh } = useTicketEdits(ticket, ticket ? worker?.context : undefined);
+  const placed = useMemo(() => editsOnTranscript(props.messages, edits), [props.messages, edits]);
+  const of = (list: BlockEdits['edits'] | undefined): BlockEdits | undefined => (list ? { edits: list, source, error, refresh } : undefined);
   const toolNames = new Map<string, string>();
   for (const message of props.messages) {
     if (typeof message.content === 'string') continue;
@@ -18,16 +42,24 @@ export function Transcript(props: { messages: readonly ModelMessage[]; results: 
     const box = end.current?.parentElement;
     if (box) box.scrollTop = box.scrollHeight;
   }, [size]);
+  const blockEdits = (block: Exclude<ModelMessage['content'], string>[number]) =>
+    block.type === 'tool_use' ? of(placed.calls.get(block.id)) : block.type === 'tool_result' ? of(placed.results.get(block.tool_use_id)) : undefined;
 
   return (
     <div className="transcript" data-testid="transcript">
       {props.messages.map((message, index) => (
-        <article key={index} className={`message role-${message.role}`} data-testid={`message-${index}`} data-role={message.role}>
-          <header className="message-role">{message.role === 'assistant' ? 'model' : index === 0 ? 'ticket' : 'clutch → model'}</header>
+        <article
+          key={index}
+          className={`message role-${message.role}${placed.messages.has(index) ? ' edited' : ''}`}
+          data-testid={`message-${index}`}
+          data-role={message.role}
+          data-edited={placed.messages.has(index) ? 'true' : undefined}
+        >
+          <MessageHead label={message.role === 'assistant' ? 'model' : index === 0 ? 'ticket' : 'clutch → model'} edits={of(placed.messages.get(index))} />
           {typeof message.content === 'string' ? (
             <p className="block-text">{message.content}</p>
           ) : (
-            message.content.map((block, blockIndex) => <TranscriptBlock key={blockIndex} block={block} toolNames={toolNames} />)
+            message.content.map((block, blockIndex) => <TranscriptBlock key={blockIndex} block={block} toolNames={toolNames} edits={blockEdits(block)} />)
           )}
         </article>
       ))}
@@ -35,7 +67,7 @@ export function Transcript(props: { messages: readonly ModelMessage[]; results: 
         <article className="message role-pending" data-testid="approved-results">
           <header className="message-role">approved, sent with the next turn</header>
           {props.results.map((block) => (
-            <TranscriptBlock key={block.tool_use_id} block={block} toolNames={toolNames} />
+            <TranscriptBlock key={block.tool_use_id} block={block} toolNames={toolNames} edits={blockEdits(block)} />
           ))}
         </article>
       )}

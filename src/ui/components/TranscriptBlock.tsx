@@ -1,4 +1,7 @@
+import { useState } from 'react';
 import type { ModelMessage } from '../../protocol/index.js';
+import type { EditLike } from '../edits.js';
+import { EditCompare, EditedMark } from './EditedMark.js';
 
 type Block = Exclude<ModelMessage['content'], string>[number];
 
@@ -18,17 +21,41 @@ function InputField({ name, value }: { name: string; value: unknown }) {
   );
 }
 
-/** One content block of a message: text, a tool call with its input, or a tool's result. */
-export function TranscriptBlock({ block, toolNames }: { block: Block; toolNames: ReadonlyMap<string, string> }) {
+/** The human's edits of a block, where they come from, and a way to read them again. */
+export interface BlockEdits {
+  edits: readonly EditLike[];
+  source: 'journal' | 'view';
+  error: string | null;
+  refresh: () => void;
+}
+
+/** The mark and, once opened, the comparison: opening reads the journal again. */
+export function useEditedMark(edits: BlockEdits | undefined) {
+  const [open, setOpen] = useState(false);
+  if (!edits || edits.edits.length === 0) return { mark: null, compare: null };
+  const toggle = () => {
+    if (!open) edits.refresh();
+    setOpen(!open);
+  };
+  return {
+    mark: <EditedMark edits={edits.edits} open={open} onToggle={toggle} />,
+    compare: open ? <EditCompare edits={edits.edits} source={edits.source} error={edits.error} /> : null,
+  };
+}
+
+/** One content block of a message: text, a tool call with its input, or a tool's result; marked when a human edited it. */
+export function TranscriptBlock({ block, toolNames, edits }: { block: Block; toolNames: ReadonlyMap<string, string>; edits?: BlockEdits | undefined }) {
+  const { mark, compare } = useEditedMark(edits);
   switch (block.type) {
     case 'text':
       return <p className="block-text">{block.text}</p>;
     case 'tool_use':
       return (
-        <div className="block-tool-use" data-testid="block-tool-use">
+        <div className={`block-tool-use${mark ? ' edited' : ''}`} data-testid="block-tool-use" data-call={block.id}>
           <div className="block-label">
-            calls <code className="tool-name">{block.name}</code> <span className="muted">{block.id}</span>
+            calls <code className="tool-name">{block.name}</code> <span className="muted">{block.id}</span> {mark}
           </div>
+          {compare}
           {Object.entries(block.input).map(([name, value]) => (
             <InputField key={name} name={name} value={value} />
           ))}
@@ -38,13 +65,14 @@ export function TranscriptBlock({ block, toolNames }: { block: Block; toolNames:
       const lines = block.content.split('\n');
       const long = lines.length > 12;
       return (
-        <div className={`block-tool-result${block.is_error ? ' is-error' : ''}`} data-testid="block-tool-result">
+        <div className={`block-tool-result${block.is_error ? ' is-error' : ''}${mark ? ' edited' : ''}`} data-testid="block-tool-result" data-call={block.tool_use_id}>
           <details open={!long}>
             <summary className="block-label">
               result of <code className="tool-name">{toolNames.get(block.tool_use_id) ?? block.tool_use_id}</code>
               {block.is_error ? <span className="error-chip">error</span> : null}
-              {long ? <span className="muted"> · {lines.length} lines</span> : null}
+              {long ? <span className="muted"> · {lines.length} lines</span> : null} {mark}
             </summary>
+            {compare}
             <pre>{block.content}</pre>
           </details>
         </div>

@@ -2,14 +2,16 @@ import { useState } from 'react';
 import type { TicketSummary } from '../../protocol/wire.js';
 import { usageText } from '../format.js';
 import { useView } from '../hooks.js';
-import { pauseOf, workerStateLabel } from '../pause.js';
+import { effectiveTrust } from '../../protocol/index.js';
+import { callCount, describeWaiting, pauseOf, releasedBy, workerStateLabel } from '../pause.js';
 import { conductorKey, ticketKey, workerKey } from '../../protocol/actor-keys.js';
 import { workerTrust, statusLabel, type ConductorView, type TicketView, type WorkerView } from '../views.js';
 import { ApprovalCard } from './ApprovalCard.js';
 import { CommandButton } from './CommandButton.js';
-import { CommandToggle } from './CommandToggle.js';
+import { CommandToggle, type Confirmation, type ToggleOption } from './CommandToggle.js';
 import { InterruptedCard } from './InterruptedCard.js';
 import { MessageEditor } from './MessageEditor.js';
+import { PauseRefusal } from './Refusal.js';
 import { ReviewCard } from './ReviewCard.js';
 import { Transcript } from './Transcript.js';
 
@@ -28,6 +30,19 @@ export function WorkerPanel({ ticket, index }: { ticket: TicketSummary; index: n
   const canEditMessage = worker?.accepts.includes('clutch.edit_message') ?? false;
   // Paused, but not for an approval or a review: it says so, so nobody approves what may have run.
   const chip = info?.skipped ? 'skipped' : pause?.kind === 'interrupted' ? 'interrupted' : statusLabel[status];
+
+  /** This worker to auto: the pause it waits at now is approved (unless the override keeps it in step). */
+  function confirmTrust(option: ToggleOption): Confirmation | null {
+    if (option.command.type !== 'clutch.set_trust' || !worker || !pause) return null;
+    const trust = option.command.trust;
+    const released = releasedBy([{ ticket: ticket.id, view: worker, pause }], (now) => effectiveTrust(trust, now.trustOverride));
+    return {
+      title: `Switch ${ticket.id} to ${trust}?`,
+      body: released.length === 0 ? 'No pending call is approved by this switch.' : `This approves ${callCount(released.length)} now: ${describeWaiting(released)}.`,
+      confirmLabel: `Switch and approve ${released.length}`,
+      count: released.length,
+    };
+  }
 
   return (
     <section className="card worker-panel" data-testid="worker-panel" data-ticket={ticket.id} aria-label={`worker of ${ticket.id}`}>
@@ -56,6 +71,7 @@ export function WorkerPanel({ ticket, index }: { ticket: TicketSummary; index: n
             testId="trust"
             current={context.trust}
             accepts={worker.accepts}
+            confirm={confirmTrust}
             options={[
               { value: 'step', label: 'step', command: { type: 'clutch.set_trust', trust: 'step' } },
               { value: 'auto', label: 'auto', command: { type: 'clutch.set_trust', trust: 'auto' } },
@@ -88,6 +104,7 @@ export function WorkerPanel({ ticket, index }: { ticket: TicketSummary; index: n
         </p>
       )}
 
+      <PauseRefusal ticketId={ticket.id} />
       {worker && pause?.kind === 'approval' && (
         <ApprovalCard key={`${pause.call?.id}:${JSON.stringify(pause.call?.input)}`} ticketId={ticket.id} view={worker} pause={pause} />
       )}

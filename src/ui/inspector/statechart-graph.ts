@@ -25,6 +25,10 @@ export interface StateGraphNode {
   /** The logic each of its invocations runs ('runTool'). */
   invokes: string[];
   depth: number;
+  /** Compact view: how many sub-states are folded into this box (its children are not drawn). */
+  folded?: number;
+  /** Compact view: not active, so its rows (invocations, handlers in place) are left out. */
+  quiet?: boolean;
 }
 
 export type EdgeKind = 'event' | 'always' | 'done' | 'error' | 'after' | 'state-done';
@@ -46,6 +50,8 @@ export interface StateGraphEdge {
   label: string;
   /** The candidate's place among the transitions of its source for the same event (first match wins). */
   order: number;
+  /** Compact view: not a way out of the current state, so drawn without its label. */
+  quiet?: boolean;
 }
 
 export interface StatechartGraph {

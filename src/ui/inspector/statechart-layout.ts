@@ -1,5 +1,5 @@
-import elkModule from 'elkjs/lib/elk.bundled.js';
-import type { ELK as ElkInstance, ElkExtendedEdge, ElkLabel, ElkNode } from 'elkjs/lib/elk-api.js';
+import type { ElkExtendedEdge, ElkLabel, ElkNode } from 'elkjs/lib/elk-api.js';
+import { ELK } from './elk.js';
 import type { StateGraphEdge, StateGraphNode, StatechartGraph } from './statechart-graph.js';
 export { fonts } from './text-fonts.js';
 
@@ -20,7 +20,7 @@ export interface Box extends Point {
 }
 
 export interface StateRow {
-  kind: 'invoke' | 'internal';
+  kind: 'invoke' | 'internal' | 'folded';
   text: string;
 }
 
@@ -53,11 +53,6 @@ export interface StatechartLayout {
   initials: PlacedInitial[];
 }
 
-// The bundled ELK runs in this thread (no worker, no fetch). It is a CommonJS module whose export
-// is the class, which also carries itself as `default`: take whichever the bundler hands over.
-type ElkConstructor = new () => ElkInstance;
-const ELK = ((elkModule as unknown as { default?: ElkConstructor }).default ?? elkModule) as unknown as ElkConstructor;
-
 /** Text width in px for a font size; the browser passes a canvas measurement, tests an estimate. */
 export type Measure = (text: string, font: 'title' | 'label') => number;
 
@@ -70,7 +65,10 @@ const LINE = 14;
 const INITIAL_RADIUS = 5;
 
 function rowsOf(node: StateGraphNode, internal: readonly StateGraphEdge[]): StateRow[] {
+  const folded: StateRow[] = node.folded ? [{ kind: 'folded', text: `▸ ${node.folded} sub-state${node.folded === 1 ? '' : 's'} folded` }] : [];
+  if (node.quiet) return folded;
   return [
+    ...folded,
     ...node.invokes.map((src): StateRow => ({ kind: 'invoke', text: `invoke ${src}` })),
     ...internal.map((edge): StateRow => ({ kind: 'internal', text: `↻ ${edge.label}` })),
   ];
@@ -144,7 +142,7 @@ export async function layoutStatechart(graph: StatechartGraph, measure: Measure 
   };
   const edges: ElkExtendedEdge[] = graph.edges
     .filter((edge) => edge.target !== null)
-    .map((edge) => ({ id: edge.id, sources: [edge.source], targets: [edge.target!], labels: [label(edge)] }));
+    .map((edge) => ({ id: edge.id, sources: [edge.source], targets: [edge.target!], labels: edge.quiet ? [] : [label(edge)] }));
   for (const node of graph.nodes) {
     if (node.initial) edges.push({ id: initialId(node.id), sources: [initialId(node.id)], targets: [node.initial] });
   }

@@ -53,16 +53,18 @@ export function useWidth(container: React.RefObject<HTMLDivElement | null>): num
  * The selected actor's machine, drawn from its definition, with the states it is in highlighted:
  * live from its view, or those a past timeline entry left it in (time travel).
  */
-export function DiagramPanel(props: { actor: string; past: TimelineEntry | null; onBackToLive: () => void }) {
+export function DiagramPanel(props: { actor: string; past: TimelineEntry | null; onBackToLive: () => void; compact: boolean; onCompact: (compact: boolean) => void }) {
   const kind = kindOfKey(props.actor) ?? 'conductor';
   const view = useView(props.actor);
-  const layout = useStatechartLayout(kind);
+  const value = props.past ? props.past.value : view?.value;
+  const active = useMemo(() => (value === undefined ? new Set<string>() : activeStateIds(machines[kind].id, value)), [kind, value]);
+  // Compact folds what is not active, so it needs the states first; until then, the full diagram.
+  const compact = props.compact && value !== undefined;
+  const layout = useStatechartLayout(kind, compact ? active : null);
   const [zoom, setZoom] = useState<'fit' | 'full'>('fit');
   const container = useRef<HTMLDivElement>(null);
   const width = useWidth(container);
-  const value = props.past ? props.past.value : view?.value;
   const ready = layout.state === 'ready' ? layout.layout : null;
-  const active = useMemo(() => (value === undefined ? new Set<string>() : activeStateIds(machines[kind].id, value)), [kind, value]);
   const scale = ready && zoom === 'fit' && width > 0 ? Math.min(1, (width - 2) / ready.width) : 1;
   useKeepInSight(container, ready, active, scale);
 
@@ -77,6 +79,9 @@ export function DiagramPanel(props: { actor: string; past: TimelineEntry | null;
             {view.status} · {stateSummary(view.value)}
           </span>
         )}
+        <label className="compact-toggle" title="fold the sub-states that are not active, and label only the ways out of the current state">
+          <input type="checkbox" checked={props.compact} onChange={(event) => props.onCompact(event.target.checked)} data-testid="compact-toggle" /> Compact
+        </label>
         <span className="zoom" role="group" aria-label="zoom">
           <button type="button" className="button" aria-pressed={zoom === 'fit'} onClick={() => setZoom('fit')} data-testid="zoom-fit">
             Fit
@@ -99,7 +104,16 @@ export function DiagramPanel(props: { actor: string; past: TimelineEntry | null;
       )}
       <div className="diagram-scroll" ref={container}>
         {ready ? (
-          <StatechartDiagram layout={ready} active={active} machine={kind} actor={props.actor} past={props.past !== null} scale={scale} />
+          <StatechartDiagram
+            layout={ready}
+            active={active}
+            machine={kind}
+            actor={props.actor}
+            past={props.past !== null}
+            scale={scale}
+            compact={layout.state === 'ready' && layout.compact}
+            stale={layout.state === 'ready' && layout.stale}
+          />
         ) : layout.state === 'failed' ? (
           <p className="inline-error">The diagram could not be laid out: {layout.error}</p>
         ) : (
@@ -113,6 +127,7 @@ export function DiagramPanel(props: { actor: string; past: TimelineEntry | null;
         <span><i className="done" /> invoke done</span>
         <span><i className="error" /> invoke error</span>
         <span>↻ handled in place (no state change)</span>
+        {layout.state === 'ready' && layout.compact && <span>▸ folded sub-states</span>}
         <span>[guard]</span>
       </div>
     </section>

@@ -1,7 +1,7 @@
-import { useState } from 'react';
-import type { TicketSummary, TimelineEntry } from '../../../protocol/wire.js';
+import { useEffect, useState } from 'react';
+import type { ActorKind, TicketSummary, TimelineEntry } from '../../../protocol/wire.js';
 import type { ClutchClient } from '../../client.js';
-import { useClient } from '../../hooks.js';
+import { useClient, useStore } from '../../hooks.js';
 import { pauseOf } from '../../pause.js';
 import { conductorKey, kindOfKey } from '../../../protocol/actor-keys.js';
 import type { WorkerView } from '../../views.js';
@@ -28,13 +28,28 @@ function firstActor(client: ClutchClient): string {
  * The Inspector: the actor system as a tree, the selected actor's statechart with the states it is
  * in, and the events it processed. Picking an event shows the state it left (time travel).
  */
-export function Inspector(props: { trackId: string; tickets: readonly TicketSummary[]; actor: string | null; onActor: (actor: string) => void }) {
+export function Inspector(props: {
+  trackId: string;
+  tickets: readonly TicketSummary[];
+  actor: string | null;
+  onActor: (actor: string) => void;
+  /** Compact diagrams per machine (the worker's on unless turned off), kept by the App across visits. */
+  compact: Partial<Record<ActorKind, boolean>>;
+  onCompact: (kind: ActorKind, compact: boolean) => void;
+}) {
   const { tickets } = props;
   const client = useClient();
   const [tab, setTab] = useState<(typeof tabs)[number]['id']>('diagram');
-  // The selection lives in the App, so it survives a visit to the Run view; until there is one, this.
-  const [first] = useState(() => firstActor(client));
-  const actor = props.actor ?? first;
+  // The selection lives in the App, so it survives a visit to the Run view; until there is one,
+  // the actor that most needs a look, picked once the views are in. Opened straight from the
+  // address (#inspector) the page has no views yet when this mounts: picking then would always
+  // pick the conductor.
+  const keys = useStore(client.actors.keys);
+  const [first, setFirst] = useState<string | null>(() => (keys.length > 0 ? firstActor(client) : null));
+  useEffect(() => {
+    if (first === null && keys.length > 0) setFirst(firstActor(client));
+  }, [client, first, keys]);
+  const actor = props.actor ?? first ?? conductorKey;
   const [past, setPast] = useState<TimelineEntry | null>(null);
   const [allActors, setAllActors] = useState(false);
 
@@ -64,7 +79,13 @@ export function Inspector(props: { trackId: string; tickets: readonly TicketSumm
             <SnapshotPanel actor={actor} entry={past} />
           </div>
           <div className="inspector-main">
-            <DiagramPanel actor={actor} past={past} onBackToLive={() => setPast(null)} />
+            <DiagramPanel
+              actor={actor}
+              past={past}
+              onBackToLive={() => setPast(null)}
+              compact={props.compact[kindOfKey(actor) ?? 'conductor'] ?? kindOfKey(actor) === 'worker'}
+              onCompact={(compact) => props.onCompact(kindOfKey(actor) ?? 'conductor', compact)}
+            />
           </div>
         </>
       )}

@@ -1,37 +1,18 @@
-import type { PlacedEdge, PlacedInitial, PlacedState, Point, StatechartLayout } from '../../inspector/statechart-layout.js';
-
-const RADIUS = 5;
-
-/** An orthogonal route with its corners rounded. */
-export function pathOf(points: readonly Point[]): string {
-  if (points.length === 0) return '';
-  const [first, ...rest] = points;
-  let d = `M ${first!.x} ${first!.y}`;
-  for (let index = 0; index < rest.length; index += 1) {
-    const corner = rest[index]!;
-    const next = rest[index + 1];
-    const previous = index === 0 ? first! : rest[index - 1]!;
-    if (!next) {
-      d += ` L ${corner.x} ${corner.y}`;
-      break;
-    }
-    const into = Math.min(RADIUS, Math.hypot(corner.x - previous.x, corner.y - previous.y) / 2);
-    const out = Math.min(RADIUS, Math.hypot(next.x - corner.x, next.y - corner.y) / 2);
-    const before = toward(corner, previous, into);
-    const after = toward(corner, next, out);
-    d += ` L ${before.x} ${before.y} Q ${corner.x} ${corner.y} ${after.x} ${after.y}`;
-  }
-  return d;
-}
-
-function toward(from: Point, to: Point, distance: number): Point {
-  const length = Math.hypot(to.x - from.x, to.y - from.y) || 1;
-  return { x: from.x + ((to.x - from.x) / length) * distance, y: from.y + ((to.y - from.y) / length) * distance };
-}
+import type { PlacedEdge, PlacedInitial, PlacedState, StatechartLayout } from '../../inspector/statechart-layout.js';
+import { pathOf } from '../../svg-path.js';
 
 function stateClasses(state: PlacedState, active: boolean, leaf: boolean): string {
   const compound = state.children.length > 0;
-  return ['sc-state', `kind-${state.kind}`, compound ? 'compound' : 'simple', state.region ? 'region' : '', active ? 'active' : '', leaf ? 'leaf' : '', state.parent === null ? 'root' : '']
+  return [
+    'sc-state',
+    `kind-${state.kind}`,
+    compound ? 'compound' : 'simple',
+    state.folded ? 'folded' : '',
+    state.region ? 'region' : '',
+    active ? 'active' : '',
+    leaf ? 'leaf' : '',
+    state.parent === null ? 'root' : '',
+  ]
     .filter(Boolean)
     .join(' ');
 }
@@ -39,9 +20,19 @@ function stateClasses(state: PlacedState, active: boolean, leaf: boolean): strin
 function StateBox({ state, active, leaf }: { state: PlacedState; active: boolean; leaf: boolean }) {
   const compound = state.children.length > 0;
   return (
-    <g className={stateClasses(state, active, leaf)} data-testid="state-node" data-state-id={state.id} data-state={state.key} data-active={active ? 'true' : 'false'} data-kind={state.kind}>
-      <title>{`${state.id} (${state.kind})`}</title>
-      <rect x={state.x} y={state.y} width={state.width} height={state.height} rx={compound ? 12 : 9} className="sc-box" />
+    <g
+      className={stateClasses(state, active, leaf)}
+      data-testid="state-node"
+      data-state-id={state.id}
+      data-state={state.key}
+      data-active={active ? 'true' : 'false'}
+      data-kind={state.kind}
+      {...(state.folded ? { 'data-folded': state.folded } : {})}
+    >
+      <title>{`${state.id} (${state.kind})${state.folded ? `: ${state.folded} sub-states folded (compact view)` : ''}`}</title>
+      {/* A folded state shows as a stack: a second box behind it. */}
+      {state.folded !== undefined && <rect x={state.x + 3} y={state.y + 3} width={state.width - 3} height={state.height - 3} rx={9} className="sc-fold-shadow" />}
+      <rect x={state.x} y={state.y} width={state.folded !== undefined ? state.width - 3 : state.width} height={state.folded !== undefined ? state.height - 3 : state.height} rx={compound ? 12 : 9} className="sc-box" />
       {state.kind === 'final' && <rect x={state.x + 3.5} y={state.y + 3.5} width={state.width - 7} height={state.height - 7} rx={6} className="sc-final-ring" />}
       {compound && !state.region && <line x1={state.x} x2={state.x + state.width} y1={state.y + state.header} y2={state.y + state.header} className="sc-header-rule" />}
     </g>
@@ -72,7 +63,14 @@ function StateText({ state, active, leaf }: { state: PlacedState; active: boolea
 function Edge({ placed, hot, past }: { placed: PlacedEdge; hot: boolean; past: boolean }) {
   const { edge, label } = placed;
   return (
-    <g className={`sc-edge kind-${edge.kind}${edge.guard ? ' guarded' : ''}${hot ? ' hot' : ''}`} data-testid="transition" data-edge-id={edge.id} data-event={edge.event} data-label={edge.label}>
+    <g
+      className={`sc-edge kind-${edge.kind}${edge.guard ? ' guarded' : ''}${hot ? ' hot' : ''}${edge.quiet ? ' quiet' : ''}`}
+      data-testid="transition"
+      data-edge-id={edge.id}
+      data-event={edge.event}
+      data-label={edge.label}
+    >
+      {edge.quiet && <title>{edge.label}</title>}
       <path d={pathOf(placed.points)} className="sc-edge-line" markerEnd={hot ? (past ? 'url(#sc-arrow-past)' : 'url(#sc-arrow-hot)') : 'url(#sc-arrow)'} />
       {label && (
         <g className="sc-edge-label">
@@ -110,6 +108,9 @@ export function StatechartDiagram(props: {
   scale: number;
   /** What the highlight shows, for tests and styles: live (default), past (time travel) or path (a test path's step). */
   mode?: 'live' | 'past' | 'path';
+  /** The compact view (folded sub-states), and whether it is still the one of the states before. */
+  compact?: boolean;
+  stale?: boolean;
 }) {
   const { layout, active } = props;
   const leaves = new Set([...active].filter((id) => !layout.states.some((state) => state.parent === id && active.has(state.id))));
@@ -120,6 +121,8 @@ export function StatechartDiagram(props: {
       data-machine={props.machine}
       data-actor={props.actor}
       data-mode={props.mode ?? (props.past ? 'past' : 'live')}
+      data-compact={props.compact ? 'true' : 'false'}
+      data-stale={props.stale ? 'true' : 'false'}
       width={Math.round(layout.width * props.scale)}
       height={Math.round(layout.height * props.scale)}
       viewBox={`0 0 ${layout.width} ${layout.height}`}
