@@ -7,10 +7,10 @@ import { ticketKey, workerKey } from '../../protocol/actor-keys.js';
 import { statusLabel, type TicketView, type WorkerView } from '../views.js';
 import { CommandButton } from './CommandButton.js';
 
-/** "1 min 04 s" while at work, "took 45 s" once it ended; nothing when its start is not known. */
+/** How long the latest attempt has been at work, or took; nothing when its start is not known. */
 function spanText(span: TicketSpan | undefined, now: number | null): string | null {
   if (!span) return null;
-  if (span.end !== null) return `took ${durationText(span.end - span.start)}`;
+  if (span.end !== null) return durationText(span.end - span.start);
   return now === null ? null : durationText(now - span.start);
 }
 
@@ -58,6 +58,11 @@ export function TicketNode(props: {
     >
       <div className="ticket-head">
         <span className="ticket-id">{ticket.id}</span>
+        {took && (
+          <span className="ticket-time" data-testid={`ticket-time-${ticket.id}`} title={props.span?.end === null ? 'at work for (this attempt)' : 'this attempt took'}>
+            {took}
+          </span>
+        )}
         <span className={`status-chip status-${status}`} data-testid={`ticket-status-${ticket.id}`}>
           {info?.skipped ? 'skipped' : pause?.kind === 'interrupted' ? 'interrupted' : statusLabel[status]}
         </span>
@@ -66,12 +71,6 @@ export function TicketNode(props: {
       <div className="ticket-meta">
         {ticket.worker_archetype}
         {info && info.attempts > 0 ? ` · attempt ${info.attempts}` : ''}
-        {took && (
-          <span className="ticket-time" data-testid={`ticket-time-${ticket.id}`}>
-            {' '}
-            · {took}
-          </span>
-        )}
       </div>
       {!pause && props.tool && (
         <div className="ticket-note running-tool" data-testid={`ticket-tool-${ticket.id}`} data-call={props.tool.tool_use_id}>
