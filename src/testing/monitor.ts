@@ -160,13 +160,13 @@ export class Monitor {
     // A result that stops at pause 2: the tool's, or the empty one the human took at the interrupted pause.
     const heldBy = event.event.type === 'xstate.done.actor.tool' || event.event.type === 'clutch.use_output';
     if (heldBy && matchesState(TOOL_CYCLE.reviewing, value) && context.review) watch.held.add(context.review.tool_use_id);
-    const event_ = event.event as { type: string; approve?: boolean };
+    const cause = event.event as { type: string; approve?: boolean };
     // Pause 2 passed by the human: approve, an edited result approved with it, or a switch to auto.
-    const releasedByAuto = (event_.type === 'clutch.set_trust' || event_.type === 'worker.trust_override') && !isStep(context);
-    if ((event_.type === 'clutch.approve' || (event_.type === 'clutch.edit_result' && event_.approve === true) || releasedByAuto) && previous?.context.review && was(TOOL_CYCLE.reviewing)) {
+    const releasedByAuto = (cause.type === 'clutch.set_trust' || cause.type === 'worker.trust_override') && !isStep(context);
+    if ((cause.type === 'clutch.approve' || (cause.type === 'clutch.edit_result' && cause.approve === true) || releasedByAuto) && previous?.context.review && was(TOOL_CYCLE.reviewing)) {
       watch.approved.add(previous.context.review.tool_use_id);
     }
-    if (event_.type === 'clutch.edit_payload' && event_.approve === true && previous) {
+    if (cause.type === 'clutch.edit_payload' && cause.approve === true && previous) {
       const call = currentCall(context.messages, context.results, context.review);
       // Only an accepted edit carries its approval; a refused one approves nothing.
       if (call && context.approveEdited === call.id) watch.approvedAsEdited.add(call.id);
