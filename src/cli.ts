@@ -5,7 +5,7 @@ import { UsageError } from './runs/load-inputs.js';
 import { validateCommand } from './cli/validate.js';
 import { initCommand } from './cli/init.js';
 import { resumeCommand } from './cli/resume.js';
-import { exportCommand, runsCommand } from './cli/runs.js';
+import { deleteRunCommand, exportCommand, runsCommand } from './cli/runs.js';
 import { StoreError } from './store/index.js';
 import { ModelSetupError } from './models/model-setup-error.js';
 
@@ -16,7 +16,7 @@ const usage = `usage:
                    [--script FILE] [--record FILE | --replay FILE] [--json]
   clutch serve [--config F] [--track T] [--workspace DIR] [--port N] [--mode async|linear] [--trust step|auto]
                [--model NAME] [--script FILE] [--record FILE | --replay FILE] [--inspect-ws URL] [--resume RUN]
-  clutch runs [--config F] [--json]
+  clutch runs [--config F] [--json] [--delete RUN]
   clutch resume RUN [--config F] [--mode async|linear] [--trust step|auto] [--json]
   clutch export RUN [--config F] [--out FILE]
 
@@ -51,6 +51,7 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
       allowPositionals: true,
       options: {
         config: { type: 'string' },
+        delete: { type: 'string' },
         workspace: { type: 'string' },
         track: { type: 'string' },
         port: { type: 'string' },
@@ -127,6 +128,7 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
     }
     if (command === 'runs') {
       if (rest.length > 0) throw new UsageError('runs takes no positional arguments');
+      if (values.delete !== undefined) return await deleteRunCommand({ cwd: io.cwd, config: values.config, run: values.delete, stdout: io.stdout });
       return runsCommand({ cwd: io.cwd, config: values.config, json: values.json ?? false, stdout: io.stdout });
     }
     if (command === 'resume') {

@@ -3,7 +3,7 @@ import { conductorMachine, type ConductorInput } from '../machines/conductor.js'
 import { ticketMachine, type WorkerProfile } from '../machines/ticket.js';
 import { workerMachine } from '../machines/worker.js';
 import type { ClutchConfig, Track } from '../protocol/index.js';
-import { callModelLogic, previewToolLogic, runToolLogic, waitUntilLogic, type IoDependencies, type WaitUntil } from './io-actors.js';
+import { callModelLogic, mergeWorkspaceLogic, prepareWorkspaceLogic, previewToolLogic, runToolLogic, waitUntilLogic, type IoDependencies, type WaitUntil } from './io-actors.js';
 import { rateLimiterLogic } from './rate-limiter-actor.js';
 import type { RateLimiter } from './rate-limiter.js';
 
@@ -34,6 +34,8 @@ export function engineMachine(deps: IoDependencies, limiters: ReadonlyMap<string
     actors: {
       ticket: ticketMachine.provide({
         actors: {
+          prepareWorkspace: prepareWorkspaceLogic(deps),
+          mergeWorkspace: mergeWorkspaceLogic(deps),
           worker: workerMachine.provide({
             actors: {
               callModel: callModelLogic(deps),
@@ -50,12 +52,13 @@ export function engineMachine(deps: IoDependencies, limiters: ReadonlyMap<string
 }
 
 /** The conductor's input for a track: its tickets in track order, the archetypes, the limits. */
-export function conductorInput(track: Track, config: ClutchConfig, maxConcurrency: number, limiters: ReadonlyMap<string, RateLimiter>): ConductorInput {
+export function conductorInput(track: Track, config: ClutchConfig, maxConcurrency: number, limiters: ReadonlyMap<string, RateLimiter>, isolated = false): ConductorInput {
   return {
     trackId: track.id,
     tickets: track.tickets.map(({ id, target_file, prompt, worker_archetype, dependencies }) => ({ id, target_file, prompt, worker_archetype, dependencies })),
     workers: workerProfiles(config),
     maxConcurrency,
     rateLimiters: [...limiters.keys()],
+    ...(isolated ? { isolation: 'worktree' as const } : {}),
   };
 }

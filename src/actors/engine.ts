@@ -22,6 +22,9 @@ import { RunRecorder } from './run-journal.js';
 import { toolContextFor } from './tool-context.js';
 import { UsageLedger, type UsageSummary } from './usage.js';
 import { errorText } from '../protocol/error-text.js';
+import { secretsOf } from '../protocol/redact.js';
+import type { DiffText, TicketWorkspaces } from './ticket-workspaces.js';
+import type { WorkspaceEvent } from './io-actors.js';
 import type { Command, CommandTarget } from '../protocol/commands.js';
 import { refusalOf } from './command-checks.js';
 import { TicketFiles } from './ticket-files.js';
@@ -66,6 +69,16 @@ export interface EngineOptions {
   rateLimits?: boolean;
   /** The limits' window in ms (default a minute); benches scale it down. */
   rateLimitWindowMs?: number;
+  /**
+   * Secret values no tool output may carry, in any common encoding (default: the secret-looking
+   * variables of this process's environment, the API key among them).
+   */
+  secrets?: readonly string[];
+  /**
+   * Worktree isolation: each ticket works in its own git worktree, merged into the run's
+   * integration branch when it completes. Without it every ticket works in `workspace` itself.
+   */
+  workspaces?: TicketWorkspaces;
 }
 
 export type { FinishedTicket, FinishedArchive };
@@ -118,17 +131,25 @@ export class Engine {
     });
     this.#recorder = new RunRecorder(this.journal, this.#usage, this.#finished, () => this.elapsed());
     if (log && options.snapshot) this.#recorder.restoreUsage(log);
+    const secrets = options.secrets ?? secretsOf(process.env);
     const deps: IoDependencies = {
       modelFor: options.modelFor,
-      toolContextFor: (ticketId) => toolContextFor(options, this.#specs.get(ticketId)),
+      toolContextFor: (ticketId) => {
+        const workspaces = options.workspaces;
+        const own = workspaces ? { workspace: workspaces.pathFor(ticketId), readOnly: workspaces.readOnlyFor(ticketId) } : {};
+        return toolContextFor({ ...options, secrets, ...own }, this.#specs.get(ticketId));
+      },
       onModelEvent: (event) => this.#recorder.model(event),
       ...(log ? { ledger: log } : {}),
-      beforeWrite: (ticketId, path) => this.#files.beforeWrite(ticketId, path),
+      // In a worktree, what an attempt changed is its branch: nothing to keep aside for a retry.
+      ...(options.workspaces
+        ? { workspaces: options.workspaces, onWorkspaceEvent: (event: WorkspaceEvent) => this.#workspaceEvent(event) }
+        : { beforeWrite: (ticketId: string, path: string) => this.#files.beforeWrite(ticketId, path) }),
     };
     const machine = engineMachine(deps, this.limiters, options.waitUntil ?? wallClockWait);
     this.conductor = createActor(machine, {
       systemId: 'conductor',
-      input: conductorInput(options.track, options.config, options.maxConcurrency ?? options.config.execution.max_concurrency, this.limiters),
+      input: conductorInput(options.track, options.config, options.maxConcurrency ?? options.config.execution.max_concurrency, this.limiters, options.workspaces !== undefined),
       inspect: (event) => this.#inspect(event),
       ...(options.snapshot ? { snapshot: options.snapshot } : {}),
     });
@@ -283,6 +304,33 @@ export class Engine {
   /** The workspace files the ticket's attempts changed with the file tools (what a retry restores or keeps). */
   changedFiles(ticketId: string): string[] {
     return this.#files.changed(ticketId);
+  }
+
+  /** The journal's record of a worktree made or a branch merged. */
+  #workspaceEvent(event: WorkspaceEvent): void {
+    const at = this.elapsed();
+    if (event.type === 'prepared') {
+      this.journal.append({ kind: 'worktree.ready', at, ticket: event.ticketId, attempt: event.attempt, path: event.path, base: event.base, created: event.created });
+    } else if (event.type === 'merged') {
+      this.journal.append({ kind: 'worktree.merged', at, ticket: event.ticketId, attempt: event.attempt, commit: event.commit, already: event.alreadyMerged });
+    } else {
+      this.journal.append({ kind: 'worktree.conflict', at, ticket: event.ticketId, attempt: event.attempt, files: event.files });
+    }
+  }
+
+  /** "worktree" when each ticket has its own git worktree, else "shared". */
+  get isolation(): 'worktree' | 'shared' {
+    return this.options.workspaces ? 'worktree' : 'shared';
+  }
+
+  /** A ticket's change: its branch (and what is not committed yet) against the commit it started from. */
+  async ticketDiff(ticketId: string): Promise<DiffText | undefined> {
+    return this.options.workspaces?.ticketDiff(ticketId);
+  }
+
+  /** The run's whole change: the integration branch against the starting state. */
+  async runDiff(): Promise<DiffText | undefined> {
+    return this.options.workspaces?.runDiff();
   }
 
   /** Re-run at the interrupted pause: the grant the call's next run may use once (see runToolOnce). */

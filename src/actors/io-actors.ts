@@ -8,6 +8,8 @@ import { previewTool, toolSpecs } from '../tools/index.js';
 import { runToolOnce, type ToolLedger } from './tool-intents.js';
 import type { ToolContext } from '../tools/tool.js';
 import { errorText } from '../protocol/error-text.js';
+import type { MergeWorkspaceInput, MergeWorkspaceOutput, PrepareWorkspaceInput } from '../machines/ticket.js';
+import type { PreparedWorkspace, TicketWorkspaces } from './ticket-workspaces.js';
 
 export interface IoDependencies {
   /** The model client for a profile name from agents.toml. */
@@ -20,6 +22,45 @@ export interface IoDependencies {
   ledger?: ToolLedger;
   /** Told before a file tool writes a file (absolute path), so the ticket's original is kept. */
   beforeWrite?(ticketId: string, path: string): void;
+  /** Worktree isolation: each ticket's worktree, made before its worker starts and merged when it completes. */
+  workspaces?: TicketWorkspaces;
+  /** Told when a ticket's worktree is ready or its branch has merged (the journal). */
+  onWorkspaceEvent?(event: WorkspaceEvent): void;
+}
+
+export type WorkspaceEvent =
+  | { type: 'prepared'; ticketId: string; attempt: number; path: string; base: string; created: boolean }
+  | { type: 'merged'; ticketId: string; attempt: number; commit: string; alreadyMerged: boolean }
+  | { type: 'conflict'; ticketId: string; attempt: number; files: string[] };
+
+function workspacesOf(deps: IoDependencies): TicketWorkspaces {
+  if (!deps.workspaces) throw new Error('worktree isolation is on, but the engine was given no ticket workspaces');
+  return deps.workspaces;
+}
+
+/**
+ * Makes the ticket's worktree. Rerun after a restore, it finds the worktree there and reuses it
+ * (unless the attempt asked for a fresh one, which is then made again before any work was done).
+ */
+export function prepareWorkspaceLogic(deps: IoDependencies) {
+  return fromPromise<PreparedWorkspace, PrepareWorkspaceInput>(async ({ input }) => {
+    const prepared = await workspacesOf(deps).prepare(input.ticketId, { fresh: input.fresh, attempt: input.attempt });
+    deps.onWorkspaceEvent?.({ type: 'prepared', ticketId: input.ticketId, attempt: input.attempt, ...prepared });
+    return prepared;
+  });
+}
+
+/** Commits and merges the ticket's worktree; rerun after a restore, a branch already merged is not merged again. */
+export function mergeWorkspaceLogic(deps: IoDependencies) {
+  return fromPromise<MergeWorkspaceOutput, MergeWorkspaceInput>(async ({ input }) => {
+    const result = await workspacesOf(deps).merge(input.ticketId, { attempt: input.attempt, summary: input.summary });
+    if (result.ok) {
+      deps.onWorkspaceEvent?.({ type: 'merged', ticketId: input.ticketId, attempt: input.attempt, commit: result.commit, alreadyMerged: result.alreadyMerged });
+      return { ok: true, commit: result.commit };
+    }
+    deps.onWorkspaceEvent?.({ type: 'conflict', ticketId: input.ticketId, attempt: input.attempt, files: result.conflicts });
+    return result;
+  });
 }
 
 export type ModelEvent =

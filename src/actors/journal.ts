@@ -12,6 +12,9 @@ export type JournalEntry =
   | { kind: 'model.wait'; at: number; ticket: string; attempt: number; profile: string; reason: string; until: number | null }
   /** Before a retry: what became of the files the ticket's attempts changed. */
   | { kind: 'ticket.files'; at: number; ticket: string; choice: 'restore' | 'keep'; files: string[] }
+  | { kind: 'worktree.ready'; at: number; ticket: string; attempt: number; path: string; base: string; created: boolean }
+  | { kind: 'worktree.merged'; at: number; ticket: string; attempt: number; commit: string; already: boolean }
+  | { kind: 'worktree.conflict'; at: number; ticket: string; attempt: number; files: string[] }
   | { kind: 'edit'; at: number; ticket: string; attempt: number; edit: unknown }
   | { kind: 'command'; at: number; target: string; event: unknown; request_id?: string }
   | { kind: 'tool.interrupted'; at: number; ticket: string; attempt: number; tool: string; tool_use_id: string; input: unknown }

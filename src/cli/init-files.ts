@@ -122,6 +122,10 @@ max_concurrency = 2
 trust_override = "none"
 # A file in each run's folder, written after each ticket in linear mode.
 debug_state_path = "debug_state.json"
+# Each ticket works in its own git worktree and merges back when it completes ("shared": one folder).
+isolation = "worktree"
+# run_command runs under bubblewrap (apt-get install bubblewrap); "none" runs it unsandboxed.
+sandbox = "bwrap"
 
 [models.scripted]
 # Replays script.json: offline, deterministic, no API key. The format is in Clutch's
@@ -142,7 +146,8 @@ model = "scripted"
 # "step": every tool call waits for your approval, then for your review of its result.
 trust_level = "step"
 tools = ["read_file", "list_files", "search_files", "write_file", "edit_file", "run_command", "task_complete"]
-# Programs run_command may start (bare names; no shell).
+# Programs run_command may start (bare names; no shell). Not a security boundary: node can start a
+# shell. The sandbox is what contains a command.
 allowed_commands = ["node"]
 max_turns = 12
 command_timeout_s = 60

@@ -77,6 +77,10 @@ function toClutchConfig(file: ClutchConfigFile, source: string): ClutchConfig {
       max_turns: agent.max_turns,
       system_prompt: agent.system_prompt,
       command_timeout_s: agent.command_timeout_s,
+      network: agent.network,
+      env: agent.env,
+      max_processes: agent.max_processes,
+      max_memory_mb: agent.max_memory_mb,
     };
   }
   const { store, ...execution } = file.execution;

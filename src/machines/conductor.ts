@@ -2,7 +2,7 @@ import { assign, enqueueActions, fromCallback, setup, type ErrorActorEvent, type
 import type { ExecutionMode, TicketStatus, TrustOverride } from '../protocol/index.js';
 import { at } from './chunked.js';
 import { initialSchedule, markStarted, pickStarts, planOf, recordChange, type Schedule, type StaticPlan } from './schedule.js';
-import { ticketMachine, type TicketChanged, type TicketInput, type TicketSpec, type WorkerProfile } from './ticket.js';
+import { ticketMachine, type Isolation, type TicketChanged, type TicketInput, type TicketSpec, type WorkerProfile } from './ticket.js';
 import { errorText } from '../protocol/error-text.js';
 import { ticketKey } from '../protocol/actor-keys.js';
 
@@ -15,6 +15,8 @@ export interface ConductorInput {
   maxConcurrency: number;
   /** Model profiles whose workers share a rate-limit scheduler (one actor each). */
   rateLimiters?: string[];
+  /** Whether each ticket works in its own git worktree (absent: the shared workspace). */
+  isolation?: Isolation;
 }
 
 export interface ConductorContext extends StaticPlan, Schedule {
@@ -22,6 +24,7 @@ export interface ConductorContext extends StaticPlan, Schedule {
   workers: Record<string, WorkerProfile>;
   maxConcurrency: number;
   rateLimiters: string[];
+  isolation: Isolation;
   // Mirrors of the mode and trustOverride regions, read by actions that cannot see state values.
   mode: ExecutionMode;
   trustOverride: TrustOverride;
@@ -126,7 +129,12 @@ export const conductorMachine = setup({
         if (!at(context.tickets, index).spawned) {
           const worker = context.workers[spec.worker_archetype];
           if (!worker) throw new Error(`ticket ${spec.id}: no worker settings for archetype ${spec.worker_archetype}`);
-          const input: TicketInput = { ticket: spec, worker, trustOverride: context.trustOverride };
+          const input: TicketInput = {
+            ticket: spec,
+            worker,
+            trustOverride: context.trustOverride,
+            ...(context.isolation === 'worktree' ? { isolation: context.isolation } : {}),
+          };
           enqueue.spawnChild('ticket', { id: spec.id, systemId: ticketKey(spec.id), input });
         }
         enqueue.sendTo(spec.id, { type: 'ticket.start' });
@@ -147,6 +155,7 @@ export const conductorMachine = setup({
       workers: input.workers,
       maxConcurrency: input.maxConcurrency,
       rateLimiters: input.rateLimiters ?? [],
+      isolation: input.isolation ?? 'shared',
       mode: 'async',
       trustOverride: 'none',
     };

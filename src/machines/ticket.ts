@@ -1,4 +1,4 @@
-import { assign, enqueueActions, sendParent, sendTo, setup, spawnChild, stopChild, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
+import { assign, enqueueActions, fromPromise, sendParent, sendTo, setup, spawnChild, stopChild, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
 import type { TicketStatus, TrustLevel, TrustOverride } from '../protocol/index.js';
 import { workerMachine } from './worker.js';
 import type { WorkerInput, WorkerOutput, WorkerToTicketEvent } from './worker-types.js';
@@ -23,10 +23,15 @@ export interface TicketSpec {
   dependencies: string[];
 }
 
+/** agents.toml `[execution] isolation`: a git worktree per ticket, or the run's one shared workspace. */
+export type Isolation = 'worktree' | 'shared';
+
 export interface TicketInput {
   ticket: TicketSpec;
   worker: WorkerProfile;
   trustOverride: TrustOverride;
+  /** Absent: shared (no workspace to prepare, nothing to merge). */
+  isolation?: Isolation;
 }
 
 export interface TicketContext extends TicketInput {
@@ -34,7 +39,34 @@ export interface TicketContext extends TicketInput {
   blocked_reason: string | null;
   summary: string | null;
   skipped: boolean;
+  /** The files the last merge conflicted on; the next attempt is told, on a fresh worktree. */
+  conflict: string[] | null;
+  /** The next attempt starts from a fresh worktree (after a conflict, or a retry that restores). */
+  freshWorkspace: boolean;
 }
+
+/** Where the ticket's worktree is, and the commit it was made from. */
+export interface PrepareWorkspaceOutput {
+  path: string;
+  base: string;
+  created: boolean;
+}
+
+/** What the prepareWorkspace actor is given (it throws to block the ticket). */
+export interface PrepareWorkspaceInput {
+  ticketId: string;
+  attempt: number;
+  fresh: boolean;
+}
+
+/** What the mergeWorkspace actor is given. */
+export interface MergeWorkspaceInput {
+  ticketId: string;
+  attempt: number;
+  summary: string;
+}
+
+export type MergeWorkspaceOutput = { ok: true; commit: string } | { ok: false; conflicts: string[]; message: string };
 
 /** What the conductor learns on every status change. */
 export interface TicketChanged {
@@ -54,14 +86,25 @@ export type TicketEvent =
   | { type: 'ticket.trust_override'; override: TrustOverride }
   | WorkerToTicketEvent
   | DoneActorEvent<WorkerOutput, 'worker'>
-  | ErrorActorEvent<unknown, 'worker'>;
+  | ErrorActorEvent<unknown, 'worker'>
+  | DoneActorEvent<PrepareWorkspaceOutput, 'prepare'>
+  | ErrorActorEvent<unknown, 'prepare'>
+  | DoneActorEvent<MergeWorkspaceOutput, 'merge'>
+  | ErrorActorEvent<unknown, 'merge'>;
 
-export function workerPrompt(ticket: TicketSpec): string {
+export function workerPrompt(ticket: TicketSpec, conflict: readonly string[] | null = null): string {
   return [
     `Ticket ${ticket.id}: ${ticket.prompt}`,
     '',
     `Target file: ${ticket.target_file}`,
     'Work in the workspace with the tools. When the work is done and checked, call task_complete with a short summary.',
+    ...(conflict
+      ? [
+          '',
+          `Your previous attempt at this ticket could not be merged: it conflicted with work merged since it started, in ${conflict.join(', ')}. ` +
+            'This workspace is fresh from the current state of the run, which includes that work. Do the ticket again on top of it, keeping what the others changed.',
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -84,6 +127,7 @@ const workerError = 'xstate.error.actor.worker' as const;
 const whileWorkerLives = {
   'ticket.trust_override': { actions: ['recordOverride', 'relayOverride'] },
   [workerDone]: [
+    { guard: 'workerCompletedIsolated', target: 'merging', actions: ['recordOutcome', 'stopWorker'] },
     { guard: 'workerCompleted', target: 'completed', actions: ['recordOutcome', 'stopWorker'] },
     { target: 'blocked', actions: ['recordOutcome', 'stopWorker'] },
   ],
@@ -96,9 +140,21 @@ export const ticketMachine = setup({
     context: {} as TicketContext,
     events: {} as TicketEvent,
   },
-  actors: { worker: workerMachine },
+  actors: {
+    worker: workerMachine,
+    // Provided by the engine (git worktrees); the pure machine only names them.
+    prepareWorkspace: fromPromise<PrepareWorkspaceOutput, PrepareWorkspaceInput>(async () => {
+      throw new Error('no ticket workspaces were provided');
+    }),
+    mergeWorkspace: fromPromise<MergeWorkspaceOutput, MergeWorkspaceInput>(async () => {
+      throw new Error('no ticket workspaces were provided');
+    }),
+  },
   guards: {
     workerCompleted: ({ event }) => event.type === workerDone && event.output.outcome === 'completed',
+    isolated: ({ context }) => context.isolation === 'worktree',
+    workerCompletedIsolated: ({ context, event }) => context.isolation === 'worktree' && event.type === workerDone && event.output.outcome === 'completed',
+    merged: ({ event }) => event.type === 'xstate.done.actor.merge' && event.output.ok,
   },
   actions: {
     /** Tells the conductor about a status change (the event is the action's params). */
@@ -111,14 +167,29 @@ export const ticketMachine = setup({
         attempt: context.attempts,
         profile: context.worker.profile,
         system: context.worker.system,
-        prompt: workerPrompt(context.ticket),
+        prompt: workerPrompt(context.ticket, context.conflict),
         tools: context.worker.tools,
         trust: context.worker.trust,
         trustOverride: context.trustOverride,
         maxTurns: context.worker.maxTurns,
       };
       enqueue.spawnChild('worker', { id: 'worker', systemId: workerKey(context.ticket.id), input });
+      // The attempt has been told; the worktree it works in is the one just prepared.
+      enqueue.assign({ conflict: null, freshWorkspace: false });
     }),
+    recordMergeOutcome: assign(({ event }) => {
+      if (event.type === 'xstate.done.actor.merge') {
+        const output = event.output;
+        return output.ok
+          ? { conflict: null }
+          : { conflict: output.conflicts, freshWorkspace: true, blocked_reason: `${output.message}; retry runs the ticket again on a fresh worktree from the current integration branch` };
+      }
+      if (event.type === 'xstate.error.actor.merge') return { blocked_reason: `could not merge the ticket's work: ${errorText(event.error)}` };
+      return {};
+    }),
+    recordPrepareError: assign(({ event }) => ({
+      blocked_reason: event.type === 'xstate.error.actor.prepare' ? `could not prepare the ticket's worktree: ${errorText(event.error)}` : null,
+    })),
     stopWorker: stopChild('worker'),
     recordOverride: assign({
       trustOverride: ({ context, event }) => (event.type === 'ticket.trust_override' ? event.override : context.trustOverride),
@@ -144,7 +215,7 @@ export const ticketMachine = setup({
   },
 }).createMachine({
   id: 'ticket',
-  context: ({ input }) => ({ ...input, attempts: 0, blocked_reason: null, summary: null, skipped: false }),
+  context: ({ input }) => ({ ...input, attempts: 0, blocked_reason: null, summary: null, skipped: false, conflict: null, freshWorkspace: false }),
   initial: 'pending',
   on: {
     'ticket.trust_override': { actions: 'recordOverride' },
@@ -155,7 +226,24 @@ export const ticketMachine = setup({
       entry: enqueueActions(({ context, enqueue }) => {
         if (context.attempts > 0) enqueue({ type: 'tellConductor', params: changed(context, 'pending') });
       }),
-      on: { 'ticket.start': { target: 'running', actions: ['countAttempt', 'startWorker'] } },
+      on: {
+        'ticket.start': [
+          { guard: 'isolated', target: 'preparing', actions: 'countAttempt' },
+          { target: 'running', actions: ['countAttempt', 'startWorker'] },
+        ],
+      },
+    },
+    // Worktree isolation: the ticket's worktree is made from the integration branch (its
+    // dependencies have merged by now) before its worker starts. The conductor counts it running
+    // from its start; `running` tells it so once the worker is there.
+    preparing: {
+      invoke: {
+        id: 'prepare',
+        src: 'prepareWorkspace',
+        input: ({ context }) => ({ ticketId: context.ticket.id, attempt: context.attempts, fresh: context.freshWorkspace }),
+        onDone: { target: 'running', actions: 'startWorker' },
+        onError: { target: 'blocked', actions: 'recordPrepareError' },
+      },
     },
     running: {
       entry: { type: 'tellConductor', params: ({ context }) => changed(context, 'running') },
@@ -171,11 +259,32 @@ export const ticketMachine = setup({
         ...whileWorkerLives,
       },
     },
+    // Worktree isolation: the worker said it is done; its branch merges into the integration
+    // branch before the ticket counts as completed (and before any dependent starts).
+    merging: {
+      invoke: {
+        id: 'merge',
+        src: 'mergeWorkspace',
+        input: ({ context }) => ({ ticketId: context.ticket.id, attempt: context.attempts, summary: context.summary ?? '' }),
+        onDone: [
+          { guard: 'merged', target: 'completed', actions: 'recordMergeOutcome' },
+          { target: 'blocked', actions: 'recordMergeOutcome' },
+        ],
+        onError: { target: 'blocked', actions: 'recordMergeOutcome' },
+      },
+    },
     blocked: {
       entry: { type: 'tellConductor', params: ({ context }) => changed(context, 'blocked') },
       on: {
-        // Back through pending: the conductor decides when it may run (linear mode, the cap).
-        'ticket.retry': { target: 'pending', actions: assign({ blocked_reason: null }) },
+        // Back through pending: the conductor decides when it may run (linear mode, the cap). In a
+        // worktree, "restore" (or a conflict) starts the next attempt on a fresh one; else it goes on in its own.
+        'ticket.retry': {
+          target: 'pending',
+          actions: assign({
+            blocked_reason: null,
+            freshWorkspace: ({ context, event }) => context.freshWorkspace || event.files === 'restore',
+          }),
+        },
         'ticket.skip': { target: 'completed', actions: assign({ skipped: true }) },
       },
     },

@@ -118,8 +118,24 @@ function isPerAttempt(script: Script, ticketId: string): boolean {
 }
 
 /** Splits text into pieces of `size` characters (code points, so no surrogate pair is cut). */
+/** A block streams in at most about this many deltas: a huge tool input is not millions of events. */
+const MAX_DELTAS_PER_BLOCK = 1024;
+
 export function chunkText(text: string, size: number): string[] {
   if (size === 0 || size === Infinity || text.length <= size) return [text];
+  if (text.length > size * MAX_DELTAS_PER_BLOCK) {
+    // Wider chunks, cut by code unit but never inside a surrogate pair, without an array of every character.
+    const step = Math.ceil(text.length / MAX_DELTAS_PER_BLOCK);
+    const chunks: string[] = [];
+    for (let start = 0; start < text.length; ) {
+      let end = Math.min(text.length, start + step);
+      const last = text.charCodeAt(end - 1);
+      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end += 1;
+      chunks.push(text.slice(start, end));
+      start = end;
+    }
+    return chunks;
+  }
   const characters = Array.from(text);
   const chunks: string[] = [];
   for (let start = 0; start < characters.length; start += size) {

@@ -28,7 +28,16 @@ export const executionDefaults = {
   max_concurrency: 4,
   trust_override: 'none',
   debug_state_path: 'debug_state.json',
+  isolation: 'worktree',
+  sandbox: 'bwrap',
+  max_write_bytes: 8 * 1024 * 1024,
 } as const;
+
+/** Per-archetype command limits (run_command under the sandbox). */
+export const commandLimitDefaults = { max_processes: 256, max_memory_mb: 2048 } as const;
+
+/** An environment variable name a command may be given. */
+export const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const executionFileSchema = z.strictObject({
   mode: z.enum(['async', 'linear']).default(executionDefaults.mode),
@@ -37,6 +46,9 @@ export const executionFileSchema = z.strictObject({
   debug_state_path: z.string().min(1).default(executionDefaults.debug_state_path),
   /** Relative to the config file. */
   store: z.string().min(1).optional(),
+  isolation: z.enum(['worktree', 'shared']).default(executionDefaults.isolation),
+  sandbox: z.enum(['bwrap', 'none']).default(executionDefaults.sandbox),
+  max_write_bytes: z.int().min(1).max(1024 * 1024 * 1024).default(executionDefaults.max_write_bytes),
 });
 
 export const scriptedProfileSchema = z.strictObject({
@@ -78,6 +90,12 @@ export const agentArchetypeFileSchema = z.strictObject({
   max_turns: z.int().min(1),
   system_prompt: nonBlank('system prompt'),
   command_timeout_s: z.int().min(1).max(maxCommandTimeoutSeconds).default(defaultCommandTimeoutSeconds),
+  network: z.boolean().default(false),
+  env: z
+    .record(z.string().regex(envNamePattern, { error: 'an environment variable name such as "NODE_ENV"' }), z.string())
+    .default({}),
+  max_processes: z.int().min(1).max(65536).default(commandLimitDefaults.max_processes),
+  max_memory_mb: z.int().min(16).max(1024 * 1024).default(commandLimitDefaults.max_memory_mb),
 });
 
 export const clutchConfigFileSchema = z.strictObject({

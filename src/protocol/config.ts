@@ -20,6 +20,16 @@ export interface ExecutionConfig {
    * `.clutch/clutch.db` under the folder Clutch runs in.
    */
   store?: string;
+  /**
+   * "worktree" (the default when loaded from agents.toml): each ticket works in its own git worktree,
+   * merged into the run's integration branch when it completes. "shared": every ticket works in the
+   * run's one workspace. Unset (a config built in code) means shared.
+   */
+  isolation?: 'worktree' | 'shared';
+  /** How run_command is contained: "bwrap" (bubblewrap, the default) or "none" (unsandboxed, said in red). */
+  sandbox?: 'bwrap' | 'none';
+  /** Most bytes one write_file or edit_file may leave in a file (default 8 MiB). */
+  max_write_bytes?: number;
 }
 
 export interface ModelProfile {
@@ -50,6 +60,14 @@ export interface AgentArchetype {
   system_prompt: string;
   /** Seconds a run_command may take before it is killed. */
   command_timeout_s: number;
+  /** run_command may reach the network (default false: its own empty network namespace). */
+  network?: boolean;
+  /** Extra environment variables for run_command, beside PATH, HOME, LANG and TZ. */
+  env?: Record<string, string>;
+  /** Most processes one run_command may have at once (default 256). */
+  max_processes?: number;
+  /** Most memory one run_command may use, in MiB (default 2048). */
+  max_memory_mb?: number;
 }
 
 export interface ClutchConfig {

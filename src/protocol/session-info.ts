@@ -14,4 +14,10 @@ export interface SessionInfo {
   model_label: string;
   workspace: string;
   archetypes: Record<string, { tier: number; trust_level: string; model: string }>;
+  /** "worktree": each ticket has its own git worktree and diff. "shared": one workspace for all. */
+  isolation: 'worktree' | 'shared';
+  /** How run_command is contained: "bwrap", or "none" (unsandboxed: the global bar says so, in red). */
+  sandbox: 'bwrap' | 'none';
+  /** Why bubblewrap cannot contain commands on this machine (run_command then refuses), with the fix. */
+  sandbox_problem?: string;
 }

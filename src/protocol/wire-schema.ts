@@ -22,6 +22,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   // The path is checked against the listed track files before anything is read or created.
   call('startRun', { track: z.string().min(1).max(1000), mode: z.enum(['async', 'linear']), trust: z.enum(['none', 'step', 'auto']) }),
   call('edits', { ticket: z.string().min(1).max(200) }),
+  call('diff', { ticket: z.string().min(1).max(200).optional() }),
 ]);
 
 const callNames: ReadonlySet<string> = new Set(clientMessageSchema.options.map((option) => option.shape.type.value));

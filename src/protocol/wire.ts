@@ -39,6 +39,22 @@ export interface ClientCalls {
   startRun(params: StartRunParams): { run: string };
   /** Every human edit of one ticket (all attempts) from the journal, oldest first: the originals beside the edits. */
   edits(params: { ticket: string }): EditEntry[];
+  /**
+   * A change as a unified diff: one ticket's (its worktree branch, with what is not committed yet,
+   * against the commit it started from), or, without a ticket, the whole run's (the integration
+   * branch against the starting workspace). Refused under shared isolation: there is no branch.
+   */
+  diff(params: { ticket?: string }): DiffView;
+}
+
+export interface DiffView {
+  /** The ticket, or null for the run's whole diff. */
+  ticket: string | null;
+  patch: string;
+  files: { path: string; status: string }[];
+  base: string | null;
+  head: string | null;
+  truncated: boolean;
 }
 
 /** Server → client, in this order on every connection: hello, then batches; error at any time. */

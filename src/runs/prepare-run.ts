@@ -10,6 +10,8 @@ import type { RunLog, RunStore, StoredRunOptions } from '../store/index.js';
 import { loadInputs, runsFolderOf, UsageError } from './load-inputs.js';
 import { errorText } from '../protocol/error-text.js';
 import { createRunFolder } from './run-folder.js';
+import { isolationOf, runWorkspaces } from './run-workspaces.js';
+import { secretsOf } from '../protocol/redact.js';
 import { hashFile, openStore, storePathOf } from './store-path.js';
 
 export interface PrepareOptions {
@@ -109,6 +111,15 @@ export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> 
   const store = openStore(storePathOf(config, options.cwd));
   try {
     const run = copyWorkspace(runsFolderOf(options.cwd), inputs.workspace);
+    const isolated = isolationOf(config) === 'worktree';
+    let workspaces;
+    try {
+      workspaces = isolated ? runWorkspaces(run, { create: true, ...(options.env ? { env: options.env } : {}) }) : undefined;
+    } catch (error) {
+      rmSync(run.runDir, { recursive: true, force: true });
+      throw error;
+    }
+    if (isolated) stored.isolation = 'worktree';
     const trackPath = resolve(options.cwd, options.track);
     const log = store.createRun({
       id: run.id,
@@ -132,6 +143,8 @@ export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> 
       runDir: run.runDir,
       modelFor,
       log,
+      ...(workspaces ? { workspaces } : {}),
+      ...(options.env ? { secrets: secretsOf(options.env) } : {}),
       ...(options.mode ? { mode: options.mode } : {}),
       ...(options.trust ? { trustOverride: options.trust } : {}),
       ...(clock ? { now: clock.now, waitUntil: clock.waitUntil } : {}),

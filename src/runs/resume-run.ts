@@ -4,7 +4,8 @@ import { pauseNow } from '../actors/pause-check.js';
 import type { ExecutionMode, TrustLevel } from '../protocol/index.js';
 import type { RunRecord, RunStore } from '../store/index.js';
 import { StoreError } from '../store/index.js';
-import { removeStrayTempFiles } from '../tools/index.js';
+import { removeStrayTempFilesOfRun, runWorkspaces } from './run-workspaces.js';
+import { secretsOf } from '../protocol/redact.js';
 import { loadInputs, UsageError } from './load-inputs.js';
 import { closer, modelsOf, type PreparedRun } from './prepare-run.js';
 import { hashFile, openStore, storePathFor } from './store-path.js';
@@ -69,7 +70,11 @@ export async function resumeRun(options: ResumeOptions): Promise<PreparedRun> {
       ...(run.options.replay ? { replay: run.options.replay } : {}),
     });
     // A crash between a write's temp file and its rename leaves the temp file: not part of the work.
-    removeStrayTempFiles(run.workspace);
+    removeStrayTempFilesOfRun({ runDir: run.run_dir, workspace: run.workspace });
+    const workspaces =
+      run.options.isolation === 'worktree'
+        ? runWorkspaces({ id: run.id, runDir: run.run_dir, workspace: run.workspace }, { create: false, ...(options.env ? { env: options.env } : {}) })
+        : undefined;
     const config = inputs.config;
     const { track } = inputs;
     const { modelFor, clock } = await modelsOf({
@@ -99,6 +104,8 @@ export async function resumeRun(options: ResumeOptions): Promise<PreparedRun> {
       runDir: run.run_dir,
       modelFor,
       log,
+      ...(workspaces ? { workspaces } : {}),
+      ...(options.env ? { secrets: secretsOf(options.env) } : {}),
       ...(snapshot ? { snapshot } : {}),
       ...(!snapshot && run.options.mode ? { mode: run.options.mode } : {}),
       ...(!snapshot && run.options.trust ? { trustOverride: run.options.trust } : {}),

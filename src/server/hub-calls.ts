@@ -20,6 +20,7 @@ export const PENDING_LIMITS: Partial<Record<CallName, { max: number; what: strin
   tracks: { max: 4, what: 'tracks' },
   startRun: { max: 4, what: 'startRun' },
   edits: { max: 8, what: 'edits' },
+  diff: { max: 4, what: 'diff' },
 };
 
 /** The refusal of a call that came while the client had this many calls unanswered. */
@@ -139,6 +140,14 @@ const handlers: { [Name in CallName]: Handler<Name> } = {
   edits({ ticket }, _feed, hub) {
     if (!hub.ticketIds.has(ticket)) return refuse(`there is no ticket ${ticket} in this track`);
     return { ok: true, value: editsOf(hub.engine, ticket) };
+  },
+
+  async diff({ ticket }, _feed, hub) {
+    if (ticket !== undefined && !hub.ticketIds.has(ticket)) return refuse(`there is no ticket ${ticket} in this track`);
+    if (hub.engine.isolation !== 'worktree') return refuse('this run has no per-ticket diffs: its tickets share one workspace (agents.toml [execution] isolation = "shared")');
+    const diff = ticket === undefined ? await hub.engine.runDiff() : await hub.engine.ticketDiff(ticket);
+    if (!diff) return refuse('no diff is available for this run');
+    return { ok: true, value: { ticket: ticket ?? null, ...diff } };
   },
 };
 

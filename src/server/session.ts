@@ -4,6 +4,7 @@ import { prepareRun, type PreparedRun } from '../runs/prepare-run.js';
 import { resumeRun } from '../runs/resume-run.js';
 import type { ClutchConfig, ExecutionMode, Track, TrustLevel } from '../protocol/index.js';
 import type { SessionInfo } from '../protocol/wire.js';
+import { sandboxStatus } from '../tools/index.js';
 import { timelineOf, type Timeline } from './timeline.js';
 
 export interface SessionOptions {
@@ -65,11 +66,16 @@ export async function createSession(options: SessionOptions): Promise<Session> {
   const { engine, config, track, run, modelFor } = prepared;
   const archetypes = track.tickets.map((ticket) => ticket.worker_archetype);
   const labels = [...new Set(archetypes.map((name) => modelFor(config.agents[name]!.model).label))];
+  const info = sessionInfo(run.id, track, config, labels.join(', '), run.workspace, engine.isolation);
+  if (info.sandbox === 'bwrap') {
+    const status = await sandboxStatus();
+    if (!status.usable) info.sandbox_problem = status.message;
+  }
   return {
     engine,
     runDir: run.runDir,
     timeline: timelineOf(engine),
-    session: sessionInfo(run.id, track, config, labels.join(', '), run.workspace),
+    session: info,
     resumed: prepared.resumed,
     storePath: prepared.store.path,
     close: prepared.close,
@@ -77,7 +83,14 @@ export async function createSession(options: SessionOptions): Promise<Session> {
 }
 
 /** What the UI shows about the run. Built field by field: nothing from the environment gets in. */
-export function sessionInfo(runId: string, track: Track, config: ClutchConfig, modelLabel: string, workspace: string): SessionInfo {
+export function sessionInfo(
+  runId: string,
+  track: Track,
+  config: ClutchConfig,
+  modelLabel: string,
+  workspace: string,
+  isolation: 'worktree' | 'shared' = 'shared',
+): SessionInfo {
   return {
     run_id: runId,
     track: {
@@ -97,5 +110,7 @@ export function sessionInfo(runId: string, track: Track, config: ClutchConfig, m
     archetypes: Object.fromEntries(
       Object.entries(config.agents).map(([name, agent]) => [name, { tier: agent.tier, trust_level: agent.trust_level, model: agent.model }]),
     ),
+    isolation,
+    sandbox: config.execution.sandbox ?? 'bwrap',
   };
 }

@@ -37,6 +37,8 @@ export interface StoredRunOptions {
   script?: string;
   record?: string;
   replay?: string;
+  /** "worktree" when the run's workspace is a repository with a worktree per ticket (absent: shared). */
+  isolation?: 'worktree';
 }
 
 export type NewRun = Omit<RunRecord, 'status' | 'tickets_completed' | 'owner_pid' | 'updated'>;

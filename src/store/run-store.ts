@@ -132,6 +132,27 @@ export class RunStore {
     return new RunLog(this, id);
   }
 
+  /**
+   * Forgets a run: its journal, snapshots, finished tickets, tool calls and kept originals go, in
+   * one transaction. A run another live process has open is refused, as openRun refuses it.
+   */
+  deleteRun(id: string): RunRecord {
+    const run = this.run(id);
+    if (!run) throw new StoreError(this.path, `there is no run "${id}" in this store; \`clutch runs\` lists the runs it has`);
+    if (run.owner_pid !== null && run.owner_pid !== process.pid && processAlive(run.owner_pid)) {
+      throw new StoreError(this.path, `run ${id} is open in another Clutch process (pid ${run.owner_pid}); stop that process first`);
+    }
+    this.guard(() =>
+      this.db.transaction(() => {
+        for (const table of ['journal', 'snapshots', 'snapshot_parts', 'finished', 'tool_calls', 'ticket_files']) {
+          this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(id);
+        }
+        this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
+      })(),
+    );
+    return run;
+  }
+
   /** A run's record to read (export, inspection) without taking the run over. */
   openRunReadOnly(id: string): RunLog {
     return new RunLog(this, id);

@@ -87,15 +87,16 @@ export class Monitor {
   /** The journal, plus the ticket crashes the conductor learns of (the journal has no entry for those). */
   readonly #journal: JournalEntry[] = [];
   readonly #requests: readonly RecordedRequest[];
-  readonly #workspace: string;
+  /** The folders tools write in: the run's workspace, and each ticket's worktree under worktree isolation. */
+  readonly #workspaces: () => string[];
   readonly #tickets: readonly Ticket[];
   #requestsChecked = 0;
 
-  constructor(options: { engine: Engine; requests: readonly RecordedRequest[]; workspace: string; tickets: readonly Ticket[] }) {
+  constructor(options: { engine: Engine; requests: readonly RecordedRequest[]; workspaces: () => string[]; tickets: readonly Ticket[] }) {
     this.#engine = options.engine;
     options.engine.journal.subscribe((entry) => this.#journal.push(entry));
     this.#requests = options.requests;
-    this.#workspace = options.workspace;
+    this.#workspaces = options.workspaces;
     this.#tickets = options.tickets;
     options.engine.subscribeInspection((event) => this.#observe(event));
   }
@@ -244,7 +245,7 @@ export class Monitor {
         if (ledger?.toolCall({ ticket, attempt: Number(attempt), toolUseId: id })?.result) {
           this.violations.push(`${key}: tool call ${id} was interrupted and has a result in the run store, but the human never chose to rerun it`);
         }
-        if (existsSync(join(this.#workspace, `${id}.txt`))) this.violations.push(`${key}: tool call ${id} was interrupted, and its command ran without a clutch.rerun`);
+        if (this.#workspaces().some((folder) => existsSync(join(folder, `${id}.txt`)))) this.violations.push(`${key}: tool call ${id} was interrupted, and its command ran without a clutch.rerun`);
       }
     }
     const runs = new Map<string, number>();
@@ -258,9 +259,11 @@ export class Monitor {
       if (count > allowed) this.violations.push(`${key}: the journal has ${count} tool runs but only ${allowed} calls were let through`);
     }
     // Scripted write calls write `<call id>.txt`: a file for a call never let through ran unapproved.
-    for (const name of readdirSync(this.#workspace)) {
-      const id = name.replace(/\.txt$/, '');
-      if (name.endsWith('.txt') && !released.has(id)) this.violations.push(`the workspace has ${name}, but call ${id} was never let through`);
+    for (const folder of this.#workspaces()) {
+      for (const name of readdirSync(folder)) {
+        const id = name.replace(/\.txt$/, '');
+        if (name.endsWith('.txt') && !released.has(id)) this.violations.push(`${folder} has ${name}, but call ${id} was never let through`);
+      }
     }
   }
 

@@ -4,7 +4,9 @@
  * sites, optionally a run store (in memory) whose ledger the tools really use, and the recorder and
  * monitor attached before anything starts.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { GitWorkspaces, initRunRepository, type TicketWorkspaces } from '../actors/ticket-workspaces.js';
 import { join } from 'node:path';
 import { Engine } from '../actors/engine.js';
 import type { JournalEntry } from '../actors/journal.js';
@@ -31,6 +33,65 @@ export interface SessionOptions {
    * tool intents are committed there, and side-effecting calls go through its ledger.
    */
   store?: boolean;
+  /** "worktree": the workspace is the run's repository and the ticket works in its own worktree. */
+  isolation?: 'worktree';
+}
+
+/** Armed at the merge-workspace site: the merge meets a real conflict (made just before it runs). */
+export const MERGE_CONFLICT = Symbol('a real merge conflict');
+
+/**
+ * The real git worktrees, with faults where they start: a failed prepare, a failed merge, and a
+ * conflict, made for real by changing one file both on the ticket's branch and on the integration
+ * branch before the merge runs.
+ */
+class FaultyWorkspaces implements TicketWorkspaces {
+  readonly runId: string;
+  readonly #inner: GitWorkspaces;
+  readonly #faults: Faults;
+  readonly #workspace: string;
+
+  constructor(inner: GitWorkspaces, faults: Faults, workspace: string) {
+    this.#inner = inner;
+    this.runId = inner.runId;
+    this.#faults = faults;
+    this.#workspace = workspace;
+  }
+
+  pathFor(ticketId: string) {
+    return this.#inner.pathFor(ticketId);
+  }
+  readOnlyFor(ticketId: string) {
+    return this.#inner.readOnlyFor(ticketId);
+  }
+  async prepare(ticketId: string, options: { fresh: boolean; attempt: number }) {
+    this.#faults.strike('prepare-workspace');
+    return this.#inner.prepare(ticketId, options);
+  }
+  async merge(ticketId: string, options: { attempt: number; summary: string }) {
+    try {
+      this.#faults.strike('merge-workspace');
+    } catch (error) {
+      if (error !== MERGE_CONFLICT) throw error;
+      const name = `conflict-${options.attempt}.md`;
+      writeFileSync(join(this.pathFor(ticketId), name), `the ticket's line\n`);
+      writeFileSync(join(this.#workspace, name), `the integration branch's line\n`);
+      const git = (cwd: string, ...args: string[]) =>
+        execFileSync('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'user.name=test', '-c', 'user.email=test@localhost', ...args], { cwd, stdio: 'ignore' });
+      git(this.#workspace, 'add', name);
+      git(this.#workspace, 'commit', '-q', '-m', 'a change that conflicts');
+    }
+    return this.#inner.merge(ticketId, options);
+  }
+  ticketDiff(ticketId: string) {
+    return this.#inner.ticketDiff(ticketId);
+  }
+  runDiff() {
+    return this.#inner.runDiff();
+  }
+  remove() {
+    return this.#inner.remove();
+  }
 }
 
 /** The archetype every model run uses; its sandbox settings are looked up where a fault can strike. */
@@ -106,6 +167,11 @@ export class Session {
       });
     }
     let tick = 0;
+    let workspaces: FaultyWorkspaces | undefined;
+    if (options.isolation === 'worktree') {
+      initRunRepository(this.workspace, runDir, 'model-run');
+      workspaces = new FaultyWorkspaces(new GitWorkspaces({ workspace: this.workspace, runDir, runId: 'model-run' }), this.faults, this.workspace);
+    }
     this.engine = new Engine({
       config,
       track: { id: 'model', title: 'Model-based test', description: '', status: 'pending', tickets: options.tickets },
@@ -117,11 +183,14 @@ export class Session {
       },
       now: () => tick++,
       waitUntil: this.waits.waitUntil,
+      secrets: [],
+      ...(workspaces ? { workspaces } : {}),
       ...(this.log ? { log: this.log, onStoreError: (error: unknown) => this.storeErrors.push(error) } : {}),
     });
     this.engine.journal.subscribe((entry) => this.journal.push(entry));
     this.recorder = new Recorder(this.engine);
-    this.monitor = new Monitor({ engine: this.engine, requests: this.model.requests, workspace: this.workspace, tickets: options.tickets });
+    const folders = () => [this.workspace, ...options.tickets.map((ticket) => workspaces?.pathFor(ticket.id)).filter((folder): folder is string => folder !== undefined && existsSync(folder))];
+    this.monitor = new Monitor({ engine: this.engine, requests: this.model.requests, workspaces: folders, tickets: options.tickets });
   }
 
   /** Sends a human command through the engine; the abstract model said the actor accepts it. */

@@ -8,17 +8,41 @@ import { ticket } from './fixtures.js';
 import { PathDriver } from './driver.js';
 import type { PlannedPath } from './paths.js';
 import { execute, Puppet, type Move } from './puppet.js';
-import { Session } from './session.js';
-import { WORKER_DONE, WORKER_ERROR, type TicketModelContext, type TicketModelEvent } from './ticket.js';
+import { MERGE_CONFLICT, Session } from './session.js';
+import { MERGE_DONE, MERGE_ERROR, PREPARE_DONE, PREPARE_ERROR, WORKER_DONE, WORKER_ERROR, type TicketModelContext, type TicketModelEvent } from './ticket.js';
 import { ticketKey } from '../protocol/actor-keys.js';
 
 const TICKET = 'T1';
 
 type Step = PlannedPath<TicketModelContext, TicketModelEvent>['steps'][number];
 
+/**
+ * Faults an attempt meets in its worktree, armed before the step that starts it: a prepare that
+ * fails, a merge that fails, or a merge that meets a real conflict.
+ */
+function worktreeFaults(steps: readonly Step[], start: number): Move[] {
+  const moves: Move[] = [];
+  if (steps[start + 1]?.event.type === PREPARE_ERROR) moves.push({ do: 'arm', site: 'prepare-workspace', error: new Error('injected: the worktree could not be made') });
+  for (let index = start + 1; index < steps.length && steps[index]!.event.type !== 'ticket.start'; index += 1) {
+    const event = steps[index]!.event as TicketModelEvent;
+    if (event.type === MERGE_DONE && !event.output.ok) moves.push({ do: 'arm', site: 'merge-workspace', error: MERGE_CONFLICT });
+    if (event.type === MERGE_ERROR) moves.push({ do: 'arm', site: 'merge-workspace', error: new Error('injected: the merge failed') });
+  }
+  return moves;
+}
+
 /** The moves that make the real ticket see each step's event; index 0 starts the engine. */
 export function planTicket(steps: readonly Step[], puppet: Puppet): Move[][] {
   return steps.map((step, index): Move[] => {
+    const moves = planStep(steps, index, puppet);
+    // The step before a start causes it (the run's start, a retry): the attempt's faults are armed first.
+    return steps[index + 1]?.event.type === 'ticket.start' ? [...worktreeFaults(steps, index + 1), ...moves] : moves;
+  });
+}
+
+function planStep(steps: readonly Step[], index: number, puppet: Puppet): Move[] {
+  {
+    const step = steps[index]!;
     const event = step.event as TicketModelEvent | { type: 'xstate.init' };
     const before = steps[index - 1]?.context;
     const next = steps[index + 1]?.event as TicketModelEvent | undefined;
@@ -65,8 +89,14 @@ export function planTicket(steps: readonly Step[], puppet: Puppet): Move[][] {
       case WORKER_ERROR:
         // At a pause the crash was armed with it; running, the worker crashes on an auto-mode tool run.
         return before?.pause ? [] : [...puppet.trust('auto', override), ...puppet.crash(1), ...puppet.reply(['write'])];
+      case PREPARE_DONE:
+      case PREPARE_ERROR:
+      case MERGE_DONE:
+      case MERGE_ERROR:
+        // The worktree's own steps follow by themselves; their faults were armed with the attempt.
+        return [];
     }
-  });
+  }
 }
 
 export class TicketDriver extends PathDriver<TicketModelContext, TicketModelEvent> {
@@ -78,7 +108,14 @@ export class TicketDriver extends PathDriver<TicketModelContext, TicketModelEven
     super(path);
     const puppet = new Puppet(TICKET);
     this.#moves = planTicket(path.steps, puppet);
-    this.session = new Session({ tickets: [ticket(TICKET)], replies: { [TICKET]: puppet.replies }, trust: 'step', maxTurns: 50 });
+    const isolated = path.steps.some((step) => step.event.type === 'ticket.start' && (step.event as { isolated?: boolean }).isolated === true);
+    this.session = new Session({
+      tickets: [ticket(TICKET)],
+      replies: { [TICKET]: puppet.replies },
+      trust: 'step',
+      maxTurns: 50,
+      ...(isolated ? { isolation: 'worktree' as const } : {}),
+    });
   }
 
   protected act(): Promise<void> {

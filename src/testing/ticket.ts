@@ -11,9 +11,18 @@ import { deriveAbstractMachine, type AbstractSnapshot, type AbstractSpec } from 
 
 export const WORKER_DONE = 'xstate.done.actor.worker';
 export const WORKER_ERROR = 'xstate.error.actor.worker';
+export const PREPARE_DONE = 'xstate.done.actor.prepare';
+export const PREPARE_ERROR = 'xstate.error.actor.prepare';
+export const MERGE_DONE = 'xstate.done.actor.merge';
+export const MERGE_ERROR = 'xstate.error.actor.merge';
 
 export type TicketModelEvent =
-  | { type: 'ticket.start' }
+  /** `isolated` on the first start chooses the run's isolation (a worktree per ticket, or shared). */
+  | { type: 'ticket.start'; isolated?: boolean }
+  | { type: typeof PREPARE_DONE }
+  | { type: typeof PREPARE_ERROR }
+  | { type: typeof MERGE_DONE; output: { ok: true; commit: string } | { ok: false; conflicts: string[]; message: string } }
+  | { type: typeof MERGE_ERROR }
   | { type: 'ticket.retry' }
   | { type: 'ticket.skip' }
   | { type: 'ticket.trust_override'; override: TrustOverride }
@@ -25,6 +34,8 @@ export type TicketModelEvent =
 
 export interface TicketModelContext {
   attempts: number;
+  /** The run's isolation, chosen by the first start (null before it). */
+  isolated: boolean | null;
   override: TrustOverride;
   /** Test bookkeeping: where the worker is paused, whether that pause began with this event, and which pause the last event left. */
   pause: 'approval' | 'review' | null;
@@ -38,20 +49,28 @@ export type TicketModelSnapshot = AbstractSnapshot<TicketModelContext>;
 export const MAX_ATTEMPTS = 3;
 
 export const ticketSpec: AbstractSpec<TicketModelContext, TicketModelEvent> = {
-  context: { attempts: 0, override: 'none', pause: null, fresh: false, resumed: null },
-  // The worker's own outcome says whether the ticket completed.
-  guards: { workerCompleted: (_context, event) => event.type === WORKER_DONE && event.output.outcome === 'completed' },
+  context: { attempts: 0, isolated: null, override: 'none', pause: null, fresh: false, resumed: null },
+  // The worker's own outcome says whether the ticket completed; the run's isolation whether it merges.
+  guards: {
+    workerCompleted: (_context, event) => event.type === WORKER_DONE && event.output.outcome === 'completed',
+    isolated: (context, event) => context.isolated ?? (event.type === 'ticket.start' && event.isolated === true),
+    workerCompletedIsolated: (context, event) => context.isolated === true && event.type === WORKER_DONE && event.output.outcome === 'completed',
+    merged: (_context, event) => event.type === MERGE_DONE && event.output.ok,
+  },
   actions: {
     countAttempt: (context) => ({ context: { attempts: context.attempts + 1 } }),
     recordOverride: (context, event) => ({ context: { override: event.type === 'ticket.trust_override' ? event.override : context.override } }),
   },
-  ignoredActions: ['tellConductor', 'startWorker', 'stopWorker', 'relayOverride', 'recordOutcome'],
+  ignoredActions: ['tellConductor', 'startWorker', 'stopWorker', 'relayOverride', 'recordOutcome', 'recordMergeOutcome', 'recordPrepareError'],
   everyTransition: () => ({ context: { fresh: false, resumed: null } }),
   onTransition: {
+    'ticket.pending ticket.start[0]': () => ({ context: { isolated: true } }),
+    'ticket.pending ticket.start[1]': () => ({ context: { isolated: false } }),
     'ticket.running worker.paused[0]': (_context, event) => (event.type === 'worker.paused' ? { context: { pause: event.pause, fresh: true } } : undefined),
     'ticket.step_paused worker.resumed[0]': (context) => ({ context: { pause: null, resumed: context.pause } }),
     [`ticket.step_paused ${WORKER_DONE}[0]`]: () => ({ context: { pause: null } }),
     [`ticket.step_paused ${WORKER_DONE}[1]`]: () => ({ context: { pause: null } }),
+    [`ticket.step_paused ${WORKER_DONE}[2]`]: () => ({ context: { pause: null } }),
     [`ticket.step_paused ${WORKER_ERROR}[0]`]: () => ({ context: { pause: null } }),
   },
 };
@@ -74,7 +93,17 @@ const overrides = (context: TicketModelContext): TicketModelEvent[] =>
 export function ticketEvents(snapshot: TicketModelSnapshot): TicketModelEvent[] {
   const context = snapshot.context;
   if (snapshot.status !== 'active') return [];
-  if (snapshot.matches('pending')) return [{ type: 'ticket.start' }];
+  if (snapshot.matches('pending')) {
+    return context.isolated === null ? [{ type: 'ticket.start', isolated: false }, { type: 'ticket.start', isolated: true }] : [{ type: 'ticket.start' }];
+  }
+  if (snapshot.matches('preparing')) return [{ type: PREPARE_DONE }, { type: PREPARE_ERROR }];
+  if (snapshot.matches('merging')) {
+    return [
+      { type: MERGE_DONE, output: { ok: true, commit: 'merged' } },
+      { type: MERGE_DONE, output: { ok: false, conflicts: ['conflict.md'], message: 'merge conflict in conflict.md' } },
+      { type: MERGE_ERROR },
+    ];
+  }
   if (snapshot.matches('running')) {
     return [
       ...(context.override !== 'auto' ? [{ type: 'worker.paused', pause: 'approval' } as const] : []),

@@ -1,13 +1,15 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * What run_command may start and with which environment. The allow-list is the archetype's
- * decision; this file makes sure it cannot be sidestepped with a path, and that the host's
- * secrets (API keys above all) never reach a command the model chose.
+ * What run_command may start and with which environment. The allow-list of programs is the
+ * archetype's decision; this file makes sure it cannot be sidestepped with a path, and that the
+ * command's environment holds only what it is given on purpose: the host's variables never reach
+ * it, so no API key, password or token can either, whatever its name.
+ *
+ * The allow-list is not the boundary: `node -e` and `npm exec -c` reach a shell. The sandbox
+ * (command-sandbox.ts) is.
  */
-
-/** Environment variable names that look like they hold a secret. */
-export const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH|COOKIE/i;
 
 /**
  * Why `program` may not run, or undefined when it may. Only a bare name can match: "/bin/rm",
@@ -36,24 +38,80 @@ export function refuseArguments(argv: readonly string[]): string | undefined {
   return bad === -1 ? undefined : `argv[${bad}] contains a NUL byte`;
 }
 
+/** PATH for a command whose host PATH is empty or unset. */
+export const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
+
 /**
- * A copy of `source` fit for a command: secrets dropped, colour off (escape codes waste the
- * model's context), CI=1 so tools do not prompt, and PATH reduced to absolute directories so a
- * bare name can never resolve to a file in the current (workspace) directory.
+ * The directories a command's bare program name is looked up in: the host's PATH, keeping only
+ * absolute directories that lie outside the workspace and outside `hidden` (folders the sandbox
+ * replaces, such as its private /tmp). So argv[0] never resolves to a file in the workspace,
+ * which the model may have just written.
  */
-export function commandEnvironment(source: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(source)) {
-    if (value === undefined || SECRET_NAME.test(name)) continue;
-    env[name] = value;
+export function commandPath(hostPath: string | undefined, workspace: string, hidden: readonly string[] = []): string[] {
+  const source = hostPath === undefined || hostPath.trim() === '' ? DEFAULT_PATH : hostPath;
+  const dirs: string[] = [];
+  for (const dir of source.split(path.delimiter)) {
+    if (!path.isAbsolute(dir)) continue;
+    const normal = path.resolve(dir);
+    if ([workspace, ...hidden].some((folder) => isWithin(normal, folder))) continue;
+    if (!dirs.includes(normal)) dirs.push(normal);
   }
-  if (env.PATH !== undefined) {
-    env.PATH = env.PATH.split(path.delimiter)
-      .filter((dir) => path.isAbsolute(dir))
-      .join(path.delimiter);
+  return dirs;
+}
+
+function isWithin(target: string, folder: string): boolean {
+  const relative = path.relative(folder, target);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** The absolute path of `program` (a bare name) in the first of `dirs` that has it as an executable file. */
+export function resolveProgram(program: string, dirs: readonly string[]): string | undefined {
+  for (const dir of dirs) {
+    const candidate = path.join(dir, program);
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not there, or not executable: the next directory.
+    }
   }
-  delete env.FORCE_COLOR;
-  env.CI = '1';
-  env.NO_COLOR = '1';
+  return undefined;
+}
+
+export interface EnvironmentOptions {
+  /** The command's PATH directories (commandPath). */
+  path: readonly string[];
+  /** A fresh, empty HOME for this command. */
+  home: string;
+  /** The command's working directory (PWD, as a shell would set it). */
+  cwd?: string;
+  /** The archetype's `env` table. */
+  extra?: Readonly<Record<string, string>>;
+  /** Where LANG and TZ are taken from (the host's environment by default). */
+  host?: NodeJS.ProcessEnv;
+}
+
+/**
+ * A command's whole environment, an allow-list: PATH, a fresh HOME, LANG and TZ (the host's, or
+ * C.UTF-8 and UTC), PWD (its cwd), CI=1 so tools do not prompt, NO_COLOR=1 (escape codes waste the model's
+ * context), then the archetype's `env` table (its PATH, if any, only through options.path).
+ * Nothing else of the host's environment is passed.
+ */
+export function commandEnvironment(options: EnvironmentOptions): Record<string, string> {
+  const host = options.host ?? process.env;
+  const env: Record<string, string> = {
+    PATH: options.path.join(path.delimiter),
+    HOME: options.home,
+    LANG: host.LANG !== undefined && host.LANG !== '' ? host.LANG : 'C.UTF-8',
+    TZ: host.TZ !== undefined && host.TZ !== '' ? host.TZ : 'UTC',
+    CI: '1',
+    NO_COLOR: '1',
+    ...(options.cwd !== undefined ? { PWD: options.cwd } : {}),
+  };
+  for (const [name, value] of Object.entries(options.extra ?? {})) {
+    // A PATH in the table is the one commandPath filtered into options.path; it is never taken raw.
+    if (name !== 'PATH') env[name] = value;
+  }
   return env;
 }

@@ -3,6 +3,7 @@ import type { Tool, ToolContext } from './tool.js';
 import { diffPreview } from './diff-preview.js';
 import { describeFsError, guardFs, quote, readTextFile, sha256, toolError, toolOk, writeFileAtomic } from './files.js';
 import { resolveInWorkspace } from './sandbox.js';
+import { tooLarge, writeLimit } from './write-file.js';
 
 type Input = ToolInput<'edit_file'>;
 
@@ -42,12 +43,20 @@ async function plan(input: Input, context: ToolContext): Promise<Plan> {
   const shown = quote(resolved.relative);
   let before: string;
   try {
-    const file = await readTextFile(
-      resolved.path,
-      shown,
-      `file not found: ${shown}; use write_file to create a new file, or list_files to find the right path`,
-    );
+    const file = await readTextFile(resolved.path, shown, {
+      missing: `file not found: ${shown}; use write_file to create a new file, or list_files to find the right path`,
+      workspace: context.workspace,
+    });
     if (!file.ok) return file;
+    if (!file.exists) return { ok: false, error: `file not found: ${shown}` };
+    if (file.notUtf8At !== undefined) {
+      return {
+        ok: false,
+        error:
+          `${shown} is not UTF-8 text (the byte at offset ${file.notUtf8At} is not valid UTF-8); edit_file would change ` +
+          'bytes it did not touch. Use write_file with the whole new content instead',
+      };
+    }
     before = file.text;
   } catch (error) {
     const message = describeFsError(error, shown);
@@ -80,6 +89,12 @@ async function plan(input: Input, context: ToolContext): Promise<Plan> {
     };
   }
   const chosen = input.replace_all ? starts : starts.slice(0, 1);
+  // The size is worked out before the new text is built, so a huge replace_all is not built at all.
+  const limit = writeLimit(context);
+  const size =
+    Buffer.byteLength(before, 'utf8') +
+    chosen.length * (Buffer.byteLength(input.new_string, 'utf8') - Buffer.byteLength(input.old_string, 'utf8'));
+  if (size > limit) return { ok: false, error: tooLarge(`the edit would leave ${shown} at`, size, limit) };
   return {
     ok: true,
     absolute: resolved.path,

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { chmod, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { readdirSync, rmSync, type Stats } from 'node:fs';
+import { chmod, lstat, open, readdir, readFile, realpath, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { constants, readdirSync, rmSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { ToolOutput } from '../protocol/index.js';
 import { errorCode } from './sandbox.js';
@@ -75,42 +75,252 @@ export async function statOrUndefined(p: string): Promise<Stats | undefined> {
 }
 
 export type TextFile =
-  | { ok: true; text: string; exists: true }
-  | { ok: true; text: ''; exists: false }
+  | {
+      ok: true;
+      exists: true;
+      text: string;
+      /**
+       * Where the file stops being UTF-8 (the offset of the first byte that is not), or undefined
+       * for UTF-8 text. Such a file's text shows those bytes as U+FFFD, so writing it back would
+       * change them.
+       */
+      notUtf8At?: number;
+      /** Set when the file's content was not loaded: why (a name of it lies outside the workspace). */
+      hidden?: string;
+    }
+  | { ok: true; exists: false; text: '' }
   | { ok: false; error: string };
 
+export interface ReadTextOptions {
+  /** What to tell the model when the file does not exist (undefined: it reads as empty, for write_file). */
+  missing?: string | undefined;
+  /**
+   * The workspace root: a file with more than one hard link is loaded only when all of its names
+   * are in it. With `shared: 'hide'` such a file is not refused but reported with `hidden` and no
+   * content (write_file replaces it without showing what the other name holds).
+   */
+  workspace: string;
+  shared?: 'refuse' | 'hide';
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The offset of the first byte of `buffer` that is not valid UTF-8, or undefined when all are. */
+export function firstNonUtf8Byte(buffer: Buffer): number | undefined {
+  try {
+    strictUtf8.decode(buffer);
+    return undefined;
+  } catch {
+    return firstInvalidSequence(buffer);
+  }
+}
+
+/** Where the first ill-formed sequence starts (the Unicode standard's table of well-formed UTF-8). */
+function firstInvalidSequence(buffer: Buffer): number {
+  let i = 0;
+  while (i < buffer.length) {
+    const lead = buffer[i]!;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const follow = lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
+    if (follow === 0) return i;
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    const second = buffer[i + 1];
+    if (second === undefined || second < low || second > high) return i;
+    for (let k = 2; k <= follow; k++) {
+      const next = buffer[i + k];
+      if (next === undefined || next < 0x80 || next > 0xbf) return i;
+    }
+    i += follow + 1;
+  }
+  return buffer.length;
+}
+
 /**
- * Reads a regular text file. `missing` says what to tell the model when it does not exist
- * (undefined: a missing file is fine and reads as empty, for write_file).
+ * Reads a regular text file. The file is opened once (never through a symlink, never blocking on a
+ * FIFO) and its type, size and links are checked on the open file, so what is checked is what is read.
  */
-export async function readTextFile(
-  absolute: string,
-  shown: string,
-  missing: string | undefined,
-): Promise<TextFile> {
-  const info = await statOrUndefined(absolute);
-  if (info === undefined) {
-    if (missing === undefined) return { ok: true, text: '', exists: false };
-    return { ok: false, error: missing };
+export async function readTextFile(absolute: string, shown: string, options: ReadTextOptions): Promise<TextFile> {
+  let handle: FileHandle;
+  try {
+    handle = await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT') {
+      if (options.missing === undefined) return { ok: true, text: '', exists: false };
+      return { ok: false, error: options.missing };
+    }
+    if (code === 'ELOOP') return { ok: false, error: `${shown} is a symlink; give the path of the file it points to` };
+    if (code === 'EISDIR') return { ok: false, error: directoryError(shown) };
+    throw error;
   }
-  if (info.isDirectory()) {
-    return { ok: false, error: `${shown} is a directory, not a file; use list_files to see what it holds` };
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) return { ok: false, error: directoryError(shown) };
+    if (!info.isFile()) {
+      // A FIFO or a device would block or never end.
+      return { ok: false, error: `${shown} is not a regular file` };
+    }
+    if (info.nlink > 1) {
+      const outside = await namesOutside(options.workspace, absolute, info);
+      if (outside !== undefined) {
+        const why = sharedFileProblem(shown, info.nlink, outside);
+        if (options.shared === 'hide') return { ok: true, exists: true, text: '', hidden: why };
+        return { ok: false, error: why };
+      }
+    }
+    if (info.size > MAX_TEXT_FILE_BYTES) {
+      return {
+        ok: false,
+        error: `${shown} is too large (${info.size} bytes; the limit is ${MAX_TEXT_FILE_BYTES})`,
+      };
+    }
+    const buffer = await handle.readFile();
+    if (looksBinary(buffer)) {
+      return { ok: false, error: `${shown} is a binary file (it contains NUL bytes); only text files can be read or edited` };
+    }
+    const notUtf8At = firstNonUtf8Byte(buffer);
+    return { ok: true, exists: true, text: buffer.toString('utf8'), ...(notUtf8At !== undefined ? { notUtf8At } : {}) };
+  } finally {
+    await handle.close();
   }
-  if (!info.isFile()) {
-    // A FIFO or a device would block or never end.
-    return { ok: false, error: `${shown} is not a regular file` };
+}
+
+function directoryError(shown: string): string {
+  return `${shown} is a directory, not a file; use list_files to see what it holds`;
+}
+
+/** Stops the search for a file's other names: past this many entries the file is not vouched for. */
+export const MAX_LINK_SEARCH_ENTRIES = 100_000;
+
+/** Folders the search for a file's other names does not enter (any case for .git). */
+function skippedInLinkSearch(name: string): boolean {
+  return name === 'node_modules' || name.toLowerCase() === '.git';
+}
+
+/** What the search for a file's other names found: how many are missing, and whether it gave up. */
+export interface LinkSearch {
+  missing: number;
+  /** The walk reached MAX_LINK_SEARCH_ENTRIES before it found them all. */
+  gaveUp: boolean;
+}
+
+/**
+ * For a file with more than one hard link: which of its names were not found in the workspace
+ * (undefined when all were). The walk skips node_modules and .git, does not follow symlinks, stops
+ * as soon as every name is found and gives up after MAX_LINK_SEARCH_ENTRIES entries.
+ */
+export async function namesOutside(workspace: string, absolute: string, info: Stats): Promise<LinkSearch | undefined> {
+  if (info.nlink <= 1) return undefined;
+  const key = inodeKey(info);
+  const census = await linkCensus(workspace, { key, links: info.nlink, self: absolute });
+  return missingNames(census, key, info.nlink, absolute);
+}
+
+/**
+ * Answers the same question for many files with one walk of the workspace (search_files asks about
+ * every file it meets); the walk happens at the first multiply linked file.
+ */
+export class LinkCensus {
+  readonly #workspace: string;
+  #census: Census | undefined;
+
+  constructor(workspace: string) {
+    this.#workspace = workspace;
   }
-  if (info.size > MAX_TEXT_FILE_BYTES) {
-    return {
-      ok: false,
-      error: `${shown} is too large (${info.size} bytes; the limit is ${MAX_TEXT_FILE_BYTES})`,
-    };
+
+  async namesOutside(absolute: string, info: Stats): Promise<LinkSearch | undefined> {
+    if (info.nlink <= 1) return undefined;
+    this.#census ??= await linkCensus(this.#workspace, undefined);
+    return missingNames(this.#census, inodeKey(info), info.nlink, absolute);
   }
-  const buffer = await readFile(absolute);
-  if (looksBinary(buffer)) {
-    return { ok: false, error: `${shown} is a binary file (it contains NUL bytes); only text files can be read or edited` };
+}
+
+interface Census {
+  /** The names found of each multiply linked file, by device and inode. */
+  names: Map<string, Set<string>>;
+  gaveUp: boolean;
+}
+
+function inodeKey(info: Stats): string {
+  return `${info.dev}:${info.ino}`;
+}
+
+function missingNames(census: Census, key: string, links: number, self: string): LinkSearch | undefined {
+  const names = census.names.get(key);
+  const count = (names?.size ?? 0) + (names?.has(self) ? 0 : 1);
+  return count >= links ? undefined : { missing: links - count, gaveUp: census.gaveUp };
+}
+
+/** Walks the workspace for multiply linked files; with a target, stops once all its names are found. */
+async function linkCensus(workspace: string, target: { key: string; links: number; self: string } | undefined): Promise<Census> {
+  const names = new Map<string, Set<string>>();
+  const root = await realpath(workspace);
+  const pending = [root];
+  let visited = 0;
+  while (pending.length > 0) {
+    const folder = pending.pop()!;
+    let entries;
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (++visited > MAX_LINK_SEARCH_ENTRIES) return { names, gaveUp: true };
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) {
+        if (!skippedInLinkSearch(entry.name)) pending.push(full);
+        continue;
+      }
+      if (!entry.isFile()) continue;
+      let info: Stats;
+      try {
+        info = await lstat(full);
+      } catch {
+        continue;
+      }
+      if (info.nlink <= 1) continue;
+      const key = inodeKey(info);
+      let found = names.get(key);
+      if (found === undefined) names.set(key, (found = new Set()));
+      found.add(full);
+      if (target && key === target.key && missingNames({ names, gaveUp: false }, key, target.links, target.self) === undefined) {
+        return { names, gaveUp: false };
+      }
+    }
   }
-  return { ok: true, text: buffer.toString('utf8'), exists: true };
+  return { names, gaveUp: false };
+}
+
+/** The refusal for a file that shares its content with a name outside the workspace. */
+export function sharedFileProblem(shown: string, links: number, search: LinkSearch): string {
+  const where = search.gaveUp
+    ? `${search.missing} of them ${search.missing === 1 ? 'was' : 'were'} not found in the first ${MAX_LINK_SEARCH_ENTRIES} entries of the workspace`
+    : `${search.missing} of them ${search.missing === 1 ? 'is' : 'are'} not in the workspace (node_modules and .git not searched)`;
+  return (
+    `${shown} is a hard link: the same file has ${links} names and ${where}, so it may be shared with a place ` +
+    'outside; it is not read. write_file on this path replaces it with a file of its own and leaves the other names as they are'
+  );
+}
+
+/**
+ * Characters that would let a file name pass for something else in a listing: line breaks and other
+ * control characters, the Unicode line and paragraph separators, bidirectional overrides.
+ */
+const SPOOFING = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * A path as a listing shows it: as it is, or as a JSON string when it holds a character that could
+ * make one name look like several lines (or starts with a quote, so a quoted name is never ambiguous).
+ */
+export function listedPath(relative: string): string {
+  if (!SPOOFING.test(relative) && !relative.startsWith('"')) return relative;
+  // JSON.stringify leaves U+2028, the bidirectional controls and C1 controls as they are.
+  return JSON.stringify(relative).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Quotes a workspace-relative path for messages. */
@@ -152,13 +362,27 @@ export function removeStrayTempFiles(root: string): string[] {
   return removed;
 }
 
+/** The longest prefix of `name` within `bytes` UTF-8 bytes, not splitting a character. */
+function utf8Cut(name: string, bytes: number): string {
+  let out = '';
+  let used = 0;
+  for (const char of name) {
+    used += Buffer.byteLength(char, 'utf8');
+    if (used > bytes) break;
+    out += char;
+  }
+  return out;
+}
+
 /**
  * Writes through a temp file in the same folder and renames it over the target: a kill mid-write
  * leaves the old content or the new, never half of it, and the write never passes through a link
  * at the target. An existing file keeps its mode.
  */
 export async function writeFileAtomic(absolute: string, content: string): Promise<void> {
-  const temp = path.join(path.dirname(absolute), `.${path.basename(absolute)}.${randomUUID().slice(0, 8)}${TEMP_SUFFIX}`);
+  // A long name is cut so that the temp name stays within the 255 bytes a file name may have.
+  const base = utf8Cut(path.basename(absolute), 200);
+  const temp = path.join(path.dirname(absolute), `.${base}.${randomUUID().slice(0, 8)}${TEMP_SUFFIX}`);
   try {
     await writeFile(temp, content, { encoding: 'utf8', flag: 'wx' });
     const mode = (await statOrUndefined(absolute))?.mode;

@@ -8,7 +8,9 @@ export {
   type ResolveResult,
   type ResolveOptions,
 } from './sandbox.js';
-export { commandEnvironment, refuseProgram, SECRET_NAME } from './command-policy.js';
+export { commandEnvironment, commandPath, refuseProgram, resolveProgram } from './command-policy.js';
+export { sandboxStatus, forgetSandboxProbes, type SandboxStatus } from './command-sandbox.js';
+export { describeLimits, limitsMechanism } from './command-limits.js';
 export { HeadTailBuffer, truncateHeadTail, truncationMarker } from './output.js';
 export { readFileTool } from './read-file.js';
 export { listFilesTool } from './list-files.js';

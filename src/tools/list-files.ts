@@ -1,7 +1,7 @@
 import { toolInputSchemas, type ToolInput } from '../protocol/index.js';
 import type { Tool } from './tool.js';
-import { guardFs, quote, statOrUndefined, toolError, toolOk } from './files.js';
-import { resolveInWorkspace } from './sandbox.js';
+import { guardFs, listedPath, quote, statOrUndefined, toolError, toolOk } from './files.js';
+import { hasGitComponent, resolveInWorkspace } from './sandbox.js';
 import { walk, type WalkEntry } from './walk.js';
 
 type Input = ToolInput<'list_files'>;
@@ -9,14 +9,16 @@ type Input = ToolInput<'list_files'>;
 /** Past this many entries the listing stops: the model should narrow down, not page through. */
 export const MAX_LIST_ENTRIES = 1000;
 
+/** One line per entry; a name with a line break or another control character is quoted as JSON. */
 function describe(entry: WalkEntry): string {
+  const shown = listedPath(entry.relative);
   switch (entry.kind) {
     case 'dir':
-      return `${entry.relative}/`;
+      return `${shown}/`;
     case 'symlink':
-      return `${entry.relative} (symlink)`;
+      return `${shown} (symlink)`;
     default:
-      return entry.relative;
+      return shown;
   }
 }
 
@@ -25,7 +27,8 @@ export const listFilesTool: Tool<Input> = {
   description:
     'List a directory of the workspace (default: the root), sorted. Paths are relative to the ' +
     'workspace root; directories end with "/". With recursive, subdirectories are listed too. ' +
-    'node_modules and .git are skipped; symlinks are marked and not followed.',
+    'node_modules and .git are skipped; symlinks are marked and not followed. A name with a line ' +
+    'break or another control character is shown as a JSON string.',
   inputSchema: toolInputSchemas.list_files,
 
   async execute(input, context) {
@@ -46,6 +49,8 @@ export const listFilesTool: Tool<Input> = {
       let used = 0;
       let more = false;
       for await (const entry of walk(resolved.path, resolved.relative, input.recursive ?? false)) {
+        // git's own data, whatever the case of its name, is not the model's business.
+        if (hasGitComponent(entry.relative)) continue;
         const line = describe(entry);
         const bytes = Buffer.byteLength(line, 'utf8') + 1;
         if (lines.length >= MAX_LIST_ENTRIES || used + bytes > context.maxOutputBytes) {

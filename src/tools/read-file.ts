@@ -11,6 +11,17 @@ export function numberLine(lineNumber: number, text: string): string {
   return `${String(lineNumber).padStart(5)}| ${text}`;
 }
 
+/**
+ * The first line of read_file's answer for a file that is not UTF-8: its text is shown, with the
+ * bytes that are not UTF-8 as U+FFFD, and edit_file will not touch it.
+ */
+export function notUtf8Note(shown: string, offset: number): string {
+  return (
+    `[note: ${shown} is not UTF-8 text (the byte at offset ${offset} is not valid UTF-8); such bytes are shown as U+FFFD (\uFFFD). ` +
+    'edit_file refuses this file (it would change bytes it did not touch); write_file can replace it whole.]'
+  );
+}
+
 export const readFileTool: Tool<Input> = {
   name: 'read_file',
   description:
@@ -24,13 +35,14 @@ export const readFileTool: Tool<Input> = {
     const shown = quote(resolved.relative);
 
     return guardFs(shown, async () => {
-      const file = await readTextFile(
-        resolved.path,
-        shown,
-        `file not found: ${shown}; use list_files to see which files exist`,
-      );
+      const file = await readTextFile(resolved.path, shown, {
+        missing: `file not found: ${shown}; use list_files to see which files exist`,
+        workspace: context.workspace,
+      });
       if (!file.ok) return toolError(file.error);
+      if (!file.exists) return toolError(`file not found: ${shown}`);
       if (file.text.length === 0) return toolOk(`(${shown} is an empty file)`);
+      const note = file.notUtf8At === undefined ? '' : `${notUtf8Note(shown, file.notUtf8At)}\n`;
 
       const lines = file.text.split('\n');
       // "a\nb\n" is two lines, not three.
@@ -44,7 +56,7 @@ export const readFileTool: Tool<Input> = {
       }
       const last = Math.min(total, input.limit === undefined ? total : first + input.limit - 1);
 
-      const budget = context.maxOutputBytes;
+      const budget = Math.max(0, context.maxOutputBytes - Buffer.byteLength(note, 'utf8'));
       const out: string[] = [];
       let used = 0;
       let shownUpTo = first - 1;
@@ -69,7 +81,7 @@ export const readFileTool: Tool<Input> = {
         shownUpTo = n;
       }
 
-      let text = out.join('\n');
+      let text = note + out.join('\n');
       if (cut) {
         const next = shownUpTo < total ? `; continue with offset=${shownUpTo + 1}` : '';
         const part = partial ? ` (line ${shownUpTo} only in part)` : '';

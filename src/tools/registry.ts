@@ -1,4 +1,5 @@
 import { errorText } from '../protocol/error-text.js';
+import { redact } from '../protocol/redact.js';
 import { z } from 'zod';
 import {
   isToolName,
@@ -96,7 +97,19 @@ function lookup(name: string, rawInput: unknown, context: ToolContext): Lookup {
 }
 
 
+/**
+ * Runs one call. Whatever it answers is redacted of the context's secrets (in their common
+ * encodings too) here, before it is journaled, stored, shown or sent to the model.
+ */
 export async function executeTool(name: string, rawInput: unknown, context: ToolContext): Promise<ToolOutput> {
+  const output = await executeUnredacted(name, rawInput, context);
+  const secrets = context.secrets ?? [];
+  if (secrets.length === 0) return output;
+  const content = redact(output.content, secrets);
+  return content === output.content ? output : { ...output, content };
+}
+
+async function executeUnredacted(name: string, rawInput: unknown, context: ToolContext): Promise<ToolOutput> {
   const found = lookup(name, rawInput, context);
   if (!found.ok) return { content: found.error, is_error: true };
   try {
@@ -106,11 +119,33 @@ export async function executeTool(name: string, rawInput: unknown, context: Tool
   }
 }
 
+/** A preview with every text it carries redacted of the secrets. */
+function redactPreview(preview: ToolPreview, secrets: readonly string[]): ToolPreview {
+  if (secrets.length === 0) return preview;
+  const clean = (text: string) => redact(text, secrets);
+  switch (preview.kind) {
+    case 'text':
+      return { ...preview, text: clean(preview.text) };
+    case 'command':
+      return { ...preview, argv: preview.argv.map(clean), cwd: clean(preview.cwd) };
+    case 'diff': {
+      const out: ToolPreview = { ...preview, path: clean(preview.path), diff: clean(preview.diff) };
+      if (preview.before !== undefined) out.before = clean(preview.before);
+      if (preview.after !== undefined) out.after = clean(preview.after);
+      return out;
+    }
+  }
+}
+
 /**
  * What the human sees at pause 1. Never throws: a problem becomes a text preview that says so,
  * since the human still has to decide what to do with the call.
  */
 export async function previewTool(name: string, rawInput: unknown, context: ToolContext): Promise<ToolPreview> {
+  return redactPreview(await previewUnredacted(name, rawInput, context), context.secrets ?? []);
+}
+
+async function previewUnredacted(name: string, rawInput: unknown, context: ToolContext): Promise<ToolPreview> {
   const found = lookup(name, rawInput, context);
   if (!found.ok) return { kind: 'text', text: found.error };
   if (found.tool.preview === undefined) {
@@ -134,7 +169,10 @@ export async function plannedEffect(name: string, rawInput: unknown, context: To
   const found = lookup(name, rawInput, context);
   if (!found.ok || found.tool.effect === undefined) return undefined;
   try {
-    return await found.tool.effect(found.input, context);
+    const effect = await found.tool.effect(found.input, context);
+    // After a crash the stored effect's output stands in for the call's: it is cleared like any output.
+    const secrets = context.secrets ?? [];
+    return effect && secrets.length > 0 ? { ...effect, output: { ...effect.output, content: redact(effect.output.content, secrets) } } : effect;
   } catch {
     return undefined;
   }

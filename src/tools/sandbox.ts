@@ -26,6 +26,21 @@ export interface ResolveOptions {
   allowRoot?: boolean;
 }
 
+/**
+ * True when a component of the workspace-relative path is `.git`, in any case (a case-insensitive
+ * file system takes `.GIT` for `.git`).
+ */
+export function hasGitComponent(relative: string): boolean {
+  return relative.split(/[\\/]/).some((part) => part.toLowerCase() === '.git');
+}
+
+function gitRefusal(shown: string): ResolveResult {
+  return refuse(
+    `the path ${shown} is in .git, git's own data (in a worktree it points git at the run's repository); ` +
+      'the file tools neither read nor change it: work on the project\'s files instead',
+  );
+}
+
 export async function resolveInWorkspace(
   workspace: string,
   requested: string,
@@ -60,6 +75,7 @@ export async function resolveInWorkspace(
   if (relative === '' && !options.allowRoot) {
     return refuse(`the path ${shown} is the workspace root itself; a file path is needed here`);
   }
+  if (hasGitComponent(relative)) return gitRefusal(shown);
 
   // Find the deepest ancestor (or the path itself) that exists and check where it really is, so
   // a new file under a symlinked directory that points out is refused as well as an existing one.
@@ -74,6 +90,8 @@ export async function resolveInWorkspace(
         );
       }
       const real = path.join(found.real, ...missing.reverse());
+      // A symlink inside the workspace may still lead into .git.
+      if (hasGitComponent(path.relative(root, real))) return gitRefusal(shown);
       if (real === root && !options.allowRoot) {
         return refuse(`the path ${shown} resolves to the workspace root itself; a file path is needed here`);
       }

@@ -1,9 +1,10 @@
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import vm from 'node:vm';
 import { toolInputSchemas, type ToolInput } from '../protocol/index.js';
 import type { Tool } from './tool.js';
-import { guardFs, looksBinary, quote, statOrUndefined, toolError, toolOk } from './files.js';
-import { errorCode, resolveInWorkspace } from './sandbox.js';
+import { guardFs, LinkCensus, listedPath, looksBinary, quote, statOrUndefined, toolError, toolOk } from './files.js';
+import { errorCode, hasGitComponent, resolveInWorkspace } from './sandbox.js';
 import { walk } from './walk.js';
 
 type Input = ToolInput<'search_files'>;
@@ -61,7 +62,8 @@ export const searchFilesTool: Tool<Input> = {
   description:
     'Search the text files under a directory (default: the whole workspace) for a literal string, ' +
     'or a JavaScript regular expression when regex is true. Prints "path:line: text" per match. ' +
-    'node_modules, .git, binary and very large files are skipped.',
+    'node_modules, .git, binary and very large files are skipped. A path with a line break or another ' +
+    'control character is shown as a JSON string.',
   inputSchema: toolInputSchemas.search_files,
 
   async execute(input, context) {
@@ -97,10 +99,16 @@ export const searchFilesTool: Tool<Input> = {
       let used = 0;
       let matches = 0;
       let skipped = 0;
+      const shared: string[] = [];
+      const census = new LinkCensus(context.workspace);
       let full = false;
       search: for await (const file of files) {
         if (context.signal?.aborted) return toolError('search aborted');
-        const content = await readSearchable(file.absolute);
+        const content = await readSearchable(file.absolute, census);
+        if (content === 'shared') {
+          shared.push(listedPath(file.relative));
+          continue;
+        }
         if (content === undefined) {
           skipped++;
           continue;
@@ -114,7 +122,7 @@ export const searchFilesTool: Tool<Input> = {
           );
         }
         for (const i of hits) {
-          const line = `${file.relative}:${i + 1}: ${clip(lines[i] ?? '')}`;
+          const line = `${listedPath(file.relative)}:${i + 1}: ${clip(lines[i] ?? '')}`;
           const bytes = Buffer.byteLength(line, 'utf8') + 1;
           if (matches >= MAX_SEARCH_MATCHES || used + bytes > context.maxOutputBytes) {
             full = true;
@@ -127,16 +135,31 @@ export const searchFilesTool: Tool<Input> = {
       }
 
       const note = skipped > 0 ? ` (${skipped} binary, unreadable or very large files skipped)` : '';
+      const sharedNote = shared.length > 0 ? sharedSkipped(shared) : undefined;
       if (out.length === 0) {
-        return toolOk(`no matches for ${JSON.stringify(input.pattern)} in ${shown}${note}`);
+        const text = `no matches for ${JSON.stringify(input.pattern)} in ${shown}${note}`;
+        return toolOk(sharedNote === undefined ? text : `${text}\n${sharedNote}`);
       }
       if (full) {
         out.push(`[… more matches not shown (stopped after ${matches}); narrow the pattern or the path …]`);
       }
+      if (sharedNote !== undefined) out.push(sharedNote);
       return toolOk(out.join('\n'));
     });
   },
 };
+
+/** Names at most this many of the files skipped as shared with a place outside. */
+const MAX_SHARED_NAMED = 20;
+
+function sharedSkipped(shared: string[]): string {
+  const named = shared.slice(0, MAX_SHARED_NAMED).join(', ');
+  const more = shared.length > MAX_SHARED_NAMED ? ` and ${shared.length - MAX_SHARED_NAMED} more` : '';
+  return (
+    `[${shared.length} file${shared.length === 1 ? '' : 's'} not searched: hard links shared with a name outside the ` +
+    `workspace: ${named}${more}]`
+  );
+}
 
 interface FileRef {
   absolute: string;
@@ -145,7 +168,8 @@ interface FileRef {
 
 async function* filesUnder(absolute: string, relative: string): AsyncGenerator<FileRef> {
   for await (const entry of walk(absolute, relative, true)) {
-    if (entry.kind === 'file') yield entry;
+    // git's own data, whatever the case of its name, is not searched.
+    if (entry.kind === 'file' && !hasGitComponent(entry.relative)) yield entry;
   }
 }
 
@@ -153,15 +177,24 @@ async function* single(absolute: string, relative: string): AsyncGenerator<FileR
   yield { absolute, relative };
 }
 
-/** The text of a file worth searching, or undefined for binary, huge or unreadable files. */
-async function readSearchable(absolute: string): Promise<string | undefined> {
+/**
+ * The text of a file worth searching; undefined for binary, huge or unreadable files, and "shared"
+ * for a hard link with a name outside the workspace. The file is opened once, never through a
+ * symlink or blocking on a FIFO, and checked on the open file.
+ */
+async function readSearchable(absolute: string, census: LinkCensus): Promise<string | 'shared' | undefined> {
+  let handle: FileHandle | undefined;
   try {
-    const info = await stat(absolute);
+    handle = await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const info = await handle.stat();
     if (!info.isFile() || info.size > MAX_SEARCH_FILE_BYTES) return undefined;
-    const buffer = await readFile(absolute);
+    if ((await census.namesOutside(absolute, info)) !== undefined) return 'shared';
+    const buffer = await handle.readFile();
     return looksBinary(buffer) ? undefined : buffer.toString('utf8');
   } catch {
     // A file that vanished or is unreadable mid-walk is skipped, not fatal.
     return undefined;
+  } finally {
+    await handle?.close();
   }
 }

@@ -1,6 +1,25 @@
 import type { z } from 'zod';
 import type { ToolEffect, ToolOutput, ToolPreview } from '../protocol/index.js';
 
+/** How run_command contains what it starts (agents.toml: [execution] sandbox and the archetype's limits). */
+export interface CommandSandbox {
+  /** "bwrap": under bubblewrap (the default). "none": unsandboxed, only when agents.toml says so. */
+  kind: 'bwrap' | 'none';
+  /** The command may reach the network (default false: an empty network namespace). */
+  network: boolean;
+  /** Extra environment variables, beside PATH, HOME, LANG and TZ. */
+  env: Readonly<Record<string, string>>;
+  /** Most processes at once. */
+  maxProcesses: number;
+  /** Most memory, in MiB. */
+  maxMemoryMb: number;
+  /**
+   * Absolute paths under the workspace that stay read-only inside the sandbox (a worktree's `.git`
+   * file); the repository itself lies outside the workspace and is read-only like the rest of /.
+   */
+  readOnly?: readonly string[];
+}
+
 /** What a tool call may touch: everything comes from the archetype and the run, never globals. */
 export interface ToolContext {
   /** Absolute, real path of the workspace root. Every path a tool touches resolves inside it. */
@@ -19,6 +38,15 @@ export interface ToolContext {
   enabledTools?: readonly string[];
   /** Told the pid of a command's process group as soon as it starts (its intent records it). */
   onSpawn?: (pid: number) => void;
+  /** How run_command is contained. Absent means bubblewrap with the default limits, never unsandboxed. */
+  sandbox?: CommandSandbox;
+  /** Most bytes a write_file or edit_file may leave in a file (absent: the default, 8 MiB). */
+  maxWriteBytes?: number;
+  /**
+   * Secret values (API keys and the like) that must never leave a tool call: every output is
+   * redacted of them, in their common encodings too, before it is journaled, stored, shown or sent.
+   */
+  secrets?: readonly string[];
 }
 
 export interface Tool<Input = unknown> {

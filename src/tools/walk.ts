@@ -52,7 +52,7 @@ async function* walkDir(
   }
   dirents.sort((a, b) => compareNames(a.name, b.name));
   for (const dirent of dirents) {
-    if (SKIPPED_DIRECTORIES.has(dirent.name)) continue;
+    if (SKIPPED_DIRECTORIES.has(dirent.name) || dirent.name.toLowerCase() === '.git') continue;
     const entry: WalkEntry = {
       relative: relative === '.' ? dirent.name : `${relative}/${dirent.name}`,
       absolute: path.join(absolute, dirent.name),

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { executionDefaults } from '../protocol/config-schema.js';
 import { toolInputSchemas, type ToolEffect, type ToolInput, type ToolOutput, type ToolPreview } from '../protocol/index.js';
 import type { Tool, ToolContext } from './tool.js';
 import { diffPreview } from './diff-preview.js';
@@ -9,16 +10,43 @@ import { resolveInWorkspace } from './sandbox.js';
 type Input = ToolInput<'write_file'>;
 
 type Plan =
-  | { ok: true; absolute: string; relative: string; before: string; created: boolean }
+  | {
+      ok: true;
+      absolute: string;
+      relative: string;
+      before: string;
+      created: boolean;
+      /** Why the current content is not shown (the file shares its content with a name outside). */
+      hidden?: string;
+    }
   | { ok: false; error: string };
+
+/** Most bytes a write may leave in a file: the context's max_write_bytes, or its default. */
+export function writeLimit(context: ToolContext): number {
+  return context.maxWriteBytes ?? executionDefaults.max_write_bytes;
+}
+
+/** The refusal of a write whose result would be larger than max_write_bytes. */
+export function tooLarge(what: string, size: number, limit: number): string {
+  return (
+    `${what} ${size} bytes, more than the limit of ${limit} bytes (max_write_bytes in agents.toml's [execution]); ` +
+    'nothing was written: write a smaller file, or split the content over several files'
+  );
+}
 
 /** Shared by preview and execute, so the human approves exactly what will be written. */
 async function plan(input: Input, context: ToolContext): Promise<Plan> {
+  // Refused before anything else: a huge content is neither diffed nor written.
+  const size = Buffer.byteLength(input.content, 'utf8');
+  const limit = writeLimit(context);
+  if (size > limit) return { ok: false, error: tooLarge(`the content for ${JSON.stringify(input.path)} is`, size, limit) };
   const resolved = await resolveInWorkspace(context.workspace, input.path);
   if (!resolved.ok) return resolved;
   const shown = quote(resolved.relative);
   try {
-    const current = await readTextFile(resolved.path, shown, undefined);
+    // A file shared with a name outside is replaced (the rename leaves the other name as it is),
+    // but what it holds is not shown.
+    const current = await readTextFile(resolved.path, shown, { workspace: context.workspace, shared: 'hide' });
     if (!current.ok) {
       return { ok: false, error: `cannot write ${shown}: ${current.error}` };
     }
@@ -28,6 +56,7 @@ async function plan(input: Input, context: ToolContext): Promise<Plan> {
       relative: resolved.relative,
       before: current.text,
       created: !current.exists,
+      ...(current.exists && current.hidden !== undefined ? { hidden: current.hidden } : {}),
     };
   } catch (error) {
     const message = describeFsError(error, shown);
@@ -38,7 +67,8 @@ async function plan(input: Input, context: ToolContext): Promise<Plan> {
 
 function written(input: Input, planned: Extract<Plan, { ok: true }>): ToolOutput {
   const bytes = Buffer.byteLength(input.content, 'utf8');
-  return toolOk(`wrote ${bytes} bytes to ${quote(planned.relative)} (${planned.created ? 'created' : 'replaced'})`);
+  const link = planned.hidden === undefined ? '' : '; it was a hard link shared with a name outside the workspace, which keeps its old content';
+  return toolOk(`wrote ${bytes} bytes to ${quote(planned.relative)} (${planned.created ? 'created' : 'replaced'}${link})`);
 }
 
 export const writeFileTool: Tool<Input> = {
@@ -51,7 +81,9 @@ export const writeFileTool: Tool<Input> = {
   async preview(input, context): Promise<ToolPreview> {
     const planned = await plan(input, context);
     if (!planned.ok) return { kind: 'text', text: `write_file will fail: ${planned.error}` };
-    return diffPreview(planned.relative, planned.before, input.content, planned.created);
+    return diffPreview(planned.relative, planned.before, input.content, planned.created, {
+      ...(planned.hidden !== undefined ? { hiddenBefore: 'current content not shown: a hard link shared with a name outside the workspace (that name keeps its content)' } : {}),
+    });
   },
 
   async effect(input, context): Promise<ToolEffect | undefined> {

@@ -1,4 +1,4 @@
-import type { ActorView, CallName, CallParams, CallValue, Command, CommandTarget, PastSnapshot, SessionInfo, TimelineEntry } from '../protocol/wire.js';
+import type { ActorView, CallName, CallParams, CallValue, Command, CommandTarget, DiffView, PastSnapshot, SessionInfo, TimelineEntry } from '../protocol/wire.js';
 import type { Call, ClutchClient, ConnectionState } from './client.js';
 import { JournalLog } from './journal-log.js';
 import { RemoteActors } from './remote-actors.js';
@@ -14,7 +14,18 @@ export interface Fixture {
   snapshots?: PastSnapshot[];
   /** Journal entries, as the first batch's tail would carry them (the activity feed). */
   journal?: unknown[];
+  /** What the `diff` call answers: the run's whole diff and each ticket's (a ticket not listed has no change yet). */
+  diffs?: { run?: FixtureDiff; tickets?: Record<string, FixtureDiff> };
 }
+
+/** A diff as the fixture keeps it: the call adds which ticket it is for. */
+export type FixtureDiff = Omit<DiffView, 'ticket'>;
+
+/** The answer for a ticket with no worktree yet, as the engine gives it. */
+const noChange: FixtureDiff = { patch: '', files: [], base: null, head: null, truncated: false };
+
+/** The server's refusal of `diff` when the run's tickets share one workspace. */
+export const SHARED_DIFF_REFUSAL = 'this run has no per-ticket diffs: its tickets share one workspace (agents.toml [execution] isolation = "shared")';
 
 export interface StaticClient extends ClutchClient {
   /** Every command the UI tried to send, in order. */
@@ -51,6 +62,12 @@ export function createStaticClient(fixture: Fixture, source = 'fixture'): Static
     tracks: () => ({ ok: false, error: 'static fixture: no server to list track files' }),
     startRun: () => ({ ok: false, error: 'static fixture: no server to start a run' }),
     edits: () => ({ ok: false, error: 'static fixture: no journal to read edits from' }),
+    diff({ ticket }) {
+      if (ticket !== undefined && !fixture.hello.track.tickets.some((entry) => entry.id === ticket)) return { ok: false, error: `there is no ticket ${ticket} in this track` };
+      if (fixture.hello.isolation !== 'worktree') return { ok: false, error: SHARED_DIFF_REFUSAL };
+      const canned = ticket === undefined ? fixture.diffs?.run : fixture.diffs?.tickets?.[ticket];
+      return { ok: true, value: { ticket: ticket ?? null, ...(canned ?? noChange) } };
+    },
   };
   let nextId = 1;
   const call: Call = (type, params) => Promise.resolve({ id: `p${nextId++}`, ...answers[type](params) });

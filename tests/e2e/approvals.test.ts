@@ -195,7 +195,7 @@ describe('the approval workbench', () => {
 
     await card.getByTestId('approve').click();
     await armed('review', 'toolu_T1_03');
-    const written = readFileSync(join(demo.workspace, 'src/money.js'), 'utf8');
+    const written = demo.fileOf('T1', 'src/money.js');
     expect(written).toContain('return Math.round(value * 100);');
     expect(written).toContain("return `${sign}$${Math.floor(whole / 100)}");
     expect(written).toMatch(/export function percentOf\(cents, percent\) \{\n {2}throw new Error\('not implemented'\);\n\}/);

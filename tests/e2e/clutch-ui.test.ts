@@ -163,7 +163,7 @@ describe('the Clutch web app on the demo track', () => {
     await edited.getByTestId('approve').click();
     await approveInPanel('review', 'toolu_T1_03');
     await shows('pause-approval', { call: 'toolu_T1_04' });
-    expect(readFileSync(join(demo.workspace, 'src/money.js'), 'utf8').startsWith(`${marker}\n`)).toBe(true);
+    expect(demo.fileOf('T1', 'src/money.js').startsWith(`${marker}\n`)).toBe(true);
   });
 
   it('shows a command preview, and answers pauses from the inbox', async () => {

@@ -59,7 +59,8 @@ async function answer(kind: PauseRef['kind'], call: string, command: Record<stri
 }
 
 beforeAll(async () => {
-  demo = await startDemoServer({ trust: 'step' });
+  // Shared isolation: the retry dialog's restore/keep choice is about files in the one shared workspace.
+  demo = await startDemoServer({ trust: 'step', isolation: 'shared' });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
 }, 120_000);

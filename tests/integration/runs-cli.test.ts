@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engine-harness.js';
@@ -51,6 +51,26 @@ describe('clutch runs, resume and export', () => {
     expect(rows.some((row) => row.kind === 'run.resume')).toBe(true);
     expect(rows.at(-1).kind).toBe('run.end');
     expect(clutch(['export', killed]).stdout.trim().split('\n')).toHaveLength(rows.length);
+  });
+
+  it('a resumed run has its worktrees and one merge per ticket; runs --delete removes them and keeps the result', () => {
+    const workspace = join(cwd, '.clutch', 'runs', killed, 'workspace');
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: workspace, encoding: 'utf8' }).stdout.trim();
+    const merges = git('log', '--first-parent', '--merges', '--format=%s').split('\n').sort();
+    expect(merges).toEqual(['T1', 'T2', 'T3', 'T4'].map((id) => `Merge ticket ${id} (clutch/${killed}/${id})`));
+    expect(existsSync(join(cwd, '.clutch', 'runs', killed, 'worktrees', 'T2'))).toBe(true);
+
+    const deleted = clutch(['runs', '--delete', killed]);
+    expect(deleted.stderr).toBe('');
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toContain('removed 4 worktree(s) and 4 ticket branch(es)');
+    expect(runsJson().some((run) => run.id === killed)).toBe(false);
+    expect(existsSync(join(cwd, '.clutch', 'runs', killed, 'worktrees'))).toBe(false);
+    expect(git('branch', '--format=%(refname:short)')).toBe(`clutch/${killed}/integration`);
+    expect(spawnSync(process.execPath, ['--test'], { cwd: workspace, encoding: 'utf8' }).status).toBe(0);
+    const again = clutch(['runs', '--delete', killed]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`there is no run "${killed}"`);
   });
 
   it('step mode cannot resume without a terminal, and says where to answer instead', () => {

@@ -145,7 +145,7 @@ describe('the socket: commands', () => {
     ui.sendRaw(Buffer.alloc(2 * 1024 * 1024, 0x20));
     await ui.until(() => errors().length === 5, 'five error messages');
     expect(errors()[0]).toMatch(/^message is not JSON/);
-    expect(errors()[1]).toMatch(/unknown message type "subscribe" \(expected one of: command, snapshotAt, testPaths, runTestPath, runs, openRun, tracks, startRun, edits\)/);
+    expect(errors()[1]).toMatch(/unknown message type "subscribe" \(expected one of: command, snapshotAt, testPaths, runTestPath, runs, openRun, tracks, startRun, edits, diff\)/);
     expect(errors()[2]).toMatch(/expected object/);
     expect(errors()[3]).toMatch(/^message too large: \d+ bytes \(the limit is 1048576\)/);
     expect(errors()[4]).toMatch(/^message too large: 2097152 bytes/);

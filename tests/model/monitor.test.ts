@@ -91,9 +91,10 @@ afterEach(() => {
 });
 
 function monitor(tickets: Ticket[] = [ticket('T1')], requests: RecordedRequest[] = []) {
-  workspace = mkdtempSync(join(tmpdir(), 'clutch-monitor-'));
+  const folder = mkdtempSync(join(tmpdir(), 'clutch-monitor-'));
+  workspace = folder;
   const engine = new FakeEngine();
-  return { engine, requests, monitor: new Monitor({ engine: engine as unknown as Engine, requests, workspace, tickets }) };
+  return { engine, requests, monitor: new Monitor({ engine: engine as unknown as Engine, requests, workspaces: () => [folder], tickets }) };
 }
 
 describe('the safety monitor fails on a broken engine', () => {

@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { ensureUiBuilt } from '../../src/server/build-ui.js';
 import { storeRuns } from '../../src/server/run-sessions.js';
@@ -28,16 +28,28 @@ export function launchChromium(): Promise<Browser> {
 
 export interface DemoServer extends Session {
   server: RunningServer;
-  /** The run's own copy of the demo workspace. */
+  /** The run's own copy of the demo workspace (the integration branch, under worktree isolation). */
   workspace: string;
+  /** A file as the ticket's tools see it now: in its own worktree, or in the shared workspace. */
+  fileOf(ticket: string, path: string): string;
   stop(): Promise<void>;
 }
 
 /** The real engine on the demo track, served by the real server, in a throwaway folder. */
-export async function startDemoServer(options: { trust?: TrustLevel } = {}): Promise<DemoServer> {
+export async function startDemoServer(options: { trust?: TrustLevel; isolation?: 'shared' } = {}): Promise<DemoServer> {
   const staticDir = await ensureUiBuilt();
   const cwd = mkdtempSync(join(tmpdir(), 'clutch-e2e-'));
-  const session = await createSession({ cwd, ...(options.trust ? { trust: options.trust } : {}) });
+  let config: string | undefined;
+  if (options.isolation === 'shared') {
+    // The repository's agents.toml, with every ticket in the one shared workspace.
+    const repo = resolve(import.meta.dirname, '../..');
+    const text = readFileSync(join(repo, 'agents.toml'), 'utf8')
+      .replace('isolation = "worktree"', 'isolation = "shared"')
+      .replace('script = "demo/script.json"', `script = ${JSON.stringify(join(repo, 'demo/script.json'))}`);
+    config = join(cwd, 'agents.toml');
+    writeFileSync(config, text);
+  }
+  const session = await createSession({ cwd, ...(config ? { config } : {}), ...(options.trust ? { trust: options.trust } : {}) });
   session.engine.start();
   // Served as `clutch serve` serves it: the Runs tab lists this folder's store.
   const server = await startServer({
@@ -52,6 +64,7 @@ export async function startDemoServer(options: { trust?: TrustLevel } = {}): Pro
     ...session,
     server,
     workspace: session.session.workspace,
+    fileOf: (ticket, path) => readFileSync(join(session.engine.options.workspaces?.pathFor(ticket) ?? session.session.workspace, path), 'utf8'),
     async stop() {
       await server.close();
       await session.close();

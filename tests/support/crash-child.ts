@@ -42,11 +42,13 @@ const session = await createSession({
 const { engine } = session;
 process.stdout.write(`run ${session.session.run_id}\n`);
 
-const markers = () => {
+/** Whether the marker command ran: its line is in marks/ID.txt, in the ticket's worktree (or the shared workspace). */
+const marked = (ticket: string, marker: string) => {
+  const folder = engine.options.workspaces?.pathFor(ticket) ?? session.session.workspace;
   try {
-    return new Set(readFileSync(join(session.session.workspace, 'marks.txt'), 'utf8').split('\n').filter(Boolean));
+    return readFileSync(join(folder, 'marks', `${marker}.txt`), 'utf8').split('\n').includes(marker);
   } catch {
-    return new Set<string>();
+    return false;
   }
 };
 
@@ -82,7 +84,7 @@ function answer(view: ActorView): void {
     // A careful human looks: the marker line says whether the interrupted command got to run.
     const argv = currentCall(context.messages, context.results, context.review)?.input['argv'];
     const marker = Array.isArray(argv) ? String(argv[2]) : undefined;
-    command = { type: marker !== undefined && markers().has(marker) ? 'clutch.use_output' : 'clutch.rerun' };
+    command = { type: marker !== undefined && marked(context.ticketId, marker) ? 'clutch.use_output' : 'clutch.rerun' };
   } else if (view.accepts.includes('clutch.approve')) {
     command = { type: 'clutch.approve' };
   }

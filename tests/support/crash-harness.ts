@@ -17,11 +17,14 @@ export interface Fixture {
   config: string;
 }
 
-/** The demo, where every ticket also runs `node mark.js ID` (one line per run) before it completes. */
+/**
+ * The demo, where every ticket also runs `node mark.js ID` (one line per run, in marks/ID.txt: a file
+ * of its own, so that tickets in their own worktrees never edit the same file) before it completes.
+ */
 export function buildFixture(root: string): Fixture {
   mkdirSync(root, { recursive: true });
   cpSync(join(repo, 'demo/workspace'), join(root, 'workspace'), { recursive: true });
-  writeFileSync(join(root, 'workspace', 'mark.js'), "import { appendFileSync } from 'node:fs';\nappendFileSync('marks.txt', process.argv[2] + '\\n');\nconsole.log('marked', process.argv[2]);\n");
+  writeFileSync(join(root, 'workspace', 'mark.js'), "import { appendFileSync, mkdirSync } from 'node:fs';\nmkdirSync('marks', { recursive: true });\nappendFileSync('marks/' + process.argv[2] + '.txt', process.argv[2] + '\\n');\nconsole.log('marked', process.argv[2]);\n");
   const script = JSON.parse(readFileSync(join(repo, 'demo/script.json'), 'utf8')) as { tickets: Record<string, { role: string; content: unknown[] }[]> };
   for (const [ticket, replies] of Object.entries(script.tickets)) {
     const mark = (n: number) => ({ role: 'assistant', content: [{ type: 'tool_use', id: `toolu_${ticket}_mark${n}`, name: 'run_command', input: { argv: ['node', 'mark.js', `${ticket}-${n}`] } }] });
@@ -150,14 +153,18 @@ function report(cwd: string, runId: string, plan: RunPlan, lives: Life[], acks: 
   try {
     const rows = store.db.prepare('SELECT seq, entry FROM journal WHERE run_id = ? ORDER BY seq').all(runId) as { seq: number; entry: string }[];
     const record = store.run(runId)!;
-    const marksPath = join(record.workspace, 'marks.txt');
+    const marksDir = join(record.workspace, 'marks');
     return {
       runId,
       plan,
       lives,
       workspace: record.workspace,
       acks: readFileSync(acks, 'utf8').split('\n').filter(Boolean),
-      marks: existsSync(marksPath) ? readFileSync(marksPath, 'utf8').split('\n').filter(Boolean) : [],
+      marks: existsSync(marksDir)
+        ? readdirSync(marksDir)
+            .sort()
+            .flatMap((name) => readFileSync(join(marksDir, name), 'utf8').split('\n').filter(Boolean))
+        : [],
       outcome,
       journal: rows.map((row) => ({ seq: row.seq, entry: JSON.parse(row.entry) })),
       journalSeqs: rows.map((row) => row.seq),
@@ -167,14 +174,15 @@ function report(cwd: string, runId: string, plan: RunPlan, lives: Life[], acks: 
   }
 }
 
-/** Every file of a folder and its content, marks.txt aside (its line order follows the schedule). */
+/** Every file of a folder and its content, the marks and git's own folder aside. */
 export function filesOf(folder: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
+      if (name === '.git' || (dir === folder && name === 'marks')) continue;
       if (statSync(path).isDirectory()) walk(path);
-      else if (name !== 'marks.txt') out[relative(folder, path)] = readFileSync(path, 'utf8');
+      else out[relative(folder, path)] = readFileSync(path, 'utf8');
     }
   };
   walk(folder);

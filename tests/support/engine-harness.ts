@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { waitFor, type Snapshot } from 'xstate';
 import { Engine, type WorkerRef } from '../../src/actors/engine.js';
+import { GitWorkspaces, initRunRepository } from '../../src/actors/ticket-workspaces.js';
 import type { JournalEntry } from '../../src/actors/journal.js';
 import type { ModelClient } from '../../src/models/model-client.js';
 import { createScriptedModel } from '../../src/models/scripted.js';
@@ -70,6 +71,10 @@ export function startEngine(options: {
   start?: boolean;
   snapshot?: Snapshot<unknown>;
   waitUntil?: (until: number, signal: AbortSignal) => Promise<void>;
+  /** Secret values no tool output may carry (default: the engine's, from this process's environment). */
+  secrets?: readonly string[];
+  /** "worktree": the workspace becomes the run's repository and each ticket gets its own worktree. */
+  isolation?: 'worktree' | 'shared';
 }): Harness {
   const root = tempDir();
   const workspace = join(root, 'workspace');
@@ -78,6 +83,12 @@ export function startEngine(options: {
   mkdirSync(runDir);
   writeFiles(workspace, options.files ?? {});
   let tick = 0;
+  const runId = 'test-run';
+  let workspaces: GitWorkspaces | undefined;
+  if (options.isolation === 'worktree') {
+    initRunRepository(workspace, runDir, runId);
+    workspaces = new GitWorkspaces({ workspace, runDir, runId });
+  }
   const model = options.model ?? createScriptedModel({ script: { version: 1, tickets: options.script } as Script });
   const engine = new Engine({
     config: options.config ?? testConfig(),
@@ -91,6 +102,8 @@ export function startEngine(options: {
     ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
     ...(options.snapshot ? { snapshot: options.snapshot } : {}),
     ...(options.waitUntil ? { waitUntil: options.waitUntil } : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
+    ...(workspaces ? { workspaces } : {}),
   });
   const journal: JournalEntry[] = [];
   engine.journal.subscribe((entry) => journal.push(entry));

@@ -29,6 +29,9 @@ describe('the repository agents.toml', () => {
       max_concurrency: 4,
       trust_override: 'none',
       debug_state_path: 'debug_state.json',
+      isolation: 'worktree',
+      sandbox: 'bwrap',
+      max_write_bytes: 8 * 1024 * 1024,
     });
   });
 
@@ -71,7 +74,15 @@ describe('parseConfig: valid input', () => {
 
   it('uses every default when [execution] is missing', () => {
     const config = expectOk(parse(minimalConfig.replace('[execution]\nmode = "async"\nmax_concurrency = 2\n', '')));
-    expect(config.execution).toEqual({ mode: 'async', max_concurrency: 4, trust_override: 'none', debug_state_path: 'debug_state.json' });
+    expect(config.execution).toEqual({
+      mode: 'async',
+      max_concurrency: 4,
+      trust_override: 'none',
+      debug_state_path: 'debug_state.json',
+      isolation: 'worktree',
+      sandbox: 'bwrap',
+      max_write_bytes: 8 * 1024 * 1024,
+    });
   });
 
   it('accepts inline tables and dotted keys', () => {

@@ -233,3 +233,65 @@ describe('ticket: trust override', () => {
     expect(spawned(started.actions)[0]?.input).toMatchObject({ attempt: 2, trustOverride: 'auto' });
   });
 });
+
+describe('ticket: worktree isolation', () => {
+  const isolated = () => send(ticket({ isolation: 'worktree' }).snapshot, { type: 'ticket.start' });
+  const prepared = { type: 'xstate.done.actor.prepare', output: { path: '/run/worktrees/T1', base: 'abc', created: true }, actorId: 'prepare' } as const;
+  const merged = (output: { ok: true; commit: string } | { ok: false; conflicts: string[]; message: string }) =>
+    ({ type: 'xstate.done.actor.merge', output, actorId: 'merge' }) as const;
+
+  it('prepares its worktree before the worker starts, and tells the conductor only once it runs', () => {
+    const { snapshot, actions } = isolated();
+    expect(snapshot.value).toBe('preparing');
+    expect(snapshot.context.attempts).toBe(1);
+    // Only the invoked prepare step: no worker yet.
+    expect(spawned(actions)).toEqual([expect.objectContaining({ id: 'prepare', src: 'prepareWorkspace', input: { ticketId: 'T1', attempt: 1, fresh: false } })]);
+    expect(sentToParent(actions)).toEqual([]);
+    const next = send(snapshot, prepared as never);
+    expect(next.snapshot.value).toBe('running');
+    expect(spawned(next.actions)).toEqual([expect.objectContaining({ id: 'worker', src: 'worker' })]);
+    expect(sentToParent(next.actions)).toEqual([changed('running')]);
+  });
+
+  it('a worktree that cannot be made blocks the ticket with the reason', () => {
+    const { snapshot } = isolated();
+    const next = send(snapshot, { type: 'xstate.error.actor.prepare', error: new Error('disk full'), actorId: 'prepare' } as never);
+    expect(next.snapshot.value).toBe('blocked');
+    expect(next.snapshot.context.blocked_reason).toBe("could not prepare the ticket's worktree: disk full");
+  });
+
+  it('merges after the worker completes; a clean merge completes the ticket', () => {
+    const working = send(isolated().snapshot, prepared as never).snapshot;
+    const merging = send(working, workerDone({ outcome: 'completed', summary: 'did it' }));
+    expect(merging.snapshot.value).toBe('merging');
+    expect(sentToParent(merging.actions)).toEqual([]);
+    const done = send(merging.snapshot, merged({ ok: true, commit: 'c0ffee' }) as never);
+    expect(done.snapshot.value).toBe('completed');
+    expect(sentToParent(done.actions)).toEqual([changed('completed', { summary: 'did it' })]);
+  });
+
+  it('a conflict blocks with the files; retry starts the next attempt on a fresh worktree, told about the conflict', () => {
+    const working = send(isolated().snapshot, prepared as never).snapshot;
+    const merging = send(working, workerDone({ outcome: 'completed', summary: 'did it' })).snapshot;
+    const blocked = send(merging, merged({ ok: false, conflicts: ['a.txt', 'b.txt'], message: 'merge conflict with clutch/r/integration in a.txt, b.txt' }) as never).snapshot;
+    expect(blocked.value).toBe('blocked');
+    expect(blocked.context.blocked_reason).toContain('merge conflict with clutch/r/integration in a.txt, b.txt');
+    expect(blocked.context).toMatchObject({ conflict: ['a.txt', 'b.txt'], freshWorkspace: true });
+    const pending = send(blocked, { type: 'ticket.retry' }).snapshot;
+    const again = send(pending, { type: 'ticket.start' }).snapshot;
+    expect(again.value).toBe('preparing');
+    expect(again.context.freshWorkspace).toBe(true);
+    const started = send(again, prepared as never);
+    expect(started.snapshot.context).toMatchObject({ conflict: null, freshWorkspace: false, attempts: 2 });
+    expect(workerPrompt(spec, ['a.txt', 'b.txt'])).toContain('could not be merged: it conflicted with work merged since it started, in a.txt, b.txt');
+  });
+
+  it('a failed merge blocks with its reason; a retry without "restore" goes on in the same worktree', () => {
+    const working = send(isolated().snapshot, prepared as never).snapshot;
+    const merging = send(working, workerDone({ outcome: 'completed', summary: 'did it' })).snapshot;
+    const blocked = send(merging, { type: 'xstate.error.actor.merge', error: new Error('index.lock exists'), actorId: 'merge' } as never).snapshot;
+    expect(blocked.context.blocked_reason).toBe("could not merge the ticket's work: index.lock exists");
+    expect(send(send(blocked, { type: 'ticket.retry' }).snapshot, { type: 'ticket.start' }).snapshot.context.freshWorkspace).toBe(false);
+    expect(send(send(blocked, { type: 'ticket.retry', files: 'restore' }).snapshot, { type: 'ticket.start' }).snapshot.context.freshWorkspace).toBe(true);
+  });
+});

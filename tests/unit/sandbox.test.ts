@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isInside, resolveInWorkspace, workspaceRelative } from '../../src/tools/sandbox.js';
+import { hasGitComponent, isInside, resolveInWorkspace, workspaceRelative } from '../../src/tools/sandbox.js';
 
 let workspace: string;
 let outside: string;
@@ -106,6 +106,31 @@ describe('resolveInWorkspace', () => {
       ok: true,
       path: path.join(workspace, 'src', 'a.ts'),
     });
+  });
+});
+
+describe('resolveInWorkspace and .git', () => {
+  it('refuses a path with a .git component in any case, lexically and through a symlink', async () => {
+    mkdirSync(path.join(workspace, '.git'));
+    writeFileSync(path.join(workspace, '.git', 'config'), '[core]');
+    for (const requested of ['.git', '.git/config', '.GIT/config', 'src/.Git/x', './src/../.git/hooks/pre-commit', '.git/../.git/HEAD']) {
+      expect(await refused(requested, { allowRoot: true })).toMatch(/is in \.git, git's own data/);
+    }
+    symlinkSync(path.join(workspace, '.git'), path.join(workspace, 'meta'));
+    expect(await refused('meta/config')).toMatch(/is in \.git/);
+    expect(await refused('meta', { allowRoot: true })).toMatch(/is in \.git/);
+    // A name that merely contains .git is fine.
+    expect(await resolveInWorkspace(workspace, '.gitignore')).toMatchObject({ ok: true, relative: '.gitignore' });
+    expect(await resolveInWorkspace(workspace, 'src/x.git/a')).toMatchObject({ ok: true });
+    expect(await resolveInWorkspace(workspace, '.github/workflows/ci.yml')).toMatchObject({ ok: true });
+  });
+
+  it('hasGitComponent looks at whole components, either slash, any case', () => {
+    expect(hasGitComponent('.git')).toBe(true);
+    expect(hasGitComponent('a/.GiT/b')).toBe(true);
+    expect(hasGitComponent('a\\.git\\b')).toBe(true);
+    expect(hasGitComponent('.gitignore')).toBe(false);
+    expect(hasGitComponent('a/b.git')).toBe(false);
   });
 });
 

@@ -1,9 +1,14 @@
+import { waitUntil } from '../../src/tools/process-tree.js';
 import { existsSync, mkdirSync, readFileSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commandEnvironment, refuseProgram } from '../../src/tools/command-policy.js';
+import { commandEnvironment, commandPath, refuseProgram } from '../../src/tools/command-policy.js';
+import { limitsMechanism, useLimitsMechanism } from '../../src/tools/command-limits.js';
+import { runCommandOptions } from '../../src/tools/run-command.js';
+import { commandProcess, stopOrphan } from '../../src/actors/orphan-command.js';
 import { executeTool, previewTool, type ToolContext } from '../../src/tools/index.js';
+import type { CommandSandbox } from '../../src/tools/tool.js';
 
 let workspace: string;
 let outside: string;
@@ -19,7 +24,12 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(workspace, { recursive: true, force: true });
   rmSync(outside, { recursive: true, force: true });
+  runCommandOptions.killGraceMs = 2000;
+  runCommandOptions.closeGraceMs = 2000;
+  useLimitsMechanism(undefined);
 });
+
+const unsandboxed: CommandSandbox = { kind: 'none', network: false, env: {}, maxProcesses: 256, maxMemoryMb: 2048 };
 
 /** Alive means signalable and not a zombie (PID 1 in a container may never reap it). */
 function alive(pid: number): boolean {
@@ -36,13 +46,28 @@ function alive(pid: number): boolean {
   }
 }
 
-/** SIGKILL is delivered asynchronously; wait (without a fixed sleep) until the pid is gone. */
-async function expectDead(pid: number): Promise<void> {
+/** run_command waits for the whole tree before it returns: the pid is gone by then, no waiting here. */
+function expectDead(pid: number): void {
   expect(pid).toBeGreaterThan(0);
-  const deadline = Date.now() + 5000;
-  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
   expect(alive(pid)).toBe(false);
 }
+
+/**
+ * Inside the sandbox, pids are the PID namespace's own: a process proves it still runs by its
+ * heartbeat file in the workspace instead. Returns whether the file changes within `ms`.
+ */
+async function heartbeatGoesOn(file: string, ms = 300): Promise<boolean> {
+  const before = readFileSync(file, 'utf8');
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (readFileSync(file, 'utf8') !== before) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return false;
+}
+
+/** A node one-liner that writes Date.now() into `name` (in its cwd) every 20 ms, forever. */
+const heartbeat = (name: string, extra = '') => `${extra}setInterval(()=>require("fs").writeFileSync(${JSON.stringify(name)},String(Date.now())),20)`;
 
 function node(script: string, extra: Record<string, unknown> = {}): Promise<{ content: string; is_error: boolean }> {
   return executeTool('run_command', { argv: ['node', '-e', script], ...extra }, context);
@@ -135,29 +160,156 @@ describe('run_command', () => {
     expect(Buffer.byteLength(out.content)).toBeLessThan(16 * 1024 + 100);
   });
 
-  it('hostile: a command that runs too long is killed, with its whole process group', async () => {
+  it('hostile: a command that runs too long is stopped with its whole tree (sandboxed)', async () => {
     // The child spawns a grandchild that would keep running (and hold the pipes) if only the
-    // parent were killed.
+    // parent were killed, and one more that left the session (setsid) and ignores SIGTERM.
     const script =
-      'const g = require("child_process").spawn(process.execPath, ["-e", "setInterval(()=>{},1000)"], {stdio: "inherit"});' +
-      'console.log("grandchild " + g.pid); setInterval(()=>{},1000)';
-    const out = await node(script, { timeout_ms: 300 });
-    expect(out.is_error).toBe(true);
-    const match = /^killed by signal SIGKILL: timed out after 300 ms \(the process group was killed\)\ngrandchild (\d+)\n$/.exec(
-      out.content,
-    );
-    expect(match, out.content).not.toBeNull();
-    await expectDead(Number(match?.[1]));
+      `const cp = require("child_process"); cp.spawn(process.execPath, ["-e", ${JSON.stringify(heartbeat('a'))}], {stdio: "inherit"});` +
+      `cp.spawn(process.execPath, ["-e", ${JSON.stringify(heartbeat('b', 'process.on("SIGTERM",()=>{});'))}], {stdio: "ignore", detached: true}).unref();` +
+      'const wait = () => require("fs").existsSync("a") && require("fs").existsSync("b") ? console.log("started") : setTimeout(wait, 5); wait(); setInterval(()=>{},1000)';
+    const out = await node(script, { timeout_ms: 1500 });
+    expect(out).toEqual({
+      content: 'killed by signal SIGTERM: timed out after 1500 ms (the whole process tree was stopped)\nstarted\n',
+      is_error: true,
+    });
+    expect(await heartbeatGoesOn(path.join(workspace, 'a'))).toBe(false);
+    expect(await heartbeatGoesOn(path.join(workspace, 'b'))).toBe(false);
   });
 
-  it('ends background processes a command leaves behind', async () => {
+  it('hostile: a command that runs too long is stopped with its whole tree (unsandboxed: group, descendants and cgroup)', async () => {
     const script =
-      'const g = require("child_process").spawn(process.execPath, ["-e", "setInterval(()=>{},1000)"], {stdio: "ignore"});' +
-      'g.unref(); console.log(g.pid)';
-    const out = await node(script);
-    const match = /^exit code 0\n(\d+)\n$/.exec(out.content);
+      'const cp = require("child_process"); const g = cp.spawn(process.execPath, ["-e", "setInterval(()=>{},1000)"], {stdio: "inherit"});' +
+      'const s = cp.spawn(process.execPath, ["-e", "process.on(\'SIGTERM\',()=>{}); setInterval(()=>{},1000)"], {stdio: "ignore", detached: true}); s.unref();' +
+      'console.log("grandchild " + g.pid + " " + s.pid); setInterval(()=>{},1000)';
+    runCommandOptions.killGraceMs = 300;
+    const out = await executeTool('run_command', { argv: ['node', '-e', script], timeout_ms: 1000 }, { ...context, sandbox: unsandboxed });
+    expect(out.is_error).toBe(true);
+    const match = /^killed by signal (SIGTERM|SIGKILL): timed out after 1000 ms \(the whole process tree was (?:stopped|killed; it was still running 300 ms after SIGTERM)\)\ngrandchild (\d+) (\d+)\n$/.exec(out.content);
     expect(match, out.content).not.toBeNull();
-    await expectDead(Number(match?.[1]));
+    expectDead(Number(match?.[2]));
+    // The one that left the group and ignores SIGTERM is found through the command's cgroup.
+    if (limitsMechanism().kind.startsWith('cgroup')) {
+      expect(match?.[1]).toBe('SIGKILL');
+      expectDead(Number(match?.[3]));
+    }
+  });
+
+  it('a process that ignores SIGTERM gets SIGKILL after the grace period', async () => {
+    runCommandOptions.killGraceMs = 400;
+    const started = Date.now();
+    const out = await node('process.on("SIGTERM", () => console.log("ignoring SIGTERM")); console.log("up"); setInterval(()=>{},1000)', { timeout_ms: 500 });
+    const took = Date.now() - started;
+    expect(out).toEqual({
+      content:
+        'killed by signal SIGKILL: timed out after 500 ms (the whole process tree was killed; it was still running 400 ms after SIGTERM)\nup\nignoring SIGTERM\n',
+      is_error: true,
+    });
+    expect(took).toBeGreaterThanOrEqual(900);
+    expect(took).toBeLessThan(15_000);
+  });
+
+  it('ends background processes a command leaves behind (sandboxed)', async () => {
+    const script =
+      `const g = require("child_process").spawn(process.execPath, ["-e", ${JSON.stringify(heartbeat('hb'))}], {stdio: "ignore", detached: true});` +
+      'g.unref(); const wait = () => require("fs").existsSync("hb") ? console.log("left behind") : setTimeout(wait, 5); wait()';
+    const out = await node(script);
+    expect(out).toEqual({ content: 'exit code 0\nleft behind\n', is_error: false });
+    expect(await heartbeatGoesOn(path.join(workspace, 'hb'))).toBe(false);
+  });
+
+  it('ends background processes a command leaves behind (unsandboxed), also one that called setsid', async () => {
+    const script =
+      'const cp = require("child_process"); const g = cp.spawn(process.execPath, ["-e", "setInterval(()=>{},1000)"], {stdio: "ignore"});' +
+      'const s = cp.spawn(process.execPath, ["-e", "setInterval(()=>{},1000)"], {stdio: "ignore", detached: true});' +
+      'g.unref(); s.unref(); console.log(g.pid, s.pid)';
+    const out = await executeTool('run_command', { argv: ['node', '-e', script] }, { ...context, sandbox: unsandboxed });
+    const match = /^exit code 0\n(\d+) (\d+)\n$/.exec(out.content);
+    expect(match, out.content).not.toBeNull();
+    expectDead(Number(match?.[1]));
+    if (limitsMechanism().kind.startsWith('cgroup')) expectDead(Number(match?.[2]));
+  });
+
+  it('returns promptly when a grandchild holds stdout open after the command exits', async () => {
+    // A close grace far longer than the call may take: returning before it proves nothing waited for it.
+    runCommandOptions.closeGraceMs = 60_000;
+    const started = Date.now();
+    const out = await node(
+      'require("child_process").spawn(process.execPath, ["-e", "setInterval(()=>{},1000)"], {stdio: "inherit", detached: true}).unref(); console.log("parent done")',
+    );
+    expect(out).toEqual({ content: 'exit code 0\nparent done\n', is_error: false });
+    // The sandbox ends the holder with the command: no waiting for the pipes.
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('hostile: a command over max_memory_mb is killed, and the output says why', async () => {
+    const hog = 'const a = []; for (;;) a.push(Buffer.alloc(16 * 1024 * 1024, 1))';
+    const sandbox: CommandSandbox = { kind: 'bwrap', network: false, env: {}, maxProcesses: 64, maxMemoryMb: 128 };
+    const out = await executeTool('run_command', { argv: ['node', '-e', hog] }, { ...context, sandbox });
+    expect(out.is_error).toBe(true);
+    if (limitsMechanism().kind.startsWith('cgroup')) {
+      expect(out).toEqual({ content: 'killed by signal SIGKILL: out of memory (the command went over max_memory_mb = 128 MiB)\n(no output)', is_error: true });
+    } else {
+      expect(out.content).toMatch(/allocation failed|out of memory/i);
+    }
+  });
+
+  it('without a writable cgroup, prlimit applies the limits and the output says they are approximate', async () => {
+    useLimitsMechanism({ kind: 'prlimit', prlimit: '/usr/bin/prlimit', why: 'no writable cgroup (pinned by the test)' });
+    const note =
+      "[note: limits are approximate: no writable cgroup (pinned by the test); max_memory_mb caps each process's data (RLIMIT_DATA) and " +
+      "max_processes this user's tasks (RLIMIT_NPROC, which does not apply to root)]";
+    expect(await node('console.log("ok")')).toEqual({ content: `exit code 0\nok\n\n${note}`, is_error: false });
+    // The memory cap still holds, per process.
+    const sandbox: CommandSandbox = { kind: 'bwrap', network: false, env: {}, maxProcesses: 64, maxMemoryMb: 128 };
+    const out = await executeTool('run_command', { argv: ['node', '-e', 'const a = []; for (let i = 0; i < 64; i++) a.push(Buffer.alloc(16 * 1024 * 1024, 1))'] }, { ...context, sandbox });
+    expect(out.is_error).toBe(true);
+    expect(out.content).toMatch(/^(exit code|killed by signal) [\s\S]*(allocation failed|out of memory)[\s\S]*\[note: limits are approximate/i);
+  });
+
+  it('with no way to apply the limits at all, the output says they were not applied', async () => {
+    useLimitsMechanism({ kind: 'none', why: 'no writable cgroup, and prlimit was not found on PATH' });
+    expect(await node('console.log("ok")')).toEqual({
+      content: 'exit code 0\nok\n\n[note: max_processes and max_memory_mb were not applied: no writable cgroup, and prlimit was not found on PATH]',
+      is_error: false,
+    });
+  });
+
+  it('the pid onSpawn reports is one whose death ends the whole sandboxed tree (what a crash resume relies on)', async () => {
+    let spawned: number | undefined;
+    const script = `require("child_process").spawn(process.execPath, ["-e", ${JSON.stringify(heartbeat('hb'))}], {stdio: "ignore", detached: true}); setInterval(()=>{},1000)`;
+    const running = executeTool('run_command', { argv: ['node', '-e', script] }, { ...context, onSpawn: (pid) => (spawned = pid) });
+    const hb = path.join(workspace, 'hb');
+    await new Promise<void>((resolve) => {
+      const poll = (): void => (existsSync(hb) ? resolve() : void setTimeout(poll, 5));
+      poll();
+    });
+    expect(spawned).toBeGreaterThan(0);
+    process.kill(spawned!, 'SIGKILL');
+    const out = await running;
+    expect(out.is_error).toBe(true);
+    expect(await heartbeatGoesOn(hb)).toBe(false);
+  });
+
+  it('stopOrphan ends an unsandboxed command a crash left running, also what left its group (through its cgroup)', async () => {
+    let spawned: number | undefined;
+    const script =
+      'const s = require("child_process").spawn(process.execPath, ["-e", "setInterval(()=>{},1000)"], {stdio: "ignore", detached: true}); s.unref();' +
+      'require("fs").writeFileSync("escapee", String(s.pid)); setInterval(()=>{},1000)';
+    const running = executeTool('run_command', { argv: ['node', '-e', script] }, { ...context, sandbox: unsandboxed, onSpawn: (pid) => (spawned = pid) });
+    const file = path.join(workspace, 'escapee');
+    await new Promise<void>((resolve) => {
+      const poll = (): void => (existsSync(file) && readFileSync(file, 'utf8') !== '' ? resolve() : void setTimeout(poll, 5));
+      poll();
+    });
+    const escapee = Number(readFileSync(file, 'utf8'));
+    expect(await stopOrphan(commandProcess(spawned!))).toBe(true);
+    expect(alive(spawned!)).toBe(false);
+    // Killed through its cgroup: SIGKILL is sent, its end follows (a loaded machine may take a moment).
+    if (limitsMechanism().kind.startsWith('cgroup')) expect(await waitUntil(() => !alive(escapee), 5000)).toBe(true);
+    else process.kill(escapee, 'SIGKILL');
+    expect((await running).is_error).toBe(true);
+    // Gone now: a second call finds nothing to stop.
+    expect(await stopOrphan(commandProcess(spawned!))).toBe(false);
   });
 
   it('hostile: the timeout cannot exceed the archetype ceiling', async () => {
@@ -167,23 +319,24 @@ describe('run_command', () => {
       { ...context, commandTimeoutMs: 300 },
     );
     expect(out).toEqual({
-      content: 'killed by signal SIGKILL: timed out after 300 ms (the process group was killed)\n(no output)',
+      content: 'killed by signal SIGTERM: timed out after 300 ms (the whole process tree was stopped)\n(no output)',
       is_error: true,
     });
   });
 
-  it('hostile: secret environment variables never reach the command', async () => {
-    const names = ['ANTHROPIC_API_KEY', 'GITHUB_TOKEN', 'CLUTCH_TEST_SECRET', 'DB_PASSWORD', 'AWS_CREDENTIALS'];
+  it('hostile: no host environment variable reaches the command, secret-looking or not; the archetype env does', async () => {
+    const names = ['ANTHROPIC_API_KEY', 'GITHUB_TOKEN', 'CLUTCH_TEST_SECRET', 'DB_PASSWORD', 'AWS_CREDENTIALS', 'DATABASE_URL', 'MYSQL_PWD', 'CLUTCH_TEST_VISIBLE'];
     for (const name of names) process.env[name] = `leak-${name}`;
-    process.env.CLUTCH_TEST_VISIBLE = 'visible';
     try {
-      const out = await node(
-        'const env = process.env; console.log(Object.entries(env).filter(([, v]) => v.startsWith("leak-")).length, env.CLUTCH_TEST_VISIBLE)',
-      );
-      expect(out).toEqual({ content: 'exit code 0\n0 visible\n', is_error: false });
+      const script = 'const env = process.env; console.log(JSON.stringify(Object.keys(env).sort()), Object.values(env).filter((v) => v.includes("leak-")).length, env.NODE_ENV)';
+      for (const sandbox of [undefined, unsandboxed]) {
+        const ctx: ToolContext = { ...context, sandbox: { ...(sandbox ?? { kind: 'bwrap', network: false, maxProcesses: 256, maxMemoryMb: 2048 }), env: { NODE_ENV: 'test' } } };
+        const out = await executeTool('run_command', { argv: ['node', '-e', script] }, ctx);
+        const keys = ['CI', 'HOME', 'LANG', 'NODE_ENV', 'NO_COLOR', 'PATH', 'PWD', 'TZ'];
+        expect(out).toEqual({ content: `exit code 0\n${JSON.stringify(keys)} 0 test\n`, is_error: false });
+      }
     } finally {
       for (const name of names) delete process.env[name];
-      delete process.env.CLUTCH_TEST_VISIBLE;
     }
   });
 
@@ -215,8 +368,7 @@ describe('run_command', () => {
     });
     controller.abort();
     const out = await running;
-    expect(out.is_error).toBe(true);
-    expect(out.content.startsWith('killed by signal SIGKILL: aborted')).toBe(true);
+    expect(out).toEqual({ content: 'killed by signal SIGTERM: aborted (the whole process tree was stopped)\n(no output)', is_error: true });
 
     const already = new AbortController();
     already.abort();
@@ -234,14 +386,24 @@ describe('command policy', () => {
     expect(refuseProgram('node', ['node'])).toBeUndefined();
   });
 
-  it('keeps only absolute PATH entries and drops secrets and FORCE_COLOR', () => {
+  it('keeps only absolute PATH entries outside the workspace, and passes nothing of the host but LANG and TZ', () => {
+    const dirs = commandPath(['/usr/bin', '.', '', 'bin', '/bin', '/ws/node_modules/.bin', '/ws', '/tmp/x/bin', '/usr/bin'].join(path.delimiter), '/ws', ['/tmp']);
+    expect(dirs).toEqual(['/usr/bin', '/bin']);
     const env = commandEnvironment({
-      PATH: ['/usr/bin', '.', '', 'bin', '/bin'].join(path.delimiter),
-      OPENAI_API_KEY: 'x',
-      npm_config_authtoken: 'x',
-      FORCE_COLOR: '3',
-      HOME: '/home/u',
+      path: dirs,
+      home: '/tmp/home',
+      host: { PATH: '/evil', OPENAI_API_KEY: 'x', npm_config_authtoken: 'x', FORCE_COLOR: '3', HOME: '/home/u', LANG: 'fr_FR.UTF-8', TZ: 'Europe/Paris' },
+      extra: { NODE_ENV: 'test', PATH: '/ignored' },
     });
-    expect(env).toEqual({ PATH: ['/usr/bin', '/bin'].join(path.delimiter), HOME: '/home/u', CI: '1', NO_COLOR: '1' });
+    expect(env).toEqual({
+      PATH: ['/usr/bin', '/bin'].join(path.delimiter),
+      HOME: '/tmp/home',
+      LANG: 'fr_FR.UTF-8',
+      TZ: 'Europe/Paris',
+      CI: '1',
+      NO_COLOR: '1',
+      NODE_ENV: 'test',
+    });
+    expect(commandEnvironment({ path: [], home: '/h', host: {} })).toMatchObject({ LANG: 'C.UTF-8', TZ: 'UTC' });
   });
 });

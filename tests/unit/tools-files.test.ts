@@ -1,10 +1,14 @@
 import {
+  chmodSync,
   existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -12,6 +16,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { executeTool, previewTool, type ToolContext } from '../../src/tools/index.js';
+import { firstNonUtf8Byte, listedPath } from '../../src/tools/files.js';
+import { REDACTED } from '../../src/protocol/redact.js';
 
 let workspace: string;
 let outside: string;
@@ -351,5 +357,310 @@ describe('edit_file', () => {
     expect(out.is_error).toBe(true);
     expect(out.content).toMatch(/symlink that points outside the workspace/);
     expect(readFileSync(path.join(outside, 'secret.txt'), 'utf8')).toBe('top secret\n');
+  });
+});
+
+describe('hard links', () => {
+  it('hostile: write_file replaces a hard link to an outside file instead of writing through it', async () => {
+    linkSync(path.join(outside, 'secret.txt'), path.join(workspace, 'linked.txt'));
+    const preview = await previewTool('write_file', { path: 'linked.txt', content: 'mine\n' }, context);
+    if (preview.kind !== 'diff') throw new Error('expected a diff');
+    expect(preview.diff).not.toContain('top secret');
+    expect(preview.diff).toMatch(/--- a\/linked.txt\tcurrent content not shown: a hard link shared with a name outside/);
+    expect(preview.before).toBeUndefined();
+    const out = await executeTool('write_file', { path: 'linked.txt', content: 'mine\n' }, context);
+    expect(out).toEqual({
+      content: 'wrote 5 bytes to "linked.txt" (replaced; it was a hard link shared with a name outside the workspace, which keeps its old content)',
+      is_error: false,
+    });
+    expect(readFileSync(path.join(outside, 'secret.txt'), 'utf8')).toBe('top secret\n');
+    expect(read('linked.txt')).toBe('mine\n');
+    expect(statSync(path.join(workspace, 'linked.txt')).nlink).toBe(1);
+    expect(statSync(path.join(outside, 'secret.txt')).nlink).toBe(1);
+  });
+
+  it('hostile: read_file refuses a hard link whose other name is outside, naming the path and why', async () => {
+    linkSync(path.join(outside, 'secret.txt'), path.join(workspace, 'linked.txt'));
+    const out = await executeTool('read_file', { path: 'linked.txt' }, context);
+    expect(out.is_error).toBe(true);
+    expect(out.content).toMatch(/^"linked.txt" is a hard link: the same file has 2 names and 1 of them is not in the workspace/);
+    expect(out.content).toMatch(/write_file on this path replaces it/);
+    expect(out.content).not.toContain('top secret');
+  });
+
+  it('hostile: edit_file refuses a hard link to an outside file and changes nothing', async () => {
+    linkSync(path.join(outside, 'secret.txt'), path.join(workspace, 'linked.txt'));
+    const out = await executeTool('edit_file', { path: 'linked.txt', old_string: 'top', new_string: 'no' }, context);
+    expect(out.is_error).toBe(true);
+    expect(out.content).toMatch(/"linked.txt" is a hard link/);
+    expect(readFileSync(path.join(outside, 'secret.txt'), 'utf8')).toBe('top secret\n');
+    const preview = await previewTool('edit_file', { path: 'linked.txt', old_string: 'top', new_string: 'no' }, context);
+    expect(preview).toMatchObject({ kind: 'text', text: expect.stringMatching(/^edit_file will fail: "linked.txt" is a hard link/) });
+  });
+
+  it('reads a hard link whose names are all in the workspace; an edit replaces the file, the other name keeps its content', async () => {
+    put('src/one.txt', 'shared text\n');
+    mkdirSync(path.join(workspace, 'deep/er'), { recursive: true });
+    linkSync(path.join(workspace, 'src/one.txt'), path.join(workspace, 'deep/er/two.txt'));
+    expect(await executeTool('read_file', { path: 'deep/er/two.txt' }, context)).toEqual({ content: '    1| shared text', is_error: false });
+    const out = await executeTool('edit_file', { path: 'src/one.txt', old_string: 'shared', new_string: 'own' }, context);
+    expect(out.is_error).toBe(false);
+    expect(read('src/one.txt')).toBe('own text\n');
+    expect(read('deep/er/two.txt')).toBe('shared text\n');
+  });
+
+  it('hostile: a name in node_modules is not searched, so such a link is refused', async () => {
+    put('node_modules/pkg/index.js', 'module.exports = 1;\n');
+    linkSync(path.join(workspace, 'node_modules/pkg/index.js'), path.join(workspace, 'copy.js'));
+    const out = await executeTool('read_file', { path: 'copy.js' }, context);
+    expect(out).toMatchObject({ is_error: true, content: expect.stringMatching(/node_modules and \.git not searched/) });
+  });
+
+  it('hostile: search_files skips a hard link to an outside file and says so', async () => {
+    put('plain.txt', 'top of the plain file\n');
+    linkSync(path.join(outside, 'secret.txt'), path.join(workspace, 'linked.txt'));
+    const out = await executeTool('search_files', { pattern: 'top' }, context);
+    expect(out).toEqual({
+      content: 'plain.txt:1: top of the plain file\n[1 file not searched: hard links shared with a name outside the workspace: linked.txt]',
+      is_error: false,
+    });
+    const only = await executeTool('search_files', { pattern: 'secret', path: 'linked.txt' }, context);
+    expect(only.content).toBe('no matches for "secret" in "linked.txt"\n[1 file not searched: hard links shared with a name outside the workspace: linked.txt]');
+  });
+
+  it('every write goes through a temp file renamed over the target: a new inode, the mode kept, no temp left', async () => {
+    put('run.sh', 'echo 1\n');
+    const file = path.join(workspace, 'run.sh');
+    chmodSync(file, 0o750);
+    const before = statSync(file).ino;
+    await executeTool('write_file', { path: 'run.sh', content: 'echo 2\n' }, context);
+    const afterWrite = statSync(file);
+    expect(afterWrite.ino).not.toBe(before);
+    expect(afterWrite.mode & 0o777).toBe(0o750);
+    await executeTool('edit_file', { path: 'run.sh', old_string: '2', new_string: '3' }, context);
+    expect(statSync(file).ino).not.toBe(afterWrite.ino);
+    expect(read('run.sh')).toBe('echo 3\n');
+    expect(readdirSync(workspace)).toEqual(['run.sh']);
+  });
+
+  it('writes a file whose name is near the 255-byte limit (the temp name is cut)', async () => {
+    const name = `${'n'.repeat(250)}.txt`;
+    const out = await executeTool('write_file', { path: name, content: 'x' }, context);
+    expect(out.is_error).toBe(false);
+    expect(read(name)).toBe('x');
+  });
+});
+
+describe('.git', () => {
+  beforeEach(() => {
+    put('.git/config', '[core]\n');
+    put('.git/HEAD', 'ref: refs/heads/main\n');
+    put('sub/.GIT/x', 'x\n');
+    put('src/a.ts', 'const git = 1;\n');
+  });
+
+  it('hostile: read_file, write_file and edit_file refuse any path with a .git component, in any case', async () => {
+    for (const [tool, input] of [
+      ['read_file', { path: '.git/config' }],
+      ['read_file', { path: '.GIT/HEAD' }],
+      ['read_file', { path: 'sub/.GIT/x' }],
+      ['write_file', { path: '.git/hooks/pre-commit', content: '#!/bin/sh\ncurl evil\n' }],
+      ['write_file', { path: '.git', content: 'gitdir: /elsewhere\n' }],
+      ['write_file', { path: 'src/../.Git/config', content: '[core]\nhooksPath = /tmp\n' }],
+      ['edit_file', { path: '.git/config', old_string: '[core]', new_string: '[core]\n\tfsmonitor = evil' }],
+      ['list_files', { path: '.git' }],
+      ['search_files', { pattern: 'core', path: '.git' }],
+    ] as const) {
+      const out = await executeTool(tool, input, context);
+      expect(out.is_error, `${tool} ${JSON.stringify(input)}`).toBe(true);
+      expect(out.content).toMatch(/is in \.git, git's own data/);
+    }
+    expect(existsSync(path.join(workspace, '.git/hooks'))).toBe(false);
+    expect(read('.git/config')).toBe('[core]\n');
+  });
+
+  it('hostile: refuses a symlink inside the workspace that leads into .git', async () => {
+    symlinkSync(path.join(workspace, '.git'), path.join(workspace, 'meta'));
+    const out = await executeTool('write_file', { path: 'meta/config', content: 'x' }, context);
+    expect(out).toMatchObject({ is_error: true, content: expect.stringMatching(/is in \.git/) });
+    expect(read('.git/config')).toBe('[core]\n');
+  });
+
+  it('list_files and search_files do not show .git in any case, nor a .git file', async () => {
+    rmSync(path.join(workspace, '.git'), { recursive: true });
+    put('.git', 'gitdir: /somewhere/else\n');
+    const listed = await executeTool('list_files', { recursive: true }, context);
+    expect(listed.content).toBe('src/\nsrc/a.ts\nsub/');
+    const found = await executeTool('search_files', { pattern: 'x' }, context);
+    expect(found.content).toBe('no matches for "x" in "."');
+    const git = await executeTool('search_files', { pattern: 'git' }, context);
+    expect(git.content).toBe('src/a.ts:1: const git = 1;');
+  });
+});
+
+describe('text that is not UTF-8', () => {
+  const latin1 = Buffer.from([...Buffer.from('caf'), 0xe9, ...Buffer.from(' cr'), 0xe8, ...Buffer.from('me\nline two\n')]);
+
+  it('finds the first byte that is not UTF-8', () => {
+    expect(firstNonUtf8Byte(latin1)).toBe(3);
+    expect(firstNonUtf8Byte(Buffer.from('café ✓ 日本'))).toBeUndefined();
+    expect(firstNonUtf8Byte(Buffer.from([0x61, 0x62, 0xe2, 0x82]))).toBe(2);
+    expect(firstNonUtf8Byte(Buffer.from([0xef, 0xbb, 0xbf, 0x61]))).toBeUndefined();
+  });
+
+  it('hostile: edit_file refuses a Latin-1 file and leaves every byte as it was', async () => {
+    put('legacy.txt', latin1);
+    const input = { path: 'legacy.txt', old_string: 'line two', new_string: 'line 2' };
+    const out = await executeTool('edit_file', input, context);
+    expect(out).toEqual({
+      content:
+        '"legacy.txt" is not UTF-8 text (the byte at offset 3 is not valid UTF-8); edit_file would change bytes it did ' +
+        'not touch. Use write_file with the whole new content instead',
+      is_error: true,
+    });
+    expect(readFileSync(path.join(workspace, 'legacy.txt')).equals(latin1)).toBe(true);
+    expect(await previewTool('edit_file', input, context)).toEqual({ kind: 'text', text: `edit_file will fail: ${out.content}` });
+  });
+
+  it('read_file shows the file and says first that it is not UTF-8', async () => {
+    put('legacy.txt', latin1);
+    const out = await executeTool('read_file', { path: 'legacy.txt' }, context);
+    expect(out.is_error).toBe(false);
+    const [note, ...lines] = out.content.split('\n');
+    expect(note).toMatch(/^\[note: "legacy.txt" is not UTF-8 text \(the byte at offset 3 is not valid UTF-8\); such bytes are shown as U\+FFFD/);
+    expect(note).toMatch(/edit_file refuses this file .* write_file can replace it whole/);
+    expect(lines).toEqual(['    1| caf\uFFFD cr\uFFFDme', '    2| line two']);
+  });
+
+  it('write_file replaces a Latin-1 file whole; edit_file keeps a UTF-8 BOM and CRLF exactly', async () => {
+    put('legacy.txt', latin1);
+    expect((await executeTool('write_file', { path: 'legacy.txt', content: 'café crème\n' }, context)).is_error).toBe(false);
+    expect(read('legacy.txt')).toBe('café crème\n');
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('a = 1\r\nb = 2\r\n')]);
+    put('bom.txt', bom);
+    expect((await executeTool('edit_file', { path: 'bom.txt', old_string: 'b = 2', new_string: 'b = 3' }, context)).is_error).toBe(false);
+    expect(readFileSync(path.join(workspace, 'bom.txt')).equals(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('a = 1\r\nb = 3\r\n')]))).toBe(true);
+  });
+});
+
+describe('write size cap', () => {
+  it('hostile: write_file refuses content over maxWriteBytes before anything is written, with both sizes', async () => {
+    const small = { ...context, maxWriteBytes: 100 };
+    const input = { path: 'big/new.txt', content: 'x'.repeat(101) };
+    const out = await executeTool('write_file', input, small);
+    expect(out).toEqual({
+      content:
+        'the content for "big/new.txt" is 101 bytes, more than the limit of 100 bytes (max_write_bytes in agents.toml\'s ' +
+        '[execution]); nothing was written: write a smaller file, or split the content over several files',
+      is_error: true,
+    });
+    expect(existsSync(path.join(workspace, 'big'))).toBe(false);
+    expect(await previewTool('write_file', input, small)).toEqual({ kind: 'text', text: `write_file will fail: ${out.content}` });
+    expect((await executeTool('write_file', { path: 'ok.txt', content: 'x'.repeat(100) }, small)).is_error).toBe(false);
+  });
+
+  it('counts UTF-8 bytes and defaults to 8 MiB when the context sets no limit', async () => {
+    expect((await executeTool('write_file', { path: 'e.txt', content: 'é'.repeat(51) }, { ...context, maxWriteBytes: 101 })).is_error).toBe(true);
+    const limit = 8 * 1024 * 1024;
+    const over = await executeTool('write_file', { path: 'huge.txt', content: 'x'.repeat(limit + 1) }, context);
+    expect(over.content).toMatch(/is 8388609 bytes, more than the limit of 8388608 bytes/);
+    const at = await executeTool('write_file', { path: 'huge.txt', content: 'x'.repeat(limit) }, context);
+    expect(at).toEqual({ content: 'wrote 8388608 bytes to "huge.txt" (created)', is_error: false });
+  });
+
+  it('hostile: edit_file refuses an edit whose result would exceed the limit, without building it', async () => {
+    put('grow.txt', 'ab'.repeat(20));
+    const out = await executeTool(
+      'edit_file',
+      { path: 'grow.txt', old_string: 'a', new_string: 'x'.repeat(1000), replace_all: true },
+      { ...context, maxWriteBytes: 10_000 },
+    );
+    expect(out).toMatchObject({ is_error: true, content: expect.stringMatching(/^the edit would leave "grow.txt" at 20020 bytes, more than the limit of 10000 bytes/) });
+    expect(read('grow.txt')).toBe('ab'.repeat(20));
+  });
+});
+
+describe('file names with line breaks and control characters', () => {
+  it('hostile: list_files and search_files quote such names as JSON strings, so no name passes for another line', async () => {
+    put('evil\nfake.ts', 'needle\n');
+    put('tab\there.txt', 'needle\n');
+    put('bidi\u202Etxt.exe', 'needle\n');
+    put('"quoted".txt', 'needle\n');
+    put('plain.txt', 'needle\n');
+    const listed = await executeTool('list_files', {}, context);
+    expect(listed.content.split('\n')).toEqual([
+      '"\\"quoted\\".txt"',
+      '"bidi\\u202etxt.exe"',
+      '"evil\\nfake.ts"',
+      'plain.txt',
+      '"tab\\there.txt"',
+    ]);
+    const found = await executeTool('search_files', { pattern: 'needle' }, context);
+    const lines = found.content.split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines).toContain('"evil\\nfake.ts":1: needle');
+    expect(lines.some((line) => line.startsWith('fake.ts'))).toBe(false);
+    expect(listed.content.split('\n').includes('fake.ts')).toBe(false);
+  });
+
+  it('the tools work on such a path, and their messages quote it', async () => {
+    const name = 'line\nbreak\r.txt';
+    expect(await executeTool('write_file', { path: name, content: 'one\n' }, context)).toEqual({
+      content: `wrote 4 bytes to ${JSON.stringify(name)} (created)`,
+      is_error: false,
+    });
+    expect(await executeTool('read_file', { path: name }, context)).toEqual({ content: '    1| one', is_error: false });
+    expect((await executeTool('edit_file', { path: name, old_string: 'one', new_string: 'two' }, context)).is_error).toBe(false);
+    expect(read(name)).toBe('two\n');
+    expect((await executeTool('read_file', { path: 'no\nsuch' }, context)).content).toBe('file not found: "no\\nsuch"; use list_files to see which files exist');
+  });
+
+  it('listedPath leaves ordinary names alone', () => {
+    expect(listedPath('src/a b/ü.ts')).toBe('src/a b/ü.ts');
+    expect(listedPath('a\u2028b')).toBe('"a\\u2028b"');
+    expect(listedPath('a\u0007b')).toBe('"a\\u0007b"');
+  });
+});
+
+describe('secret redaction at the tool boundary', () => {
+  const secret = 'sk-ant-api03-tool-boundary-secret-9876';
+
+  it('redacts every output of the secret, plain or encoded, before it leaves executeTool', async () => {
+    put(
+      'dump.txt',
+      [
+        `plain ${secret}`,
+        `b64 ${Buffer.from(`x${secret}`).toString('base64')}`,
+        `hex ${Buffer.from(secret).toString('hex').toUpperCase()}`,
+        `url ${encodeURIComponent(secret)}`,
+        `spaced ${[...secret].join(' ')}`,
+      ].join('\n'),
+    );
+    const withSecrets = { ...context, secrets: [secret] };
+    const out = await executeTool('read_file', { path: 'dump.txt' }, withSecrets);
+    expect(out.is_error).toBe(false);
+    expect(out.content.split('\n').map((line) => line.replace(/^ +\d+\| /, ''))).toEqual([
+      `plain ${REDACTED}`,
+      expect.stringMatching(/^b64 \w{0,2}\[redacted\]\w{0,3}=*$/),
+      `hex ${REDACTED}`,
+      `url ${REDACTED}`,
+      `spaced ${REDACTED}`,
+    ]);
+    const found = await executeTool('search_files', { pattern: 'plain' }, withSecrets);
+    expect(found.content).toBe(`dump.txt:1: plain ${REDACTED}`);
+    const failed = await executeTool('read_file', { path: `missing-${secret}.txt` }, withSecrets);
+    expect(failed).toEqual({ content: `file not found: "missing-${REDACTED}.txt"; use list_files to see which files exist`, is_error: true });
+    expect((await executeTool('read_file', { path: 'dump.txt' }, context)).content).toContain(secret);
+  });
+
+  it('redacts previews: the diff and the whole texts', async () => {
+    put('env.txt', `KEY=${secret}\n`);
+    const preview = await previewTool('write_file', { path: 'env.txt', content: `KEY=${secret}\nMORE=1\n` }, { ...context, secrets: [secret] });
+    expect(JSON.stringify(preview)).not.toContain(secret);
+    if (preview.kind !== 'diff') throw new Error('expected a diff');
+    expect(preview.before).toBe(`KEY=${REDACTED}\n`);
+    expect(preview.diff).toContain(`+MORE=1`);
+    const command = await previewTool('run_command', { argv: ['node', '-e', secret] }, { ...context, secrets: [secret] });
+    expect(JSON.stringify(command)).not.toContain(secret);
   });
 });

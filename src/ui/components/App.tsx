@@ -11,15 +11,18 @@ import { NewRunDialog } from './NewRunDialog.js';
 import { RunSummary, runEnded } from './RunSummary.js';
 import { RunsView } from './RunsView.js';
 import { TrackBoard } from './TrackBoard.js';
-import { WorkerPanel } from './WorkerPanel.js';
+import { RunDiffView } from './RunDiffView.js';
+import { WorkerPanel, type PanelTab } from './WorkerPanel.js';
 import { KeyboardShortcuts } from '../keyboard/KeyboardShortcuts.js';
 
-type View = 'run' | 'inspector' | 'runs';
+type View = 'run' | 'diff' | 'inspector' | 'runs';
 
-/** `#inspector` and `#runs` open those views, so a reload (or a link) keeps the view. */
+const hashViews: Record<string, View> = { '#inspector': 'inspector', '#runs': 'runs', '#diff': 'diff' };
+
+/** `#inspector`, `#runs` and `#diff` open those views, so a reload (or a link) keeps the view. */
 function initialView(): View {
   if (typeof location === 'undefined') return 'run';
-  return location.hash === '#inspector' ? 'inspector' : location.hash === '#runs' ? 'runs' : 'run';
+  return hashViews[location.hash] ?? 'run';
 }
 
 /** The page: the global bar, then the run (track board, worker, approval inbox) or the Inspector. */
@@ -31,6 +34,7 @@ export function App() {
   const [view, setView] = useState<View>(initialView);
   const [inspected, setInspected] = useState<string | null>(null);
   const [newRun, setNewRun] = useState(false);
+  const [panelTab, setPanelTab] = useState<PanelTab>('transcript');
   const [compact, setCompact] = useState<Partial<Record<ActorKind, boolean>>>({});
   /** The run whose end summary the human hid. */
   const [hidden, setHidden] = useState<string | null>(null);
@@ -64,6 +68,16 @@ export function App() {
         <button type="button" role="tab" aria-selected={view === 'run'} onClick={() => show('run')} data-testid="tab-run">
           Run
         </button>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={view === 'diff'}
+          onClick={() => show('diff')}
+          data-testid="tab-diff"
+          title="everything the run's tickets have merged so far, against the starting workspace"
+        >
+          Run diff
+        </button>
         <button type="button" role="tab" aria-selected={view === 'inspector'} onClick={() => show('inspector')} data-testid="tab-inspector">
           Inspector
         </button>
@@ -80,6 +94,8 @@ export function App() {
         <main className="layout loading">
           <p className="muted">Waiting for the server…</p>
         </main>
+      ) : view === 'diff' ? (
+        <RunDiffView key={runId} />
       ) : view === 'inspector' ? (
         <Inspector
           key={runId}
@@ -97,10 +113,10 @@ export function App() {
             {ended && conductor && hidden !== runId && (
               <RunSummary tickets={tickets} conductor={conductor} onNewRun={() => setNewRun(true)} onHide={() => setHidden(runId ?? null)} />
             )}
-            <TrackBoard tickets={tickets} selected={selected} onSelect={setChosen} />
+            <TrackBoard tickets={tickets} selected={selected} onSelect={setChosen} onRunDiff={() => show('diff')} />
             {selectedIndex >= 0 && (
               <TranscriptTicket.Provider value={selected}>
-                <WorkerPanel key={selected} ticket={tickets[selectedIndex]!} index={selectedIndex} />
+                <WorkerPanel key={selected} ticket={tickets[selectedIndex]!} index={selectedIndex} tab={panelTab} onTab={setPanelTab} />
               </TranscriptTicket.Provider>
             )}
           </div>

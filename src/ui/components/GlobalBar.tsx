@@ -24,6 +24,17 @@ function connectionText(connection: ConnectionState): string {
   }
 }
 
+/** Said on the red badge's tooltip: what "unsandboxed" means and how to change it. */
+export const UNSANDBOXED_TITLE =
+  'run_command runs without the bubblewrap sandbox: a command an agent runs can read and write every file you can, open network ' +
+  'connections, see your environment and leave processes running after its ticket ends. agents.toml sets [execution] sandbox = "none"; ' +
+  'set sandbox = "bwrap" there (and install bubblewrap) to contain commands.';
+
+const isolationText = {
+  worktree: { label: 'worktrees', title: 'each ticket works in its own git worktree, merged into the run\'s integration branch when it completes' },
+  shared: { label: 'shared workspace', title: 'every ticket works in the one workspace copy: parallel tickets see each other\'s half-done work, and there are no per-ticket diffs' },
+} as const;
+
 /** The run as a whole: what drives it, how it is going, and the two global switches. */
 export function GlobalBar() {
   const client = useClient();
@@ -68,9 +79,19 @@ export function GlobalBar() {
       </div>
 
       <div className="bar-status">
+        {session?.sandbox === 'none' && (
+          <span className="pill sandbox-none" data-testid="sandbox-warning" role="status" title={UNSANDBOXED_TITLE}>
+            ⚠ commands run unsandboxed (sandbox = &quot;none&quot; in agents.toml)
+          </span>
+        )}
         <span className={`pill run-${run}`} data-testid="run-status" data-run={run}>run: {run}</span>
         <span className="pill model" data-testid="model-label">{session?.model_label ?? '…'}</span>
         <span className={`pill connection ${connection.state}`} data-testid="connection">{connectionText(connection)}</span>
+        {session?.isolation && (
+          <span className="pill isolation" data-testid="isolation" data-isolation={session.isolation} title={isolationText[session.isolation].title}>
+            {isolationText[session.isolation].label}
+          </span>
+        )}
         {view?.context.usage && (
           <span
             className="pill usage"

@@ -2,6 +2,7 @@ import type { TicketInfo } from '../../machines/schedule.js';
 import type { TicketSummary } from '../../protocol/wire.js';
 import { durationText, type ActivityItem, type TicketSpan } from '../activity.js';
 import { useView } from '../hooks.js';
+import { conflictFilesOf } from '../patch.js';
 import { pauseLabel, pauseOf } from '../pause.js';
 import { ticketKey, workerKey } from '../../protocol/actor-keys.js';
 import { statusLabel, type TicketView, type WorkerView } from '../views.js';
@@ -39,6 +40,8 @@ export function TicketNode(props: {
   const accepts = view?.accepts ?? [];
   const changed = view?.context.changed_files ?? [];
   const took = spanText(props.span, props.now ?? null);
+  // A merge conflict's reason is long (branch, files, what retry does): the card says which files.
+  const conflict = conflictFilesOf(reason);
   return (
     <div
       className={`ticket-node status-${status}${props.selected ? ' selected' : ''}`}
@@ -90,8 +93,8 @@ export function TicketNode(props: {
         </div>
       )}
       {status === 'blocked' && reason && (
-        <div className="ticket-reason" data-testid={`ticket-reason-${ticket.id}`} title={reason}>
-          {reason}
+        <div className="ticket-reason" data-testid={`ticket-reason-${ticket.id}`} data-conflict={conflict !== null} title={reason}>
+          {conflict ? `merge conflict in ${conflict.join(', ')}` : reason}
         </div>
       )}
       {accepts.length > 0 && (

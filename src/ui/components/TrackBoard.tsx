@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { TicketSummary } from '../../protocol/wire.js';
-import { useView } from '../hooks.js';
+import { useClient, useStore, useView } from '../hooks.js';
 import { useActivity, useRunNow } from '../use-activity.js';
 import { defaultSize } from '../track-layout.js';
 import { useTrackLayout } from '../use-track-layout.js';
@@ -13,8 +13,9 @@ import { TicketNode } from './TicketNode.js';
  * The track as a dependency graph, laid out by ELK left to right: an arrow from each dependency
  * to its dependent, routed in the gaps between the cards (never behind one).
  */
-export function TrackBoard(props: { tickets: readonly TicketSummary[]; selected: string | null; onSelect: (id: string) => void }) {
+export function TrackBoard(props: { tickets: readonly TicketSummary[]; selected: string | null; onSelect: (id: string) => void; onRunDiff?: () => void }) {
   const conductor = useView<ConductorView>(conductorKey);
+  const isolation = useStore(useClient().session)?.isolation;
   const layout = useTrackLayout(props.tickets);
   const { spans, running } = useActivity();
   const busy = [...spans.values()].some((span) => span.end === null);
@@ -24,7 +25,14 @@ export function TrackBoard(props: { tickets: readonly TicketSummary[]; selected:
   const size = defaultSize;
   return (
     <section className="card board" aria-label="track board">
-      <h2>Track</h2>
+      <header className="board-head">
+        <h2>Track</h2>
+        {props.onRunDiff && isolation === 'worktree' && (
+          <button type="button" className="button link" data-testid="board-run-diff" onClick={props.onRunDiff} title="everything merged so far, against the starting workspace">
+            Run diff
+          </button>
+        )}
+      </header>
       <div className="board-scroll">
         <svg
           data-testid="track-board"

@@ -3,6 +3,7 @@ import type { TicketSummary } from '../../protocol/wire.js';
 import { usageText } from '../format.js';
 import { useView } from '../hooks.js';
 import { effectiveTrust } from '../../protocol/index.js';
+import { conflictFilesOf } from '../patch.js';
 import { callCount, describeWaiting, pauseOf, releasedBy, workerStateLabel } from '../pause.js';
 import { conductorKey, ticketKey, workerKey } from '../../protocol/actor-keys.js';
 import { workerTrust, statusLabel, type ConductorView, type TicketView, type WorkerView } from '../views.js';
@@ -13,14 +14,22 @@ import { InterruptedCard } from './InterruptedCard.js';
 import { MessageEditor } from './MessageEditor.js';
 import { PauseRefusal } from './Refusal.js';
 import { ReviewCard } from './ReviewCard.js';
+import { TicketDiff } from './TicketDiff.js';
 import { Transcript } from './Transcript.js';
 
-/** Everything about one ticket's worker: its clutch, the pause it waits at, its transcript. */
-export function WorkerPanel({ ticket, index }: { ticket: TicketSummary; index: number }) {
+/** What the panel shows below the pauses: the worker's transcript, or the ticket's diff. */
+export type PanelTab = 'transcript' | 'diff';
+
+/** Everything about one ticket's worker: its clutch, the pause it waits at, its transcript, and its diff. */
+export function WorkerPanel({ ticket, index, tab = 'transcript', onTab }: { ticket: TicketSummary; index: number; tab?: PanelTab; onTab?: (tab: PanelTab) => void }) {
   const worker = useView<WorkerView>(workerKey(ticket.id));
   const ticketView = useView<TicketView>(ticketKey(ticket.id));
   const conductor = useView<ConductorView>(conductorKey);
   const [editingMessage, setEditingMessage] = useState(false);
+  const [ownTab, setOwnTab] = useState<PanelTab>(tab);
+  // The page keeps the choice across tickets when it passes one; else the panel keeps its own.
+  const shownTab = onTab ? tab : ownTab;
+  const setTab = onTab ?? setOwnTab;
   const info = conductor?.context.tickets[index];
   const ticketUsage = conductor?.context.usage?.tickets[ticket.id];
   const status = info?.status ?? 'pending';
@@ -30,6 +39,8 @@ export function WorkerPanel({ ticket, index }: { ticket: TicketSummary; index: n
   const canEditMessage = worker?.accepts.includes('clutch.edit_message') ?? false;
   // Paused, but not for an approval or a review: it says so, so nobody approves what may have run.
   const chip = info?.skipped ? 'skipped' : pause?.kind === 'interrupted' ? 'interrupted' : statusLabel[status];
+  const blockedReason = info?.blocked_reason ?? ticketView?.context.blocked_reason ?? null;
+  const conflict = conflictFilesOf(blockedReason);
 
   /** This worker to auto: the pause it waits at now is approved (unless the override keeps it in step). */
   function confirmTrust(option: ToggleOption): Confirmation | null {
@@ -85,9 +96,25 @@ export function WorkerPanel({ ticket, index }: { ticket: TicketSummary; index: n
       )}
 
       {status === 'blocked' && (
-        <p className="blocked-banner" data-testid="panel-blocked-reason">
-          <strong>Blocked:</strong> {info?.blocked_reason ?? ticketView?.context.blocked_reason ?? 'no reason given'}
-        </p>
+        <div className="blocked-banner" data-testid="panel-blocked" data-conflict={conflict !== null}>
+          <p data-testid="panel-blocked-reason">
+            <strong>Blocked:</strong> {blockedReason ?? 'no reason given'}
+          </p>
+          {conflict && (
+            <p className="conflict-files" data-testid="panel-conflict-files">
+              Conflicting file{conflict.length === 1 ? '' : 's'}:{' '}
+              {conflict.map((file, index) => (
+                <span key={file}>
+                  {index > 0 && ', '}
+                  <code data-testid="panel-conflict-file">{file}</code>
+                </span>
+              ))}{' '}
+              <button type="button" className="button link" data-testid="panel-conflict-show-diff" onClick={() => setTab('diff')}>
+                Show this ticket's diff
+              </button>
+            </p>
+          )}
+        </div>
       )}
       {status === 'completed' && (info?.summary ?? ticketView?.context.summary) && (
         <p className="summary-banner" data-testid="panel-summary">
@@ -113,31 +140,34 @@ export function WorkerPanel({ ticket, index }: { ticket: TicketSummary; index: n
         <ReviewCard key={`${pause.result.tool_use_id}:${pause.result.content}:${pause.result.is_error}`} ticketId={ticket.id} view={worker} pause={pause} />
       )}
 
-      {worker && context ? (
-        <>
-          <div className="transcript-head">
-            <h3>Transcript</h3>
-            {canEditMessage && !editingMessage && (
-              <button type="button" className="button" data-testid="edit-message-open" onClick={() => setEditingMessage(true)}>
-                Edit last message
-              </button>
-            )}
-          </div>
-          {editingMessage && canEditMessage && (
-            <MessageEditor
-              key={JSON.stringify(context.messages.at(-1))}
-              ticketId={ticket.id}
-              view={worker}
-              onClose={() => setEditingMessage(false)}
-            />
-          )}
-          <Transcript
-            messages={context.messages}
-            results={context.results}
-            draft={context.draft}
-            streaming={worker.status === 'active' && worker.value === 'prompting'}
-          />
-        </>
+      <div className="transcript-head">
+        <div className="panel-tabs" role="tablist" aria-label={`${ticket.id} views`}>
+          <button type="button" role="tab" aria-selected={shownTab === 'transcript'} data-testid="panel-tab-transcript" onClick={() => setTab('transcript')}>
+            Transcript
+          </button>
+          <button type="button" role="tab" aria-selected={shownTab === 'diff'} data-testid="panel-tab-diff" onClick={() => setTab('diff')}>
+            Diff
+          </button>
+        </div>
+        {canEditMessage && !editingMessage && (
+          <button type="button" className="button" data-testid="edit-message-open" onClick={() => setEditingMessage(true)}>
+            Edit last message
+          </button>
+        )}
+      </div>
+      {/* Above both tabs: switching to the diff never drops a message being edited. */}
+      {worker && context && editingMessage && canEditMessage && (
+        <MessageEditor key={JSON.stringify(context.messages.at(-1))} ticketId={ticket.id} view={worker} onClose={() => setEditingMessage(false)} />
+      )}
+      {shownTab === 'diff' ? (
+        <TicketDiff ticket={ticket.id} status={status} attempts={info?.attempts ?? 0} progress={context?.messages.length ?? 0} />
+      ) : worker && context ? (
+        <Transcript
+          messages={context.messages}
+          results={context.results}
+          draft={context.draft}
+          streaming={worker.status === 'active' && worker.value === 'prompting'}
+        />
       ) : (
         <p className="muted empty">No worker has started on this ticket yet{ticket.dependencies.length > 0 ? ` (waits for ${ticket.dependencies.join(', ')})` : ''}.</p>
       )}
