@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -93,6 +93,12 @@ export function gitEnvironment(home: string, indexFile?: string): NodeJS.Process
   };
 }
 
+/** ENOENT from execFile: git is missing, or the folder it was to run in is (a worktree being made again). */
+function notFound(cwd: string): Error {
+  if (!existsSync(cwd)) return new Error(`git cannot run in ${cwd}: the folder does not exist (a worktree being made again?); ask again once it is there`);
+  return new Error('git was not found on PATH; worktree isolation needs the git command line (apt-get install git), or set isolation = "shared" in agents.toml [execution]');
+}
+
 /** Runs git for one repository, with its own empty hooks folder and home under `privateDir`. */
 export class Git {
   readonly #config: string[];
@@ -125,7 +131,7 @@ export class Git {
         (error, stdout, stderr) => {
           const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
           if (code === 0 || (code !== null && options.okCodes?.includes(code))) resolve({ stdout, stderr, code: code ?? 0 });
-          else if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') reject(new Error('git was not found on PATH; worktree isolation needs the git command line (apt-get install git), or set isolation = "shared" in agents.toml [execution]'));
+          else if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') reject(notFound(options.cwd));
           else reject(new GitError(args, code, stderr || (error?.message ?? '')));
         },
       );
@@ -145,7 +151,7 @@ export class Git {
       });
     } catch (error) {
       const failure = error as NodeJS.ErrnoException & { status?: number | null; stderr?: string };
-      if (failure.code === 'ENOENT') throw new Error('git was not found on PATH; worktree isolation needs the git command line (apt-get install git), or set isolation = "shared" in agents.toml [execution]');
+      if (failure.code === 'ENOENT') throw notFound(options.cwd);
       throw new GitError(args, failure.status ?? null, String(failure.stderr ?? failure.message));
     }
   }

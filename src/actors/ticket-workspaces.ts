@@ -66,6 +66,9 @@ export interface TicketWorkspaces {
 
 const MAX_PATCH_BYTES = 512 * 1024;
 
+/** Each diff gets an index of its own: two at once (two tabs) never share one. */
+let diffIndexes = 0;
+
 /** A ticket id as a ref name component: ids are simple names, but git refuses a few of them. */
 export function refComponent(id: string): string {
   let safe = id.replace(/\.\.+/g, (dots) => '._'.repeat(dots.length).slice(0, dots.length * 2 - 1));
@@ -266,7 +269,7 @@ export class GitWorkspaces implements TicketWorkspaces {
     const base = (await this.#resolve(baseRef(this.runId, ticketId))) ?? null;
     if (!base) return { patch: '', files: [], base: null, head: null, truncated: false };
     // The work tree as it stands, new files too, through an index of its own: the real one is untouched.
-    const index = join(privateDirOf(this.#runDir), `diff-${refComponent(ticketId)}-${process.pid}.index`);
+    const index = join(privateDirOf(this.#runDir), `diff-${refComponent(ticketId)}-${process.pid}-${(diffIndexes += 1)}.index`);
     try {
       await this.#ticket(ticketId, ['read-tree', 'HEAD'], { indexFile: index });
       await this.#ticket(ticketId, ['add', '--all'], { indexFile: index });
