@@ -187,6 +187,14 @@ describe('the global bar says how the run is contained', () => {
     expect(html.indexOf('sandbox-warning')).toBeLessThan(html.indexOf('data-testid="tab-run"'));
   });
 
+  it('says in red, with the fix in its title, when bubblewrap cannot start and run_command refuses', () => {
+    const problem = 'bubblewrap (bwrap) was not found; install it with `apt-get install bubblewrap`';
+    const html = within(withHello(fixture(), { sandbox_problem: problem }), createElement(App));
+    expect(html).toContain('data-testid="sandbox-problem"');
+    expect(html).toContain(problem);
+    expect(testIds(within(fixture(), createElement(App)))).not.toContain('sandbox-problem');
+  });
+
   it('names the isolation mode discreetly', () => {
     expect(within(fixture(), createElement(App))).toMatch(/data-testid="isolation" data-isolation="worktree" title="[^"]+">worktrees</);
     expect(within(withHello(fixture(), { isolation: 'shared' }), createElement(App))).toMatch(/data-isolation="shared" title="[^"]+">shared workspace</);

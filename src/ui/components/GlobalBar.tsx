@@ -84,6 +84,11 @@ export function GlobalBar() {
             ⚠ commands run unsandboxed (sandbox = &quot;none&quot; in agents.toml)
           </span>
         )}
+        {session?.sandbox === 'bwrap' && session.sandbox_problem && (
+          <span className="pill sandbox-none" data-testid="sandbox-problem" role="status" title={session.sandbox_problem}>
+            ⚠ run_command refuses: the sandbox cannot start on this machine
+          </span>
+        )}
         <span className={`pill run-${run}`} data-testid="run-status" data-run={run}>run: {run}</span>
         <span className="pill model" data-testid="model-label">{session?.model_label ?? '…'}</span>
         <span className={`pill connection ${connection.state}`} data-testid="connection">{connectionText(connection)}</span>
