@@ -1,13 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureUiBuilt } from '../../src/server/build-ui.js';
-import { storeRuns } from '../../src/server/run-sessions.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
-import { createSession, type Session } from '../../src/server/session.js';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, startDemoServer, type DemoServer } from '../support/browser.js';
 import { byTest, WAIT } from './workbench-helpers.js';
 
 /**
@@ -20,9 +15,7 @@ import { byTest, WAIT } from './workbench-helpers.js';
 const fixture = resolve(import.meta.dirname, '../fixtures/worktree-conflict');
 const artefacts = resolve(import.meta.dirname, '../../test-results');
 
-let cwd: string;
-let session: Session;
-let server: RunningServer;
+let demo: DemoServer;
 let browser: Browser;
 let page: Page;
 
@@ -44,28 +37,15 @@ async function screenshot(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  const staticDir = await ensureUiBuilt();
-  cwd = mkdtempSync(join(tmpdir(), 'clutch-e2e-worktree-'));
-  session = await createSession({ cwd, config: join(fixture, 'agents.toml'), track: join(fixture, 'track.toml') });
-  session.engine.start();
-  server = await startServer({
-    engine: session.engine,
-    session: session.session,
-    timeline: session.timeline,
-    staticDir,
-    runs: storeRuns({ cwd, storePath: session.storePath }),
-    closeSession: session.close,
-  });
+  demo = await startDemoServer({ config: join(fixture, 'agents.toml'), track: join(fixture, 'track.toml') });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  await page.goto(server.url);
+  await page.goto(demo.server.url);
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
-  await session?.close();
-  if (cwd) rmSync(cwd, { recursive: true, force: true });
+  await demo?.stop();
 });
 
 describe('a merge conflict between two parallel tickets, in the web app', () => {
@@ -80,16 +60,16 @@ describe('a merge conflict between two parallel tickets, in the web app', () => 
     const card = await shows('ticket-reason-B', { conflict: 'true' });
     expect(await card.textContent()).toBe('merge conflict in shared.txt');
     expect(await card.getAttribute('title')).toBe(
-      `merge conflict with clutch/${session.session.run_id}/integration in shared.txt; retry runs the ticket again on a fresh worktree from the current integration branch`,
+      `merge conflict with clutch/${demo.session.run_id}/integration in shared.txt; retry runs the ticket again on a fresh worktree from the current integration branch`,
     );
 
     await page.getByTestId('ticket-node-B').click();
     await shows('worker-panel', { ticket: 'B' });
     const reason = await shows('panel-blocked-reason');
-    expect(await reason.textContent()).toBe(`Blocked: merge conflict with clutch/${session.session.run_id}/integration in shared.txt; retry runs the ticket again on a fresh worktree from the current integration branch`);
+    expect(await reason.textContent()).toBe(`Blocked: merge conflict with clutch/${demo.session.run_id}/integration in shared.txt; retry runs the ticket again on a fresh worktree from the current integration branch`);
     expect(await page.getByTestId('panel-conflict-file').allTextContents()).toEqual(['shared.txt']);
     // The run's workspace (the integration branch) has A's line only.
-    expect(readFileSync(join(session.session.workspace, 'shared.txt'), 'utf8')).toBe('line 1\nline 2 by A\nline 3\n');
+    expect(readFileSync(join(demo.session.workspace, 'shared.txt'), 'utf8')).toBe('line 1\nline 2 by A\nline 3\n');
     await screenshot('worktree-conflict-blocked.png');
   });
 
@@ -135,7 +115,7 @@ describe('a merge conflict between two parallel tickets, in the web app', () => 
     await shows('ticket-node-B', { status: 'completed' });
     await shows('run-status', { run: 'done' });
     await shows('count-completed', { count: '2' });
-    expect(readFileSync(join(session.session.workspace, 'shared.txt'), 'utf8')).toBe('line 1\nline 2 by A and B\nline 3\n');
+    expect(readFileSync(join(demo.session.workspace, 'shared.txt'), 'utf8')).toBe('line 1\nline 2 by A and B\nline 3\n');
 
     // The status change asked for the diff again: B's second attempt, from the integration branch.
     const patch = page.getByTestId('ticket-diff').getByTestId('patch-view');

@@ -1,3 +1,4 @@
+import { heartbeatGoesOn } from '../support/heartbeat.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -91,16 +92,6 @@ async function hostile(
 
 const node = (id: string, script: string, extra: Record<string, unknown> = {}) => ({ id, input: { argv: ['node', '-e', script], ...extra } });
 
-/** Whether `file` keeps changing for `ms` (a heartbeat of a process still running). */
-async function heartbeatGoesOn(file: string, ms = 300): Promise<boolean> {
-  const before = readFileSync(file, 'utf8');
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (readFileSync(file, 'utf8') !== before) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return false;
-}
 
 function withEnv(values: Record<string, string | undefined>): () => void {
   const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));

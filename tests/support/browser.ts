@@ -35,11 +35,13 @@ export interface DemoServer extends Session {
   stop(): Promise<void>;
 }
 
-/** The real engine on the demo track, served by the real server, in a throwaway folder. */
-export async function startDemoServer(options: { trust?: TrustLevel; isolation?: 'shared' } = {}): Promise<DemoServer> {
+/** The real engine on the demo track (or `track` with `config`), served by the real server, in a throwaway folder. */
+export async function startDemoServer(
+  options: { trust?: TrustLevel; isolation?: 'shared'; config?: string; track?: string } = {},
+): Promise<DemoServer> {
   const staticDir = await ensureUiBuilt();
   const cwd = mkdtempSync(join(tmpdir(), 'clutch-e2e-'));
-  let config: string | undefined;
+  let config = options.config;
   if (options.isolation === 'shared') {
     // The repository's agents.toml, with every ticket in the one shared workspace.
     const repo = resolve(import.meta.dirname, '../..');
@@ -49,7 +51,12 @@ export async function startDemoServer(options: { trust?: TrustLevel; isolation?:
     config = join(cwd, 'agents.toml');
     writeFileSync(config, text);
   }
-  const session = await createSession({ cwd, ...(config ? { config } : {}), ...(options.trust ? { trust: options.trust } : {}) });
+  const session = await createSession({
+    cwd,
+    ...(config ? { config } : {}),
+    ...(options.track ? { track: options.track } : {}),
+    ...(options.trust ? { trust: options.trust } : {}),
+  });
   session.engine.start();
   // Served as `clutch serve` serves it: the Runs tab lists this folder's store.
   const server = await startServer({

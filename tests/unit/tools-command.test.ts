@@ -1,3 +1,4 @@
+import { heartbeatGoesOn } from '../support/heartbeat.js';
 import { waitUntil } from '../../src/tools/process-tree.js';
 import { existsSync, mkdirSync, readFileSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,19 +53,6 @@ function expectDead(pid: number): void {
   expect(alive(pid)).toBe(false);
 }
 
-/**
- * Inside the sandbox, pids are the PID namespace's own: a process proves it still runs by its
- * heartbeat file in the workspace instead. Returns whether the file changes within `ms`.
- */
-async function heartbeatGoesOn(file: string, ms = 300): Promise<boolean> {
-  const before = readFileSync(file, 'utf8');
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (readFileSync(file, 'utf8') !== before) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return false;
-}
 
 /** A node one-liner that writes Date.now() into `name` (in its cwd) every 20 ms, forever. */
 const heartbeat = (name: string, extra = '') => `${extra}setInterval(()=>require("fs").writeFileSync(${JSON.stringify(name)},String(Date.now())),20)`;
