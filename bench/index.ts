@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const benches = ['engine.ts', 'ui.ts', 'anthropic.ts', 'crash.ts', 'worktrees.ts', 'sandbox.ts'];
+const benches = ['engine.ts', 'ui.ts', 'anthropic.ts', 'crash.ts', 'worktrees.ts', 'sandbox.ts', 'skeleton.ts'];
 let failed = 0;
 for (const bench of benches) {
   const path = fileURLToPath(new URL(`./${bench}`, import.meta.url));

@@ -6,6 +6,7 @@ import { validateCommand } from './cli/validate.js';
 import { initCommand } from './cli/init.js';
 import { resumeCommand } from './cli/resume.js';
 import { deleteRunCommand, exportCommand, runsCommand } from './cli/runs.js';
+import { planCommand } from './cli/plan.js';
 import { StoreError } from './store/index.js';
 import { ModelSetupError } from './models/model-setup-error.js';
 
@@ -14,10 +15,12 @@ const usage = `usage:
   clutch validate [--config F] [--model NAME] [--script FILE] [TRACK]
   clutch run TRACK [--config F] [--workspace DIR] [--mode async|linear] [--trust step|auto] [--model NAME]
                    [--script FILE] [--record FILE | --replay FILE] [--json]
+  clutch run --request "REQUEST" [--workspace DIR] [--yes] [and the flags of run]
+  clutch plan "REQUEST" [--config F] [--workspace DIR] [--out FILE] [--trust step|auto] [--model NAME] [--script FILE]
   clutch serve [--config F] [--track T] [--workspace DIR] [--port N] [--mode async|linear] [--trust step|auto]
                [--model NAME] [--script FILE] [--record FILE | --replay FILE] [--inspect-ws URL] [--resume RUN]
   clutch runs [--config F] [--json] [--delete RUN]
-  clutch resume RUN [--config F] [--mode async|linear] [--trust step|auto] [--json]
+  clutch resume RUN [--config F] [--mode async|linear] [--trust step|auto] [--yes] [--json]
   clutch export RUN [--config F] [--out FILE]
 
 exit codes: 0 all tickets completed (validate, init: all is well), 1 some tickets did not complete
@@ -65,6 +68,8 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         'inspect-ws': { type: 'string' },
         resume: { type: 'string' },
         out: { type: 'string' },
+        request: { type: 'string' },
+        yes: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -109,11 +114,30 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         stderr: io.stderr,
       });
     }
+    if (command === 'plan') {
+      if (rest.length !== 1) throw new UsageError('plan takes exactly one request, in quotes: clutch plan "Add a tax line to checkout"');
+      return await planCommand({
+        cwd: io.cwd,
+        request: rest[0]!,
+        config: values.config,
+        workspace: values.workspace,
+        trust: modeAndTrust(values).trust,
+        model: values.model,
+        script: values.script,
+        out: values.out,
+        stdin: io.stdin,
+        stdout: io.stdout,
+      });
+    }
     if (command === 'run') {
-      if (rest.length !== 1) throw new UsageError('run takes exactly one track file');
+      if (values.request !== undefined ? rest.length !== 0 : rest.length !== 1) {
+        throw new UsageError(values.request !== undefined ? 'run --request takes no track file: the plan is the track' : 'run takes exactly one track file (or --request "REQUEST")');
+      }
       return await runCommand({
         cwd: io.cwd,
-        track: rest[0]!,
+        track: rest[0] ?? '',
+        ...(values.request !== undefined ? { request: values.request } : {}),
+        yes: values.yes ?? false,
         config: values.config,
         workspace: values.workspace,
         ...modeAndTrust(values),
@@ -139,6 +163,7 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         config: values.config,
         ...modeAndTrust(values),
         json: values.json ?? false,
+        yes: values.yes ?? false,
         stdin: io.stdin,
         stdout: io.stdout,
       });

@@ -10,9 +10,20 @@ import type { TicketFiles } from './ticket-files.js';
  * worker's (a stale or double click, another tab); a retry that does not say what becomes of the
  * files its ticket changed.
  */
-export function refusalOf(ref: AnyActorRef, target: CommandTarget, event: { type: string }, files: TicketFiles): string | null {
+export function refusalOf(
+  ref: AnyActorRef,
+  target: CommandTarget,
+  event: { type: string },
+  files: TicketFiles,
+  checkPlan: (plan: unknown) => string[] = () => [],
+): string | null {
   const snapshot = ref.getSnapshot() as { can(event: unknown): boolean; status: string };
   if (snapshot.status !== 'active' || !snapshot.can(event)) return `does not accept ${commandKey(event as Command)} now`;
+  // A plan edit is checked like a track file: a bad one changes nothing and says every problem.
+  if (event.type === 'plan.edit') {
+    const problems = checkPlan((event as { track?: unknown }).track);
+    if (problems.length > 0) return `refuses the edited plan (nothing changed); ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((problem) => `- ${problem}`).join('\n')}`;
+  }
   if (event.type === 'ticket.retry' && target.kind === 'ticket') {
     const changed = files.changed(target.id);
     if (changed.length > 0 && (event as { files?: string }).files === undefined) {

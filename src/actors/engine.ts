@@ -6,11 +6,11 @@ import type { ClutchEvent } from '../machines/worker-types.js';
 import type { ModelClient } from '../models/model-client.js';
 import type { ClutchConfig, ExecutionMode, Ticket, TicketStatus, Track, TrustOverride } from '../protocol/index.js';
 import type { RunLog } from '../store/index.js';
-import { targetKey, ticketKey, workerKey } from '../protocol/actor-keys.js';
+import { plannerKey, targetKey, ticketKey, workerKey } from '../protocol/actor-keys.js';
 import { CommitScheduler } from './commit-scheduler.js';
 import { crashPoint } from './crash-points.js';
 import { debugStateOf, trackAsItStands, writeDebugStateFile, type DebugState } from './debug-state.js';
-import { conductorInput, engineMachine, type ConductorActor, type TicketRef, type WorkerRef } from './engine-machine.js';
+import { REVIEW_READ_TOOLS, conductorInput, engineMachine, planningOf, type ConductorActor, type PlannerRef, type TicketRef, type WorkerRef } from './engine-machine.js';
 import { memoryArchive, storeArchive, type FinishedArchive, type FinishedTicket } from './finished-archive.js';
 import { actorKey, InspectionFanout } from './inspection-fanout.js';
 import { wallClockWait, type IoDependencies, type WaitUntil } from './io-actors.js';
@@ -29,6 +29,22 @@ import type { Command, CommandTarget } from '../protocol/commands.js';
 import { refusalOf } from './command-checks.js';
 import { TicketFiles } from './ticket-files.js';
 import { TicketOriginals } from '../store/index.js';
+import { skeletonsFor, type ToolContext } from '../tools/index.js';
+import { PLAN_LEAD, PLAN_PM } from '../machines/planner.js';
+import { ticketsOfPlan } from '../machines/conductor.js';
+import { checkPlan, planToml } from '../config/check-plan.js';
+import type { ProposedTrack } from '../protocol/index.js';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const hashText = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** The ticket a helper agent's key belongs to: `T2@review` and `T2@qa` are T2's. */
+export function baseTicketId(key: string): string {
+  const at = key.indexOf('@');
+  return at > 0 ? key.slice(0, at) : key;
+}
 
 export { workerProfiles, type ConductorActor, type TicketRef, type WorkerRef } from './engine-machine.js';
 
@@ -37,6 +53,12 @@ export interface EngineOptions {
   track: Track;
   /** Absolute path of the workspace the tools work in (the run's own copy). */
   workspace: string;
+  /**
+   * The run begins from this request instead of a track: the planner turns it into tickets (the
+   * track given has none yet), and once the human approves the plan it is written to the run
+   * folder's track.toml (with the source workspace) and run.
+   */
+  request?: { text: string; sourceWorkspace?: string };
   /** Where debug_state.json goes (linear mode). */
   runDir?: string;
   /**
@@ -105,8 +127,12 @@ export class Engine {
   readonly #recorder: RunRecorder;
   readonly #fanout = new InspectionFanout();
   readonly #commits: CommitScheduler | undefined;
-  readonly #specs: Map<string, Ticket>;
+  #specs: Map<string, Ticket>;
+  /** The track: the one given, or (a run begun from a request) the plan once the human approved it. */
+  #track: Track;
   readonly #usage: UsageLedger;
+  /** What a key's tool calls may touch: a ticket's, or its reviewer's in the ticket's workspace. */
+  readonly #toolContext: (key: string) => ToolContext;
   /** One rate-limit scheduler per anthropic profile, shared by every worker using it. */
   readonly limiters: ReadonlyMap<string, RateLimiter>;
 
@@ -114,6 +140,7 @@ export class Engine {
     this.options = options;
     this.#now = options.now ?? Date.now;
     this.#start = this.#now();
+    this.#track = options.track;
     this.#specs = new Map(options.track.tickets.map((ticket) => [ticket.id, ticket]));
     const log = options.log;
     this.journal = log
@@ -125,20 +152,37 @@ export class Engine {
       options.rateLimits === false
         ? new Map()
         : limitersFromConfig(options.config, { now: this.#now, wait: options.waitUntil ?? wallClockWait, windowMs: options.rateLimitWindowMs });
-    this.#usage = new UsageLedger(options.config, (ticketId) => {
-      const archetype = this.#specs.get(ticketId)?.worker_archetype;
+    this.#usage = new UsageLedger(options.config, (key) => {
+      const archetype = this.#archetypeOf(key);
       return (archetype && options.config.agents[archetype]?.tier) || 0;
     });
     this.#recorder = new RunRecorder(this.journal, this.#usage, this.#finished, () => this.elapsed());
     if (log && options.snapshot) this.#recorder.restoreUsage(log);
     const secrets = options.secrets ?? secretsOf(process.env);
+    this.#toolContext = (key) => {
+      // A ticket's reviewer reads the ticket's own worktree, with its own archetype's settings.
+      const ticketId = baseTicketId(key);
+      const workspaces = options.workspaces;
+      const own = workspaces ? { workspace: workspaces.pathFor(ticketId), readOnly: workspaces.readOnlyFor(ticketId) } : {};
+      const archetype = this.#archetypeOf(key);
+      if (key === PLAN_PM || key === PLAN_LEAD) {
+        // The planner's agents read the run's workspace (the integration branch) and check proposals.
+        const planner = { id: key, target_file: '.', prompt: '', worker_archetype: archetype ?? '', status: 'running' as const, dependencies: [] };
+        const context = toolContextFor({ ...options, secrets }, planner);
+        const own = key === PLAN_PM ? 'propose_track' : 'revise_track';
+        return { ...context, enabledTools: [...(context.enabledTools ?? []), own], checkTrack: (proposal: unknown) => this.checkPlan(proposal) };
+      }
+      const spec = this.#specs.get(ticketId);
+      const context = toolContextFor({ ...options, secrets, ...own }, spec && archetype ? { ...spec, worker_archetype: archetype } : spec);
+      // A reviewer answers with one of the two verdicts (and nothing that writes).
+      return key.endsWith('@review') ? { ...context, enabledTools: [...(context.enabledTools ?? []).filter((tool) => REVIEW_READ_TOOLS.has(tool)), 'approve_change', 'request_changes'] } : context;
+    };
     const deps: IoDependencies = {
       modelFor: options.modelFor,
-      toolContextFor: (ticketId) => {
-        const workspaces = options.workspaces;
-        const own = workspaces ? { workspace: workspaces.pathFor(ticketId), readOnly: workspaces.readOnlyFor(ticketId) } : {};
-        return toolContextFor({ ...options, secrets, ...own }, this.#specs.get(ticketId));
-      },
+      toolContextFor: this.#toolContext,
+      briefingFor: (ticketId) => this.#briefing(ticketId),
+      reviewDiff: (ticketId) => this.#reviewDiff(ticketId),
+      onQaHint: (event) => this.#recorder.qaHint(event),
       onModelEvent: (event) => this.#recorder.model(event),
       ...(log ? { ledger: log } : {}),
       // In a worktree, what an attempt changed is its branch: nothing to keep aside for a retry.
@@ -172,6 +216,8 @@ export class Engine {
     this.conductor.on('conductor.ticket_ended', (event) => {
       if (event.mode === 'linear') ended = event.id;
     });
+    // Inside the transition, before the plan's first tickets start: they find their specs.
+    this.conductor.on('conductor.plan_approved', (event) => this.#planApproved(event.proposal));
     this.conductor.subscribe({
       next: () => {
         if (ended === undefined) return;
@@ -192,7 +238,7 @@ export class Engine {
     if (this.options.snapshot) {
       // Restored: mode, override and run state are in the snapshot; in-flight I/O actors rerun.
       this.conductor.start();
-      this.journal.append({ kind: 'run.resume', at: this.elapsed(), track: this.options.track.id, ...(this.options.log ? { run: this.options.log.runId } : {}) });
+      this.journal.append({ kind: 'run.resume', at: this.elapsed(), track: this.#track.id, ...(this.options.log ? { run: this.options.log.runId } : {}) });
       this.#commits?.commitNow();
       return;
     }
@@ -201,8 +247,10 @@ export class Engine {
     this.conductor.start();
     this.conductor.send({ type: 'conductor.set_mode', mode });
     this.conductor.send({ type: 'conductor.set_trust_override', override });
-    this.journal.append({ kind: 'run.start', at: this.elapsed(), track: this.options.track.id, mode, trust_override: override });
-    this.conductor.send({ type: 'conductor.start' });
+    const request = this.options.request;
+    this.journal.append({ kind: 'run.start', at: this.elapsed(), track: this.#track.id, mode, trust_override: override, ...(request ? { request: request.text } : {}) });
+    // A run begun from a request plans it first; its tickets start once the human approves the plan.
+    this.conductor.send(request ? { type: 'conductor.request', text: request.text } : { type: 'conductor.start' });
     this.#commits?.commitNow();
   }
 
@@ -239,17 +287,39 @@ export class Engine {
   /** The track as it stands now: statuses, reasons, attempts and summaries from the conductor. */
   track(): Track {
     const snapshot = this.conductor.getSnapshot();
-    return trackAsItStands(this.options.track, snapshot.value.run, snapshot.context.tickets);
+    return trackAsItStands(this.#track, snapshot.value.run, snapshot.context.tickets);
   }
 
   /** Tokens used so far per ticket (all attempts) and per tier, with a cost estimate. */
   usage(): UsageSummary {
-    return this.#usage.summary(this.options.track.tickets.map((ticket) => ticket.id));
+    return this.#usage.summary(this.#track.tickets.map((ticket) => ticket.id));
   }
 
   /** The ticket's actor while it lives (found through the actor system). */
   ticket(id: string): TicketRef | undefined {
     return this.conductor.system.get(ticketKey(id)) as TicketRef | undefined;
+  }
+
+  /** Every problem a proposed or edited plan has as a track file (none: it can be approved). */
+  checkPlan(proposal: unknown): string[] {
+    const checked = checkPlan(proposal, { config: this.options.config, workspace: this.options.workspace, trackId: this.#track.id });
+    return checked.ok ? [] : checked.problems;
+  }
+
+  /** Whether the run's track has this ticket (a planned run has its tickets once the plan is approved). */
+  hasTicket(id: string): boolean {
+    return this.#specs.has(id);
+  }
+
+  /** Whether an id names a ticket, one of its helper agents (`T2@review`, `T2@qa`) or the planner's agents. */
+  knows(id: string): boolean {
+    return id === PLAN_PM || id === PLAN_LEAD || this.#specs.has(baseTicketId(id));
+  }
+
+  /** The planner of a run begun from a request, while it plans. */
+  planner(): PlannerRef | undefined {
+    const planner = this.conductor.system.get(plannerKey) as PlannerRef | undefined;
+    return planner && planner.getSnapshot().status === 'active' ? planner : undefined;
   }
 
   /** The worker of a ticket's current attempt, while it runs. */
@@ -277,10 +347,16 @@ export class Engine {
    */
   send(target: CommandTarget, event: EngineCommand, meta: { requestId?: string } = {}): CommandOutcome {
     const ref: AnyActorRef | undefined =
-      target.kind === 'conductor' ? this.conductor : target.kind === 'ticket' ? this.ticket(target.id) : this.worker(target.id);
+      target.kind === 'conductor'
+        ? this.conductor
+        : target.kind === 'planner'
+          ? this.planner()
+          : target.kind === 'ticket'
+            ? this.ticket(target.id)
+            : this.worker(target.id);
     const refused = (why: string): CommandOutcome => ({ ok: false, error: `${targetKey(target)} ${why}` });
     if (!ref) return refused(`does not accept ${event.type} now`);
-    const refusal = refusalOf(ref, target, event, this.#files);
+    const refusal = refusalOf(ref, target, event, this.#files, (plan) => this.checkPlan(plan));
     if (refusal) return refused(refusal);
     this.journal.append({
       kind: 'command',
@@ -304,6 +380,69 @@ export class Engine {
   /** The workspace files the ticket's attempts changed with the file tools (what a retry restores or keeps). */
   changedFiles(ticketId: string): string[] {
     return this.#files.changed(ticketId);
+  }
+
+  /** The approved plan is the run's track now: its specs, its track.toml in the run folder, the store's record. */
+  #planApproved(proposal: ProposedTrack): void {
+    const tickets: Ticket[] = ticketsOfPlan(proposal).map((spec) => ({ ...spec, status: 'pending' }));
+    this.#track = { ...this.#track, title: proposal.title, description: proposal.description ?? '', tickets };
+    this.#specs = new Map(tickets.map((ticket) => [ticket.id, ticket]));
+    let path: string | undefined;
+    const runDir = this.options.runDir;
+    if (runDir) {
+      const source = this.options.request?.sourceWorkspace;
+      const header =
+        `# Planned by Clutch from the request:\n${(this.options.request?.text ?? '').split('\n').map((line) => `#   ${line}`).join('\n')}\n` +
+        `# Approved by the human. \`clutch run\` accepts this file as it is.\n\n`;
+      const text = planToml(proposal, this.#track.id, header).replace(/^\[track\]\n/m, `[track]\n${source ? `workspace = ${JSON.stringify(source)}\n` : ''}`);
+      path = join(runDir, 'track.toml');
+      writeFileSync(path, text);
+      this.#track.source = path;
+    }
+    this.journal.append({ kind: 'plan.approved', at: this.elapsed(), tickets: tickets.length, title: proposal.title, ...(path ? { path } : {}) });
+    if (path) this.options.log?.store.planApproved(this.options.log.runId, { track_path: path, track_hash: hashText(readFileSync(path)), track_title: proposal.title, tickets_total: tickets.length });
+  }
+
+  /** The archetype behind a key: a ticket's own, or its reviewer's (`T2@review`) or QA's (`T2@qa`), or the planner's agents'. */
+  #archetypeOf(key: string): string | undefined {
+    if (key === PLAN_PM || key === PLAN_LEAD) {
+      const planning = planningOf(this.options.config);
+      return (key === PLAN_PM ? planning?.pm : planning?.lead) ?? undefined;
+    }
+    const ticketId = baseTicketId(key);
+    const archetype = this.#specs.get(ticketId)?.worker_archetype;
+    if (!archetype || key === ticketId) return archetype;
+    const agent = this.options.config.agents[archetype];
+    if (key.endsWith('@review')) return agent?.review_by;
+    if (key.endsWith('@qa')) return agent?.qa_by;
+    return undefined;
+  }
+
+  /** The skeletons of the files the ticket's dependencies target, read in the ticket's own workspace. */
+  async #briefing(ticketId: string): Promise<string | null> {
+    const spec = this.#specs.get(ticketId);
+    if (!spec || spec.dependencies.length === 0) return null;
+    const files = [...new Set(spec.dependencies.map((id) => this.#specs.get(id)?.target_file).filter((file): file is string => Boolean(file)))];
+    if (files.length === 0) return null;
+    const context = this.#toolContext(ticketId);
+    return skeletonsFor(context, files);
+  }
+
+  /** The ticket's change as its reviewer sees it: its branch against its base, or (shared) the files it changed. */
+  async #reviewDiff(ticketId: string): Promise<string> {
+    const workspaces = this.options.workspaces;
+    if (!workspaces) {
+      const files = this.#files.changed(ticketId);
+      return (
+        'Under shared isolation there is no diff of this ticket alone (other tickets work in the same folder). ' +
+        (files.length > 0 ? `The files its worker changed: ${files.join(', ')}. Read them with read_file.` : 'Its worker changed no file with the file tools.')
+      );
+    }
+    const diff = await workspaces.ticketDiff(ticketId);
+    if (!diff || diff.patch.trim() === '') return '(the change is empty: the worker changed no file)';
+    const cap = 48 * 1024;
+    const patch = diff.patch.length > cap ? `${diff.patch.slice(0, cap)}\n[... the diff goes on: ${diff.patch.length - cap} more characters; read the files for the rest ...]` : diff.patch;
+    return `Files: ${diff.files.map((file) => `${file.status} ${file.path}`).join(', ')}${diff.truncated ? ' (the diff was cut)' : ''}\n\n${patch}`;
   }
 
   /** The journal's record of a worktree made or a branch merged. */

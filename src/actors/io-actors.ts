@@ -1,6 +1,6 @@
 import { fromCallback, fromPromise, type AnyActorRef, type EventObject } from 'xstate';
 import type { StopReason, TokenUsage, ToolPreview } from '../protocol/index.js';
-import type { CallModelInput, PreviewToolInput, RunToolInput, RunToolOutput, WaitUntilInput, WorkerEvent } from '../machines/worker-types.js';
+import type { CallModelInput, PreviewToolInput, QaHintInput, QaHintOutput, RunToolInput, RunToolOutput, WaitUntilInput, WorkerEvent } from '../machines/worker-types.js';
 import { estimateTokens, ModelError, runTurn, type ModelClient, type ModelTurnRequest } from '../models/model-client.js';
 import type { FailureDecision, Lease, WaitUntil } from './rate-limit-types.js';
 import { limiterSystemId, type LimiterReply, type LimiterRequest } from './rate-limiter-actor.js';
@@ -8,8 +8,9 @@ import { previewTool, toolSpecs } from '../tools/index.js';
 import { runToolOnce, type ToolLedger } from './tool-intents.js';
 import type { ToolContext } from '../tools/tool.js';
 import { errorText } from '../protocol/error-text.js';
-import type { MergeWorkspaceInput, MergeWorkspaceOutput, PrepareWorkspaceInput } from '../machines/ticket.js';
-import type { PreparedWorkspace, TicketWorkspaces } from './ticket-workspaces.js';
+import type { MergeWorkspaceInput, MergeWorkspaceOutput, PrepareWorkspaceInput, PrepareWorkspaceOutput, ReviewBriefInput, ReviewBriefOutput } from '../machines/ticket.js';
+import type { TicketWorkspaces } from './ticket-workspaces.js';
+import { qaHint } from './qa-hint.js';
 
 export interface IoDependencies {
   /** The model client for a profile name from agents.toml. */
@@ -26,6 +27,22 @@ export interface IoDependencies {
   workspaces?: TicketWorkspaces;
   /** Told when a ticket's worktree is ready or its branch has merged (the journal). */
   onWorkspaceEvent?(event: WorkspaceEvent): void;
+  /** The skeletons of the files a ticket's dependencies target, for its worker's first message. */
+  briefingFor?(ticketId: string): Promise<string | null>;
+  /** The ticket's own change, as its reviewer is shown it. */
+  reviewDiff?(ticketId: string): Promise<string>;
+  /** Told about every QA hint (the journal: the hint and the tokens it saved). */
+  onQaHint?(event: QaHintEvent): void;
+}
+
+export interface QaHintEvent {
+  ticketId: string;
+  attempt: number;
+  toolUseId: string;
+  archetype: string;
+  hint: string;
+  saved_tokens: number;
+  raw_chars: number;
 }
 
 export type WorkspaceEvent =
@@ -43,10 +60,42 @@ function workspacesOf(deps: IoDependencies): TicketWorkspaces {
  * (unless the attempt asked for a fresh one, which is then made again before any work was done).
  */
 export function prepareWorkspaceLogic(deps: IoDependencies) {
-  return fromPromise<PreparedWorkspace, PrepareWorkspaceInput>(async ({ input }) => {
-    const prepared = await workspacesOf(deps).prepare(input.ticketId, { fresh: input.fresh, attempt: input.attempt });
-    deps.onWorkspaceEvent?.({ type: 'prepared', ticketId: input.ticketId, attempt: input.attempt, ...prepared });
-    return prepared;
+  return fromPromise<PrepareWorkspaceOutput, PrepareWorkspaceInput>(async ({ input }) => {
+    let output: PrepareWorkspaceOutput = {};
+    if (input.isolated) {
+      const prepared = await workspacesOf(deps).prepare(input.ticketId, { fresh: input.fresh, attempt: input.attempt });
+      deps.onWorkspaceEvent?.({ type: 'prepared', ticketId: input.ticketId, attempt: input.attempt, ...prepared });
+      output = prepared;
+    }
+    // Read once the worktree is there: it holds what the dependencies merged.
+    const briefing = (await deps.briefingFor?.(input.ticketId)) ?? null;
+    return briefing ? { ...output, briefing } : output;
+  });
+}
+
+/** The reviewer's view of the ticket's change: its diff (rerun after a restore, it reads it again). */
+export function reviewBriefLogic(deps: IoDependencies) {
+  return fromPromise<ReviewBriefOutput, ReviewBriefInput>(async ({ input }) => {
+    if (!deps.reviewDiff) throw new Error('the engine was given no way to show a ticket its diff');
+    return { diff: await deps.reviewDiff(input.ticketId) };
+  });
+}
+
+/** QA (tier 4): a failing command's output becomes a short fix hint from the qa archetype's model. */
+export function qaHintLogic(deps: IoDependencies) {
+  return fromPromise<QaHintOutput, QaHintInput>(async ({ input, signal }) => {
+    const result = await qaHint(input, deps.modelFor(input.qa.profile), signal);
+    deps.onModelEvent?.({ type: 'turn', ticketId: `${input.ticketId}@qa`, attempt: input.attempt, profile: input.qa.profile, stop_reason: result.stop_reason, usage: result.usage });
+    deps.onQaHint?.({
+      ticketId: input.ticketId,
+      attempt: input.attempt,
+      toolUseId: input.call.id,
+      archetype: input.qa.archetype,
+      hint: result.hint,
+      saved_tokens: result.saved_tokens,
+      raw_chars: input.output.length,
+    });
+    return { hint: result.hint, content: result.content, saved_tokens: result.saved_tokens };
   });
 }
 
@@ -123,6 +172,7 @@ export function callModelLogic(deps: IoDependencies) {
     const request: ModelTurnRequest = {
       ticketId: input.ticketId,
       attempt: input.attempt,
+      ...(input.archetype ? { archetype: input.archetype } : {}),
       profile: input.profile,
       system: input.system,
       messages: input.messages,

@@ -1,7 +1,9 @@
 import type { UsageSummary } from './usage.js';
 
 export type JournalEntry =
-  | { kind: 'run.start'; at: number; track: string; mode: string; trust_override: string }
+  | { kind: 'run.start'; at: number; track: string; mode: string; trust_override: string; request?: string }
+  /** The human approved the plan of the run's request: it is the run's track now. */
+  | { kind: 'plan.approved'; at: number; tickets: number; title: string; path?: string }
   | { kind: 'ticket.status'; at: number; ticket: string; status: string; attempt: number; reason?: string; summary?: string }
   | { kind: 'tool.start'; at: number; ticket: string; attempt: number; tool: string; tool_use_id: string }
   /** duration_ms: from its tool.start (absent when the start was before a restore). */
@@ -15,6 +17,10 @@ export type JournalEntry =
   | { kind: 'worktree.ready'; at: number; ticket: string; attempt: number; path: string; base: string; created: boolean }
   | { kind: 'worktree.merged'; at: number; ticket: string; attempt: number; commit: string; already: boolean }
   | { kind: 'worktree.conflict'; at: number; ticket: string; attempt: number; files: string[] }
+  /** A QA hint: the journal keeps it beside the command's whole output (the `tool` entry before it). */
+  | { kind: 'qa.hint'; at: number; ticket: string; attempt: number; tool_use_id: string; archetype: string; hint: string; saved_tokens: number; raw_chars: number }
+  /** A code review's verdict: the ticket's attempt, and the review's round within it (1, 2, ...). */
+  | { kind: 'review.verdict'; at: number; ticket: string; attempt: number; round: number; verdict: 'approve' | 'request_changes'; comments: string }
   | { kind: 'edit'; at: number; ticket: string; attempt: number; edit: unknown }
   | { kind: 'command'; at: number; target: string; event: unknown; request_id?: string }
   | { kind: 'tool.interrupted'; at: number; ticket: string; attempt: number; tool: string; tool_use_id: string; input: unknown }

@@ -26,7 +26,14 @@ export async function modelsFromConfig(
   options: ModelsOptions = {},
 ): Promise<(profile: string) => ModelClient> {
   const clients = new Map<string, ModelClient>();
-  const names = [...new Set(archetypes.map((archetype) => config.agents[archetype]?.model))].filter((name): name is string => Boolean(name));
+  // An archetype's reviewer and QA agent call models too.
+  const agents = new Set(archetypes);
+  for (const archetype of archetypes) {
+    const agent = config.agents[archetype];
+    if (agent?.review_by) agents.add(agent.review_by);
+    if (agent?.qa_by) agents.add(agent.qa_by);
+  }
+  const names = [...new Set([...agents].map((archetype) => config.agents[archetype]?.model))].filter((name): name is string => Boolean(name));
   for (const name of names) {
     if (!config.models[name]) throw new ModelSetupError(`${config.source}: model profile "${name}" is not defined`, { file: config.source, profile: name });
   }

@@ -1,12 +1,13 @@
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import type { TicketChanged } from '../machines/ticket.js';
 import { parseKey } from '../protocol/actor-keys.js';
-import type { WorkerEmitted } from '../machines/worker-types.js';
+import type { WorkerEmitted, WorkerOutput } from '../machines/worker-types.js';
+import type { DoneActorEvent } from 'xstate';
 import type { RunLog } from '../store/index.js';
 import type { TicketRef, WorkerRef } from './engine-machine.js';
 import type { FinishedArchive } from './finished-archive.js';
 import { actorKey } from './inspection-fanout.js';
-import type { ModelEvent } from './io-actors.js';
+import type { ModelEvent, QaHintEvent } from './io-actors.js';
 import type { Journal, JournalEntry } from './journal.js';
 import type { UsageLedger } from './usage.js';
 
@@ -62,6 +63,25 @@ export class RunRecorder {
     for (const entry of log.journalOfKind('model.turn') as IterableIterator<Extract<JournalEntry, { kind: 'model.turn' }>>) {
       this.#usage.add(entry.ticket, entry.profile, { input_tokens: entry.input_tokens, output_tokens: entry.output_tokens });
     }
+    for (const entry of log.journalOfKind('qa.hint') as IterableIterator<Extract<JournalEntry, { kind: 'qa.hint' }>>) {
+      this.#usage.addQaHint(entry.saved_tokens);
+    }
+  }
+
+  /** A QA hint, journaled and counted. */
+  qaHint(event: QaHintEvent): void {
+    this.#usage.addQaHint(event.saved_tokens);
+    this.#journal.append({
+      kind: 'qa.hint',
+      at: this.#elapsed(),
+      ticket: event.ticketId,
+      attempt: event.attempt,
+      tool_use_id: event.toolUseId,
+      archetype: event.archetype,
+      hint: event.hint,
+      saved_tokens: event.saved_tokens,
+      raw_chars: event.raw_chars,
+    });
   }
 
   model(event: ModelEvent): void {
@@ -92,12 +112,31 @@ export class RunRecorder {
         ...(change.status === 'completed' && change.summary ? { summary: change.summary } : {}),
       });
     }
+    // A review's verdict, as its ticket receives it (before the ticket counts the round).
+    if (event.type === '@xstate.event' && event.event.type === 'xstate.done.actor.reviewer') this.#verdict(event.actorRef as unknown as TicketRef, event.event as DoneActorEvent<WorkerOutput>);
     if (event.type === '@xstate.actor') {
       const key = actorKey(event.actorRef as AnyActorRef);
       const actor = key === undefined ? undefined : parseKey(key);
       if (actor?.kind === 'ticket') this.#followTicket(actor.id, event.actorRef as unknown as TicketRef);
       else if (actor?.kind === 'worker') this.#followWorker(actor.id, event.actorRef as unknown as WorkerRef);
     }
+  }
+
+  #verdict(ticket: TicketRef, event: DoneActorEvent<WorkerOutput>): void {
+    const output = event.output;
+    const finished = output.outcome === 'completed' ? output.finished : undefined;
+    if (!finished || (finished.name !== 'approve_change' && finished.name !== 'request_changes')) return;
+    const context = ticket.getSnapshot().context;
+    const text = finished.input[finished.name === 'approve_change' ? 'comment' : 'comments'];
+    this.#journal.append({
+      kind: 'review.verdict',
+      at: this.#elapsed(),
+      ticket: context.ticket.id,
+      attempt: context.attempts,
+      round: context.round + 1,
+      verdict: finished.name === 'approve_change' ? 'approve' : 'request_changes',
+      comments: typeof text === 'string' ? text : '',
+    });
   }
 
   #followTicket(id: string, ticket: TicketRef): void {

@@ -23,6 +23,7 @@ export class UsageLedger {
   readonly #config: ClutchConfig;
   readonly #tierOf: (ticketId: string) => number;
   readonly #tickets = new Map<string, UsageLine & { tier: number }>();
+  readonly #qa = { hints: 0, saved_tokens: 0 };
 
   constructor(config: ClutchConfig, tierOf: (ticketId: string) => number) {
     this.#config = config;
@@ -38,18 +39,26 @@ export class UsageLedger {
     add(line, usage, turnCost(this.#config, profile, usage));
   }
 
+  /** A QA hint given, and the tokens it kept out of the worker's transcript. */
+  addQaHint(savedTokens: number): void {
+    this.#qa.hints += 1;
+    this.#qa.saved_tokens += savedTokens;
+  }
+
+  /** Every given ticket, then every other key that used tokens (a reviewer, a QA hint, the planner). */
   summary(ticketIds: readonly string[]): UsageSummary {
     const tickets: UsageSummary['tickets'] = {};
     const tiers: UsageSummary['tiers'] = {};
     const total = empty();
-    for (const id of ticketIds) {
+    const others = [...this.#tickets.keys()].filter((key) => key.includes('@'));
+    for (const id of [...ticketIds, ...others]) {
       const line = this.#tickets.get(id) ?? { tier: this.#tierOf(id), ...empty() };
       tickets[id] = { ...line };
       const tier = (tiers[String(line.tier)] ??= empty());
       add(tier, line, line.cost_usd);
       add(total, line, line.cost_usd);
     }
-    return { tickets, tiers, total };
+    return { tickets, tiers, total, qa: { ...this.#qa } };
   }
 }
 

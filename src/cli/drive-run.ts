@@ -1,9 +1,10 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { JournalEntry } from '../actors/journal.js';
 import { formatCost, type UsageLine } from '../actors/usage.js';
 import type { WorkerRef } from '../actors/engine.js';
 import type { PreparedRun } from '../runs/prepare-run.js';
 import { StepPrompter, type StopReason } from './step-prompt.js';
+import { decidePlan, followPlannerPauses } from './plan.js';
 
 export interface DriveOptions {
   json: boolean;
@@ -15,6 +16,8 @@ export interface DriveOptions {
   cwd: string;
   /** Runs once the engine has started (resume applies its flags here). */
   afterStart?: () => Promise<string[]>;
+  /** A run begun from a request: its plan is approved on the terminal, or as proposed with `yes`. */
+  planning?: { yes: boolean };
 }
 
 function oneLine(text: string, width: number): string {
@@ -40,11 +43,12 @@ const atPause = (worker: WorkerRef) => {
 };
 
 /** Exit codes of a run the human stopped: 130 for Ctrl-C (128 + SIGINT, as shells report it), 1 for the end of input. */
-export const stoppedExitCode: Record<StopReason, number> = { interrupt: 130, end_of_input: 1 };
+export const stoppedExitCode: Record<StopReason, number> = { interrupt: 130, end_of_input: 1, no_plan: 1 };
 
 const stopWords: Record<StopReason, string> = {
   interrupt: 'stopped at Ctrl-C',
   end_of_input: 'stopped: the input ended (Ctrl-D), so no one is left to answer the pauses',
+  no_plan: 'stopped: no plan was approved, so nothing ran',
 };
 
 /**
@@ -79,6 +83,12 @@ export async function driveRun(prepared: PreparedRun, options: DriveOptions): Pr
       print(`${stamp} ${entry.ticket.padEnd(8)}   ${describeTool(entry)}`);
     } else if (entry.kind === 'tool.interrupted') {
       print(`${stamp} ${entry.ticket.padEnd(8)}   interrupted: ${entry.tool} may have run in part before the crash; it waits for a human`);
+    } else if (entry.kind === 'qa.hint') {
+      print(`${stamp} ${entry.ticket.padEnd(8)}   QA hint (${entry.archetype}): ${oneLine(entry.hint, 90)}`);
+    } else if (entry.kind === 'review.verdict') {
+      print(`${stamp} ${entry.ticket.padEnd(8)}   review: ${entry.verdict === 'approve' ? 'approved' : 'changes requested'}${entry.comments ? ` — ${oneLine(entry.comments, 80)}` : ''}`);
+    } else if (entry.kind === 'plan.approved') {
+      print(`${stamp} plan approved: ${entry.tickets} tickets${entry.path ? ` (${entry.path})` : ''}`);
     }
   });
   const mode = engine.conductor.getSnapshot().context.mode;
@@ -87,8 +97,20 @@ export async function driveRun(prepared: PreparedRun, options: DriveOptions): Pr
   } else {
     print(`${prepared.resumed ? 'resuming run' : 'run'} ${run.id}: ${track.tickets.length} tickets, workspace ${run.workspace}`);
   }
+  const unfollow = prompter && engine.conductor.getSnapshot().context.planning ? followPlannerPauses(engine, prompter) : () => {};
   engine.start();
   for (const note of (await options.afterStart?.()) ?? []) print(options.json ? JSON.stringify({ type: 'note', note }) : note);
+  if (options.planning && engine.conductor.getSnapshot().matches({ run: 'planning' })) {
+    const decision = await Promise.race([decidePlan(engine, print, prompter && !options.planning.yes ? (question) => prompter.question(question) : undefined), stopped]);
+    if (typeof decision === 'string') stop(decision);
+    else if (decision.kind === 'approve') {
+      const sent = engine.send({ kind: 'planner' }, { type: 'plan.approve' });
+      print(sent.ok ? `plan approved: ${decision.proposal.tickets.length} tickets; the run's track is ${join(run.runDir, 'track.toml')}` : `plan approval refused: ${sent.error}`);
+    } else {
+      if (decision.kind === 'failed') print(`no plan: ${decision.reason}`);
+      stop('no_plan');
+    }
+  }
   // Pauses restored from the store are already waiting: ask about them now.
   for (const ticket of track.tickets) {
     const worker = engine.worker(ticket.id);
@@ -96,6 +118,7 @@ export async function driveRun(prepared: PreparedRun, options: DriveOptions): Pr
   }
   const outcome = await Promise.race([engine.finished(), stopped, prompter ? new Promise<never>(() => {}) : waitingOnlyForHuman(prepared)]);
   process.off('SIGINT', onSignal);
+  unfollow();
   prompter?.close();
   const halted = typeof outcome === 'string' && outcome !== 'waiting' ? outcome : undefined;
   if (halted) {
@@ -125,6 +148,7 @@ export async function driveRun(prepared: PreparedRun, options: DriveOptions): Pr
       );
     }
     for (const [tier, line] of Object.entries(spent.tiers)) print(`${`tier ${tier}`.padEnd(35)}${tokens(line).padEnd(17)}${formatCost(line.cost_usd)}`);
+    if (spent.qa.hints > 0) print(`${'QA hints'.padEnd(35)}${String(spent.qa.hints).padEnd(17)}saved the workers ${spent.qa.saved_tokens} tokens of raw command output`);
     print(`${'total'.padEnd(35)}${tokens(spent.total).padEnd(17)}${formatCost(spent.total.cost_usd)}${spent.total.cost_usd === null ? '  (set input/output_price_per_mtok for an estimate)' : ''}`);
     if (options.record) print(`recorded model calls: ${resolve(options.cwd, options.record)}`);
     print(`\nrun folder: ${run.runDir}`);

@@ -145,7 +145,7 @@ tier = 3
 model = "scripted"
 # "step": every tool call waits for your approval, then for your review of its result.
 trust_level = "step"
-tools = ["read_file", "list_files", "search_files", "write_file", "edit_file", "run_command", "task_complete"]
+tools = ["read_file", "list_files", "search_files", "read_skeleton", "write_file", "edit_file", "run_command", "task_complete"]
 # Programs run_command may start (bare names; no shell). Not a security boundary: node can start a
 # shell. The sandbox is what contains a command.
 allowed_commands = ["node"]

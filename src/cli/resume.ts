@@ -2,6 +2,7 @@ import type { ExecutionMode, TrustLevel } from '../protocol/index.js';
 import { applyResumeFlags, resumeRun } from '../runs/resume-run.js';
 import { driveRun } from './drive-run.js';
 import { needsTerminal, stepTicketIds } from './run.js';
+import { UsageError } from '../runs/load-inputs.js';
 
 export interface ResumeCommandOptions {
   cwd: string;
@@ -10,6 +11,8 @@ export interface ResumeCommandOptions {
   mode?: ExecutionMode;
   trust?: TrustLevel;
   json: boolean;
+  /** A run still at plan approval: approve the plan as proposed (without a terminal). */
+  yes?: boolean;
   env?: Record<string, string | undefined>;
   stdin: NodeJS.ReadStream;
   stdout: NodeJS.WritableStream;
@@ -27,6 +30,12 @@ export async function resumeCommand(options: ResumeCommandOptions): Promise<numb
     await prepared.close();
     throw needsTerminal(stepTickets, `clutch serve --resume ${prepared.run.id}`);
   }
+  // A run begun from a request that has not been planned yet: its plan still needs approving.
+  const planning = conductor.matches({ run: 'planning' }) || (conductor.context.request !== null && conductor.context.specs.length === 0);
+  if (planning && !options.stdin.isTTY && !options.yes) {
+    await prepared.close();
+    throw new UsageError(`run ${prepared.run.id} is still planning its request: resume it in a terminal to approve the plan, pass --yes to approve it as proposed, or use \`clutch serve --resume ${prepared.run.id}\``);
+  }
   return driveRun(prepared, {
     json: options.json,
     stdin: options.stdin,
@@ -34,6 +43,7 @@ export async function resumeCommand(options: ResumeCommandOptions): Promise<numb
     cwd: options.cwd,
     // On a terminal an interrupted command can be answered here, whatever the trust.
     prompt: options.stdin.isTTY === true,
+    ...(planning ? { planning: { yes: options.yes ?? false } } : {}),
     afterStart: () => applyResumeFlags(engine, { ...(options.mode ? { mode: options.mode } : {}), ...(options.trust ? { trust: options.trust } : {}) }),
   });
 }

@@ -2,10 +2,15 @@ import { effectiveTrust, type ClutchConfig, type ExecutionMode, type Ticket, typ
 import { UsageError } from '../runs/load-inputs.js';
 import { prepareRun } from '../runs/prepare-run.js';
 import { driveRun } from './drive-run.js';
+import { planningSteps } from './plan.js';
 
 export interface RunOptions {
   cwd: string;
   track: string;
+  /** Plan this request first (the plan is approved on the terminal, or with `yes`), then run it. */
+  request?: string;
+  /** Approve the plan as proposed (a request run without a terminal). */
+  yes?: boolean;
   config?: string;
   workspace?: string;
   mode?: ExecutionMode;
@@ -42,13 +47,26 @@ export function stepTicketIds(config: ClutchConfig, tickets: readonly Ticket[], 
 export async function runCommand(options: RunOptions): Promise<number> {
   // Step mode asks on a terminal; without one, refuse before anything is created.
   let stepTickets: string[] = [];
+  let planSteps = false;
+  const request = options.request;
   const prepared = await prepareRun({
     ...options,
     check: (config, track) => {
       const override = options.trust ?? config.execution.trust_override;
+      if (request !== undefined) {
+        // The plan's tickets are not known yet: any implementation archetype may get one.
+        const implementers = Object.keys(config.agents).filter((name) => config.agents[name]!.tier === 3);
+        stepTickets = implementers.filter((name) => effectiveTrust(config.agents[name]!.trust_level, override) === 'step');
+        planSteps = planningSteps(config, override);
+        if (!options.stdin.isTTY) {
+          if (planSteps || stepTickets.length > 0) throw needsTerminal(stepTickets.length > 0 ? stepTickets.map((name) => `of ${name}`) : ['of the planner'], 'clutch serve');
+          if (!options.yes) throw new UsageError('run --request needs a terminal for plan approval, or --yes to approve the plan as proposed; `clutch plan` writes the plan for you to read first');
+        }
+        return;
+      }
       stepTickets = stepTicketIds(config, track.tickets, override);
       if (stepTickets.length > 0 && !options.stdin.isTTY) throw needsTerminal(stepTickets, 'clutch serve');
     },
   });
-  return driveRun(prepared, { ...options, prompt: stepTickets.length > 0 });
+  return driveRun(prepared, { ...options, prompt: stepTickets.length > 0 || planSteps || (request !== undefined && options.stdin.isTTY === true), ...(request !== undefined ? { planning: { yes: options.yes ?? false } } : {}) });
 }

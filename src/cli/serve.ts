@@ -127,6 +127,7 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
         ...(options.model ? { model: options.model } : {}),
         ...(options.script ? { script: options.script } : {}),
         storePath: prepared.storePath,
+        ...(prepared.sourceWorkspace ? { requestWorkspace: prepared.sourceWorkspace } : {}),
         beforeStart: forward,
         log,
       }),

@@ -4,6 +4,7 @@ import type { Engine, WorkerRef } from '../actors/engine.js';
 import { pauseNow } from '../actors/pause-check.js';
 import { lastAssistant, currentCall } from '../machines/transcript.js';
 import type { Command, PauseRef, ToolPreview } from '../protocol/index.js';
+import { reviewerId } from '../machines/ticket.js';
 
 function renderPreview(preview: ToolPreview | null): string {
   if (!preview) return '(no preview)';
@@ -13,7 +14,7 @@ function renderPreview(preview: ToolPreview | null): string {
 }
 
 /** Why the human stopped answering: Ctrl-C, or the end of input (Ctrl-D, a closed pipe). */
-export type StopReason = 'interrupt' | 'end_of_input';
+export type StopReason = 'interrupt' | 'end_of_input' | 'no_plan';
 
 type WorkerSnapshot = ReturnType<WorkerRef['getSnapshot']>;
 
@@ -87,6 +88,16 @@ export class StepPrompter {
     this.#readline.close();
   }
 
+  /** A question of the caller's on the same terminal (plan approval); undefined once input is over. */
+  question(text: string): Promise<string | undefined> {
+    return this.#ask(text);
+  }
+
+  /** Waits until no pause is being answered (the plan is asked about only then). */
+  get busy(): boolean {
+    return this.#busy;
+  }
+
   /** The answer, or undefined once input is over: then no command is sent. */
   async #ask(question: string): Promise<string | undefined> {
     if (this.#closed) return undefined;
@@ -108,8 +119,9 @@ export class StepPrompter {
     this.#busy = true;
     try {
       for (let ticketId = this.#queue.shift(); ticketId && !this.#closed; ticketId = this.#queue.shift()) {
-        const worker = this.#engine.worker(ticketId);
-        if (worker) await this.#answer(ticketId, worker);
+        // The ticket's worker, or its reviewer while its change is under review (a paused ticket has one of them).
+        const worker = this.#engine.worker(ticketId) ?? this.#engine.worker(reviewerId(ticketId));
+        if (worker) await this.#answer(worker.getSnapshot().context.ticketId, worker);
       }
     } finally {
       this.#busy = false;

@@ -29,7 +29,7 @@ export function parseConfig(text: string, file: string): ConfigResult<ClutchConf
     : fromZodIssues(result.error.issues, { file, map, data, schema: clutchConfigFileSchema, nouns: { tools: 'tool' } });
   // Cross-references are checked on the raw data even when the schema failed, so one run reports
   // every problem instead of making the user fix them one at a time.
-  issues.push(...checkModelReferences(data, map, file), ...checkConfigValues(data, map, file));
+  issues.push(...checkModelReferences(data, map, file), ...checkAgentReferences(data, map, file), ...checkConfigValues(data, map, file));
   if (!result.success || issues.length > 0) return failed(issues);
   return { ok: true, value: toClutchConfig(result.data, file) };
 }
@@ -49,6 +49,33 @@ function checkModelReferences(data: Record<string, unknown>, map: SourceMap, fil
       ...at,
       message: `unknown model profile "${model}" in [agents.${name}]; ${known}${didYouMean(model, models)}`,
     });
+  }
+  return issues;
+}
+
+/** review_by and qa_by name another archetype, of the tier that does that work. */
+function checkAgentReferences(data: Record<string, unknown>, map: SourceMap, file: string): ConfigIssue[] {
+  const agents = isTable(data.agents) ? data.agents : {};
+  const names = Object.keys(agents);
+  const issues: ConfigIssue[] = [];
+  const roles = [
+    ['review_by', 2, 'reviews finished tickets'],
+    ['qa_by', 4, 'turns failing commands into hints'],
+  ] as const;
+  for (const [name, agent] of Object.entries(agents)) {
+    for (const [key, tier, work] of roles) {
+      const value = valueAt(agent, [key]);
+      if (typeof value !== 'string' || value === '') continue;
+      const at = locate(map, ['agents', name, key], 'value');
+      const other = agents[value];
+      if (!isTable(other)) {
+        issues.push({ file, ...at, message: `${key} = "${value}" in [agents.${name}] names no archetype; expected one of ${list(names)}${didYouMean(value, names)}` });
+      } else if (value === name) {
+        issues.push({ file, ...at, message: `${key} in [agents.${name}] names the archetype itself; another archetype (tier ${tier}) ${work}` });
+      } else if (other.tier !== tier) {
+        issues.push({ file, ...at, message: `${key} = "${value}" in [agents.${name}] names a tier ${String(other.tier)} archetype; the one that ${work} is tier ${tier}` });
+      }
+    }
   }
   return issues;
 }
@@ -81,6 +108,8 @@ function toClutchConfig(file: ClutchConfigFile, source: string): ClutchConfig {
       env: agent.env,
       max_processes: agent.max_processes,
       max_memory_mb: agent.max_memory_mb,
+      ...(agent.review_by !== undefined ? { review_by: agent.review_by } : {}),
+      ...(agent.qa_by !== undefined ? { qa_by: agent.qa_by } : {}),
     };
   }
   const { store, ...execution } = file.execution;

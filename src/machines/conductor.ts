@@ -1,5 +1,6 @@
-import { assign, enqueueActions, fromCallback, setup, type ErrorActorEvent, type EventObject } from 'xstate';
-import type { ExecutionMode, TicketStatus, TrustOverride } from '../protocol/index.js';
+import { assign, enqueueActions, fromCallback, setup, type DoneActorEvent, type ErrorActorEvent, type EventObject } from 'xstate';
+import type { ExecutionMode, ProposedTrack, TicketStatus, TrustOverride } from '../protocol/index.js';
+import { plannerMachine, type PlannerInput, type PlannerOutput } from './planner.js';
 import { at } from './chunked.js';
 import { initialSchedule, markStarted, pickStarts, planOf, recordChange, type Schedule, type StaticPlan } from './schedule.js';
 import { ticketMachine, type Isolation, type TicketChanged, type TicketInput, type TicketSpec, type WorkerProfile } from './ticket.js';
@@ -17,6 +18,19 @@ export interface ConductorInput {
   rateLimiters?: string[];
   /** Whether each ticket works in its own git worktree (absent: the shared workspace). */
   isolation?: Isolation;
+  /** Who plans a request (`conductor.request`): archetype names from agents.toml. Absent: no planning. */
+  planning?: PlanningSettings;
+}
+
+export interface PlanningSettings {
+  pm: string;
+  lead: string | null;
+  maxRounds: number;
+}
+
+/** A proposed track as the conductor runs it: the tickets in order, every dependency list present. */
+export function ticketsOfPlan(plan: ProposedTrack): TicketSpec[] {
+  return plan.tickets.map(({ id, target_file, prompt, worker_archetype, dependencies }) => ({ id, target_file, prompt, worker_archetype, dependencies: dependencies ?? [] }));
 }
 
 export interface ConductorContext extends StaticPlan, Schedule {
@@ -28,21 +42,32 @@ export interface ConductorContext extends StaticPlan, Schedule {
   // Mirrors of the mode and trustOverride regions, read by actions that cannot see state values.
   mode: ExecutionMode;
   trustOverride: TrustOverride;
+  planning: PlanningSettings | null;
+  /** The request being planned or run (the UserRequestEvent's text), if the run began with one. */
+  request: string | null;
+  /** Why the last planning stopped short (a Clutch bug in the planner); a new request may follow. */
+  planError: string | null;
 }
 
 export type ConductorEvent =
   | { type: 'conductor.start' }
+  /** The UserRequestEvent: Tier 1 plans it, Tier 2 checks it, the human approves it, then it runs. */
+  | { type: 'conductor.request'; text: string }
+  | DoneActorEvent<PlannerOutput, 'planner'>
   | { type: 'conductor.set_mode'; mode: ExecutionMode }
   | { type: 'conductor.set_trust_override'; override: TrustOverride }
   | TicketChanged
   | ErrorActorEvent<unknown, string>;
 
-export type ConductorEmitted = {
-  type: 'conductor.ticket_ended';
-  id: string;
-  status: Extract<TicketStatus, 'completed' | 'blocked'>;
-  mode: ExecutionMode;
-};
+export type ConductorEmitted =
+  | {
+      type: 'conductor.ticket_ended';
+      id: string;
+      status: Extract<TicketStatus, 'completed' | 'blocked'>;
+      mode: ExecutionMode;
+    }
+  /** The human approved the plan: the engine writes it as the run's track.toml before its tickets start. */
+  | { type: 'conductor.plan_approved'; proposal: ProposedTrack };
 
 const ticketErrorPrefix = 'xstate.error.actor.';
 
@@ -60,6 +85,7 @@ export const conductorMachine = setup({
   },
   actors: {
     ticket: ticketMachine,
+    planner: plannerMachine,
     // The engine provides the real scheduler; a keyed src keeps the spawn persistable.
     rateLimiter: fromCallback<EventObject, { profile: string }>(() => {}),
   },
@@ -71,6 +97,7 @@ export const conductorMachine = setup({
     modeChanges: ({ context, event }) => event.type === 'conductor.set_mode' && event.mode !== context.mode,
     allCompleted: ({ context }) => context.completed === context.specs.length,
     nothingRunnable: ({ context }) => context.active === 0 && context.ready.length === 0,
+    canPlan: ({ context, event }) => context.planning !== null && context.specs.length === 0 && event.type === 'conductor.request' && event.text.trim() !== '',
   },
   actions: {
     spawnRateLimiters: enqueueActions(({ context, enqueue }) => {
@@ -83,6 +110,7 @@ export const conductorMachine = setup({
       if (event.type !== 'conductor.set_trust_override') return;
       enqueue.assign({ trustOverride: event.override });
       const children = self.getSnapshot().children as Record<string, { getSnapshot(): { status: string } } | undefined>;
+      if (children['planner']?.getSnapshot().status === 'active') enqueue.sendTo('planner', { type: 'planner.trust_override', override: event.override });
       context.specs.forEach((spec, index) => {
         const ticket = at(context.tickets, index);
         // A ticket whose actor crashed is blocked with no actor left to tell (its ref stays, stopped).
@@ -121,6 +149,13 @@ export const conductorMachine = setup({
         enqueue.emit({ type: 'conductor.ticket_ended', id: context.specs[index]!.id, status: after, mode: context.mode });
       }
     }),
+    /** The approved plan becomes the conductor's tickets, as if the run had started from its track file. */
+    loadPlan: enqueueActions(({ event, enqueue }) => {
+      if (event.type !== 'xstate.done.actor.planner') return;
+      const plan = planOf(ticketsOfPlan(event.output.proposal));
+      enqueue.assign({ ...plan, ...initialSchedule(plan), planError: null });
+      enqueue.emit({ type: 'conductor.plan_approved', proposal: event.output.proposal });
+    }),
     dispatch: enqueueActions(({ context, enqueue }) => {
       const starts = pickStarts(context, context.mode, context.maxConcurrency);
       if (starts.length === 0) return;
@@ -158,6 +193,9 @@ export const conductorMachine = setup({
       isolation: input.isolation ?? 'shared',
       mode: 'async',
       trustOverride: 'none',
+      planning: input.planning ?? null,
+      request: null,
+      planError: null,
     };
   },
   states: {
@@ -200,7 +238,33 @@ export const conductorMachine = setup({
     run: {
       initial: 'idle',
       states: {
-        idle: { on: { 'conductor.start': { target: 'running' } } },
+        idle: {
+          on: {
+            'conductor.start': { target: 'running' },
+            'conductor.request': { guard: 'canPlan', target: 'planning', actions: assign({ request: ({ event }) => event.text.trim() }) },
+          },
+        },
+        // The request is planned (the planner's own states: proposing, reviewing, ◆ awaitingApproval);
+        // the approved plan becomes the tickets and the run starts.
+        planning: {
+          invoke: {
+            id: 'planner',
+            systemId: 'planner',
+            src: 'planner',
+            input: ({ context }): PlannerInput => {
+              const planning = context.planning!;
+              return {
+                request: context.request ?? '',
+                pm: context.workers[planning.pm]!,
+                lead: planning.lead ? (context.workers[planning.lead] ?? null) : null,
+                trustOverride: context.trustOverride,
+                maxRounds: planning.maxRounds,
+              };
+            },
+            onDone: { target: 'running', actions: 'loadPlan' },
+            onError: { target: 'idle', actions: assign({ planError: ({ event }) => `planning failed: ${errorText(event.error)}` }) },
+          },
+        },
         running: {
           entry: 'dispatch',
           always: [

@@ -31,6 +31,17 @@ export function currentCall(
   return toolCalls(lastAssistant(messages)).find((call) => !done.has(call.id));
 }
 
+/**
+ * The transcript with a new user text: into the last message when that is the user's already (the
+ * results of the model's last calls), so the roles keep alternating as the Messages API expects.
+ */
+export function withUserText(messages: readonly ModelMessage[], text: string): ModelMessage[] {
+  const last = messages.at(-1);
+  if (!last || last.role !== 'user') return [...messages, { role: 'user', content: text }];
+  const content = typeof last.content === 'string' ? [{ type: 'text' as const, text: last.content }] : last.content;
+  return [...messages.slice(0, -1), { role: 'user', content: [...content, { type: 'text', text }] }];
+}
+
 export function replaceLast(messages: readonly ModelMessage[], message: ModelMessage): ModelMessage[] {
   return [...messages.slice(0, -1), message];
 }

@@ -1,4 +1,4 @@
-import type { TrustOverride, ExecutionMode, UsageSummary } from '../protocol/index.js';
+import type { TrustOverride, ExecutionMode, ProposedTrack, UsageSummary } from '../protocol/index.js';
 import type { TicketInfo } from './schedule.js';
 import type { WorkerContext } from './worker-types.js';
 
@@ -16,6 +16,27 @@ export interface ConductorViewContext {
   tickets: TicketInfo[];
   /** Tokens and estimated cost so far (live views only; a past snapshot has none). */
   usage?: UsageSummary;
+  /** The request the run began with (planned into its tickets), if any. */
+  request: string | null;
+  /** Why the last planning stopped short, if it did. */
+  planError: string | null;
+  /** Whether a request may be planned now (a run begun without tickets, not planned yet). */
+  canPlan: boolean;
+}
+
+/** The planner as the plan approval shows it. */
+export interface PlannerViewContext {
+  request: string;
+  /** The plan as it stands (null until the pm proposes one). */
+  proposal: ProposedTrack | null;
+  author: 'pm' | 'tech_lead' | 'human' | null;
+  note: string | null;
+  comment: string | null;
+  rounds: number;
+  maxRounds: number;
+  reason: string | null;
+  /** The pm's and the tech lead's worker keys, for their transcripts and pauses. */
+  agents: { pm: string; lead: string | null };
 }
 
 export interface TicketViewContext {
@@ -30,6 +51,11 @@ export interface TicketViewContext {
    * what a retry offers to restore to how they were before the ticket, or keep.
    */
   changed_files: string[];
+  /** The last code review's verdict, and the reviews of this attempt so far. */
+  verdict: { verdict: 'approve' | 'request_changes'; comments: string; round: number } | null;
+  review_round: number;
+  /** The reviewer's key (`worker:T2@review`) when the ticket's archetype is reviewed. */
+  reviewer: string | null;
 }
 
 export type WorkerViewContext = WorkerContext;

@@ -35,10 +35,12 @@ export function closedMessages(context: WorkerContext, openContent: string): Wor
     content:
       call.name === 'task_complete'
         ? 'Task marked complete.'
+        : context.finished && call.name === context.finished.name
+          ? 'Accepted.'
         : call.id === context.review?.tool_use_id
           ? 'Ran, but the result was not approved: the worker stopped at the review.'
           : openContent,
-    is_error: call.name !== 'task_complete',
+    is_error: call.name !== 'task_complete' && !(context.finished && call.name === context.finished.name),
   }));
   return [...context.messages, { role: 'user', content: results }];
 }

@@ -1,10 +1,14 @@
-import { assign, emit, fromCallback, fromPromise, raise, sendParent, setup, type EventObject } from 'xstate';
+import { assign, emit, enqueueActions, fromCallback, fromPromise, raise, sendParent, setup, type EventObject } from 'xstate';
 import type { ToolPreview } from '../protocol/index.js';
 import { lastAssistant, pairResults } from './transcript.js';
 import { checkEdit, current, editUpdate, isStep, journal, lastAssistantCall, resultUpdate } from './worker-context.js';
+import type { ToolOutput } from '../protocol/index.js';
+import { effectiveTrust } from '../protocol/config.js';
 import type {
   CallModelInput,
   PreviewToolInput,
+  QaHintInput,
+  QaHintOutput,
   RunToolInput,
   RunToolOutput,
   WaitUntilInput,
@@ -24,6 +28,8 @@ export const NUDGE =
 
 export const INTERRUPTED_ABORTED =
   'Interrupted by a crash: this command may have run in part. The human aborted instead of running it again.';
+
+const qaStepFor = (context: WorkerContext) => context.qa !== null && effectiveTrust(context.qa.trust, context.trustOverride) === 'step';
 
 /** The checked edit a guard or an action of `worker.edit_checked` branches on. */
 const checked = (event: WorkerEvent) => (event.type === 'worker.edit_checked' ? event.edit : undefined);
@@ -51,6 +57,9 @@ export const workerSetup = setup({
     waitUntil: fromPromise<void, WaitUntilInput>(async () => {
       throw new Error('waitUntil was not provided to the engine');
     }),
+    qaHint: fromPromise<QaHintOutput, QaHintInput>(async () => {
+      throw new Error('qaHint was not provided to the engine');
+    }),
   },
   guards: {
     isStep: ({ context }) => isStep(context),
@@ -61,6 +70,23 @@ export const workerSetup = setup({
     callIsTaskComplete: ({ context }) => current(context)?.name === 'task_complete',
     turnsLeft: ({ context }) => context.turns < context.maxTurns,
     retryable: ({ event }) => event.type === 'model.failed' && event.retryable === true && event.retry_at !== undefined,
+    /** A plan, revision or verdict call that the tool accepted: the worker is done. */
+    finishingCall: ({ context, event }) => {
+      const output = (event as unknown as { output?: RunToolOutput }).output;
+      const call = current(context);
+      return call !== undefined && context.finish.includes(call.name) && output !== undefined && !isInterrupted(output) && !output.is_error;
+    },
+    /** A command that ran and exited non-zero, in a worker that has QA: the hint comes first. */
+    needsQa: ({ context, event }) => {
+      const output = (event as unknown as { output?: RunToolOutput }).output;
+      if (!context.qa || current(context)?.name !== 'run_command' || output === undefined || isInterrupted(output)) return false;
+      const code = (output as ToolOutput).exit_code;
+      return code !== undefined && code !== 0;
+    },
+    /** The QA archetype's own trust is step: the hint stops at pause 2, whatever the worker's trust. */
+    qaStep: ({ context }) => qaStepFor(context),
+    /** Pause 2 releases itself on auto trust, unless it holds a QA hint whose archetype is on step. */
+    reviewReleased: ({ context }) => !isStep(context) && !(context.hint !== null && context.hint.tool_use_id === context.review?.tool_use_id && qaStepFor(context)),
     toolInterrupted: ({ event }) => {
       const output = (event as unknown as { output?: RunToolOutput }).output;
       return output !== undefined && isInterrupted(output);
@@ -91,6 +117,22 @@ export const workerSetup = setup({
         return [...context.messages, results.length > 0 ? { role: 'user' as const, content: results } : { role: 'user' as const, content: NUDGE }];
       },
       results: [],
+    }),
+    /** A failing command's output, held for its QA hint (journaled whole, as it ran). */
+    holdResult: enqueueActions(({ context, event, enqueue }) => {
+      const call = current(context)!;
+      const output = (event as unknown as { output: ToolOutput }).output;
+      enqueue.assign({ review: { type: 'tool_result', tool_use_id: call.id, content: output.content, is_error: output.is_error }, rerun: null });
+      enqueue.emit({ type: 'worker.tool_done', ticketId: context.ticketId, attempt: context.attempt, call, output });
+    }),
+    /** The QA hint replaces the raw output the model would see (pause 2 may still edit it). */
+    applyHint: assign(({ context, event }) => {
+      const output = (event as unknown as { output: QaHintOutput }).output;
+      if (!context.review) return {};
+      return {
+        review: { ...context.review, content: output.content },
+        hint: { tool_use_id: context.review.tool_use_id, hint: output.hint, saved_tokens: output.saved_tokens },
+      };
     }),
     commitReview: assign({
       results: ({ context }) => (context.review ? [...context.results, context.review] : context.results),

@@ -90,6 +90,23 @@ export const toolCycle = workerSetup.createStateConfig({
         },
         onDone: [
           { guard: 'toolInterrupted', target: 'interrupted' },
+          // A plan, revision or verdict the tool accepted ends the worker with the call as its result.
+          {
+            guard: 'finishingCall',
+            target: '#worker.completed',
+            actions: [
+              assign({ finished: ({ context }) => ({ name: current(context)!.name, input: current(context)!.input }), rerun: null }),
+              emit(({ context, event }) => ({
+                type: 'worker.tool_done' as const,
+                ticketId: context.ticketId,
+                attempt: context.attempt,
+                call: current(context)!,
+                output: event.output as ToolOutput,
+              })),
+            ],
+          },
+          // A command that exited non-zero: QA turns its output into a hint before anyone sees it.
+          { guard: 'needsQa', target: 'qaHint', actions: 'holdResult' },
           {
             target: 'reviewGate',
             actions: [
@@ -158,6 +175,25 @@ export const toolCycle = workerSetup.createStateConfig({
         },
       },
     },
+    // QA (tier 4): the qa archetype turns the failing command's output into a short fix hint; the
+    // worker's model gets the hint with the head and tail of the output (the journal has it all).
+    qaHint: {
+      invoke: {
+        id: 'qa',
+        src: 'qaHint',
+        input: ({ context }) => {
+          const call = lastAssistantCall(context);
+          return { ticketId: context.ticketId, attempt: context.attempt, call, output: context.review!.content, qa: context.qa! };
+        },
+        onDone: [
+          // The qa archetype's trust is step: its hint stops at pause 2 even for an auto worker.
+          { guard: 'qaStep', target: 'reviewingResult', actions: 'applyHint' },
+          { target: 'reviewGate', actions: 'applyHint' },
+        ],
+        // No hint (the qa model failed): the worker gets the raw output, as without QA.
+        onError: { target: 'reviewGate' },
+      },
+    },
     // The trust gate after the call ran: step stops at pause 2 before the model sees the result.
     reviewGate: {
       always: [{ guard: 'isStep', target: 'reviewingResult' }, { target: 'nextCall', actions: 'commitReview' }],
@@ -167,7 +203,7 @@ export const toolCycle = workerSetup.createStateConfig({
       entry: tellTicket({ type: 'worker.paused', pause: 'review' }),
       exit: resumed,
       // Switched to auto while the result waited: the switch approves it.
-      always: { guard: 'isAuto', target: 'nextCall', actions: [autoApproved('review'), 'commitReview'] },
+      always: { guard: 'reviewReleased', target: 'nextCall', actions: [autoApproved('review'), 'commitReview'] },
       on: {
         'clutch.approve': { target: 'nextCall', actions: 'commitReview' },
         'clutch.edit_result': [

@@ -14,8 +14,26 @@ import type {
   PauseRef,
 } from '../protocol/index.js';
 
+/** QA (tier 4) for a worker's failing commands: who writes the hint, and how much raw output goes with it. */
+export interface QaSettings {
+  archetype: string;
+  profile: string;
+  system: string;
+  trust: TrustLevel;
+  /** Lines of the raw output (head and tail together) the worker gets beside the hint. */
+  rawLines: number;
+}
+
+/** A call that ended the worker by succeeding: a plan proposal, a revision, a review verdict. */
+export interface FinishedCall {
+  name: string;
+  input: Record<string, unknown>;
+}
+
 export interface WorkerInput {
   ticketId: string;
+  /** The archetype the worker plays (the scripted model picks its script by it). */
+  archetype?: string;
   attempt: number;
   /** Model profile name from agents.toml. */
   profile: string;
@@ -26,6 +44,12 @@ export interface WorkerInput {
   trust: TrustLevel;
   trustOverride: TrustOverride;
   maxTurns: number;
+  /** Goes on with this transcript (review comments): the prompt is its next user message. */
+  messages?: ModelMessage[];
+  /** Tools whose successful result ends the worker, completed, with the call as its output. */
+  finish?: string[];
+  /** Failing commands get a QA hint from this archetype. */
+  qa?: QaSettings;
 }
 
 /** A human edit, kept with what it replaced. */
@@ -60,6 +84,13 @@ export type CheckedEdit =
 export interface WorkerContext {
   ticketId: string;
   attempt: number;
+  archetype: string;
+  finish: string[];
+  qa: QaSettings | null;
+  /** The finishing call that succeeded (its input is the worker's result). */
+  finished: FinishedCall | null;
+  /** The last QA hint: which call it was for, and the tokens it saved the worker. */
+  hint: { tool_use_id: string; hint: string; saved_tokens: number } | null;
   profile: string;
   system: string;
   tools: string[];
@@ -100,7 +131,8 @@ export interface WorkerContext {
 }
 
 export type WorkerOutput =
-  | { outcome: 'completed'; summary: string }
+  /** messages: the closed transcript (a review that asks for changes goes on with it). */
+  | { outcome: 'completed'; summary: string; messages?: ModelMessage[]; finished?: FinishedCall }
   | { outcome: 'aborted' | 'failed'; reason: string };
 
 /**
@@ -148,10 +180,27 @@ export type WorkerEmitted =
 export interface CallModelInput {
   ticketId: string;
   attempt: number;
+  archetype?: string;
   profile: string;
   system: string;
   messages: ModelMessage[];
   tools: string[];
+}
+
+export interface QaHintInput {
+  ticketId: string;
+  attempt: number;
+  call: ToolUseBlock;
+  /** The command's whole output as the tool gave it. */
+  output: string;
+  qa: QaSettings;
+}
+
+export interface QaHintOutput {
+  hint: string;
+  /** What the worker's model gets instead of the raw output: the hint, then its head and tail. */
+  content: string;
+  saved_tokens: number;
 }
 
 export interface WaitUntilInput {

@@ -1,10 +1,17 @@
 import { assign, sendTo, type DoneActorEvent } from 'xstate';
 import { closedMessages, current, errorText } from './worker-context.js';
+import { withUserText } from './transcript.js';
 import { workerSetup } from './worker-setup.js';
 import { toolCycle } from './worker-tool-cycle.js';
 import type { WorkerOutput } from './worker-types.js';
 
 export { INTERRUPTED_ABORTED, NUDGE } from './worker-setup.js';
+
+/** The summary a finishing call gives: task_complete's, or a verdict's or a plan's note. */
+function summaryOf(input: Record<string, unknown> | undefined): string {
+  const value = input?.['summary'] ?? input?.['comments'] ?? input?.['comment'] ?? input?.['note'] ?? input?.['title'] ?? '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
 
 /**
  * The worker's agent loop (DESIGN §4): ask the model, route its reply, run its tool calls through
@@ -16,13 +23,18 @@ export const workerMachine = workerSetup.createMachine({
   context: ({ input }) => ({
     ticketId: input.ticketId,
     attempt: input.attempt,
+    archetype: input.archetype ?? '',
+    finish: input.finish ?? [],
+    qa: input.qa ?? null,
+    finished: null,
+    hint: null,
     profile: input.profile,
     system: input.system,
     tools: input.tools,
     maxTurns: input.maxTurns,
     trust: input.trust,
     trustOverride: input.trustOverride,
-    messages: [{ role: 'user', content: input.prompt }],
+    messages: withUserText(input.messages ?? [], input.prompt),
     turns: 0,
     draft: '',
     results: [],
@@ -52,6 +64,7 @@ export const workerMachine = workerSetup.createMachine({
         input: ({ context }) => ({
           ticketId: context.ticketId,
           attempt: context.attempt,
+          ...(context.archetype ? { archetype: context.archetype } : {}),
           profile: context.profile,
           system: context.system,
           messages: context.messages,
@@ -131,12 +144,17 @@ export const workerMachine = workerSetup.createMachine({
     completed: {
       type: 'final',
       entry: assign({
-        summary: ({ context }) => String(current(context)?.input['summary'] ?? ''),
+        summary: ({ context }) => summaryOf(context.finished?.input ?? current(context)?.input),
         messages: ({ context }) => closedMessages(context, 'Not run: the task was completed first.'),
         results: [],
         review: null,
       }),
-      output: ({ context }) => ({ outcome: 'completed' as const, summary: context.summary ?? '' }),
+      output: ({ context }) => ({
+        outcome: 'completed' as const,
+        summary: context.summary ?? '',
+        messages: context.messages,
+        ...(context.finished ? { finished: context.finished } : {}),
+      }),
     },
     aborted: {
       type: 'final',

@@ -19,6 +19,8 @@ export interface ModelTurnRequest {
   attempt: number;
   /** Name of the model profile in agents.toml. */
   profile: string;
+  /** The archetype asking (the scripted model picks its script by it). */
+  archetype?: string;
   system: string;
   messages: ModelMessage[];
   tools: ToolSpec[];

@@ -11,9 +11,24 @@ import { formatPath, MAX_INPUT_DEPTH, nestedTooDeep } from './model-client.js';
  */
 export type ReplyList = AssistantMessage[];
 export type TicketScript = ReplyList | { attempts: ReplyList[] };
+/**
+ * The replies of one archetype (the planning, review and QA tiers): by ticket id (a reviewer's or a
+ * QA hint's ticket; `@plan` for the planner), by request (the first rule whose `match` occurs in the
+ * agent's first message, case-insensitive), else `default`. For a reviewer, the per-attempt lists
+ * are its reviews of the ticket in order (the second list answers the second review).
+ */
+export interface AgentScript {
+  tickets?: Record<string, TicketScript>;
+  requests?: { match: string; replies: TicketScript }[];
+  default?: TicketScript;
+}
+
 export interface Script {
   version: 1;
+  /** The implementing workers' replies, by ticket id. */
   tickets: Record<string, TicketScript>;
+  /** The other archetypes' replies, by archetype name (an archetype not here is looked up in `tickets`). */
+  agents?: Record<string, AgentScript>;
 }
 
 const replyListSchema = z.array(assistantMessageSchema).min(1, 'a ticket needs at least one scripted reply');
@@ -25,6 +40,16 @@ const attemptsSchema = z.strictObject({
 const scriptShellSchema = z.strictObject({
   version: z.literal(1),
   tickets: z.record(z.string().min(1), z.unknown()),
+  agents: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        tickets: z.record(z.string().min(1), z.unknown()).optional(),
+        requests: z.array(z.strictObject({ match: z.string().min(1), replies: z.unknown() })).optional(),
+        default: z.unknown().optional(),
+      }),
+    )
+    .optional(),
 });
 
 type Path = ReadonlyArray<PropertyKey>;
@@ -104,8 +129,28 @@ export function parseScript(value: unknown, source = '<script>'): Script {
     problems.push(...checked.problems);
     if (checked.ticket) tickets[id] = checked.ticket;
   }
+  let agents: Record<string, AgentScript> | undefined;
+  for (const [name, agent] of Object.entries(shell.data.agents ?? {})) {
+    const script: AgentScript = {};
+    for (const [id, entry] of Object.entries(agent.tickets ?? {})) {
+      const checked = checkTicket(entry, ['agents', name, 'tickets', id]);
+      problems.push(...checked.problems);
+      if (checked.ticket) (script.tickets ??= {})[id] = checked.ticket;
+    }
+    (agent.requests ?? []).forEach((rule, index) => {
+      const checked = checkTicket(rule.replies, ['agents', name, 'requests', index, 'replies']);
+      problems.push(...checked.problems);
+      if (checked.ticket) (script.requests ??= []).push({ match: rule.match, replies: checked.ticket });
+    });
+    if (agent.default !== undefined) {
+      const checked = checkTicket(agent.default, ['agents', name, 'default']);
+      problems.push(...checked.problems);
+      if (checked.ticket) script.default = checked.ticket;
+    }
+    (agents ??= {})[name] = script;
+  }
   if (problems.length > 0) throw scriptError(source, problems);
-  return { version: 1, tickets };
+  return { version: 1, tickets, ...(agents ? { agents } : {}) };
 }
 
 /** Parses script JSON text; syntax errors say where (file:line:column). */

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { AssistantMessage, ModelDelta, ModelMessage } from '../protocol/index.js';
 import { estimateTokens, ModelError, type ModelClient, type ModelReply, type ModelTurnRequest } from './model-client.js';
-import { parseScriptText, type ReplyList, type Script } from './script-schema.js';
+import { parseScriptText, type ReplyList, type Script, type TicketScript } from './script-schema.js';
 import { ModelSetupError } from './model-setup-error.js';
 import { errorText } from '../protocol/error-text.js';
 
 export { parseScript, parseScriptText, formatPath } from './script-schema.js';
-export type { Script, TicketScript, ReplyList } from './script-schema.js';
+export type { Script, TicketScript, ReplyList, AgentScript } from './script-schema.js';
 
 /** Reads and validates a script file; the error message names the file and what is wrong. */
 export async function loadScript(path: string): Promise<Script> {
@@ -86,22 +86,45 @@ export function createScriptedModel(options: ScriptedModelOptions): ModelClient 
   return { label: 'scripted model', turn };
 }
 
-function repliesFor(script: Script, ticketId: string, attempt: number): ReplyList | undefined {
-  const entry = script.tickets[ticketId];
+function listOf(entry: TicketScript | undefined, attempt: number): ReplyList | undefined {
   if (entry === undefined || Array.isArray(entry)) return entry;
   const index = Math.min(Math.max(attempt, 1), entry.attempts.length) - 1;
   return entry.attempts[index];
 }
 
+/** The script entry for a request: the archetype's own (by ticket, by request, default), else the ticket's. */
+function entryFor(script: Script, request: ModelTurnRequest): TicketScript | undefined {
+  const agent = request.archetype ? script.agents?.[request.archetype] : undefined;
+  if (!agent) return script.tickets[request.ticketId];
+  const at = request.ticketId.indexOf('@');
+  const ticket = at > 0 ? request.ticketId.slice(0, at) : request.ticketId;
+  const first = request.messages[0];
+  const text = (first && typeof first.content === 'string' ? first.content : '').toLowerCase();
+  return (
+    agent.tickets?.[request.ticketId] ??
+    agent.tickets?.[ticket] ??
+    agent.requests?.find((rule) => text.includes(rule.match.toLowerCase()))?.replies ??
+    agent.default ??
+    script.tickets[request.ticketId]
+  );
+}
+
 function pickReply(script: Script, request: ModelTurnRequest): AssistantMessage {
   const { ticketId, attempt } = request;
-  const replies = repliesFor(script, ticketId, attempt);
+  const replies = listOf(entryFor(script, request), attempt);
   const asked = request.messages.filter((message) => message.role === 'assistant').length + 1;
   const reply = replies?.[asked - 1];
   if (replies === undefined || reply === undefined) {
-    const scope = isPerAttempt(script, ticketId) ? `ticket ${ticketId} (attempt ${attempt})` : `ticket ${ticketId}`;
+    const who = request.archetype && script.agents?.[request.archetype] ? `${request.archetype} for ticket ${ticketId}` : `ticket ${ticketId}`;
+    const scope = isPerAttempt(entryFor(script, request)) ? `${who} (attempt ${attempt})` : who;
     const count = replies?.length ?? 0;
-    const missing = replies === undefined ? ' (the script has no entry for it)' : '';
+    const rules = request.archetype ? script.agents?.[request.archetype]?.requests : undefined;
+    const missing =
+      replies !== undefined
+        ? ''
+        : rules && rules.length > 0
+          ? ` (the script has no entry for it, and no request rule matches its first message: the rules match ${rules.map((rule) => JSON.stringify(rule.match)).join(', ')})`
+          : ' (the script has no entry for it)';
     throw new ModelError(
       `script exhausted: ${scope} has ${count} scripted repl${count === 1 ? 'y' : 'ies'}${missing} ` +
         `and the model was asked for reply ${asked}`,
@@ -112,8 +135,7 @@ function pickReply(script: Script, request: ModelTurnRequest): AssistantMessage 
   return structuredClone(reply);
 }
 
-function isPerAttempt(script: Script, ticketId: string): boolean {
-  const entry = script.tickets[ticketId];
+function isPerAttempt(entry: TicketScript | undefined): boolean {
   return entry !== undefined && !Array.isArray(entry);
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { proposedTrackSchema } from './tool-inputs.js';
 
 /** The pauses of a worker: pause 1 (approval), pause 2 (review), and a command a crash cut short. */
 export const pauseKindSchema = z.enum(['approval', 'review', 'interrupted']);
@@ -37,6 +38,14 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ticket.retry'), files: z.enum(['restore', 'keep']).optional() }),
   z.strictObject({ type: z.literal('ticket.skip') }),
   z.strictObject({ type: z.literal('conductor.start') }),
+  /** The UserRequestEvent: plan this request (a run begun without tickets). */
+  z.strictObject({ type: z.literal('conductor.request'), text: z.string().min(1).max(20_000) }),
+  /** At plan approval: the human's edit (checked like a track file; a bad one changes nothing), approve, or send back. */
+  z.strictObject({ type: z.literal('plan.edit'), track: z.record(z.string(), z.unknown()) }),
+  z.strictObject({ type: z.literal('plan.approve') }),
+  z.strictObject({ type: z.literal('plan.send_back'), comment: z.string().min(1).max(20_000) }),
+  /** After the pm gave no plan: ask it again. */
+  z.strictObject({ type: z.literal('plan.retry') }),
   z.strictObject({ type: z.literal('conductor.set_mode'), mode: z.enum(['async', 'linear']) }),
   z.strictObject({ type: z.literal('conductor.set_trust_override'), override: z.enum(['none', 'step', 'auto']) }),
 ]);
@@ -47,6 +56,7 @@ export const targetSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('conductor') }),
   z.strictObject({ kind: z.literal('ticket'), id: z.string().min(1).max(200) }),
   z.strictObject({ kind: z.literal('worker'), id: z.string().min(1).max(200) }),
+  z.strictObject({ kind: z.literal('planner') }),
 ]);
 export type CommandTarget = z.infer<typeof targetSchema>;
 

@@ -31,6 +31,9 @@ export const executionDefaults = {
   isolation: 'worktree',
   sandbox: 'bwrap',
   max_write_bytes: 8 * 1024 * 1024,
+  max_review_rounds: 2,
+  qa_raw_lines: 20,
+  max_plan_rounds: 3,
 } as const;
 
 /** Per-archetype command limits (run_command under the sandbox). */
@@ -49,6 +52,12 @@ export const executionFileSchema = z.strictObject({
   isolation: z.enum(['worktree', 'shared']).default(executionDefaults.isolation),
   sandbox: z.enum(['bwrap', 'none']).default(executionDefaults.sandbox),
   max_write_bytes: z.int().min(1).max(1024 * 1024 * 1024).default(executionDefaults.max_write_bytes),
+  /** Reviews that request changes before the ticket blocks with the last review as its reason. */
+  max_review_rounds: z.int().min(1).max(20).default(executionDefaults.max_review_rounds),
+  /** Lines of a failing command's raw output (head and tail together) that go to the worker beside the QA hint. */
+  qa_raw_lines: z.int().min(0).max(2000).default(executionDefaults.qa_raw_lines),
+  /** Times a plan may go back to the pm (by the human) before only edit and approve are left. */
+  max_plan_rounds: z.int().min(1).max(20).default(executionDefaults.max_plan_rounds),
 });
 
 export const scriptedProfileSchema = z.strictObject({
@@ -96,6 +105,10 @@ export const agentArchetypeFileSchema = z.strictObject({
     .default({}),
   max_processes: z.int().min(1).max(65536).default(commandLimitDefaults.max_processes),
   max_memory_mb: z.int().min(16).max(1024 * 1024).default(commandLimitDefaults.max_memory_mb),
+  /** The archetype (tier 2) that reviews this one's finished tickets; none: no review. */
+  review_by: z.string().min(1).optional(),
+  /** The archetype (tier 4) that turns this one's failing commands into a short fix hint; none: no QA. */
+  qa_by: z.string().min(1).optional(),
 });
 
 export const clutchConfigFileSchema = z.strictObject({

@@ -30,6 +30,12 @@ export interface ExecutionConfig {
   sandbox?: 'bwrap' | 'none';
   /** Most bytes one write_file or edit_file may leave in a file (default 8 MiB). */
   max_write_bytes?: number;
+  /** Reviews that may request changes before the ticket blocks (default 2). */
+  max_review_rounds?: number;
+  /** Lines of a failing command's raw output the worker gets beside the QA hint, head and tail (default 20). */
+  qa_raw_lines?: number;
+  /** Times the human may send a plan back to the pm (default 3). */
+  max_plan_rounds?: number;
 }
 
 export interface ModelProfile {
@@ -68,6 +74,10 @@ export interface AgentArchetype {
   max_processes?: number;
   /** Most memory one run_command may use, in MiB (default 2048). */
   max_memory_mb?: number;
+  /** The archetype that reviews this one's finished tickets (tier 2), if any. */
+  review_by?: string;
+  /** The archetype that turns this one's failing commands into a fix hint (tier 4), if any. */
+  qa_by?: string;
 }
 
 export interface ClutchConfig {

@@ -20,4 +20,10 @@ export interface SessionInfo {
   sandbox: 'bwrap' | 'none';
   /** Why bubblewrap cannot contain commands on this machine (run_command then refuses), with the fix. */
   sandbox_problem?: string;
+  /** The request the run began from (its track is the plan approved for it), or null for a run of a track file. */
+  request: string | null;
+  /** Whether the configuration can plan a request (it has a tier 1 archetype): the app then offers New request. */
+  planning: boolean;
+  /** A request to offer in the New request box (the offline demo's, on its workspace), or null. */
+  request_example: string | null;
 }

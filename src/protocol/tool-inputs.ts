@@ -1,5 +1,22 @@
 import { z } from 'zod';
 
+/** One ticket of a proposed track: the fields of a [[tickets]] table of a track file. */
+export const proposedTicketSchema = z.strictObject({
+  id: z.string().min(1).describe('A short id: letters, digits, "-", "_", "."'),
+  target_file: z.string().min(1).describe('The one file the ticket is about, relative to the workspace'),
+  prompt: z.string().min(1).describe('What the worker must do, precisely, and how it can check it'),
+  worker_archetype: z.string().min(1).describe('The archetype that carries it out (an implementation tier archetype)'),
+  dependencies: z.array(z.string()).optional().describe('Ids of the tickets that must be completed first'),
+});
+
+/** A proposed track: what propose_track and revise_track take, and a plan edit. */
+export const proposedTrackSchema = z.strictObject({
+  title: z.string().min(1).describe('The track title'),
+  description: z.string().optional(),
+  tickets: z.array(proposedTicketSchema).min(1).describe('The tickets, in the order linear mode runs them'),
+});
+export type ProposedTrack = z.infer<typeof proposedTrackSchema>;
+
 /**
  * Input schemas of every tool. They live in protocol because the worker statechart validates an
  * edited payload against them, and machines may not import tools/.
@@ -19,6 +36,9 @@ export const toolInputSchemas = {
     path: z.string().min(1).optional().describe('Directory to search (default ".")'),
     regex: z.boolean().optional(),
   }),
+  read_skeleton: z.strictObject({
+    path: z.string().min(1).describe('Path of a .ts .tsx .mts .cts .js .jsx .mjs or .cjs file, relative to the workspace root'),
+  }),
   write_file: z.strictObject({
     path: z.string().min(1),
     content: z.string(),
@@ -37,6 +57,17 @@ export const toolInputSchemas = {
   task_complete: z.strictObject({
     summary: z.string().min(1).describe('What was done, for the human and the conductor'),
   }),
+  // The planning and review tiers' own tools: a call that the tool accepts ends the agent's work.
+  propose_track: proposedTrackSchema,
+  revise_track: proposedTrackSchema.extend({
+    note: z.string().min(1).describe('What was changed in the plan and why'),
+  }),
+  approve_change: z.strictObject({
+    comment: z.string().optional().describe('Anything worth telling the human about the change'),
+  }),
+  request_changes: z.strictObject({
+    comments: z.string().min(1).describe('Exactly what the worker must change, point by point'),
+  }),
 } as const;
 
 export type ToolName = keyof typeof toolInputSchemas;
@@ -51,6 +82,8 @@ export function isToolName(name: string): name is ToolName {
 export interface ToolOutput {
   content: string;
   is_error: boolean;
+  /** run_command: the exit code of a command that ran to its end (not killed, not refused). */
+  exit_code?: number;
 }
 
 /**

@@ -7,7 +7,10 @@ export interface UsageLine {
 }
 
 export interface UsageSummary {
+  /** Per ticket (all attempts) and per helper agent of a ticket or plan: `T2@review`, `T2@qa`, `@plan`. */
   tickets: Record<string, UsageLine & { tier: number }>;
   tiers: Record<string, UsageLine>;
   total: UsageLine;
+  /** QA hints given, and the tokens the workers' transcripts did not have to carry for them (raw output minus what was sent). */
+  qa: { hints: number; saved_tokens: number };
 }

@@ -5,7 +5,7 @@ import type { CallName, ClientMessage } from './wire.js';
 /** Every call the server reads, checked before anything acts on it (see ClientCalls in wire.ts). */
 
 const id = z.string().min(1).max(64);
-const machine = z.enum(['conductor', 'ticket', 'worker']);
+const machine = z.enum(['conductor', 'ticket', 'worker', 'planner']);
 
 function call<Name extends CallName, Shape extends z.core.$ZodLooseShape>(type: Name, shape: Shape) {
   return z.strictObject({ type: z.literal(type), id, ...shape });
@@ -21,6 +21,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   call('tracks', {}),
   // The path is checked against the listed track files before anything is read or created.
   call('startRun', { track: z.string().min(1).max(1000), mode: z.enum(['async', 'linear']), trust: z.enum(['none', 'step', 'auto']) }),
+  call('startRequest', { request: z.string().trim().min(1).max(20_000), mode: z.enum(['async', 'linear']), trust: z.enum(['none', 'step', 'auto']) }),
   call('edits', { ticket: z.string().min(1).max(200) }),
   call('diff', { ticket: z.string().min(1).max(200).optional() }),
 ]);

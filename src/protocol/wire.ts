@@ -5,7 +5,7 @@ import type { RunList } from './run-list.js';
 import type { SessionInfo } from './session-info.js';
 import type { TestPathList, TestRunProgress, TestRunSummary } from './test-paths.js';
 import type { PastSnapshot, TimelineEntry } from './timeline.js';
-import type { EditEntry, StartRunParams, TrackFileList } from './workbench.js';
+import type { EditEntry, StartRequestParams, StartRunParams, TrackFileList } from './workbench.js';
 
 /*
  * The whole socket contract between the web app and `clutch serve`: the calls a client makes and
@@ -37,6 +37,11 @@ export interface ClientCalls {
    * to it as openRun does: the ok reply carries its id, then every socket closes with RUN_SWITCH_CLOSE.
    */
   startRun(params: StartRunParams): { run: string };
+  /**
+   * Starts a new run from a request, on the workspace of the run served: the planner proposes its
+   * track, which waits at plan approval in the new run. Then the switch, as startRun.
+   */
+  startRequest(params: StartRequestParams): { run: string };
   /** Every human edit of one ticket (all attempts) from the journal, oldest first: the originals beside the edits. */
   edits(params: { ticket: string }): EditEntry[];
   /**

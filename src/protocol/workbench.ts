@@ -22,6 +22,13 @@ export interface StartRunParams {
   trust: TrustOverride;
 }
 
+/** A new run begun from a request, on the workspace of the run served: planned, approved, then run. */
+export interface StartRequestParams {
+  request: string;
+  mode: ExecutionMode;
+  trust: TrustOverride;
+}
+
 /** One human edit of a ticket, from the journal (every one, the view keeps only the recent ones). */
 export interface EditEntry {
   /** The journal row's seq. */

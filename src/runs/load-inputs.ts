@@ -1,3 +1,4 @@
+import { workspaceProblem } from '../config/check-workspace.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,6 +113,36 @@ export function loadInputs(options: InputOptions & { track: string }): Inputs {
   if (!checked.ok) throw new UsageError(checked.problems.join('\n'));
   const { config, track } = checked.value;
   return { config, track: track!.track, workspace: track!.workspace };
+}
+
+/** The track a run begun from a request has before its plan is approved: no tickets yet. */
+export function requestTrack(request: string): Track {
+  const line = request.trim().split('\n')[0] ?? '';
+  return { id: 'request', title: line.length > 80 ? `${line.slice(0, 79)}…` : line, description: request.trim(), status: 'pending', tickets: [] };
+}
+
+/**
+ * checkInputs for a run begun from a request: the configuration (with an archetype to plan it),
+ * the scripts of its scripted profiles, and the workspace the plan is for, as a run would copy it.
+ */
+export function loadRequestInputs(options: Omit<InputOptions, 'track'> & { request: string }): Inputs {
+  if (options.request.trim() === '') throw new UsageError('the request is empty: say what the agents should do, e.g. clutch plan "Add a tax line to checkout"');
+  const { track: _none, ...rest } = options as InputOptions;
+  const checked = checkInputs(rest);
+  if (!checked.ok) throw new UsageError(checked.problems.join('\n'));
+  const { config } = checked.value;
+  if (!Object.values(config.agents).some((agent) => agent.tier === 1)) {
+    throw new UsageError(`${config.source} has no tier 1 archetype (such as [agents.pm]) to plan a request`);
+  }
+  if (!Object.values(config.agents).some((agent) => agent.tier === 3)) {
+    throw new UsageError(`${config.source} has no tier 3 archetype to carry out the tickets of a plan`);
+  }
+  const workspace = resolve(options.cwd, options.workspace ?? '.');
+  const why = workspaceProblem(workspace, runsFolderOf(options.cwd));
+  if (why) throw new UsageError(`workspace ${workspace} ${why}`);
+  const problems = debugStateClash(config, workspace);
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  return { config, track: requestTrack(options.request), workspace };
 }
 
 /** The profiles these archetypes' agents use, in order. */

@@ -7,7 +7,7 @@ import type { ModelClient } from '../models/model-client.js';
 import { ModelSetupError } from '../models/model-setup-error.js';
 import type { ClutchConfig, ExecutionMode, Track, TrustLevel } from '../protocol/index.js';
 import type { RunLog, RunStore, StoredRunOptions } from '../store/index.js';
-import { loadInputs, runsFolderOf, UsageError } from './load-inputs.js';
+import { loadInputs, loadRequestInputs, runsFolderOf, UsageError } from './load-inputs.js';
 import { errorText } from '../protocol/error-text.js';
 import { createRunFolder } from './run-folder.js';
 import { isolationOf, runWorkspaces } from './run-workspaces.js';
@@ -17,7 +17,10 @@ import { hashFile, openStore, storePathOf } from './store-path.js';
 export interface PrepareOptions {
   cwd: string;
   config?: string;
+  /** The track file to run; or, with `request`, none (the planner makes the track). */
   track: string;
+  /** Begin from this request: the planner turns it into the track, which runs once the human approves it. */
+  request?: string;
   workspace?: string;
   mode?: ExecutionMode;
   trust?: TrustLevel;
@@ -44,6 +47,8 @@ export interface PreparedRun {
   log: RunLog;
   /** Whether the engine goes on from a stored snapshot. */
   resumed: boolean;
+  /** The workspace the run copied (the user's folder, never changed by the run). */
+  sourceWorkspace?: string;
   /** Stops the engine (committing its last changes), lets go of the run and closes the store. */
   close(): Promise<void>;
 }
@@ -69,8 +74,10 @@ export interface EngineParts {
 export async function modelsOf({ cwd, config, track, options }: EngineParts) {
   // A replay has nothing to wait for: its clock jumps over backoffs and rate-limit waits.
   const clock = options.replay ? new SimulatedClock(Date.now()) : undefined;
+  // A run begun from a request may use any archetype: the plan decides.
+  const archetypes = options.request !== undefined ? Object.keys(config.agents) : track.tickets.map((ticket) => ticket.worker_archetype);
   const modelFor = await asUsage(() =>
-    modelsFromConfig(config, track.tickets.map((ticket) => ticket.worker_archetype), {
+    modelsFromConfig(config, archetypes, {
       ...(options.env ? { env: options.env } : {}),
       ...(options.chunkDelayMs !== undefined ? { chunkDelayMs: options.chunkDelayMs } : {}),
       ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
@@ -95,7 +102,7 @@ export async function effectiveConfig(config: ClutchConfig, model: string | unde
 export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> {
   if (options.record && options.replay) throw new UsageError('--record and --replay cannot be used together');
   // Every check validate makes, before anything is created: --model and --script come applied.
-  const inputs = loadInputs(options);
+  const inputs = options.request !== undefined ? loadRequestInputs({ ...options, request: options.request }) : loadInputs(options);
   const { track, config } = inputs;
   options.check?.(config, track);
   // The script is kept with the run, so that a resume replays the same one.
@@ -106,6 +113,7 @@ export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> 
     ...(options.script ? { script: resolve(options.cwd, options.script) } : {}),
     ...(options.record ? { record: resolve(options.cwd, options.record) } : {}),
     ...(options.replay ? { replay: resolve(options.cwd, options.replay) } : {}),
+    ...(options.request !== undefined ? { request: options.request.trim() } : {}),
   };
   const { modelFor, clock } = await modelsOf({ cwd: options.cwd, config, track, options: { ...options, ...stored } });
   const store = openStore(storePathOf(config, options.cwd));
@@ -120,13 +128,14 @@ export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> 
       throw error;
     }
     if (isolated) stored.isolation = 'worktree';
-    const trackPath = resolve(options.cwd, options.track);
+    // A request's track is written to the run folder once its plan is approved (no hash before).
+    const trackPath = options.request !== undefined ? resolve(run.runDir, 'track.toml') : resolve(options.cwd, options.track);
     const log = store.createRun({
       id: run.id,
       track_id: track.id,
       track_title: track.title,
       track_path: trackPath,
-      track_hash: hashFile(trackPath),
+      track_hash: options.request !== undefined ? '' : hashFile(trackPath),
       config_path: inputs.config.source,
       config_hash: hashFile(inputs.config.source),
       source_workspace: inputs.workspace,
@@ -144,12 +153,13 @@ export async function prepareRun(options: PrepareOptions): Promise<PreparedRun> 
       modelFor,
       log,
       ...(workspaces ? { workspaces } : {}),
+      ...(options.request !== undefined ? { request: { text: options.request.trim(), sourceWorkspace: inputs.workspace } } : {}),
       ...(options.env ? { secrets: secretsOf(options.env) } : {}),
       ...(options.mode ? { mode: options.mode } : {}),
       ...(options.trust ? { trustOverride: options.trust } : {}),
       ...(clock ? { now: clock.now, waitUntil: clock.waitUntil } : {}),
     });
-    return { engine, config, track, run, modelFor, store, log, resumed: false, close: closer(engine, store) };
+    return { engine, config, track, run, modelFor, store, log, resumed: false, sourceWorkspace: inputs.workspace, close: closer(engine, store) };
   } catch (error) {
     store.close();
     throw error;

@@ -6,7 +6,7 @@ import type { RunRecord, RunStore } from '../store/index.js';
 import { StoreError } from '../store/index.js';
 import { removeStrayTempFilesOfRun, runWorkspaces } from './run-workspaces.js';
 import { secretsOf } from '../protocol/redact.js';
-import { loadInputs, UsageError } from './load-inputs.js';
+import { loadInputs, loadRequestInputs, UsageError } from './load-inputs.js';
 import { closer, modelsOf, type PreparedRun } from './prepare-run.js';
 import { hashFile, openStore, storePathFor } from './store-path.js';
 import type { Snapshot } from 'xstate';
@@ -54,21 +54,24 @@ export async function resumeRun(options: ResumeOptions): Promise<PreparedRun> {
         `there is no run "${options.run}" in ${store.path}` + (known.length ? ` (latest: ${known.join(', ')}; \`clutch runs\` lists them all)` : ' (it has no runs yet)'),
       );
     }
-    checkUnchanged(run, 'track', run.track_path, run.track_hash);
+    // A run begun from a request has its track file once its plan is approved; before, it is still planning.
+    const request = run.options.request;
+    const planning = request !== undefined && run.track_hash === '';
+    if (!planning) checkUnchanged(run, 'track', run.track_path, run.track_hash);
     checkUnchanged(run, 'config', run.config_path, run.config_hash);
     if (!existsSync(run.workspace)) {
       throw new UsageError(`run ${run.id} cannot go on: its workspace copy ${run.workspace} is gone`);
     }
     // The run's own --model and --script come applied, as they were when it started.
-    const inputs = loadInputs({
+    const given = {
       cwd: options.cwd,
       config: run.config_path,
-      track: run.track_path,
       workspace: run.workspace,
       ...(run.options.model ? { model: run.options.model } : {}),
       ...(run.options.script ? { script: run.options.script } : {}),
       ...(run.options.replay ? { replay: run.options.replay } : {}),
-    });
+    };
+    const inputs = planning ? loadRequestInputs({ ...given, request: request! }) : loadInputs({ ...given, track: run.track_path });
     // A crash between a write's temp file and its rename leaves the temp file: not part of the work.
     removeStrayTempFilesOfRun({ runDir: run.run_dir, workspace: run.workspace });
     const workspaces =
@@ -105,6 +108,7 @@ export async function resumeRun(options: ResumeOptions): Promise<PreparedRun> {
       modelFor,
       log,
       ...(workspaces ? { workspaces } : {}),
+      ...(request !== undefined ? { request: { text: request, sourceWorkspace: run.source_workspace } } : {}),
       ...(options.env ? { secrets: secretsOf(options.env) } : {}),
       ...(snapshot ? { snapshot } : {}),
       ...(!snapshot && run.options.mode ? { mode: run.options.mode } : {}),
@@ -120,6 +124,7 @@ export async function resumeRun(options: ResumeOptions): Promise<PreparedRun> {
       store,
       log,
       resumed: snapshot !== undefined,
+      sourceWorkspace: run.source_workspace,
       close: closer(engine, store),
     };
   } catch (error) {

@@ -66,6 +66,12 @@ export class ClientFeed {
     this.connection = connection;
   }
 
+  /** After a new hello (the run's track changed: a plan was approved): the whole state again, from batch 1. */
+  restart(): void {
+    this.#fresh = true;
+    this.#seq = 0;
+  }
+
   /** A call was taken: it counts against the bounds until its reply is sent. */
   begin(type: CallName): void {
     this.#pending.set(type, this.pending(type) + 1);

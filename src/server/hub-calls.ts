@@ -19,6 +19,7 @@ export const PENDING_LIMITS: Partial<Record<CallName, { max: number; what: strin
   openRun: { max: 4, what: 'openRun' },
   tracks: { max: 4, what: 'tracks' },
   startRun: { max: 4, what: 'startRun' },
+  startRequest: { max: 4, what: 'startRequest' },
   edits: { max: 8, what: 'edits' },
   diff: { max: 4, what: 'diff' },
 };
@@ -33,11 +34,24 @@ export type Outcome<Value> = { ok: true; value: Value; afterReply?: () => void }
 
 const refuse = (error: string): { ok: false; error: string } => ({ ok: false, error });
 
+/** A new run got ready: the reply names it, then (once the reply is on its way) the switch. */
+function switched(hub: CallContext, started: { run: string; activate: () => void }): Outcome<{ run: string }> {
+  return {
+    ok: true,
+    value: { run: started.run },
+    afterReply: () => {
+      hub.flushNow();
+      started.activate();
+    },
+  };
+}
+
 /** What the calls reach of the hub. */
 export interface CallContext {
   readonly engine: Engine;
   readonly runId: string;
-  readonly ticketIds: ReadonlySet<string>;
+  /** Whether an id names a ticket of the run, or one of its helper agents (`T2@review`) or the planner's (`@plan`). */
+  knows(id: string): boolean;
   readonly timeline: Timeline;
   readonly testPaths: TestPaths;
   readonly runs: RunHost | undefined;
@@ -53,7 +67,7 @@ type Handler<Name extends CallName> = (call: CallMessage<Name>, feed: ClientFeed
 
 const handlers: { [Name in CallName]: Handler<Name> } = {
   command({ id, target, command }, _feed, hub) {
-    if (target.kind !== 'conductor' && !hub.ticketIds.has(target.id)) return refuse(`there is no ticket ${target.id} in this track`);
+    if ((target.kind === 'ticket' || target.kind === 'worker') && !hub.knows(target.id)) return refuse(`there is no ticket ${target.id} in this track`);
     // True only once the command is committed to the run store: only then is it acknowledged.
     const outcome = hub.engine.send(target, command, { requestId: id });
     return outcome.ok ? { ok: true, value: null } : refuse(outcome.error);
@@ -126,24 +140,21 @@ const handlers: { [Name in CallName]: Handler<Name> } = {
   /** As openRun: the new run is got ready while this one goes on; the reply names it, then the switch. */
   async startRun(params, _feed, hub) {
     if (!hub.runs) return refuse('this server cannot start a run');
-    const started = await hub.runs.start(params);
-    return {
-      ok: true,
-      value: { run: started.run },
-      afterReply: () => {
-        hub.flushNow();
-        started.activate();
-      },
-    };
+    return switched(hub, await hub.runs.start(params));
+  },
+
+  async startRequest(params, _feed, hub) {
+    if (!hub.runs) return refuse('this server cannot start a run');
+    return switched(hub, await hub.runs.startRequest(params));
   },
 
   edits({ ticket }, _feed, hub) {
-    if (!hub.ticketIds.has(ticket)) return refuse(`there is no ticket ${ticket} in this track`);
+    if (!hub.knows(ticket)) return refuse(`there is no ticket ${ticket} in this track`);
     return { ok: true, value: editsOf(hub.engine, ticket) };
   },
 
   async diff({ ticket }, _feed, hub) {
-    if (ticket !== undefined && !hub.ticketIds.has(ticket)) return refuse(`there is no ticket ${ticket} in this track`);
+    if (ticket !== undefined && !hub.engine.hasTicket(ticket)) return refuse(`there is no ticket ${ticket} in this track`);
     if (hub.engine.isolation !== 'worktree') return refuse('this run has no per-ticket diffs: its tickets share one workspace (agents.toml [execution] isolation = "shared")');
     const diff = ticket === undefined ? await hub.engine.runDiff() : await hub.engine.ticketDiff(ticket);
     if (!diff) return refuse('no diff is available for this run');

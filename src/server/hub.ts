@@ -75,7 +75,7 @@ export class Hub {
     this.#calls = {
       engine,
       runId: session.run_id,
-      ticketIds: new Set(session.track.tickets.map((ticket) => ticket.id)),
+      knows: (id) => engine.knows(id),
       timeline: this.#timeline,
       testPaths: this.#testPaths,
       runs: options.runs,
@@ -162,6 +162,8 @@ export class Hub {
   }
 
   #record(entry: JournalEntry): void {
+    // The plan of the run's request is its track now: every client starts again from a new hello.
+    if (entry.kind === 'plan.approved') this.#replanned();
     // A client that connects later gets the journal tail instead.
     if (this.#clients.size === 0) return;
     this.#journal.push(toJson(entry));
@@ -173,6 +175,22 @@ export class Hub {
   #recordTimeline(entry: TimelineEntry): void {
     if (this.#clients.size === 0) return;
     this.#timelineEntries.set(entry.seq, toJson(entry));
+    this.#schedule();
+  }
+
+  #replanned(): void {
+    const track = this.engine.track();
+    this.session.track = {
+      id: track.id,
+      title: track.title,
+      description: track.description,
+      tickets: track.tickets.map(({ id, target_file, prompt, worker_archetype, dependencies }) => ({ id, target_file, prompt, worker_archetype, dependencies: [...dependencies] })),
+    };
+    this.#tickets = this.engine.conductor.getSnapshot().context.tickets;
+    for (const feed of this.#clients) {
+      feed.restart();
+      this.#send(feed, { type: 'hello', session: this.session });
+    }
     this.#schedule();
   }
 

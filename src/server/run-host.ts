@@ -1,5 +1,5 @@
 import type { RunListEntry } from '../protocol/wire.js';
-import type { StartRunParams, TrackFileList } from '../protocol/workbench.js';
+import type { StartRequestParams, StartRunParams, TrackFileList } from '../protocol/workbench.js';
 import { errorText } from '../protocol/error-text.js';
 
 /**
@@ -25,6 +25,8 @@ export interface RunHost {
    * problems), and then nothing was created. Resolves with the new run's id and `activate`, as open.
    */
   start(params: StartRunParams): Promise<{ run: string; activate: () => void }>;
+  /** As start, for a run begun from a request (it waits at plan approval once the pm has proposed). */
+  startRequest(params: StartRequestParams): Promise<{ run: string; activate: () => void }>;
 }
 
 export function errorMessage(error: unknown): string {

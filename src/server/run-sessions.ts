@@ -4,7 +4,7 @@ import { formatIssues, loadConfig } from '../config/index.js';
 import { effectiveConfig } from '../runs/prepare-run.js';
 import { defaultConfigPath, UsageError } from '../runs/load-inputs.js';
 import { openStore } from '../runs/store-path.js';
-import type { StartRunParams } from '../protocol/workbench.js';
+import type { StartRequestParams, StartRunParams } from '../protocol/workbench.js';
 import { errorText } from '../protocol/error-text.js';
 import type { RunStore } from '../store/index.js';
 import type { RunSessions, ServedRun } from './server.js';
@@ -22,6 +22,8 @@ export interface StoreRunsOptions {
   script?: string;
   /** The store to list: the first run's (Session.storePath), so the list and open agree. */
   storePath: string;
+  /** The workspace a new run begun from a request plans for (the first run's source workspace); none: no requests. */
+  requestWorkspace?: string;
   /**
    * Called with each run opened or started, before its engine starts (to forward its inspection,
    * say); what it returns is undone when the run is let go.
@@ -96,6 +98,22 @@ export function storeRuns(options: StoreRunsOptions): RunSessions {
     },
     async tracks() {
       return listTrackFiles(await search());
+    },
+    async startRequest(params: StartRequestParams): Promise<ServedRun> {
+      // The workspace is the served run's, never one the client names.
+      if (!options.requestWorkspace) throw new UsageError('this server has no workspace to plan a request for; start it with --workspace DIR or --track T');
+      const session: SessionOptions = {
+        cwd: options.cwd,
+        ...config,
+        track: '',
+        request: params.request,
+        workspace: options.requestWorkspace,
+        mode: params.mode,
+        ...(params.trust !== 'none' ? { trust: params.trust } : {}),
+        ...(options.model ? { model: options.model } : {}),
+        ...(options.script ? { script: options.script } : {}),
+      };
+      return serve(await createSession(session), 'started run (request)');
     },
     async start(params: StartRunParams): Promise<ServedRun> {
       // Only a file the list offers: a path of the client's own choosing is never read.

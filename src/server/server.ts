@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Engine } from '../actors/engine.js';
 import { RUN_SWITCH_CLOSE, type RunListEntry, type SessionInfo } from '../protocol/wire.js';
-import type { StartRunParams, TrackFileList } from '../protocol/workbench.js';
+import type { StartRequestParams, StartRunParams, TrackFileList } from '../protocol/workbench.js';
 import { checkAccess, newToken, tokenChecker } from './auth.js';
 import type { Clock } from './clock.js';
 import { createRequestHandler, refuseUpgrade, requestUrl } from './http.js';
@@ -32,6 +32,8 @@ export interface RunSessions {
   tracks?(): Promise<TrackFileList>;
   /** Starts a new run of a listed track file, its engine started; rejects (a UsageError) with the reason it cannot. */
   start?(params: StartRunParams): Promise<ServedRun>;
+  /** Starts a new run from a request on the served workspace, its engine started (planning). */
+  startRequest?(params: StartRequestParams): Promise<ServedRun>;
   /** Lets go of what the list holds open; the server calls it on close(). */
   close?(): void;
 }
@@ -127,6 +129,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         const start = runs.start?.bind(runs);
         if (!start) throw new Error('this server cannot start a run');
         const { run, activate } = await switchTo(`a new run of ${params.track}`, () => start(params));
+        return { run: run.session.run_id, activate };
+      },
+      async startRequest(params) {
+        const start = runs.startRequest?.bind(runs);
+        if (!start) throw new Error('this server cannot start a run from a request');
+        const { run, activate } = await switchTo('a new run of the request', () => start(params));
         return { run: run.session.run_id, activate };
       },
     };

@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Engine } from '../actors/engine.js';
 import { prepareRun, type PreparedRun } from '../runs/prepare-run.js';
 import { resumeRun } from '../runs/resume-run.js';
@@ -30,6 +32,8 @@ export interface SessionOptions {
   replay?: string;
   /** Goes on with this stored run instead of starting a new one (track, workspace and model flags are the run's own). */
   resume?: string;
+  /** Begins from this request (planned into the track) on `workspace`, instead of a track file. */
+  request?: string;
 }
 
 export interface Session {
@@ -38,6 +42,8 @@ export interface Session {
   runDir: string;
   /** The inspector's timeline, recording from before the engine starts. */
   timeline: Timeline;
+  /** The workspace the run copied (the user's folder). */
+  sourceWorkspace?: string;
   /** Whether the engine goes on from a stored snapshot. */
   resumed: boolean;
   /** Where the run's store is. */
@@ -47,6 +53,18 @@ export interface Session {
 }
 
 export const demoTrackPath = fileURLToPath(new URL('../../demo/track.toml', import.meta.url));
+const demoWorkspace = fileURLToPath(new URL('../../demo/workspace', import.meta.url));
+const demoRequest = fileURLToPath(new URL('../../demo/request.txt', import.meta.url));
+
+/** The offline demo's request (demo/request.txt), offered for a run on the demo's workspace. */
+function requestExampleFor(workspace: string | undefined): string | null {
+  if (!workspace || resolve(workspace) !== resolve(demoWorkspace)) return null;
+  try {
+    return readFileSync(demoRequest, 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Everything `clutch serve` needs before it listens: the inputs loaded and checked, a run folder
@@ -64,9 +82,12 @@ export async function createSession(options: SessionOptions): Promise<Session> {
       })
     : await prepareRun({ ...options, track: options.track ?? demoTrackPath });
   const { engine, config, track, run, modelFor } = prepared;
-  const archetypes = track.tickets.map((ticket) => ticket.worker_archetype);
+  const planned = options.request !== undefined || prepared.log.store.run(run.id)?.options.request !== undefined;
+  const archetypes = planned ? Object.keys(config.agents) : track.tickets.map((ticket) => ticket.worker_archetype);
   const labels = [...new Set(archetypes.map((name) => modelFor(config.agents[name]!.model).label))];
   const info = sessionInfo(run.id, track, config, labels.join(', '), run.workspace, engine.isolation);
+  info.request = engine.options.request?.text ?? null;
+  info.request_example = requestExampleFor(prepared.sourceWorkspace);
   if (info.sandbox === 'bwrap') {
     const status = await sandboxStatus();
     if (!status.usable) info.sandbox_problem = status.message;
@@ -76,6 +97,7 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     runDir: run.runDir,
     timeline: timelineOf(engine),
     session: info,
+    ...(prepared.sourceWorkspace ? { sourceWorkspace: prepared.sourceWorkspace } : {}),
     resumed: prepared.resumed,
     storePath: prepared.store.path,
     close: prepared.close,
@@ -112,5 +134,8 @@ export function sessionInfo(
     ),
     isolation,
     sandbox: config.execution.sandbox ?? 'bwrap',
+    request: null,
+    planning: Object.values(config.agents).some((agent) => agent.tier === 1) && Object.values(config.agents).some((agent) => agent.tier === 3),
+    request_example: null,
   };
 }

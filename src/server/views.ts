@@ -4,11 +4,13 @@ import type { ConductorContext } from '../machines/conductor.js';
 import type { TicketInfo } from '../machines/schedule.js';
 import type { TicketContext } from '../machines/ticket.js';
 import type { WorkerContext } from '../machines/worker-types.js';
-import type { ConductorViewContext, TicketViewContext, WorkerViewContext } from '../machines/view-types.js';
+import type { ConductorViewContext, PlannerViewContext, TicketViewContext, WorkerViewContext } from '../machines/view-types.js';
+import { PLAN_LEAD, PLAN_PM, type PlannerContext } from '../machines/planner.js';
+import { reviewerId } from '../machines/ticket.js';
 import type { ExecutionMode, TrustOverride } from '../protocol/index.js';
-import { commandKey, conductorKey, parseKey, ticketKey, workerKey, type ActorKind, type ActorView, type Command } from '../protocol/wire.js';
+import { commandKey, conductorKey, parseKey, plannerKey, ticketKey, workerKey, type ActorKind, type ActorView, type Command } from '../protocol/wire.js';
 
-export type { ConductorViewContext, TicketViewContext, WorkerViewContext } from '../machines/view-types.js';
+export type { ConductorViewContext, PlannerViewContext, TicketViewContext, WorkerViewContext } from '../machines/view-types.js';
 // The keys are the protocol's: one definition on both sides of the socket.
 export { conductorKey, kindOfKey, ticketKey, workerKey } from '../protocol/actor-keys.js';
 
@@ -17,7 +19,7 @@ export { conductorKey, kindOfKey, ticketKey, workerKey } from '../protocol/actor
  * (and refused in the worker's context if invalid), so the placeholder answers "may I edit now".
  */
 const anyPause = { kind: 'approval', tool_use_id: '*' } as const;
-const candidates: Record<'conductor' | 'ticket' | 'worker', Command[]> = {
+const candidates: Record<ActorKind, Command[]> = {
   worker: [
     { type: 'clutch.approve', pause: anyPause },
     { type: 'clutch.edit_payload', pause: anyPause, input: {} },
@@ -31,8 +33,15 @@ const candidates: Record<'conductor' | 'ticket' | 'worker', Command[]> = {
     { type: 'clutch.use_output', pause: anyPause },
   ],
   ticket: [{ type: 'ticket.retry' }, { type: 'ticket.skip' }],
+  planner: [
+    { type: 'plan.edit', track: {} },
+    { type: 'plan.approve' },
+    { type: 'plan.send_back', comment: 'x' },
+    { type: 'plan.retry' },
+  ],
   conductor: [
     { type: 'conductor.start' },
+    { type: 'conductor.request', text: 'x' },
     { type: 'conductor.set_mode', mode: 'async' },
     { type: 'conductor.set_mode', mode: 'linear' },
     { type: 'conductor.set_trust_override', override: 'none' },
@@ -45,6 +54,11 @@ const candidates: Record<'conductor' | 'ticket' | 'worker', Command[]> = {
 const workerFields: Record<keyof WorkerContext, true> = {
   ticketId: true,
   attempt: true,
+  archetype: true,
+  finish: true,
+  qa: true,
+  finished: true,
+  hint: true,
   profile: true,
   system: true,
   tools: true,
@@ -103,6 +117,9 @@ function conductorContext(context: ConductorContext): ConductorViewContext {
     completed: context.completed,
     maxConcurrency: context.maxConcurrency,
     tickets: toArray(context.tickets),
+    request: context.request ?? null,
+    planError: context.planError ?? null,
+    canPlan: (context.planning ?? null) !== null && context.specs.length === 0,
   };
 }
 
@@ -128,6 +145,38 @@ function ticketContext(context: TicketContext, changed: string[] = []): TicketVi
     trustOverride: context.trustOverride,
     archetype: context.ticket.worker_archetype,
     changed_files: changed,
+    verdict: context.verdict ?? null,
+    review_round: context.round ?? 0,
+    reviewer: context.worker.review ? workerKey(reviewerId(context.ticket.id)) : null,
+  };
+}
+
+function plannerContext(context: PlannerContext): PlannerViewContext {
+  return {
+    request: context.request,
+    proposal: context.proposal,
+    author: context.author,
+    note: context.note,
+    comment: context.comment,
+    rounds: context.rounds,
+    maxRounds: context.maxRounds,
+    reason: context.reason,
+    agents: { pm: workerKey(PLAN_PM), lead: context.lead ? workerKey(PLAN_LEAD) : null },
+  };
+}
+
+/** The planner while it plans (a run begun from a request); none before the request or after approval. */
+export function plannerView(engine: Engine): ActorView<PlannerViewContext> | undefined {
+  const live = engine.planner();
+  if (!live) return undefined;
+  const snapshot = live.getSnapshot();
+  return {
+    key: plannerKey,
+    kind: 'planner',
+    status: snapshot.status,
+    value: snapshot.value,
+    context: plannerContext(snapshot.context),
+    accepts: accepted(snapshot as unknown as LiveSnapshot, 'planner'),
   };
 }
 
@@ -169,6 +218,9 @@ export function ticketView(engine: Engine, id: string): ActorView<TicketViewCont
       trustOverride: conductor.trustOverride,
       archetype: conductor.specs[index]!.worker_archetype,
       changed_files: engine.changedFiles(id),
+      verdict: null,
+      review_round: 0,
+      reviewer: null,
     },
     accepts: [],
   };
@@ -211,6 +263,8 @@ export function projectContext(kind: ActorKind, context: unknown): unknown {
       return ticketContext(context as TicketContext);
     case 'worker':
       return workerContext(context as WorkerContext);
+    case 'planner':
+      return plannerContext(context as PlannerContext);
   }
 }
 
@@ -219,13 +273,16 @@ export function viewOf(engine: Engine, key: string): ActorView | undefined {
   const parsed = parseKey(key);
   if (!parsed) return undefined;
   if (parsed.kind === 'conductor') return conductorView(engine);
+  if (parsed.kind === 'planner') return plannerView(engine);
   return parsed.kind === 'ticket' ? ticketView(engine, parsed.id) : workerView(engine, parsed.id);
 }
 
 /** Every key that has a view now: the conductor, every ticket of the track, every worker so far. */
 export function allKeys(engine: Engine): string[] {
-  const ids = engine.options.track.tickets.map((ticket) => ticket.id);
+  const ids = engine.track().tickets.map((ticket) => ticket.id);
   const finished = engine.finishedSnapshots();
-  const workers = ids.filter((id) => engine.worker(id) !== undefined || finished.get(id)?.worker !== undefined);
-  return [conductorKey, ...ids.map(ticketKey), ...workers.map(workerKey)];
+  // Each ticket's worker, and its reviewer's; the planner's agents while it plans.
+  const agents = [...ids.flatMap((id) => [id, reviewerId(id)]), ...(engine.planner() ? [PLAN_PM, PLAN_LEAD] : [])];
+  const workers = agents.filter((id) => engine.worker(id) !== undefined || finished.get(id)?.worker !== undefined);
+  return [conductorKey, ...(engine.planner() ? [plannerKey] : []), ...ids.map(ticketKey), ...workers.map(workerKey)];
 }

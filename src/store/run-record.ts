@@ -39,6 +39,8 @@ export interface StoredRunOptions {
   replay?: string;
   /** "worktree" when the run's workspace is a repository with a worktree per ticket (absent: shared). */
   isolation?: 'worktree';
+  /** The request the run began from: its track is the approved plan, written to the run folder's track.toml. */
+  request?: string;
 }
 
 export type NewRun = Omit<RunRecord, 'status' | 'tickets_completed' | 'owner_pid' | 'updated'>;

@@ -97,6 +97,15 @@ export class RunStore {
     return new RunLog(this, run.id);
   }
 
+  /** A run begun from a request has its track once the plan is approved: its file, hash, title and size. */
+  planApproved(id: string, track: { track_path: string; track_hash: string; track_title: string; tickets_total: number }): void {
+    this.guard(() =>
+      this.db
+        .prepare('UPDATE runs SET track_path = @track_path, track_hash = @track_hash, track_title = @track_title, tickets_total = @tickets_total WHERE id = @id')
+        .run({ ...track, id }),
+    );
+  }
+
   run(id: string): RunRecord | undefined {
     const row = this.guard(() => this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined);
     return row ? { ...row, options: JSON.parse(row.options) } : undefined;

@@ -4,7 +4,8 @@
  * in a few plain lines (not schedule.ts, not the real guards), so that it can disagree with the real
  * one. Its events are the human's (start, mode, trust override) and the tickets' status changes; a
  * dispatch raises the `running` report each started ticket sends back, as the real ticket does on
- * entry.
+ * entry. In its other configuration the run begins from a request, with no tickets: the planner's
+ * approved plan is that same track.
  */
 import { conductorMachine } from '../machines/conductor.js';
 import type { TicketChanged, TicketSpec } from '../machines/ticket.js';
@@ -21,9 +22,17 @@ export const MAX_CONCURRENCY = 2;
 const MAX_ATTEMPTS = 2;
 
 export const TICKET_ERROR = 'xstate.error.actor.';
+export const PLANNER_DONE = 'xstate.done.actor.planner';
+export const PLANNER_ERROR = 'xstate.error.actor.planner';
+/** The request of a planned run. */
+export const REQUEST = 'Write A, then B from it, and C';
 
 export type ConductorModelEvent =
   | { type: 'conductor.start' }
+  | { type: 'conductor.request'; text: string }
+  /** The human approved the planner's plan (the track); `error`: the planner itself crashed. */
+  | { type: typeof PLANNER_DONE }
+  | { type: typeof PLANNER_ERROR }
   | { type: 'conductor.set_mode'; mode: ExecutionMode }
   | { type: 'conductor.set_trust_override'; override: TrustOverride }
   | TicketChanged
@@ -39,7 +48,9 @@ export interface TicketModel {
 export interface ConductorModelContext {
   mode: ExecutionMode;
   trustOverride: TrustOverride;
-  /** Every ticket of the track by id. */
+  /** The configuration: the run begins from a request (planning is configured, the track has no tickets). */
+  planned: boolean;
+  /** Every ticket of the track by id (none before a planned run's plan is approved). */
   tickets: Record<string, TicketModel>;
   /** Test bookkeeping: tickets whose actor crashed; nothing can retry or skip them. */
   crashed: string[];
@@ -48,15 +59,18 @@ export interface ConductorModelContext {
 export type ConductorModelSnapshot = AbstractSnapshot<ConductorModelContext>;
 
 export const ticketOf = (context: ConductorModelContext, id: string): TicketModel => context.tickets[id]!;
+/** The tickets the conductor has, in track order. */
+export const trackOf = (context: ConductorModelContext) => TRACK.filter(({ id }) => id in context.tickets);
+const fresh = (): Record<string, TicketModel> => Object.fromEntries(TRACK.map(({ id }) => [id, { status: 'pending', attempts: 0, skipped: false }]));
 
 // ---------------------------------------------------------------- scheduling, on its own
 
 const isActive = (ticket: TicketModel) => ticket.status === 'running' || ticket.status === 'step_paused';
-const activeCount = (context: ConductorModelContext) => TRACK.filter(({ id }) => isActive(ticketOf(context, id))).length;
+const activeCount = (context: ConductorModelContext) => trackOf(context).filter(({ id }) => isActive(ticketOf(context, id))).length;
 
 /** Pending tickets whose dependencies all completed (a skipped one counts), in track order. */
 function ready(context: ConductorModelContext): string[] {
-  return TRACK.filter(({ id, dependencies }) => ticketOf(context, id).status === 'pending' && dependencies.every((dependency) => ticketOf(context, dependency).status === 'completed')).map(({ id }) => id);
+  return trackOf(context).filter(({ id, dependencies }) => ticketOf(context, id).status === 'pending' && dependencies.every((dependency) => ticketOf(context, dependency).status === 'completed')).map(({ id }) => id);
 }
 
 /** Async starts every ready ticket up to the cap; linear the first ready one, only when none runs. */
@@ -72,15 +86,18 @@ export const conductorSpec: AbstractSpec<ConductorModelContext, ConductorModelEv
   context: {
     mode: 'async',
     trustOverride: 'none',
-    tickets: Object.fromEntries(TRACK.map(({ id }) => [id, { status: 'pending', attempts: 0, skipped: false }])),
+    planned: false,
+    tickets: fresh(),
     crashed: [],
   },
   guards: {
     toMode: (_context, event, mode) => event.type === 'conductor.set_mode' && event.mode === mode,
     toOverride: (_context, event, override) => event.type === 'conductor.set_trust_override' && event.override === override,
     modeChanges: (context, event) => event.type === 'conductor.set_mode' && event.mode !== context.mode,
-    allCompleted: (context) => TRACK.every(({ id }) => ticketOf(context, id).status === 'completed'),
+    allCompleted: (context) => trackOf(context).every(({ id }) => ticketOf(context, id).status === 'completed'),
     nothingRunnable: (context) => activeCount(context) === 0 && ready(context).length === 0,
+    // Planning is configured only in a planned run; a request is planned only before there are tickets.
+    canPlan: (context, event) => context.planned && trackOf(context).length === 0 && event.type === 'conductor.request' && event.text.trim() !== '',
   },
   actions: {
     setMode: (context, event) => ({ context: { mode: event.type === 'conductor.set_mode' ? event.mode : context.mode } }),
@@ -91,10 +108,14 @@ export const conductorSpec: AbstractSpec<ConductorModelContext, ConductorModelEv
       }
       if (event.type.startsWith(TICKET_ERROR)) {
         const id = event.type.slice(TICKET_ERROR.length);
+        // Only a ticket's crash is one (the planner's is the planning state's to handle).
+        if (!(id in context.tickets)) return undefined;
         return { context: { ...withTicket(context, id, { ...ticketOf(context, id), status: 'blocked' }), crashed: [...context.crashed, id] } };
       }
       return undefined;
     },
+    // The approved plan is the track.
+    loadPlan: () => ({ context: { tickets: fresh() } }),
     dispatch: (context) => {
       const starts = startsNow(context);
       if (starts.length === 0) return undefined;
@@ -126,8 +147,9 @@ export function conductorEvents(snapshot: ConductorModelSnapshot): ConductorMode
     { type: 'conductor.set_mode', mode: context.mode === 'async' ? 'linear' : 'async' },
     ...(['none', 'step', 'auto'] as const).filter((override) => override !== context.trustOverride).map((override) => ({ type: 'conductor.set_trust_override' as const, override })),
   ];
-  if (snapshot.matches({ run: 'idle' })) return [{ type: 'conductor.start' }, ...events];
-  for (const { id } of TRACK) {
+  if (snapshot.matches({ run: 'idle' })) return [context.planned ? { type: 'conductor.request', text: REQUEST } : { type: 'conductor.start' }, ...events];
+  if (snapshot.matches({ run: 'planning' })) return [{ type: PLANNER_DONE }, { type: PLANNER_ERROR }, ...events];
+  for (const { id } of trackOf(context)) {
     const { status, attempts } = ticketOf(context, id);
     if (status === 'running') {
       if (context.trustOverride !== 'auto') events.push(changed(context, id, 'step_paused'));
@@ -171,6 +193,27 @@ export const CONDUCTOR_TARGETED: ConductorModelEvent[][] = [
 
 export function conductorStateKey(snapshot: ConductorModelSnapshot): string {
   const context = snapshot.context;
-  const tickets = TRACK.map(({ id }) => `${ticketOf(context, id).status}${ticketOf(context, id).attempts}`);
-  return JSON.stringify([snapshot.value, tickets, context.crashed]);
+  const tickets = trackOf(context).map(({ id }) => `${ticketOf(context, id).status}${ticketOf(context, id).attempts}`);
+  return JSON.stringify([snapshot.value, context.planned, tickets, context.crashed]);
 }
+
+/** The abstract conductor of a run begun from a request. */
+export const abstractPlannedConductor = deriveAbstractMachine(conductorMachine, { ...conductorSpec, context: { ...conductorSpec.context, planned: true, tickets: {} } });
+
+/**
+ * Planned runs (the whole state space of the track's schedule is the main model's):
+ * - the request is planned and approved, and the plan runs; a trust override set while planning
+ *   reaches the planner's pm, which then stops at its pause (the test approves its proposal);
+ * - the planner crashes: the run is idle again, and a new request is planned and run.
+ */
+export const PLANNED_TARGETED: ConductorModelEvent[][] = [
+  [{ type: 'conductor.request', text: REQUEST }, { type: PLANNER_DONE }, first('A', 'completed'), first('B', 'completed'), first('C', 'completed')],
+  [
+    { type: 'conductor.set_mode', mode: 'linear' },
+    { type: 'conductor.request', text: REQUEST },
+    { type: 'conductor.set_trust_override', override: 'step' },
+    { type: PLANNER_DONE },
+    first('A', 'step_paused'),
+  ],
+  [{ type: 'conductor.request', text: REQUEST }, { type: PLANNER_ERROR }, { type: 'conductor.request', text: REQUEST }, { type: PLANNER_DONE }, { ...first('A', 'blocked'), blocked_reason: 'failed' }],
+];

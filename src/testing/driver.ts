@@ -47,7 +47,13 @@ export abstract class PathDriver<C, E extends EventObject> {
   async check(): Promise<void> {
     const planned = this.path.steps[this.step]!;
     const accept = (real: unknown) => this.disagreement(real, planned.context, planned.value);
-    this.#matched = (await this.session.recorder.reach(this.actor, planned.value, planned.transitions, this.#matched, accept)) + 1;
+    try {
+      this.#matched = (await this.session.recorder.reach(this.actor, planned.value, planned.transitions, this.#matched, accept)) + 1;
+    } catch (error) {
+      // A real actor gone astray has often broken a safety property on the way: that is the finding.
+      this.session.monitor.check();
+      throw error;
+    }
     const entry = this.session.recorder.entries.get(this.actor)?.[this.#matched - 1];
     this.#reached = entry?.kind === 'snap' ? entry.value : null;
     await this.settled(planned.value);

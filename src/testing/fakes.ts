@@ -147,7 +147,7 @@ export class ControlledWaits {
   }
 }
 
-export type FaultSite = 'model' | 'tool-context' | 'prepare-workspace' | 'merge-workspace';
+export type FaultSite = 'model' | 'tool-context' | 'prepare-workspace' | 'merge-workspace' | 'review-diff';
 
 /**
  * Failures injected where the engine looks something up synchronously when an I/O actor starts:

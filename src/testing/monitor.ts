@@ -18,7 +18,16 @@
  * - linear mode never starts a ticket while another one runs (replayed from the journal);
  * - no ticket starts before its dependencies completed (replayed from the journal);
  * - an abort leaves the ticket blocked with a reason;
- * - a skipped ticket is reported as skipped.
+ * - a skipped ticket is reported as skipped;
+ * - no ticket starts before the plan is approved: in a run begun from a request, every ticket
+ *   status comes after the plan's approval, and that approval follows the human's plan.approve;
+ * - a reviewed ticket completes only on an approve verdict (or a human's): its last verdict, since
+ *   the attempt began, approves (a reviewer's, or a verdict the human sent the ticket), unless the
+ *   human skipped it;
+ * - a QA hint never reaches the model before pause 2 when the qa trust is step: a result turned
+ *   into a hint while the qa archetype's trust (under the override) is step stops at pause 2 and
+ *   is approved there before it enters the transcript or any request;
+ * - an invalid plan edit changes nothing (each check sends one to a planner at plan approval).
  * Properties that read one thing are in properties.ts.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -32,7 +41,10 @@ import { currentCall } from '../machines/transcript.js';
 import type { WorkerContext } from '../machines/worker-types.js';
 import type { Ticket } from '../protocol/index.js';
 import type { RecordedRequest } from './fakes.js';
-import { editedBeyondItsCall, editMissingFromTranscript, ranInputs, readyButWaiting, requestShowsWhatRan, resultIds, skipProblems, unpairedCalls } from './properties.js';
+import { PLAN_LEAD, PLAN_PM } from '../machines/planner.js';
+import { plannerKey } from '../protocol/actor-keys.js';
+import { reviewerId } from '../machines/ticket.js';
+import { editedBeyondItsCall, editMissingFromTranscript, planningProblems, ranInputs, readyButWaiting, requestShowsWhatRan, resultIds, reviewProblems, skipProblems, unpairedCalls } from './properties.js';
 
 export { unpairedCalls } from './properties.js';
 
@@ -49,14 +61,28 @@ interface WorkerWatch {
   reruns: Set<string>;
   /** Calls the human edited and approved in one answer ("Apply edit and approve"). */
   approvedAsEdited: Set<string>;
+  /** Results turned into a QA hint (by tool_use id), those of them hinted while the qa trust was step, and those of these seen at pause 2. */
+  hints: Set<string>;
+  stepHints: Set<string>;
+  hintsHeld: Set<string>;
 }
 
 type Target = Parameters<Engine['command']>[0];
 type Command = Parameters<Engine['command']>[1];
 
+/** A plan edit no track file check accepts: a cycle, and an archetype the run does not have. */
+export const INVALID_PLAN = {
+  title: 'An invalid edit',
+  tickets: [
+    { id: 'X', target_file: 'x.txt', prompt: 'x', worker_archetype: 'codegen', dependencies: ['Y'] },
+    { id: 'Y', target_file: 'y.txt', prompt: 'y', worker_archetype: 'no-such-archetype', dependencies: ['X'] },
+  ],
+};
+
 /** Commands sent to each live actor at every check whenever its snapshot's can() refuses them. */
-const PROBES: Record<'conductor' | 'ticket' | 'worker', Command[]> = {
-  conductor: [{ type: 'conductor.start' }],
+const PROBES: Record<'conductor' | 'ticket' | 'worker' | 'planner', Command[]> = {
+  conductor: [{ type: 'conductor.start' }, { type: 'conductor.request', text: 'probe' }],
+  planner: [{ type: 'plan.approve' }, { type: 'plan.retry' }, { type: 'plan.send_back', comment: 'probe' }],
   ticket: [{ type: 'ticket.retry' }, { type: 'ticket.skip' }],
   worker: [
     { type: 'clutch.approve' },
@@ -70,6 +96,9 @@ const PROBES: Record<'conductor' | 'ticket' | 'worker', Command[]> = {
   ],
 };
 
+/** The monitor's own journal entry for a ticket the conductor starts (sends ticket.start). */
+const STARTING = 'starting';
+
 const TOOL_CYCLE = {
   executing: { toolCycle: 'executing' },
   ready: { toolCycle: { awaitingApproval: 'ready' } },
@@ -79,6 +108,9 @@ const TOOL_CYCLE = {
 
 // The oracle's own reading of the trust rule, independent of the machine's.
 const isStep = (context: WorkerContext) => (context.trustOverride === 'none' ? context.trust : context.trustOverride) === 'step';
+const qaIsStep = (context: WorkerContext) => context.qa !== null && (context.trustOverride === 'none' ? context.qa.trust : context.trustOverride) === 'step';
+/** The events whose step leaves a result at pause 2: the tool's end, the interrupted pause's empty output, the QA hint (or its failure). */
+const HOLDING = new Set(['xstate.done.actor.tool', 'clutch.use_output', 'xstate.done.actor.qa', 'xstate.error.actor.qa']);
 
 export class Monitor {
   readonly violations: string[] = [];
@@ -89,15 +121,17 @@ export class Monitor {
   readonly #requests: readonly RecordedRequest[];
   /** The folders tools write in: the run's workspace, and each ticket's worktree under worktree isolation. */
   readonly #workspaces: () => string[];
-  readonly #tickets: readonly Ticket[];
+  /** The run's tickets: given, or (a run begun from a request) read from the engine, which has them once the plan is approved. */
+  readonly #ticketList: () => readonly Ticket[];
   #requestsChecked = 0;
 
-  constructor(options: { engine: Engine; requests: readonly RecordedRequest[]; workspaces: () => string[]; tickets: readonly Ticket[] }) {
+  constructor(options: { engine: Engine; requests: readonly RecordedRequest[]; workspaces: () => string[]; tickets: readonly Ticket[] | (() => readonly Ticket[]) }) {
     this.#engine = options.engine;
     options.engine.journal.subscribe((entry) => this.#journal.push(entry));
     this.#requests = options.requests;
     this.#workspaces = options.workspaces;
-    this.#tickets = options.tickets;
+    const tickets = options.tickets;
+    this.#ticketList = typeof tickets === 'function' ? tickets : () => tickets;
     options.engine.subscribeInspection((event) => this.#observe(event));
   }
 
@@ -105,7 +139,19 @@ export class Monitor {
     const key = `${context.ticketId}#${context.attempt}`;
     let watch = this.#watches.get(key);
     if (!watch) {
-      watch = { previous: undefined, executing: null, released: new Set(), held: new Set(), approved: new Set(), interrupted: new Set(), reruns: new Set(), approvedAsEdited: new Set() };
+      watch = {
+        previous: undefined,
+        executing: null,
+        released: new Set(),
+        held: new Set(),
+        approved: new Set(),
+        interrupted: new Set(),
+        reruns: new Set(),
+        approvedAsEdited: new Set(),
+        hints: new Set(),
+        stepHints: new Set(),
+        hintsHeld: new Set(),
+      };
       this.#watches.set(key, watch);
     }
     return watch;
@@ -115,7 +161,14 @@ export class Monitor {
     const conductor = event.actorRef === (this.#engine.conductor as AnyActorRef);
     if (event.type === '@xstate.event' && conductor && event.event.type.startsWith('xstate.error.actor.')) {
       const ticket = event.event.type.slice('xstate.error.actor.'.length);
-      this.#journal.push({ kind: 'ticket.status', at: this.#engine.elapsed(), ticket, status: 'blocked', attempt: 0, reason: 'its actor crashed' });
+      // The planner's crash is the planning state's to handle; a ticket's blocks it.
+      if (ticket !== plannerKey) this.#journal.push({ kind: 'ticket.status', at: this.#engine.elapsed(), ticket, status: 'blocked', attempt: 0, reason: 'its actor crashed' });
+      return;
+    }
+    // The conductor starts a ticket when it sends it ticket.start (it prepares before it reports running).
+    if (event.type === '@xstate.event' && event.event.type === 'ticket.start') {
+      const key = this.#engine.keyOf(event.actorRef as AnyActorRef);
+      if (key?.startsWith('ticket:')) this.#journal.push({ kind: 'ticket.status', at: this.#engine.elapsed(), ticket: key.slice('ticket:'.length), status: STARTING, attempt: 0 });
       return;
     }
     if (event.type !== '@xstate.snapshot') return;
@@ -128,7 +181,9 @@ export class Monitor {
     const { value, context } = event.snapshot as unknown as { value: StateValue; context: ConductorContext };
     const statusOf = (id: string) => at(context.tickets, context.indexOf[id]!).status;
     const why = event.event.type === 'conductor.set_mode' ? 'a mode switch dispatches at once' : 'the conductor dispatches at once';
-    for (const problem of readyButWaiting(value, context.maxConcurrency, this.#tickets, statusOf)) this.violations.push(`after ${event.event.type}: ${problem} (${why})`);
+    // Only the tickets the conductor has (a planned run has none before the approval).
+    const known = this.#ticketList().filter(({ id }) => context.indexOf[id] !== undefined);
+    for (const problem of readyButWaiting(value, context.maxConcurrency, known, statusOf)) this.violations.push(`after ${event.event.type}: ${problem} (${why})`);
   }
 
   #observeWorker(event: InspectionEvent & { type: '@xstate.snapshot' }): void {
@@ -158,12 +213,18 @@ export class Monitor {
       const call = currentCall(context.messages, context.results, context.review);
       if (call) watch.interrupted.add(call.id);
     }
-    // A result that stops at pause 2: the tool's, or the empty one the human took at the interrupted pause.
-    const heldBy = event.event.type === 'xstate.done.actor.tool' || event.event.type === 'clutch.use_output';
-    if (heldBy && matchesState(TOOL_CYCLE.reviewing, value) && context.review) watch.held.add(context.review.tool_use_id);
+    // A result that stops at pause 2: the tool's, the empty one the human took at the interrupted pause, or a QA hint.
+    if (HOLDING.has(event.event.type) && matchesState(TOOL_CYCLE.reviewing, value) && context.review) watch.held.add(context.review.tool_use_id);
+    // A QA hint: while the qa trust is step, it must wait at pause 2 whatever the worker's trust.
+    if (context.hint && !watch.hints.has(context.hint.tool_use_id)) {
+      watch.hints.add(context.hint.tool_use_id);
+      if (qaIsStep(context)) watch.stepHints.add(context.hint.tool_use_id);
+    }
+    if (matchesState(TOOL_CYCLE.reviewing, value) && context.review && watch.stepHints.has(context.review.tool_use_id)) watch.hintsHeld.add(context.review.tool_use_id);
     const cause = event.event as { type: string; approve?: boolean };
-    // Pause 2 passed by the human: approve, an edited result approved with it, or a switch to auto.
-    const releasedByAuto = (cause.type === 'clutch.set_trust' || cause.type === 'worker.trust_override') && !isStep(context);
+    // Pause 2 passed by the human: approve, an edited result approved with it, or a switch to auto
+    // that really let it go (a QA hint on step trust stays).
+    const releasedByAuto = (cause.type === 'clutch.set_trust' || cause.type === 'worker.trust_override') && !isStep(context) && !matchesState(TOOL_CYCLE.reviewing, value);
     if ((cause.type === 'clutch.approve' || (cause.type === 'clutch.edit_result' && cause.approve === true) || releasedByAuto) && previous?.context.review && was(TOOL_CYCLE.reviewing)) {
       watch.approved.add(previous.context.review.tool_use_id);
     }
@@ -180,9 +241,17 @@ export class Monitor {
       const committed = [...context.results.map((result) => result.tool_use_id), ...resultIds(context.messages)];
       for (const id of committed) {
         if (watch.held.has(id) && !watch.approved.has(id)) this.violations.push(`${where}: result of ${id} passed pause 2 without an approve`);
+        for (const problem of this.#earlyHint(watch, id)) this.violations.push(`${where}: ${problem}`);
       }
     }
     watch.previous = { value, context };
+  }
+
+  /** A QA hint on step trust that went on without stopping, or without an approve, at pause 2. */
+  #earlyHint(watch: WorkerWatch, id: string): string[] {
+    if (!watch.stepHints.has(id) || (watch.hintsHeld.has(id) && watch.approved.has(id))) return [];
+    const how = watch.hintsHeld.has(id) ? 'without an approve there' : 'without stopping there';
+    return [`the QA hint of ${id} went on past pause 2 ${how} (a QA hint never reaches the model before pause 2 when the qa trust is step)`];
   }
 
   /** Throws when any property failed since the run began. */
@@ -192,29 +261,49 @@ export class Monitor {
     this.#checkTools();
     this.#checkSchedule();
     for (const problem of skipProblems(this.#journal, this.#engine.track())) this.violations.push(`${problem} (a skipped ticket is reported as skipped)`);
+    for (const problem of planningProblems(this.#journal)) this.violations.push(`${problem} (no ticket starts before the plan is approved)`);
+    const reviewed = (id: string) => {
+      const archetype = this.#ticketList().find((ticket) => ticket.id === id)?.worker_archetype;
+      return archetype !== undefined && this.#engine.options?.config?.agents[archetype]?.review_by !== undefined;
+    };
+    for (const problem of reviewProblems(this.#journal, reviewed)) this.violations.push(`${problem} (a reviewed ticket completes only on an approve verdict, or a human's)`);
     if (this.violations.length > 0) throw new Error(`safety properties violated:\n  ${[...new Set(this.violations)].join('\n  ')}`);
   }
 
   /** A command that can() refuses changes nothing: sent anyway, the engine must refuse it. */
   #checkRefusals(): void {
+    const worker = (id: string) => ({ target: { kind: 'worker' as const, id }, kind: 'worker' as const, ref: this.#engine.worker(id) as AnyActorRef | undefined });
     const targets: Array<{ target: Target; kind: keyof typeof PROBES; ref: AnyActorRef | undefined }> = [
       { target: { kind: 'conductor' }, kind: 'conductor', ref: this.#engine.conductor as AnyActorRef },
-      ...this.#tickets.flatMap(({ id }) => [
+      // The planner and its agents, while it plans (a FakeEngine of the monitor's own test has none).
+      { target: { kind: 'planner' }, kind: 'planner', ref: this.#engine.planner?.() as AnyActorRef | undefined },
+      worker(PLAN_PM),
+      worker(PLAN_LEAD),
+      ...this.#ticketList().flatMap(({ id }) => [
         { target: { kind: 'ticket' as const, id }, kind: 'ticket' as const, ref: this.#engine.ticket(id) as AnyActorRef | undefined },
-        { target: { kind: 'worker' as const, id }, kind: 'worker' as const, ref: this.#engine.worker(id) as AnyActorRef | undefined },
+        worker(id),
+        worker(reviewerId(id)),
       ]),
     ];
     for (const { target, kind, ref } of targets) {
       const snapshot = ref?.getSnapshot() as { status: string; can(event: unknown): boolean } | undefined;
       if (!snapshot || snapshot.status !== 'active') continue;
+      const name = 'id' in target ? `${target.kind}:${target.id}` : target.kind;
       for (const command of PROBES[kind]) {
         if (snapshot.can(command)) continue;
         const journaled = this.#journal.length;
         const accepted = this.#engine.command(target, command);
         const changed = ref!.getSnapshot() !== snapshot;
         if (accepted || changed || this.#journal.length !== journaled) {
-          const name = 'id' in target ? `${target.kind}:${target.id}` : target.kind;
           this.violations.push(`${name}: ${command.type} is refused by can(), yet the engine ${accepted ? 'accepted it' : 'let it change something'} (a command that can() refuses changes nothing)`);
+        }
+      }
+      // An edit of the plan is checked like a track file: an invalid one is refused even where an edit is accepted.
+      if (kind === 'planner') {
+        const journaled = this.#journal.length;
+        const accepted = this.#engine.command(target, { type: 'plan.edit', track: INVALID_PLAN });
+        if (accepted || ref!.getSnapshot() !== snapshot || this.#journal.length !== journaled) {
+          this.violations.push(`planner: an invalid plan.edit (a cycle, an unknown archetype) was ${accepted ? 'accepted' : 'refused but changed something'} (an invalid plan edit changes nothing)`);
         }
       }
     }
@@ -231,6 +320,7 @@ export class Monitor {
       const watch = this.#watches.get(`${request.ticketId}#${request.attempt}`);
       for (const id of resultIds(request.messages)) {
         if (watch?.held.has(id) && !watch.approved.has(id)) this.violations.push(`${where}: the model saw the result of ${id} before pause 2 was approved`);
+        if (watch) for (const problem of this.#earlyHint(watch, id)) this.violations.push(`${where}: ${problem}`);
       }
     }
   }
@@ -269,20 +359,25 @@ export class Monitor {
 
   #checkSchedule(): void {
     const status = new Map<string, string>();
-    const dependencies = new Map(this.#tickets.map((ticket) => [ticket.id, ticket.dependencies]));
+    const dependencies = new Map(this.#ticketList().map((ticket) => [ticket.id, ticket.dependencies]));
     let mode = 'async';
-    const aborts: Array<{ ticket: string; index: number }> = [];
+    const aborts: Array<{ ticket: string; reviewer: boolean; index: number }> = [];
     this.#journal.forEach((entry, index) => {
       if (entry.kind === 'run.start') mode = entry.mode;
       if (entry.kind === 'command') {
         const event = entry.event as { type: string; mode?: string };
         if (entry.target === 'conductor' && event.type === 'conductor.set_mode' && event.mode) mode = event.mode;
-        if (entry.target.startsWith('worker:') && event.type === 'clutch.abort') aborts.push({ ticket: entry.target.slice('worker:'.length), index });
+        // The planner's agents have no ticket; a reviewer's abort blocks the ticket it reviews.
+        const worker = entry.target.startsWith('worker:') ? entry.target.slice('worker:'.length) : undefined;
+        if (worker && !worker.startsWith('@') && event.type === 'clutch.abort') aborts.push({ ticket: worker.replace(/@review$/, ''), reviewer: worker.endsWith('@review'), index });
       }
       if (entry.kind !== 'ticket.status') return;
       const before = status.get(entry.ticket);
-      if (entry.status === 'running' && before !== 'step_paused') {
-        const others = [...status].filter(([id, value]) => id !== entry.ticket && (value === 'running' || value === 'step_paused'));
+      // A start: the conductor's ticket.start, or (where none was seen) running after pending or
+      // blocked; a review's request for changes goes on running.
+      const start = entry.status === STARTING || (entry.status === 'running' && before !== 'step_paused' && before !== 'running' && before !== STARTING);
+      if (start) {
+        const others = [...status].filter(([id, value]) => id !== entry.ticket && (value === 'running' || value === 'step_paused' || value === STARTING));
         if (mode === 'linear' && others.length > 0) this.violations.push(`linear mode started ${entry.ticket} while ${others.map(([id]) => id).join(', ')} ran`);
         const open = (dependencies.get(entry.ticket) ?? []).filter((dependency) => status.get(dependency) !== 'completed');
         if (open.length > 0) this.violations.push(`${entry.ticket} started before its dependencies ${open.join(', ')} completed`);
@@ -294,8 +389,9 @@ export class Monitor {
       const next = this.#journal
         .slice(abort.index + 1)
         .find((entry) => entry.kind === 'ticket.status' && entry.ticket === abort.ticket && entry.status !== 'running');
-      if (!next || next.kind !== 'ticket.status' || next.status !== 'blocked' || !next.reason?.startsWith('aborted')) {
-        this.violations.push(`the abort of ${abort.ticket} did not leave it blocked with a reason (next: ${JSON.stringify(next ?? null)})`);
+      const why = abort.reviewer ? next?.kind === 'ticket.status' && next.reason?.includes('aborted') : next?.kind === 'ticket.status' && next.reason?.startsWith('aborted');
+      if (!next || next.kind !== 'ticket.status' || next.status !== 'blocked' || !why) {
+        this.violations.push(`the abort of ${abort.reviewer ? `the reviewer of ${abort.ticket}` : abort.ticket} did not leave it blocked with a reason (next: ${JSON.stringify(next ?? null)})`);
       }
     }
   }

@@ -7,22 +7,35 @@ import type { EventObject } from 'xstate';
 import { conductorMachine } from '../machines/conductor.js';
 import { ticketMachine } from '../machines/ticket.js';
 import { workerMachine } from '../machines/worker.js';
-import { abstractConductor, CONDUCTOR_TARGETED, conductorEvents, conductorStateKey, type ConductorModelContext, type ConductorModelEvent, type ConductorModelSnapshot } from './conductor.js';
+import { plannerMachine } from '../machines/planner.js';
+import {
+  abstractConductor,
+  abstractPlannedConductor,
+  CONDUCTOR_TARGETED,
+  conductorEvents,
+  conductorStateKey,
+  PLANNED_TARGETED,
+  type ConductorModelContext,
+  type ConductorModelEvent,
+  type ConductorModelSnapshot,
+} from './conductor.js';
+import { abstractPlanner, abstractPlannerWithoutLead, MAX_PROPOSALS, PLANNER_TARGETED, plannerEvents, plannerStateKey, WITHOUT_LEAD_TARGETED, type PlannerModelContext, type PlannerModelEvent, type PlannerModelSnapshot } from './planner.js';
+import { PlannerDriver } from './planner-driver.js';
 import { ConductorDriver } from './conductor-driver.js';
 import type { PathDriver } from './driver.js';
 import { generate, type Generated, type PlannedPath } from './paths.js';
 import type { MachineKind } from './recorder.js';
-import { abstractTicket, ticketEvents, ticketStateKey, type TicketModelContext, type TicketModelEvent, type TicketModelSnapshot } from './ticket.js';
+import { abstractTicket, MAX_ATTEMPTS, TICKET_TARGETED, ticketEvents, ticketStateKey, type TicketModelContext, type TicketModelEvent, type TicketModelSnapshot } from './ticket.js';
 import { TicketDriver } from './ticket-driver.js';
-import { abstractWorker, PREVIEW_DONE, TOOL_DONE, workerEvents, workerStateKey, type WorkerModelContext, type WorkerModelEvent, type WorkerModelSnapshot } from './worker.js';
+import { abstractWorker, abstractWorkerOf, PREVIEW_DONE, QA_DONE, TOOL_DONE, workerEvents, workerStateKey, type WorkerModelContext, type WorkerModelEvent, type WorkerModelSnapshot } from './worker.js';
 import { WorkerDriver } from './worker-driver.js';
-import { WORKER_TARGETED } from './worker-targeted.js';
+import { QA_AUTO_TARGETED, REVIEWER_TARGETED, WORKER_TARGETED } from './worker-targeted.js';
 
 const isFinal = (snapshot: WorkerModelSnapshot) => snapshot.status === 'done';
 
 /**
- * Step mode's happy and abort paths only, with both answers to the interrupted pause: few enough
- * events for every simple path to a final state.
+ * Step mode's happy and abort paths only, with both answers to the interrupted pause and the QA
+ * hint of a failing command: few enough events for every simple path to a final state.
  */
 function stepCore(snapshot: WorkerModelSnapshot): WorkerModelEvent[] {
   return workerEvents(snapshot).filter(
@@ -31,6 +44,7 @@ function stepCore(snapshot: WorkerModelSnapshot): WorkerModelEvent[] {
       event.type === 'clutch.approve' ||
       event.type === PREVIEW_DONE ||
       event.type === TOOL_DONE ||
+      event.type === QA_DONE ||
       event.type === 'clutch.rerun' ||
       event.type === 'clutch.use_output' ||
       (event.type === 'clutch.abort' && event.reason === undefined),
@@ -46,14 +60,21 @@ export function workerPaths(): Generated<WorkerModelContext, WorkerModelEvent> {
     limit: 120_000,
     simple: [{ events: stepCore, toState: isFinal }],
     targeted: WORKER_TARGETED,
+    variants: [
+      { name: 'qa auto', machine: abstractWorkerOf({ qa: 'auto' }), targeted: QA_AUTO_TARGETED },
+      { name: 'reviewer', machine: abstractWorkerOf({ role: 'reviewer', qa: null }), targeted: REVIEWER_TARGETED },
+    ],
     cap: 150,
     shortest: 'edge',
   });
 }
 
-/** Without trust changes and synthesized ends: every simple path to completion. */
+/**
+ * Without trust changes and synthesized ends, in an unreviewed run: every simple path to completion
+ * (the reviewed runs multiply them past use; the shortest paths reach each of their edges).
+ */
 const lifecycle = (snapshot: TicketModelSnapshot) =>
-  ticketEvents(snapshot).filter((event) => event.type !== 'ticket.trust_override' && !('synthetic' in event));
+  ticketEvents(snapshot).filter((event) => event.type !== 'ticket.trust_override' && !('synthetic' in event) && !(event.type === 'ticket.start' && event.reviewed));
 
 export function ticketPaths(): Generated<TicketModelContext, TicketModelEvent> {
   return generate<TicketModelContext, TicketModelEvent>({
@@ -63,6 +84,8 @@ export function ticketPaths(): Generated<TicketModelContext, TicketModelEvent> {
     serialize: ticketStateKey,
     limit: 50_000,
     simple: [{ events: lifecycle, toState: (snapshot) => snapshot.matches('completed'), stopWhen: (snapshot) => snapshot.context.attempts > 2 }],
+    targeted: TICKET_TARGETED,
+    bound: (snapshot) => snapshot.context.attempts > MAX_ATTEMPTS,
     cap: 60,
     shortest: 'edge',
   });
@@ -81,8 +104,28 @@ export function conductorPaths(): Generated<ConductorModelContext, ConductorMode
     limit: 200_000,
     simple: [{ events: toggles, toState: () => true }],
     targeted: CONDUCTOR_TARGETED,
+    variants: [{ name: 'planned', machine: abstractPlannedConductor, targeted: PLANNED_TARGETED }],
     cap: 120,
     shortest: 'state',
+  });
+}
+
+/** Approval's answers and the agents' ends, without overrides: every simple path to an approved plan. */
+const approvals = (snapshot: PlannerModelSnapshot) => plannerEvents(snapshot).filter((event) => event.type !== 'planner.trust_override');
+
+export function plannerPaths(): Generated<PlannerModelContext, PlannerModelEvent> {
+  return generate<PlannerModelContext, PlannerModelEvent>({
+    machine: abstractPlanner,
+    real: plannerMachine,
+    events: plannerEvents,
+    serialize: plannerStateKey,
+    limit: 50_000,
+    simple: [{ events: approvals, toState: (snapshot) => snapshot.status === 'done', stopWhen: (snapshot) => snapshot.context.proposals > 2 }],
+    targeted: PLANNER_TARGETED,
+    bound: (snapshot) => snapshot.context.proposals > MAX_PROPOSALS,
+    variants: [{ name: 'no tech lead', machine: abstractPlannerWithoutLead, targeted: WITHOUT_LEAD_TARGETED }],
+    cap: 40,
+    shortest: 'edge',
   });
 }
 
@@ -101,5 +144,7 @@ export function planFor(machine: MachineKind): MachinePlan {
       return { generated: ticketPaths() as never, drive: (path) => new TicketDriver(path as never) as never };
     case 'conductor':
       return { generated: conductorPaths() as never, drive: (path) => new ConductorDriver(path as never) as never };
+    case 'planner':
+      return { generated: plannerPaths() as never, drive: (path) => new PlannerDriver(path as never) as never };
   }
 }

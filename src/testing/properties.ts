@@ -157,3 +157,59 @@ export function skipProblems(journal: readonly JournalEntry[], track: Track): st
     return [];
   });
 }
+
+const commandType = (entry: JournalEntry) => (entry.kind === 'command' ? (entry.event as { type?: string }).type : undefined);
+
+/**
+ * No ticket starts before the plan is approved: once a run is asked to plan a request (its
+ * `run.start` names one, or the human sends `conductor.request`), no ticket status comes before
+ * the plan's approval, and the approval follows the human's `plan.approve`.
+ */
+export function planningProblems(journal: readonly JournalEntry[]): string[] {
+  const problems: string[] = [];
+  let requested = false;
+  let asked = false;
+  let approved = false;
+  for (const entry of journal) {
+    if ((entry.kind === 'run.start' && entry.request !== undefined) || (entry.kind === 'command' && entry.target === 'conductor' && commandType(entry) === 'conductor.request')) requested = true;
+    if (!requested) continue;
+    if (entry.kind === 'command' && entry.target === 'planner' && commandType(entry) === 'plan.approve') asked = true;
+    if (entry.kind === 'plan.approved') {
+      if (!asked) problems.push(`the plan "${entry.title}" was approved, but the human never sent plan.approve`);
+      approved = true;
+    }
+    if (entry.kind === 'ticket.status' && !approved) problems.push(`${entry.ticket} became ${entry.status} before the plan was approved`);
+  }
+  return problems;
+}
+
+/**
+ * A reviewed ticket completes only on an approve verdict (or a human's): when it reports completed
+ * (not skipped), the last verdict of its attempt approves. A verdict is a reviewer's (journaled as
+ * `review.verdict`) or one the human sent the ticket as its reviewer's end.
+ */
+export function reviewProblems(journal: readonly JournalEntry[], reviewed: (ticket: string) => boolean): string[] {
+  const problems: string[] = [];
+  const verdicts = new Map<string, string>();
+  const attempts = new Map<string, number>();
+  const skipped = new Set<string>();
+  for (const entry of journal) {
+    if (entry.kind === 'review.verdict') verdicts.set(entry.ticket, entry.verdict);
+    if (entry.kind === 'command' && entry.target.startsWith('ticket:')) {
+      const ticket = entry.target.slice('ticket:'.length);
+      if (commandType(entry) === 'ticket.skip') skipped.add(ticket);
+      const finished = (entry.event as { output?: { finished?: { name?: string } } }).output?.finished?.name;
+      if (commandType(entry) === 'xstate.done.actor.reviewer' && (finished === 'approve_change' || finished === 'request_changes')) {
+        verdicts.set(ticket, finished === 'approve_change' ? 'approve' : 'request_changes');
+      }
+    }
+    if (entry.kind !== 'ticket.status') continue;
+    // A new attempt is reviewed afresh.
+    if (attempts.get(entry.ticket) !== entry.attempt) verdicts.delete(entry.ticket);
+    attempts.set(entry.ticket, entry.attempt);
+    if (entry.status !== 'completed' || !reviewed(entry.ticket) || skipped.has(entry.ticket) || verdicts.get(entry.ticket) === 'approve') continue;
+    const last = verdicts.get(entry.ticket);
+    problems.push(`${entry.ticket} completed (attempt ${entry.attempt}) ${last ? `on the verdict ${last}` : 'with no verdict'}`);
+  }
+  return problems;
+}

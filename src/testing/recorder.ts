@@ -9,7 +9,7 @@ import type { Engine } from '../actors/engine.js';
 import { keyOfTaken } from './derive.js';
 import { kindOfKey } from '../protocol/actor-keys.js';
 
-export type MachineKind = 'conductor' | 'ticket' | 'worker';
+export type MachineKind = 'conductor' | 'ticket' | 'worker' | 'planner';
 
 export type Entry =
   | { kind: 'micro'; transitions: string[] }
@@ -32,6 +32,7 @@ export class Recorder {
     conductor: { states: new Set(), transitions: new Set() },
     ticket: { states: new Set(), transitions: new Set() },
     worker: { states: new Set(), transitions: new Set() },
+    planner: { states: new Set(), transitions: new Set() },
   };
   readonly #listeners = new Set<() => void>();
   readonly #engine: Engine;

@@ -12,7 +12,7 @@ import { Engine } from '../actors/engine.js';
 import type { JournalEntry } from '../actors/journal.js';
 import { createScriptedModel, type Script } from '../models/scripted.js';
 import { RunStore, type RunLog } from '../store/index.js';
-import type { AgentArchetype, AssistantMessage, ClutchConfig, ExecutionMode, Ticket, ToolUseBlock, TrustLevel } from '../protocol/index.js';
+import type { AgentArchetype, AssistantMessage, ClutchConfig, ExecutionMode, ProposedTrack, Ticket, ToolUseBlock, TrustLevel } from '../protocol/index.js';
 import { tempDir } from './fixtures.js';
 import { ControlledModel, ControlledWaits, Faults } from './fakes.js';
 import { Monitor } from './monitor.js';
@@ -35,6 +35,20 @@ export interface SessionOptions {
   store?: boolean;
   /** "worktree": the workspace is the run's repository and the ticket works in its own worktree. */
   isolation?: 'worktree';
+  /**
+   * The tickets' archetype has its change reviewed (`review_by`) by the `reviewer` archetype, of
+   * this trust, at most `maxRounds` times asking for changes. Its replies are keyed `ID@review`,
+   * one list per review of the ticket.
+   */
+  review?: { trust: TrustLevel; maxRounds: number };
+  /** The tickets' archetype has QA (`qa_by`) from the `qa` archetype, of this trust; its hints are keyed `ID@qa`. */
+  qa?: { trust: TrustLevel };
+  /**
+   * The run begins from this request, with no tickets: the `pm` archetype (tier 1, auto) proposes
+   * a plan, the `tech_lead` (tier 2, auto) checks it unless `lead` is false, and the human may send it
+   * back `maxRounds` times. Their replies are keyed `@plan` and `@plan-review`, one list per run of each.
+   */
+  request?: { text: string; lead: boolean; maxRounds: number };
 }
 
 /** Armed at the merge-workspace site: the merge meets a real conflict (made just before it runs). */
@@ -83,7 +97,8 @@ class FaultyWorkspaces implements TicketWorkspaces {
     }
     return this.#inner.merge(ticketId, options);
   }
-  ticketDiff(ticketId: string) {
+  async ticketDiff(ticketId: string) {
+    this.#faults.strike('review-diff');
     return this.#inner.ticketDiff(ticketId);
   }
   runDiff() {
@@ -94,16 +109,13 @@ class FaultyWorkspaces implements TicketWorkspaces {
   }
 }
 
-/** The archetype every model run uses; its sandbox settings are looked up where a fault can strike. */
-function archetype(options: SessionOptions, faults: Faults): AgentArchetype {
+/** An archetype of the run; its sandbox settings are looked up where a fault can strike (every tool run and preview). */
+function archetype(faults: Faults, settings: Pick<AgentArchetype, 'tier' | 'trust_level' | 'tools' | 'max_turns'> & Partial<AgentArchetype>): AgentArchetype {
   const agent = {
-    tier: 3 as const,
     model: 'scripted',
-    trust_level: options.trust,
-    tools: ['read_file', 'write_file', 'edit_file', 'run_command', 'task_complete'] as AgentArchetype['tools'],
-    max_turns: options.maxTurns,
-    system_prompt: 'You are a model-based test worker.',
+    system_prompt: `You are a model-based test agent of tier ${settings.tier}.`,
     command_timeout_s: 30,
+    ...settings,
   };
   return Object.defineProperty(agent, 'allowed_commands', {
     enumerable: true,
@@ -112,6 +124,27 @@ function archetype(options: SessionOptions, faults: Faults): AgentArchetype {
       return ['node'];
     },
   }) as AgentArchetype;
+}
+
+/** The run's archetypes: `codegen` carries out the tickets; the others plan, review and hint as the options ask. */
+function archetypes(options: SessionOptions, faults: Faults): Record<string, AgentArchetype> {
+  const agents: Record<string, AgentArchetype> = {
+    codegen: archetype(faults, {
+      tier: 3,
+      trust_level: options.trust,
+      tools: ['read_file', 'write_file', 'edit_file', 'run_command', 'task_complete'],
+      max_turns: options.maxTurns,
+      ...(options.review ? { review_by: 'reviewer' } : {}),
+      ...(options.qa ? { qa_by: 'qa' } : {}),
+    }),
+  };
+  if (options.review) agents['reviewer'] = archetype(faults, { tier: 2, trust_level: options.review.trust, tools: ['read_file', 'list_files'], max_turns: options.maxTurns });
+  if (options.qa) agents['qa'] = archetype(faults, { tier: 4, trust_level: options.qa.trust, tools: [], max_turns: 1 });
+  if (options.request) {
+    agents['pm'] = archetype(faults, { tier: 1, trust_level: 'auto', tools: ['read_file', 'list_files'], max_turns: options.maxTurns });
+    if (options.request.lead) agents['tech_lead'] = archetype(faults, { tier: 2, trust_level: 'auto', tools: ['read_file', 'list_files'], max_turns: options.maxTurns });
+  }
+  return agents;
 }
 
 export class Session {
@@ -143,10 +176,18 @@ export class Session {
     this.model = new ControlledModel(createScriptedModel({ script, chunkSize: 0 }));
     const config: ClutchConfig = {
       source: '/virtual/agents.toml',
-      execution: { mode: options.mode ?? 'async', max_concurrency: options.maxConcurrency ?? 4, trust_override: 'none', debug_state_path: 'debug_state.json' },
+      execution: {
+        mode: options.mode ?? 'async',
+        max_concurrency: options.maxConcurrency ?? 4,
+        trust_override: 'none',
+        debug_state_path: 'debug_state.json',
+        ...(options.review ? { max_review_rounds: options.review.maxRounds } : {}),
+        ...(options.request ? { max_plan_rounds: options.request.maxRounds } : {}),
+        qa_raw_lines: 4,
+      },
       // The engine builds a rate limiter for anthropic profiles only; the client stays the held scripted one.
       models: { scripted: options.modelSlots ? { provider: 'anthropic', model: 'scripted', max_concurrency: options.modelSlots } : { provider: 'scripted', script: 'script.json' } },
-      agents: { codegen: archetype(options, this.faults) },
+      agents: archetypes(options, this.faults),
     };
     if (options.store) {
       this.#store = RunStore.open(':memory:');
@@ -181,6 +222,7 @@ export class Session {
         this.faults.strike('model');
         return this.model;
       },
+      ...(options.request ? { request: { text: options.request.text } } : {}),
       now: () => tick++,
       waitUntil: this.waits.waitUntil,
       secrets: [],
@@ -190,7 +232,8 @@ export class Session {
     this.engine.journal.subscribe((entry) => this.journal.push(entry));
     this.recorder = new Recorder(this.engine);
     const folders = () => [this.workspace, ...options.tickets.map((ticket) => workspaces?.pathFor(ticket.id)).filter((folder): folder is string => folder !== undefined && existsSync(folder))];
-    this.monitor = new Monitor({ engine: this.engine, requests: this.model.requests, workspaces: folders, tickets: options.tickets });
+    // A run begun from a request has the plan's tickets once the human approved it.
+    this.monitor = new Monitor({ engine: this.engine, requests: this.model.requests, workspaces: folders, tickets: () => this.engine.track().tickets });
   }
 
   /** Sends a human command through the engine; the abstract model said the actor accepts it. */
@@ -216,16 +259,33 @@ export const assistant = (...content: AssistantMessage['content']): AssistantMes
  * A command that appends `content` to `<file>` in the workspace (node is the archetype's only
  * allowed command): the file shows whether and how often it ran.
  */
-function writingCommand(file: string, content: string): string[] {
-  return ['node', '-e', `require('node:fs').appendFileSync(${JSON.stringify(file)}, ${JSON.stringify(content)})`];
+function writingCommand(file: string, content: string, exitCode = 0): string[] {
+  return ['node', '-e', `require('node:fs').appendFileSync(${JSON.stringify(file)}, ${JSON.stringify(content)})${exitCode ? `; process.exit(${exitCode})` : ''}`];
 }
 
-/** A scripted call of each kind; write and run calls write `<id>.txt`, which the monitor checks. */
-export function scriptedCall(kind: 'write' | 'fail' | 'done' | 'run', id: string): ToolUseBlock {
+/**
+ * What a scripted call does: write a file, fail (a tool error result), task_complete, run a command,
+ * run a command that fails (`red`: it writes its file, then exits 3), or a reviewer's verdict.
+ */
+export type ScriptedKind = 'write' | 'fail' | 'done' | 'run' | 'red' | 'verdict' | 'changes';
+
+/** A scripted call of each kind; write, run and red calls write `<id>.txt`, which the monitor checks. */
+export function scriptedCall(kind: ScriptedKind, id: string): ToolUseBlock {
   if (kind === 'write') return toolUse(id, 'write_file', { path: `${id}.txt`, content: `${id}\n` });
   if (kind === 'fail') return toolUse(id, 'read_file', { path: `missing-${id}.md` });
   if (kind === 'run') return toolUse(id, 'run_command', { argv: writingCommand(`${id}.txt`, `${id} ran\n`) });
+  if (kind === 'red') return toolUse(id, 'run_command', { argv: writingCommand(`${id}.txt`, `${id} ran and failed\n`, 3) });
+  if (kind === 'verdict') return toolUse(id, 'approve_change', { comment: `approved in ${id}` });
+  if (kind === 'changes') return toolUse(id, 'request_changes', { comments: `changes asked in ${id}` });
   return toolUse(id, 'task_complete', { summary: `finished after ${id}` });
+}
+
+/** The qa archetype's reply to a failing command: its hint. */
+export const QA_REPLY = assistant(text('The command exits 3 on purpose: do not run it again, write the file instead.'));
+
+/** A planner agent's call: the pm's proposal or the tech lead's revision of `plan`. */
+export function planCall(kind: 'propose' | 'revise', id: string, plan: ProposedTrack): ToolUseBlock {
+  return kind === 'propose' ? toolUse(id, 'propose_track', plan) : toolUse(id, 'revise_track', { ...plan, note: `revised in ${id}` });
 }
 
 /** Valid and refused replacement inputs for a call, for `clutch.edit_payload`. */
@@ -233,6 +293,9 @@ export function payloadFor(call: ToolUseBlock, valid: boolean): unknown {
   if (!valid) return { path: 42 };
   if (call.name === 'write_file') return { path: `${call.id}.txt`, content: 'edited by the human\n' };
   if (call.name === 'read_file') return { path: `missing-edited-${call.id}.md` };
-  if (call.name === 'run_command') return { argv: writingCommand(`${call.id}.txt`, 'edited by the human\n') };
+  // A failing command stays failing: the edit changes what it writes, not whether QA sees it.
+  if (call.name === 'run_command') return { argv: writingCommand(`${call.id}.txt`, 'edited by the human\n', JSON.stringify(call.input).includes('process.exit') ? 3 : 0) };
+  if (call.name === 'approve_change') return { comment: 'approved as the human edited it' };
+  if (call.name === 'request_changes') return { comments: 'changes as the human edited them' };
   return { summary: 'summary edited by the human' };
 }

@@ -17,13 +17,15 @@ import type { AssistantMessage, ToolUseBlock } from '../protocol/index.js';
 import { ticket } from './fixtures.js';
 import { PathDriver } from './driver.js';
 import type { PlannedPath } from './paths.js';
-import { assistant, payloadFor, scriptedCall, Session, text, toolUse } from './session.js';
+import { assistant, payloadFor, QA_REPLY, scriptedCall, Session, text, toolUse } from './session.js';
 import {
   BACKOFF_DONE,
   BACKOFF_ERROR,
   MODEL_ERROR,
   PREVIEW_DONE,
   PREVIEW_ERROR,
+  QA_DONE,
+  QA_ERROR,
   TOOL_DONE,
   TOOL_ERROR,
   WORKER_MAX_TURNS,
@@ -31,9 +33,11 @@ import {
   type WorkerModelEvent,
 } from './worker.js';
 import { workerKey } from '../protocol/actor-keys.js';
+import { reviewerId } from '../machines/ticket.js';
 
 const TICKET = 'T1';
-const WORKER = { kind: 'worker' as const, id: TICKET };
+/** The transition that ends a reviewer on its verdict (a finishing call the tool accepted). */
+const FINISHED = `worker.toolCycle.executing ${TOOL_DONE}[1]`;
 /** In the rate-limited run, the ticket whose model turn holds the profile's only slot. */
 const HOLDER = 'H0';
 const FINAL = ['completed', 'aborted', 'failed'];
@@ -69,7 +73,10 @@ export function interruptedCalls(path: PlannedPath<WorkerModelContext, WorkerMod
 
 export class WorkerDriver extends PathDriver<WorkerModelContext, WorkerModelEvent> {
   readonly session: Session;
-  protected readonly actor = workerKey(TICKET);
+  protected readonly actor: string;
+  /** The worker under test: the ticket's own, or (role reviewer) the reviewer of the ticket's change. */
+  readonly #id: string;
+  readonly #role: WorkerModelContext['role'];
   /** Whether the path begins with a wait for a rate-limit slot, which the engine's limiter causes. */
   readonly #limited: boolean;
   #edits = 0;
@@ -79,13 +86,21 @@ export class WorkerDriver extends PathDriver<WorkerModelContext, WorkerModelEven
     const events = path.steps.slice(1).map((step) => step.event as WorkerModelEvent);
     this.#limited = events[0]?.type === 'model.waiting';
     const replies = repliesOf(events);
+    const { role, qa } = path.steps[0]!.context;
+    this.#role = role;
+    this.#id = role === 'reviewer' ? reviewerId(TICKET) : TICKET;
+    this.actor = workerKey(this.#id);
+    // A reviewer reviews once the ticket's own worker (in auto) has called task_complete.
+    const own = role === 'reviewer' ? { [TICKET]: [[assistant(scriptedCall('done', 'own'))]], [this.#id]: [replies] } : { [TICKET]: [replies] };
     // Rate-limited: one slot, and the holder (first in track order) takes it before the worker asks.
     this.session = new Session({
       tickets: this.#limited ? [ticket(HOLDER), ticket(TICKET)] : [ticket(TICKET)],
-      replies: { [TICKET]: [replies], ...(this.#limited ? { [HOLDER]: [] } : {}) },
-      trust: 'step',
+      replies: { ...own, ...(qa ? { [`${TICKET}@qa`]: [[QA_REPLY]] } : {}), ...(this.#limited ? { [HOLDER]: [] } : {}) },
+      trust: role === 'reviewer' ? 'auto' : 'step',
       maxTurns: WORKER_MAX_TURNS,
       store: true,
+      ...(role === 'reviewer' ? { review: { trust: 'step' as const, maxRounds: 1 } } : {}),
+      ...(qa ? { qa: { trust: qa } } : {}),
       ...(this.#limited ? { modelSlots: 1 } : {}),
     });
     // As if an earlier process committed the command's intent and died before its result.
@@ -95,7 +110,7 @@ export class WorkerDriver extends PathDriver<WorkerModelContext, WorkerModelEven
   }
 
   #worker() {
-    const worker = this.session.engine.worker(TICKET);
+    const worker = this.session.engine.worker(this.#id);
     if (!worker) throw new Error('the worker is not running');
     return worker;
   }
@@ -109,15 +124,23 @@ export class WorkerDriver extends PathDriver<WorkerModelContext, WorkerModelEven
   protected async act(event: WorkerModelEvent | { type: 'xstate.init' }): Promise<void> {
     this.#armFor(this.path.steps[this.step + 1]?.event.type);
     const { session } = this;
+    const WORKER = { kind: 'worker' as const, id: this.#id };
     switch (event.type) {
       case 'xstate.init':
-        return session.engine.start();
+        session.engine.start();
+        // The ticket's own worker finishes first; its reviewer starts on the change.
+        if (this.#role === 'reviewer') await session.model.instruct(TICKET, { kind: 'reply' });
+        return;
       case 'model.delta':
-        return session.model.instruct(TICKET, { kind: 'delta', text: `thinking ${this.step}… ` });
+        return session.model.instruct(this.#id, { kind: 'delta', text: `thinking ${this.step}… ` });
       case 'model.reply':
-        return session.model.instruct(TICKET, { kind: 'reply' });
+        return session.model.instruct(this.#id, { kind: 'reply' });
       case 'model.failed':
-        return session.model.instruct(TICKET, { kind: 'fail', retryable: event.retryable, ...(event.retry_at ? { retryAt: event.retry_at } : {}) });
+        return session.model.instruct(this.#id, { kind: 'fail', retryable: event.retryable, ...(event.retry_at ? { retryAt: event.retry_at } : {}) });
+      case QA_DONE:
+        return session.model.instruct(`${TICKET}@qa`, { kind: 'reply' });
+      case QA_ERROR:
+        return session.model.instruct(`${TICKET}@qa`, { kind: 'fail', retryable: false });
       case 'model.waiting':
         // The rate limiter queued the worker's first turn behind the holder's at the start.
         if (!this.#limited || this.step !== 1) throw new Error('model.waiting is planned only at the start of a rate-limited run');
@@ -180,6 +203,7 @@ export class WorkerDriver extends PathDriver<WorkerModelContext, WorkerModelEven
       turns: context.turns,
       done: context.results.length,
       review: context.review !== null,
+      hinted: context.hint !== null && context.hint.tool_use_id === context.review?.tool_use_id,
       rerun: context.rerun !== null,
       waiting: context.waiting !== null,
     };
@@ -189,16 +213,21 @@ export class WorkerDriver extends PathDriver<WorkerModelContext, WorkerModelEven
       turns: expected.turns,
       done: expected.done,
       review: expected.review,
+      hinted: expected.hinted,
       rerun: expected.rerun,
       waiting: expected.waiting,
     };
     return isDeepStrictEqual(real, abstract) ? null : `real ${JSON.stringify(real)}, abstract ${JSON.stringify(abstract)}`;
   }
 
-  /** A final worker state leaves its ticket completed or blocked. */
+  /**
+   * A final worker state leaves its ticket completed or blocked; a reviewer's, completed only on
+   * its verdict (approve_change): task_complete is no verdict, and blocks the ticket.
+   */
   protected override async settled(value: unknown): Promise<void> {
     if (!FINAL.includes(value as string)) return;
-    const status = value === 'completed' ? 'completed' : 'blocked';
+    const verdict = this.path.steps[this.step]!.transitions.includes(FINISHED);
+    const status = value === 'completed' && (this.#role === 'ticket' || verdict) ? 'completed' : 'blocked';
     const real = () => this.session.engine.track().tickets.find((item) => item.id === TICKET)!.status;
     await this.session.recorder.until(
       () => (real() === status ? true : undefined),

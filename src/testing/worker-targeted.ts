@@ -1,7 +1,7 @@
 /**
  * The worker paths a test asks for by name, next to the generated ones (see plans.ts).
  */
-import { PREVIEW_DONE, TOOL_DONE, type WorkerModelEvent } from './worker.js';
+import { PREVIEW_DONE, QA_DONE, QA_ERROR, TOOL_DONE, type WorkerModelEvent } from './worker.js';
 
 /**
  * Whole runs the generators cut short or leave to chance:
@@ -17,7 +17,9 @@ import { PREVIEW_DONE, TOOL_DONE, type WorkerModelEvent } from './worker.js';
  * - at pause 2, the model's last message replaced by text only: the result under review is
  *   dropped and the model is asked again (shortest paths reach that state by pause 1 instead);
  * - a switch to auto at pause 2 of the first of two calls releases the result and runs the second
- *   call without a pause, each release journaled.
+ *   call without a pause, each release journaled;
+ * - an auto worker's failing command: its QA hint, on the qa archetype's step trust, still stops
+ *   at pause 2, and switching the worker to auto there does not release it (the approve does).
  */
 export const WORKER_TARGETED: WorkerModelEvent[][] = [
   [
@@ -91,4 +93,59 @@ export const WORKER_TARGETED: WorkerModelEvent[][] = [
     { type: TOOL_DONE },
     { type: 'model.reply', calls: ['done'] },
   ],
+  [
+    { type: 'clutch.set_trust', trust: 'auto' },
+    { type: 'model.reply', calls: ['red'] },
+    { type: TOOL_DONE },
+    { type: QA_DONE },
+    { type: 'clutch.set_trust', trust: 'step' },
+    { type: 'clutch.set_trust', trust: 'auto' },
+    { type: 'clutch.approve' },
+    { type: 'model.reply', calls: ['done'] },
+  ],
+];
+
+/**
+ * The worker's other configurations, each with the whole runs asked of it (the generated paths
+ * cover the main one, whose QA archetype is on step):
+ * - QA on auto: a step worker's failing command still stops at pause 2, with the hint; an auto
+ *   worker's hint goes to the model at once; a failed hint leaves the raw output, and a worker
+ *   switched to auto while the hint is asked for no longer stops for it;
+ * - a reviewer (its input has finishing calls): its verdict, approved at pause 1, ends it as soon
+ *   as the tool accepts it, in step and in auto (after a read that fails), while task_complete
+ *   ends it with no verdict.
+ */
+export const QA_AUTO_TARGETED: WorkerModelEvent[][] = [
+  [
+    { type: 'model.reply', calls: ['red', 'done'] },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+    { type: TOOL_DONE },
+    { type: QA_DONE },
+    { type: 'clutch.approve' },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+  ],
+  [
+    { type: 'clutch.set_trust', trust: 'auto' },
+    { type: 'model.reply', calls: ['red'] },
+    { type: TOOL_DONE },
+    { type: QA_DONE },
+    { type: 'model.reply', calls: ['done'] },
+  ],
+  [
+    { type: 'model.reply', calls: ['red'] },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+    { type: TOOL_DONE },
+    { type: 'clutch.set_trust', trust: 'auto' },
+    { type: QA_ERROR },
+    { type: 'model.reply', calls: ['done'] },
+  ],
+];
+
+export const REVIEWER_TARGETED: WorkerModelEvent[][] = [
+  [{ type: 'model.reply', calls: ['verdict'] }, { type: PREVIEW_DONE }, { type: 'clutch.approve' }, { type: TOOL_DONE }],
+  [{ type: 'clutch.set_trust', trust: 'auto' }, { type: 'model.reply', calls: ['fail', 'verdict'] }, { type: TOOL_DONE }, { type: TOOL_DONE }],
+  [{ type: 'model.reply', calls: ['fail'] }, { type: PREVIEW_DONE }, { type: 'clutch.approve' }, { type: TOOL_DONE }, { type: 'clutch.approve' }, { type: 'model.reply', calls: ['done'] }, { type: PREVIEW_DONE }, { type: 'clutch.approve' }],
 ];

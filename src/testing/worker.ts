@@ -8,10 +8,14 @@ import type { TrustLevel, TrustOverride } from '../protocol/index.js';
 import { deriveAbstractMachine, type AbstractSnapshot, type AbstractSpec } from './derive.js';
 
 /**
- * What a scripted tool call does: write a file, fail (a tool error result), task_complete, or run a
- * command (run_command, which also writes a file): the one kind a crash can leave interrupted.
+ * What a scripted tool call does: write a file, fail (a tool error result), task_complete, run a
+ * command (run_command, which also writes a file): the one kind a crash can leave interrupted, run
+ * a command that writes its file and exits non-zero (`red`: QA turns its output into a hint), or
+ * give a reviewer's verdict (`verdict`: approve_change, a finishing call that ends the worker).
  */
-export type CallKind = 'write' | 'fail' | 'done' | 'run';
+export type CallKind = 'write' | 'fail' | 'done' | 'run' | 'red' | 'verdict';
+/** Which worker the path follows: a ticket's own, or the reviewer of its change (its input has `finish`). */
+export type WorkerRole = 'ticket' | 'reviewer';
 /** A replacement for the model's last message: refused, text only, a new call, or the same calls reworded. */
 export type MessageChoice = 'invalid' | 'text' | 'call' | 'keep';
 
@@ -22,6 +26,9 @@ export const BACKOFF_ERROR = 'xstate.error.actor.0.worker.backoff';
 export const TOOL_DONE = 'xstate.done.actor.tool';
 export const TOOL_ERROR = 'xstate.error.actor.tool';
 export const MODEL_ERROR = 'xstate.error.actor.model';
+/** The qa archetype's hint for a failing command (its model turn, held by the test like any other). */
+export const QA_DONE = 'xstate.done.actor.qa';
+export const QA_ERROR = 'xstate.error.actor.qa';
 
 export type WorkerModelEvent =
   | { type: 'model.delta' }
@@ -47,7 +54,9 @@ export type WorkerModelEvent =
   | { type: typeof TOOL_DONE; interrupted?: true }
   | { type: typeof TOOL_ERROR }
   | { type: 'clutch.rerun' }
-  | { type: 'clutch.use_output' };
+  | { type: 'clutch.use_output' }
+  | { type: typeof QA_DONE }
+  | { type: typeof QA_ERROR };
 
 /** What the worker's one check of an edit found, as the abstract model sees it. */
 export type AbstractEdit = { ok: false } | { ok: true; calls: CallKind[]; done: number; review: boolean; approve: boolean };
@@ -56,6 +65,9 @@ export type AbstractEdit = { ok: false } | { ok: true; calls: CallKind[]; done: 
 type EditChecked = { type: 'worker.edit_checked'; edit: AbstractEdit };
 
 export interface WorkerModelContext {
+  /** The configuration, fixed for a path (see the variants in plans.ts): whose worker it is, and its QA archetype's trust (null: no QA). */
+  role: WorkerRole;
+  qa: TrustLevel | null;
   trust: TrustLevel;
   override: TrustOverride;
   /** The tool calls of the model's last message, in order. */
@@ -64,6 +76,8 @@ export interface WorkerModelContext {
   done: number;
   /** Whether a result waits at pause 2. */
   review: boolean;
+  /** Whether that result is a QA hint (a failing command's output turned into one). */
+  hinted: boolean;
   /** Whether the human chose, at the interrupted pause, to run the current call again. */
   rerun: boolean;
   /** Whether the human edited and approved the current call in one answer: it runs once re-previewed. */
@@ -83,6 +97,9 @@ export const WORKER_MAX_TURNS = 2;
 const current = (context: WorkerModelContext): CallKind | undefined => context.calls[context.done + (context.review ? 1 : 0)];
 // Written again here on purpose: the abstract model is the oracle, independent of the real rule.
 const effective = (context: WorkerModelContext): TrustLevel => (context.override === 'none' ? context.trust : context.override);
+/** The qa archetype's trust under the global override, as the human set it: step holds its hint at pause 2. */
+const qaIsStep = (context: WorkerModelContext): boolean => context.qa !== null && (context.override === 'none' ? context.qa : context.override) === 'step';
+const toolEnded = (event: { type: string; interrupted?: true }) => event.type === TOOL_DONE && event.interrupted !== true;
 
 function afterMessage(context: WorkerModelContext, message: MessageChoice): Pick<WorkerModelContext, 'calls' | 'done'> {
   if (message === 'keep') return { calls: context.calls, done: context.done };
@@ -103,11 +120,14 @@ const checked = (event: WorkerModelEvent | EditChecked): AbstractEdit | undefine
 
 export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent | EditChecked> = {
   context: {
+    role: 'ticket',
+    qa: 'step',
     trust: 'step',
     override: 'none',
     calls: [],
     done: 0,
     review: false,
+    hinted: false,
     rerun: false,
     approveEdited: false,
     turns: 0,
@@ -136,6 +156,11 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent | Edi
     },
     // The payload choice says whether the run store made the call stop at the interrupted pause.
     toolInterrupted: (_context, event) => event.type === TOOL_DONE && event.interrupted === true,
+    // Only a reviewer's input names finishing calls; its verdict always succeeds.
+    finishingCall: (context, event) => toolEnded(event) && context.role === 'reviewer' && current(context) === 'verdict',
+    needsQa: (context, event) => toolEnded(event) && context.qa !== null && current(context) === 'red',
+    qaStep: (context) => qaIsStep(context),
+    reviewReleased: (context) => effective(context) !== 'step' && !(context.hinted && qaIsStep(context)),
   },
   inlineGuards: {
     'worker.prompting clutch.retry_now[0]': (context) => context.waiting,
@@ -143,13 +168,15 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent | Edi
   actions: {
     nudge: () => ({ context: { calls: [], done: 0 } }),
     appendResults: () => ({ context: { calls: [], done: 0 } }),
-    commitReview: (context) => ({ context: { done: context.done + (context.review ? 1 : 0), review: false } }),
+    commitReview: (context) => ({ context: { done: context.done + (context.review ? 1 : 0), review: false, hinted: false } }),
+    holdResult: () => ({ context: { review: true, rerun: false, hinted: false } }),
+    applyHint: () => ({ context: { hinted: true } }),
     checkEdit: (context, event) => ({ raise: [{ type: 'worker.edit_checked', edit: checkEdit(context, event) }] }),
     settleEdit: (_context, event) => {
       const edit = checked(event);
       if (!edit?.ok) return undefined;
       const left = edit.calls[edit.done + (edit.review ? 1 : 0)] !== undefined;
-      return { context: { calls: edit.calls, done: edit.done, review: edit.review, approveEdited: edit.approve && left } };
+      return { context: { calls: edit.calls, done: edit.done, review: edit.review, approveEdited: edit.approve && left, ...(edit.review ? {} : { hinted: false }) } };
     },
   },
   // Messages to the ticket, the refusal text, the edited output and the journal: no abstract state.
@@ -164,12 +191,12 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent | Edi
     'worker.prompting model.waiting[0]': () => ({ context: { waiting: true } }),
     'worker.prompting model.started[0]': () => ({ context: { waiting: false } }),
     'worker.prompting model.failed[0]': () => ({ context: { waiting: true } }),
-    [`worker.toolCycle.executing ${TOOL_DONE}[1]`]: () => ({ context: { review: true, rerun: false } }),
+    [`worker.toolCycle.executing ${TOOL_DONE}[3]`]: () => ({ context: { review: true, rerun: false, hinted: false } }),
     'worker.toolCycle.interrupted clutch.rerun[0]': () => ({ context: { rerun: true } }),
     // Leaving pause 1 clears its preview and any approval that waited for one.
     'exit worker.toolCycle.awaitingApproval': () => ({ context: { approveEdited: false } }),
     // An empty successful result for the call: it waits at pause 2 like any other.
-    'worker.toolCycle.interrupted clutch.use_output[0]': () => ({ context: { review: true } }),
+    'worker.toolCycle.interrupted clutch.use_output[0]': () => ({ context: { review: true, hinted: false } }),
   },
   everyTransition: () => ({ context: { entered: null } }),
   onEntry: {
@@ -181,7 +208,14 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent | Edi
 
 export const abstractWorker = deriveAbstractMachine(workerMachine, workerSpec);
 
-export const REPLIES: CallKind[][] = [[], ['write'], ['fail'], ['done'], ['run'], ['write', 'fail'], ['write', 'done'], ['run', 'done']];
+/** The abstract worker of another configuration: a reviewer, or QA of another trust. */
+export function abstractWorkerOf(configuration: Pick<Partial<WorkerModelContext>, 'role' | 'qa'>) {
+  return deriveAbstractMachine(workerMachine, { ...workerSpec, context: { ...workerSpec.context, ...configuration } });
+}
+
+export const REPLIES: CallKind[][] = [[], ['write'], ['fail'], ['done'], ['run'], ['write', 'fail'], ['write', 'done'], ['run', 'done'], ['red'], ['red', 'done']];
+/** A reviewer reads and answers: no writes, no commands. */
+export const REVIEWER_REPLIES: CallKind[][] = [[], ['fail'], ['done'], ['verdict'], ['fail', 'verdict']];
 
 function trustEvents(context: WorkerModelContext): WorkerModelEvent[] {
   const trust: TrustLevel = context.trust === 'step' ? 'auto' : 'step';
@@ -205,7 +239,7 @@ export function workerEvents(snapshot: WorkerModelSnapshot): WorkerModelEvent[] 
   if (snapshot.matches('prompting')) {
     return [
       { type: 'model.delta' },
-      ...REPLIES.map((calls): WorkerModelEvent => ({ type: 'model.reply', calls })),
+      ...(context.role === 'reviewer' ? REVIEWER_REPLIES : REPLIES.filter((calls) => context.qa !== null || !calls.includes('red'))).map((calls): WorkerModelEvent => ({ type: 'model.reply', calls })),
       { type: 'model.failed', retryable: true, retry_at: 1_000_000 },
       { type: 'model.failed', retryable: false },
       ...(context.entered === 'prompting' ? [{ type: MODEL_ERROR } as const] : []),
@@ -244,6 +278,10 @@ export function workerEvents(snapshot: WorkerModelSnapshot): WorkerModelEvent[] 
       ...(interruptible ? [{ type: TOOL_DONE, interrupted: true } as const] : []),
       ...(context.entered === 'executing' ? [{ type: TOOL_ERROR } as const] : []),
     ];
+  }
+  if (snapshot.matches({ toolCycle: 'qaHint' })) {
+    // The qa model's turn waits for the test: the hint, a failure, or a trust switch before either.
+    return [{ type: QA_DONE }, { type: QA_ERROR }, ...trustEvents(context)];
   }
   if (snapshot.matches({ toolCycle: 'interrupted' })) {
     return [{ type: 'clutch.rerun' }, { type: 'clutch.use_output' }, ...aborts, ...trustEvents(context)];

@@ -14,10 +14,12 @@ import type { Tool, ToolContext } from './tool.js';
 import { editFileTool } from './edit-file.js';
 import { listFilesTool } from './list-files.js';
 import { readFileTool } from './read-file.js';
+import { readSkeletonTool } from './read-skeleton.js';
 import { runCommandTool } from './run-command.js';
 import { searchFilesTool } from './search-files.js';
 import { taskCompleteTool } from './task-complete.js';
 import { writeFileTool } from './write-file.js';
+import { approveChangeTool, proposeTrackTool, requestChangesTool, reviseTrackTool } from './plan-tools.js';
 
 /**
  * The one place that maps a tool name to its implementation, and the boundary where the model's
@@ -29,10 +31,15 @@ export const tools: { readonly [N in ToolName]: Tool<ToolInput<N>> } = {
   read_file: readFileTool,
   list_files: listFilesTool,
   search_files: searchFilesTool,
+  read_skeleton: readSkeletonTool,
   write_file: writeFileTool,
   edit_file: editFileTool,
   run_command: runCommandTool,
   task_complete: taskCompleteTool,
+  propose_track: proposeTrackTool,
+  revise_track: reviseTrackTool,
+  approve_change: approveChangeTool,
+  request_changes: requestChangesTool,
 };
 
 /**

@@ -432,6 +432,8 @@ function report(result: {
   const memory = `max_memory_mb = ${sandbox.maxMemoryMb} MiB`;
   const notes: string[] = [];
   let status: string;
+  /** Set only for a command that ran to its end and exited by itself. */
+  let exitCode: number | undefined;
   if (killedFor === 'timeout') {
     status = `killed by signal ${signal}: timed out after ${timeoutMs} ms (the whole process tree was ${signal === 'SIGTERM' ? 'stopped' : 'killed'}${ignored})`;
   } else if (killedFor === 'abort') {
@@ -446,6 +448,7 @@ function report(result: {
     const code = exit?.code;
     const bySignal = result.sandboxed && typeof code === 'number' ? signalOfExitCode(code) : undefined;
     status = `exit code ${code ?? 'unknown'}${bySignal ? ` (128 + ${bySignal}: the way a process killed by ${bySignal} ends)` : ''}`;
+    if (typeof code === 'number' && !bySignal) exitCode = code;
   }
   if (oomKills > 0 && !status.includes('out of memory')) {
     notes.push(`[note: the kernel killed ${oomKills} process(es) of the command for going over ${memory}]`);
@@ -458,5 +461,9 @@ function report(result: {
   if (result.note !== undefined) notes.push(result.note);
   const text = output.totalBytes === 0 ? '(no output)' : output.toString();
   const failed = killedFor !== undefined || Boolean(exit?.signal) || exit?.code !== 0;
-  return { content: `${status}\n${text}${notes.map((note) => `\n${note}`).join('')}`, is_error: failed };
+  return {
+    content: `${status}\n${text}${notes.map((note) => `\n${note}`).join('')}`,
+    is_error: failed,
+    ...(exitCode !== undefined ? { exit_code: exitCode } : {}),
+  };
 }

@@ -47,6 +47,11 @@ export interface ToolContext {
    * redacted of them, in their common encodings too, before it is journaled, stored, shown or sent.
    */
   secrets?: readonly string[];
+  /**
+   * The planner's check of a proposed track (propose_track, revise_track): every problem a track
+   * file with these tickets would have, none when it is valid. Only the planner's agents have it.
+   */
+  checkTrack?: (proposal: unknown) => string[];
 }
 
 export interface Tool<Input = unknown> {

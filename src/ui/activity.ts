@@ -27,7 +27,9 @@ export type ActivityItem =
   /** A retry restored the ticket's files, or kept them. */
   | { kind: 'files'; key: string; at: number; epoch: number; ticket: string; text: string }
   | { kind: 'status'; key: string; at: number; epoch: number; ticket: string; status: string; attempt: number; text: string }
-  | { kind: 'run'; key: string; at: number; epoch: number; text: string };
+  | { kind: 'run'; key: string; at: number; epoch: number; text: string }
+  /** A code review's verdict, or a QA hint for a failing command. */
+  | { kind: 'review' | 'qa'; key: string; at: number; epoch: number; ticket: string; text: string };
 
 const pauseWords: Record<string, string> = { approval: 'pause 1 (approval)', review: 'pause 2 (review)', interrupted: 'the interrupted pause' };
 
@@ -72,6 +74,16 @@ export function commandText(event: Record<string, unknown> | undefined): string 
       return `set the mode to ${String(event?.['mode'])}`;
     case 'conductor.set_trust_override':
       return `set the trust override to ${String(event?.['override'])}`;
+    case 'conductor.request':
+      return 'asked for a plan of the request';
+    case 'plan.edit':
+      return 'edited the plan';
+    case 'plan.approve':
+      return 'approved the plan';
+    case 'plan.send_back':
+      return `sent the plan back${typeof event?.['comment'] === 'string' ? `: ${event['comment']}` : ''}`;
+    case 'plan.retry':
+      return 'asked the pm again';
     default:
       return type;
   }
@@ -125,7 +137,7 @@ export function activityOf(rows: readonly JournalRow[]): ActivityItem[] {
         break;
       case 'command': {
         const target = row.target ? parseKey(row.target) : undefined;
-        items.push({ kind: 'human', ...base, ticket: target && target.kind !== 'conductor' ? target.id : null, text: commandText(row.event) });
+        items.push({ kind: 'human', ...base, ticket: target && target.kind !== 'conductor' && target.kind !== 'planner' ? target.id : null, text: commandText(row.event) });
         break;
       }
       case 'auto_approve':
@@ -156,6 +168,22 @@ export function activityOf(rows: readonly JournalRow[]): ActivityItem[] {
         break;
       case 'run.end':
         items.push({ kind: 'run', ...base, text: 'the run ended' });
+        break;
+      case 'plan.approved':
+        items.push({ kind: 'run', ...base, text: 'the plan was approved: its tickets are the run\'s track' });
+        break;
+      case 'review.verdict':
+        if (!row.ticket) break;
+        items.push({
+          kind: 'review',
+          ...base,
+          ticket: row.ticket,
+          text: `review ${row.round ?? ''}: ${row.verdict === 'approve' ? 'approved' : 'changes requested'}${row.comments ? ` — ${row.comments.length > 120 ? `${row.comments.slice(0, 117)}…` : row.comments}` : ''}`,
+        });
+        break;
+      case 'qa.hint':
+        if (!row.ticket) break;
+        items.push({ kind: 'qa', ...base, ticket: row.ticket, text: `QA hint${row.saved_tokens !== undefined ? ` (saved ${row.saved_tokens} tokens)` : ''}: ${row.hint ?? ''}` });
         break;
     }
   }

@@ -34,6 +34,14 @@ export interface JournalRow {
   /** Before a retry: what became of the files the ticket changed (restore or keep), and which. */
   choice?: string;
   files?: string[];
+  /** A code review's verdict (`review.verdict`): its round and the reviewer's comments. */
+  verdict?: string;
+  round?: number;
+  comments?: string;
+  /** A QA hint (`qa.hint`): the hint, who wrote it, and the tokens it saved the worker. */
+  hint?: string;
+  archetype?: string;
+  saved_tokens?: number;
 }
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -85,6 +93,12 @@ export function journalRow(entry: unknown, n: number, epoch: number): JournalRow
     cause: str(record['cause']),
     detail: inputGist(record['input']),
     choice: str(record['choice']),
+    verdict: str(record['verdict']),
+    round: num(record['round']),
+    comments: str(record['comments'])?.slice(0, 4000),
+    hint: str(record['hint'])?.slice(0, 1000),
+    archetype: str(record['archetype']),
+    saved_tokens: num(record['saved_tokens']),
     files: Array.isArray(record['files']) ? record['files'].filter((file): file is string => typeof file === 'string').slice(0, 50) : undefined,
   };
   for (const [key, value] of Object.entries(fields)) if (value !== undefined) (row as unknown as Record<string, unknown>)[key] = value;

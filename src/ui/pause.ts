@@ -1,5 +1,6 @@
 import type { ActorView, PauseRef, ToolPreview, ToolResultBlock, ToolUseBlock, TrustLevel } from '../protocol/index.js';
 import type { WorkerView } from './views.js';
+import { agentLabel } from './agents.js';
 
 /** Where a worker waits for a human, read from its state value and context. */
 export type Pause =
@@ -84,7 +85,7 @@ export function pauseRef(pause: Pause): PauseRef {
 }
 
 /** The tools that only read the workspace: the inbox may approve their calls in bulk. */
-export const readOnlyTools: ReadonlySet<string> = new Set(['read_file', 'list_files', 'search_files']);
+export const readOnlyTools: ReadonlySet<string> = new Set(['read_file', 'list_files', 'search_files', 'read_skeleton']);
 
 /**
  * Whether "Approve all read-only calls" takes this pause: a read-only call at pause 1 with its
@@ -114,7 +115,7 @@ export function releasedBy(waiting: readonly Waiting[], trustAfter: (context: Wo
 
 /** "T2 read_file (pause 1), T3 write_file (pause 2)": what a confirmation names. */
 export function describeWaiting(waiting: readonly Waiting[]): string {
-  return waiting.map(({ ticket, pause }) => `${ticket} ${pause.call?.name ?? 'call'} (${pause.kind === 'approval' ? 'pause 1' : pause.kind === 'review' ? 'pause 2' : 'interrupted'})`).join(', ');
+  return waiting.map(({ ticket, pause }) => `${agentLabel(ticket)} ${pause.call?.name ?? 'call'} (${pause.kind === 'approval' ? 'pause 1' : pause.kind === 'review' ? 'pause 2' : 'interrupted'})`).join(', ');
 }
 
 export function callCount(count: number): string {

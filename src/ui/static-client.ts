@@ -61,6 +61,7 @@ export function createStaticClient(fixture: Fixture, source = 'fixture'): Static
     openRun: () => ({ ok: false, error: 'static fixture: no server to open a run' }),
     tracks: () => ({ ok: false, error: 'static fixture: no server to list track files' }),
     startRun: () => ({ ok: false, error: 'static fixture: no server to start a run' }),
+    startRequest: () => ({ ok: false, error: 'static fixture: no server to start a run' }),
     edits: () => ({ ok: false, error: 'static fixture: no journal to read edits from' }),
     diff({ ticket }) {
       if (ticket !== undefined && !fixture.hello.track.tickets.some((entry) => entry.id === ticket)) return { ok: false, error: `there is no ticket ${ticket} in this track` };

@@ -211,6 +211,9 @@ describe('the approval workbench', () => {
     await (await armed('approval', 'toolu_T1_04')).getByTestId('approve').click();
     await (await armed('review', 'toolu_T1_04')).getByTestId('approve').click();
     await (await armed('approval', 'toolu_T1_05')).getByTestId('approve').click();
+    // The code review's verdict (the tech lead on step trust) waits in the inbox as the review of T1.
+    await shows(page, 'inbox-item-T1@review', { pause: 'approval', call: 'toolu_review_01', armed: 'true' });
+    await page.getByTestId('inbox-approve-T1@review').click();
     await shows(page, 'ticket-node-T1', { status: 'completed' });
     await shows(page, 'worker-panel', { ticket: 'T2' });
   });
@@ -256,6 +259,14 @@ describe('the approval workbench', () => {
     const confirm = await shows(page, 'trust-confirm', { count: '1' });
     expect(await confirm.getByTestId('trust-confirm-body').textContent()).toBe('This approves 1 pending call now: T3 edit_file (pause 1).');
     await confirm.getByTestId('trust-confirm-yes').click();
+    // T3's worker runs on. Its test fails (T1's percentOf hunk was rejected above), and the QA hint
+    // stops at pause 2 (the qa archetype is on step trust), where the inbox answers it.
+    await shows(page, 'inbox-item-T3', { pause: 'review', call: 'toolu_T3_04', armed: 'true' });
+    await shows(page, 'qa-hint', { call: 'toolu_T3_04' });
+    await page.getByTestId('inbox-approve-T3').click();
+    // Then its review (the tech lead keeps its own step trust) waits in the inbox.
+    await shows(page, 'inbox-item-T3@review', { pause: 'approval', call: 'toolu_review_01', armed: 'true' });
+    await page.getByTestId('inbox-approve-T3@review').click();
     await shows(page, 'ticket-node-T3', { status: 'completed' });
     expect(journal.some((entry) => entry.kind === 'auto_approve' && entry.ticket === 'T3' && entry.tool_use_id === 'toolu_T3_02')).toBe(true);
   });

@@ -172,6 +172,14 @@ describe('the Clutch web app on the demo track', () => {
     await approveInInbox('T1', 'approval', 'toolu_T1_04');
     await approveInInbox('T1', 'review', 'toolu_T1_04');
     await approveInInbox('T1', 'approval', 'toolu_T1_05');
+    // The tech lead reviews T1's change (step trust): its verdict waits in the inbox, as the review of T1.
+    await shows('ticket-review-T1', { round: '1', pause: 'approval' });
+    const review = await shows('inbox-item-T1@review', { pause: 'approval', call: 'toolu_review_01', armed: 'true' });
+    expect(await review.getByTestId('inbox-label-T1@review').textContent()).toBe('review of T1');
+    await shows('review-section', { ticket: 'T1', state: 'reviewing' });
+    await page.locator(`${byTest('review-section', { ticket: 'T1' })} ${byTest('preview-text')}`, { hasText: 'Verdict: approve' }).waitFor(WAIT);
+    await screenshot('clutch-review-pause.png');
+    await approveInInbox('T1@review', 'approval', 'toolu_review_01');
     await shows('ticket-node-T1', { status: 'completed' });
     // T1 needs nothing more: the panel follows the work to the next pause (T2's), and T1 shows its summary when opened.
     await shows('worker-panel', { ticket: 'T2' });

@@ -45,12 +45,16 @@ async function approveWithKey(pause: Pick<Shown, 'kind' | 'call'>): Promise<void
     .waitFor({ state: 'detached', ...WAIT });
 }
 
-/** Answers every pause in focus with `a` (only this ticket's, if given) until the run ends; returns the calls answered. */
+/**
+ * Answers every pause in focus with `a` (only this ticket's, if given: its worker's and its
+ * reviewer's, `T1@review`, whose verdict stops in the same panel) until the run ends; returns the
+ * calls answered.
+ */
 async function approveAll(ticket?: string): Promise<string[]> {
   const answered: string[] = [];
   for (;;) {
     const pause = await nextArmedPause();
-    if (!pause || (ticket !== undefined && pause.ticket !== ticket)) break;
+    if (!pause || (ticket !== undefined && pause.ticket !== ticket && pause.ticket !== `${ticket}@review`)) break;
     await approveWithKey(pause);
     answered.push(`${pause.kind}:${pause.call}`);
   }
@@ -102,6 +106,8 @@ describe('the keyboard', () => {
       'pause-approval:toolu_T1_04',
       'pause-review:toolu_T1_04',
       'pause-approval:toolu_T1_05',
+      // The code review's verdict (the tech lead on step trust), in T1's panel.
+      'pause-approval:toolu_review_01',
     ]);
   });
 

@@ -55,7 +55,7 @@ describe('clutch run with an anthropic model', () => {
       expect(result.stdout).toMatch(/^T1 +completed +1 +3 +\d+\/\d+ +\$0\.\d{4}/m);
       expect(result.stdout).toMatch(/^tier 3 +\d+\/\d+ +\$0\.\d{4}/m);
       expect(result.stdout).toMatch(/^total +\d+\/\d+ +\$0\.\d{4}/m);
-      expect(fake.count(200)).toBe(18);
+      expect(fake.count(200)).toBe(22); // 18 scripted replies and a review per ticket
       const runId = /^run id: (\S+)/m.exec(result.stdout)![1]!;
       const store = RunStore.open(join(cwd, '.clutch', 'clutch.db'));
       const journal = storedJournal(store, runId);
@@ -64,7 +64,7 @@ describe('clutch run with an anthropic model', () => {
       for (const text of [result.stdout, readFileSync(cassette, 'utf8'), journal]) {
         expect(text).not.toContain(TEST_KEY);
       }
-      expect(readFileSync(cassette, 'utf8').trim().split('\n')).toHaveLength(18);
+      expect(readFileSync(cassette, 'utf8').trim().split('\n')).toHaveLength(22);
     } finally {
       await fake.close();
     }

@@ -29,15 +29,17 @@ describe.each(modes)('the demo track against the fake Anthropic API (%s)', (mode
     run = await startAnthropicRun({ mode });
     const outcome = await run.engine.finished();
     expect(outcome).toEqual({ state: 'done', tickets: allCompleted });
-    expect(run.fake!.count(200)).toBe(18); // the 18 scripted replies, each asked once
+    expect(run.fake!.count(200)).toBe(22); // the 18 scripted replies and the 4 reviews (one per ticket), each asked once
     expect(run.fake!.requests.every((request) => request.headers['authorization'] === `Bearer ${TEST_KEY}`)).toBe(true);
     const turns = run.journal.filter((entry) => entry.kind === 'model.turn');
-    expect(turns).toHaveLength(18);
+    expect(turns).toHaveLength(22);
     const usage = run.journal.find((entry) => entry.kind === 'usage');
     if (usage?.kind !== 'usage') throw new Error('no usage entry');
     const sum = turns.reduce((total, entry) => total + (entry.kind === 'model.turn' ? entry.input_tokens : 0), 0);
     expect(usage.total.input_tokens).toBe(sum);
-    expect(usage.tiers['3']!.output_tokens).toBe(usage.total.output_tokens);
+    // Tier 3 wrote the code; tier 2 (the tech lead's reviews) read it: together they are the total.
+    expect(usage.tiers['3']!.output_tokens + usage.tiers['2']!.output_tokens).toBe(usage.total.output_tokens);
+    expect(usage.tickets['T1@review']).toMatchObject({ tier: 2 });
     expect(usage.tickets.T1!.cost_usd).toBeCloseTo((usage.tickets.T1!.input_tokens * 3 + usage.tickets.T1!.output_tokens * 15) / 1e6, 10);
     expect(run.engine.finishedSnapshots().get('T4')?.worker).toMatchObject({ context: { usage: usage.tickets.T4 && { input_tokens: usage.tickets.T4.input_tokens } } });
     if (mode === 'linear') expect(existsSync(join(run.runDir, 'debug_state.json'))).toBe(true);
@@ -69,7 +71,7 @@ describe.each(modes)('the demo track against the fake Anthropic API (%s)', (mode
     expect(outcome.tickets).toEqual(allCompleted);
     // The first request teaches the limiter the limit; at most the burst before that sees a 429.
     expect(run.fake!.count(429)).toBeLessThanOrEqual(1);
-    expect(run.engine.limiters.get('sonnet')!.stats.granted).toBeGreaterThanOrEqual(18);
+    expect(run.engine.limiters.get('sonnet')!.stats.granted).toBeGreaterThanOrEqual(22);
   });
 });
 

@@ -23,7 +23,7 @@ async function deterministicScript(): Promise<Script> {
       (Array.isArray(entry) ? entry : entry.attempts[0]!).filter((reply) => !reply.content.some((block) => block.type === 'tool_use' && block.name === 'run_command')),
     ]),
   );
-  return { version: 1, tickets };
+  return { version: 1, tickets, ...(script.agents ? { agents: script.agents } : {}) };
 }
 
 /** The journal without its timestamps and run-folder paths. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from 'xstate';
 import { ModelError } from '../../src/models/model-client.js';
-import { call, done, pause, reply, startEngine, text, ticket, type Harness } from '../support/engine-harness.js';
+import { call, done, pause, reply, startEngine, text, ticket, until, type Harness } from '../support/engine-harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -190,6 +190,8 @@ describe('model backoff', () => {
     };
     harness = startEngine({ tickets: [ticket('T1')], script: {}, model, trustOverride: 'auto', waitUntil: () => new Promise(() => {}) });
     const { engine } = harness;
+    // The ticket prepares its worker's briefing first.
+    await until(engine, () => engine.worker('T1') !== undefined);
     await waitFor(engine.worker('T1')!, (state) => state.matches('backoff'));
     expect(engine.worker('T1')!.getSnapshot().context.waiting).toEqual({ reason: 'rate limited (429)', until: 1_000_000 });
     expect(engine.command({ kind: 'worker', id: 'T1' }, { type: 'clutch.retry_now' })).toBe(true);

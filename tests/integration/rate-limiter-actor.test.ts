@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from 'xstate';
 import type { ModelClient, ModelTurnRequest } from '../../src/models/model-client.js';
-import { agent, done, startEngine, testConfig, ticket, type Harness } from '../support/engine-harness.js';
+import { agent, done, startEngine, testConfig, ticket, until, type Harness } from '../support/engine-harness.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -32,7 +32,8 @@ describe('the rate-limit scheduler is one actor shared by every worker of a prof
     const persisted = engine.conductor.getPersistedSnapshot() as unknown as { children: Record<string, unknown> };
     expect(Object.keys(persisted.children)).toContain('rate-limiter:fake');
 
-    // One request a minute: whichever worker comes second waits, and says why.
+    // One request a minute: whichever worker comes second waits, and says why. (Each ticket prepares first.)
+    await until(engine, () => engine.worker('T1') !== undefined && engine.worker('T2') !== undefined);
     const waiter = await Promise.race(
       ['T1', 'T2'].map((id) => waitFor(engine.worker(id)!, (state) => state.context.waiting !== null).then(() => id)),
     );

@@ -54,7 +54,7 @@ describe('the socket: state on connect', () => {
     expect(conductor.accepts.sort()).toEqual(['conductor.set_mode:linear', 'conductor.set_trust_override:auto', 'conductor.set_trust_override:step']);
 
     expect(first.view('ticket:T1')).toMatchObject({ kind: 'ticket', ticket: 'T1', status: 'active', value: 'step_paused', accepts: [] });
-    expect(first.view('ticket:T1')!.context).toEqual({ attempts: 1, blocked_reason: null, summary: null, skipped: false, trustOverride: 'none', archetype: 'codegen', changed_files: [] });
+    expect(first.view('ticket:T1')!.context).toEqual({ attempts: 1, blocked_reason: null, summary: null, skipped: false, trustOverride: 'none', archetype: 'codegen', changed_files: [], verdict: null, review_round: 0, reviewer: 'worker:T1@review' });
     expect(first.view('ticket:T3')).toMatchObject({ status: 'pending', value: 'pending', accepts: [], context: { archetype: 'refactor', attempts: 0 } });
 
     const worker = first.view('worker:T1')!;
@@ -63,7 +63,7 @@ describe('the socket: state on connect', () => {
     const context = worker.context as Record<string, unknown>;
     // approveEdited is optional: there only once an edit-and-approve happened.
     expect(Object.keys(context).filter((key) => key !== 'approveEdited').sort()).toEqual(
-      ['attempt', 'draft', 'edits', 'maxTurns', 'messages', 'preview', 'profile', 'reason', 'refusal', 'rerun', 'results', 'retries', 'review', 'summary', 'system', 'ticketId', 'tools', 'trust', 'trustOverride', 'turns', 'usage', 'waiting'].sort(),
+      ['archetype', 'attempt', 'draft', 'edits', 'finish', 'finished', 'hint', 'qa', 'maxTurns', 'messages', 'preview', 'profile', 'reason', 'refusal', 'rerun', 'results', 'retries', 'review', 'summary', 'system', 'ticketId', 'tools', 'trust', 'trustOverride', 'turns', 'usage', 'waiting'].sort(),
     );
     expect(context['preview']).not.toBeNull();
     expect(context['trust']).toBe('step');
@@ -145,7 +145,7 @@ describe('the socket: commands', () => {
     ui.sendRaw(Buffer.alloc(2 * 1024 * 1024, 0x20));
     await ui.until(() => errors().length === 5, 'five error messages');
     expect(errors()[0]).toMatch(/^message is not JSON/);
-    expect(errors()[1]).toMatch(/unknown message type "subscribe" \(expected one of: command, snapshotAt, testPaths, runTestPath, runs, openRun, tracks, startRun, edits, diff\)/);
+    expect(errors()[1]).toMatch(/unknown message type "subscribe" \(expected one of: command, snapshotAt, testPaths, runTestPath, runs, openRun, tracks, startRun, startRequest, edits, diff\)/);
     expect(errors()[2]).toMatch(/expected object/);
     expect(errors()[3]).toMatch(/^message too large: \d+ bytes \(the limit is 1048576\)/);
     expect(errors()[4]).toMatch(/^message too large: 2097152 bytes/);

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { assign, createMachine, fromPromise, setup, type AnyStateMachine } from 'xstate';
 import { createTestModel } from 'xstate/graph';
 import { conductorMachine } from '../../src/machines/conductor.js';
+import { plannerMachine } from '../../src/machines/planner.js';
 import { ticketMachine } from '../../src/machines/ticket.js';
 import { workerMachine } from '../../src/machines/worker.js';
 import { abstractConductor } from '../../src/testing/conductor.js';
 import { catalog, deriveAbstractMachine, type Catalog } from '../../src/testing/derive.js';
+import { abstractPlanner } from '../../src/testing/planner.js';
 import { abstractTicket } from '../../src/testing/ticket.js';
 import { abstractWorker } from '../../src/testing/worker.js';
 import { drift, parseStatechart, readStatechart, statechartOf } from './statecharts.js';
@@ -14,6 +16,7 @@ const machines: Array<[string, AnyStateMachine, AnyStateMachine]> = [
   ['worker', workerMachine, abstractWorker],
   ['ticket', ticketMachine, abstractTicket],
   ['conductor', conductorMachine, abstractConductor],
+  ['planner', plannerMachine, abstractPlanner],
 ];
 
 /** A deep copy of a machine config, its functions (actions, guards, expressions) shared. */

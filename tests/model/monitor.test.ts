@@ -26,7 +26,12 @@ class FakeEngine {
   readonly results = new Map<string, { content: string; is_error: boolean }>();
   /** Inputs in the run store's ledger, by tool_use id. */
   readonly inputs = new Map<string, unknown>();
+  /** A planner at plan approval, when a test gives one: what its snapshot accepts. */
+  plannerSnapshot: { status: string; can(event: { type: string }): boolean } | null = null;
+  readonly #planner = { id: 'planner', getSnapshot: () => this.plannerSnapshot } as unknown as AnyActorRef;
   readonly options = {
+    // Archetype `reviewed` has its tickets reviewed (by `r`); `a`, every other test's, has not.
+    config: { agents: { a: {}, reviewed: { review_by: 'r' } } },
     log: {
       toolCall: (key: { toolUseId: string }) =>
         this.results.has(key.toolUseId) || this.inputs.has(key.toolUseId) ? { input: this.inputs.get(key.toolUseId), result: this.results.get(key.toolUseId) ?? null } : undefined,
@@ -48,6 +53,9 @@ class FakeEngine {
   }
   worker(id: string) {
     return id === 'T1' && this.workerSnapshot ? this.#worker : undefined;
+  }
+  planner() {
+    return this.plannerSnapshot ? this.#planner : undefined;
   }
   command(target: { kind: string; id?: string }, event: { type: string }) {
     if (!this.acceptsEverything) return false;
@@ -76,7 +84,7 @@ class FakeEngine {
 const call = { type: 'tool_use' as const, id: 'c1', name: 'write_file', input: { path: 'c1.txt', content: 'x' } };
 const asked: ModelMessage[] = [{ role: 'user', content: 'go' }, { role: 'assistant', content: [call] }];
 const base: WorkerContext = {
-  ticketId: 'T1', attempt: 1, profile: 'p', system: '', tools: [], maxTurns: 5, trust: 'step', trustOverride: 'none',
+  ticketId: 'T1', attempt: 1, archetype: 'a', finish: [], qa: null, finished: null, hint: null, profile: 'p', system: '', tools: [], maxTurns: 5, trust: 'step', trustOverride: 'none',
   messages: asked, turns: 1, draft: '', results: [], review: null, preview: null, refusal: null, edits: [],
   usage: { input_tokens: 0, output_tokens: 0 }, summary: null, reason: null, waiting: null, retries: 0, rerun: null,
 };
@@ -291,5 +299,110 @@ describe('the safety monitor fails on a broken engine', () => {
     engine.tickets = [{ ...ticket('T1'), status: 'completed' }, { ...ticket('T2'), status: 'completed', skipped: true }];
     engine.append({ kind: 'command', at: 0, target: 'ticket:T1', event: { type: 'ticket.skip' } });
     expect(() => watch.check()).toThrow(/T1 was skipped, but the track reports it completed, not skipped[\s\S]*T2 is reported skipped, but no one skipped it/);
+  });
+  it('a planned run: no ticket starts before the human approves the plan', () => {
+    const { engine, monitor: watch } = monitor([]);
+    engine.append({ kind: 'run.start', at: 0, track: 't', mode: 'async', trust_override: 'none', request: 'Plan it' });
+    engine.append({ kind: 'command', at: 0, target: 'planner', event: { type: 'plan.approve' } });
+    engine.append({ kind: 'plan.approved', at: 0, tickets: 1, title: 'A plan' });
+    engine.append(status('T1', 'running'));
+    expect(() => watch.check()).not.toThrow();
+  });
+
+  it('a planned run whose ticket starts before the plan is approved, or whose plan is approved by no one', () => {
+    const early = monitor([]);
+    early.engine.append({ kind: 'command', at: 0, target: 'conductor', event: { type: 'conductor.request', text: 'Plan it' } });
+    early.engine.append(status('T1', 'running'));
+    expect(() => early.monitor.check()).toThrow(/T1 became running before the plan was approved \(no ticket starts before the plan is approved\)/);
+    const unasked = monitor([]);
+    unasked.engine.append({ kind: 'run.start', at: 0, track: 't', mode: 'async', trust_override: 'none', request: 'Plan it' });
+    unasked.engine.append({ kind: 'plan.approved', at: 0, tickets: 1, title: 'A plan' });
+    expect(() => unasked.monitor.check()).toThrow(/the plan "A plan" was approved, but the human never sent plan\.approve/);
+  });
+
+  const verdict = (value: 'approve' | 'request_changes'): JournalEntry => ({ kind: 'review.verdict', at: 0, ticket: 'T1', attempt: 1, round: 1, verdict: value, comments: '' });
+  const reviewed = () => monitor([{ ...ticket('T1'), worker_archetype: 'reviewed' }]);
+
+  it('a reviewed ticket completes on its approve verdict, or on the human\'s, or skipped', () => {
+    const { engine, monitor: watch } = reviewed();
+    engine.append(status('T1', 'running'));
+    engine.append(verdict('request_changes'));
+    engine.append(status('T1', 'running'));
+    engine.append(verdict('approve'));
+    engine.append(status('T1', 'completed'));
+    expect(() => watch.check()).not.toThrow();
+    const human = reviewed();
+    human.engine.append(status('T1', 'running'));
+    human.engine.append({ kind: 'command', at: 0, target: 'ticket:T1', event: { type: 'xstate.done.actor.reviewer', output: { outcome: 'completed', summary: '', finished: { name: 'approve_change', input: {} } } } });
+    human.engine.append(status('T1', 'completed'));
+    expect(() => human.monitor.check()).not.toThrow();
+  });
+
+  it('a reviewed ticket that completes with no verdict, on a request for changes, or on the last attempt\'s approval', () => {
+    const none = reviewed();
+    none.engine.append(status('T1', 'running'));
+    none.engine.append(status('T1', 'completed'));
+    expect(() => none.monitor.check()).toThrow(/T1 completed \(attempt 1\) with no verdict \(a reviewed ticket completes only on an approve verdict, or a human's\)/);
+    const changes = reviewed();
+    changes.engine.append(status('T1', 'running'));
+    changes.engine.append(verdict('approve'));
+    changes.engine.append(verdict('request_changes'));
+    changes.engine.append(status('T1', 'completed'));
+    expect(() => changes.monitor.check()).toThrow(/T1 completed \(attempt 1\) on the verdict request_changes/);
+    const stale = reviewed();
+    stale.engine.append(status('T1', 'running'));
+    stale.engine.append(verdict('approve'));
+    stale.engine.append(status('T1', 'blocked', 'merge conflict'));
+    stale.engine.append({ kind: 'ticket.status', at: 0, ticket: 'T1', status: 'running', attempt: 2 });
+    stale.engine.append({ kind: 'ticket.status', at: 0, ticket: 'T1', status: 'completed', attempt: 2 });
+    expect(() => stale.monitor.check()).toThrow(/T1 completed \(attempt 2\) with no verdict/);
+    // An archetype without review completes on its worker's word.
+    const plain = monitor();
+    plain.engine.append(status('T1', 'running'));
+    plain.engine.append(status('T1', 'completed'));
+    expect(() => plain.monitor.check()).not.toThrow();
+  });
+
+  const qa = { archetype: 'qa', profile: 'p', system: '', trust: 'step' as const, rawLines: 4 };
+  const hinted = { ...result, content: 'QA hint: fix it' };
+  const hint = { tool_use_id: 'c1', hint: 'fix it', saved_tokens: 3 };
+
+  it('a QA hint on step trust held at pause 2 and approved there, in an auto worker', () => {
+    const { engine, monitor: watch } = monitor();
+    engine.snapshot('model.reply', { toolCycle: 'executing' }, { trust: 'auto', qa });
+    engine.snapshot('xstate.done.actor.tool', { toolCycle: 'qaHint' }, { trust: 'auto', qa, review: result });
+    engine.snapshot('xstate.done.actor.qa', { toolCycle: 'reviewingResult' }, { trust: 'auto', qa, review: hinted, hint });
+    // Switching the worker to auto again does not release it; the approve does.
+    engine.snapshot('clutch.set_trust', { toolCycle: 'reviewingResult' }, { trust: 'auto', qa, review: hinted, hint });
+    engine.snapshot('clutch.approve', 'prompting', { trust: 'auto', qa, hint, results: [], review: null, messages: [...asked, { role: 'user', content: [hinted] }] });
+    expect(() => watch.check()).not.toThrow();
+  });
+
+  it('a QA hint on step trust that goes on without stopping at pause 2, or released by a switch that left it there', () => {
+    const skipped = monitor();
+    skipped.engine.snapshot('model.reply', { toolCycle: 'executing' }, { trust: 'auto', qa });
+    skipped.engine.snapshot('xstate.done.actor.tool', { toolCycle: 'qaHint' }, { trust: 'auto', qa, review: result });
+    skipped.engine.snapshot('xstate.done.actor.qa', 'prompting', { trust: 'auto', qa, hint, results: [], review: null, messages: [...asked, { role: 'user', content: [hinted] }] });
+    expect(() => skipped.monitor.check()).toThrow(/the QA hint of c1 went on past pause 2 without stopping there \(a QA hint never reaches the model before pause 2 when the qa trust is step\)/);
+    const request: RecordedRequest = { ticketId: 'T1', attempt: 1, messages: [...asked, { role: 'user', content: [hinted] }] };
+    const switched = monitor([ticket('T1')], [request]);
+    switched.engine.snapshot('model.reply', { toolCycle: 'executing' }, { trust: 'auto', qa });
+    switched.engine.snapshot('xstate.done.actor.qa', { toolCycle: 'reviewingResult' }, { trust: 'auto', qa, review: hinted, hint });
+    switched.engine.snapshot('clutch.set_trust', { toolCycle: 'reviewingResult' }, { trust: 'auto', qa, review: hinted, hint });
+    expect(() => switched.monitor.check()).toThrow(/model request 1 \(T1 attempt 1\): the QA hint of c1 went on past pause 2 without an approve there/);
+    // On auto qa trust the hint goes on like any result.
+    const auto = monitor();
+    auto.engine.snapshot('model.reply', { toolCycle: 'executing' }, { trust: 'auto', qa: { ...qa, trust: 'auto' } });
+    auto.engine.snapshot('xstate.done.actor.qa', 'prompting', { trust: 'auto', qa: { ...qa, trust: 'auto' }, hint, results: [], review: null, messages: [...asked, { role: 'user', content: [hinted] }] });
+    expect(() => auto.monitor.check()).not.toThrow();
+  });
+
+  it('an invalid plan edit that a planner at plan approval takes', () => {
+    const { engine, monitor: watch } = monitor([]);
+    engine.plannerSnapshot = { status: 'active', can: (event) => event.type === 'plan.edit' || event.type === 'plan.approve' };
+    expect(() => watch.check()).not.toThrow();
+    engine.acceptsEverything = true;
+    expect(() => watch.check()).toThrow(/planner: an invalid plan\.edit \(a cycle, an unknown archetype\) was accepted \(an invalid plan edit changes nothing\)/);
+    expect(watch.violations.join('\n')).toMatch(/planner: plan\.retry is refused by can\(\), yet the engine accepted it/);
   });
 });

@@ -49,7 +49,7 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'd',
     what: 'Engine.command skips snapshot.can',
-    edits: [{ file: 'src/actors/engine.ts', find: "if (snapshot.status !== 'active' || !snapshot.can(event)) return false;", replace: "if (snapshot.status !== 'active') return false;" }],
+    edits: [{ file: 'src/actors/command-checks.ts', find: "if (snapshot.status !== 'active' || !snapshot.can(event)) return", replace: "if (snapshot.status !== 'active') return" }],
     expect: 'a command that can() refuses changes nothing',
   },
   {
@@ -69,9 +69,34 @@ export const MUTATIONS: Mutation[] = [
     what: 'reviewingResult renamed to checkingResult (a renamed state)',
     edits: [
       { file: 'src/machines/worker-tool-cycle.ts', find: "{ guard: 'isStep', target: 'reviewingResult' }", replace: "{ guard: 'isStep', target: 'checkingResult' }" },
+      { file: 'src/machines/worker-tool-cycle.ts', find: "{ guard: 'qaStep', target: 'reviewingResult', actions: 'applyHint' }", replace: "{ guard: 'qaStep', target: 'checkingResult', actions: 'applyHint' }" },
       { file: 'src/machines/worker-tool-cycle.ts', find: '    reviewingResult: {', replace: '    checkingResult: {' },
     ],
     expect: 'state toolCycle.reviewingResult: in the table, missing from the machine',
+  },
+  {
+    id: 'h',
+    what: 'a review that ends without an approve completes the ticket',
+    edits: [{ file: 'src/machines/ticket.ts', find: "approved: ({ event }) => verdictIs(event, 'approve'),", replace: "approved: ({ event }) => event.type === reviewerDone && event.output.outcome === 'completed'," }],
+    expect: 'a reviewed ticket completes only on an approve verdict',
+  },
+  {
+    id: 'i',
+    what: 'a QA hint on step qa trust does not stop at pause 2',
+    edits: [{ file: 'src/machines/worker-setup.ts', find: 'qaStep: ({ context }) => qaStepFor(context),', replace: 'qaStep: () => false,' }],
+    expect: 'a QA hint never reaches the model before pause 2 when the qa trust is step',
+  },
+  {
+    id: 'j',
+    what: "the tech lead's revision is approved without the human",
+    edits: [{ file: 'src/machines/planner.ts', find: "{ guard: 'revised', target: 'awaitingApproval', actions: ['recordRevision', 'stopLead'] },", replace: "{ guard: 'revised', target: 'approved', actions: ['recordRevision', 'stopLead'] }," }],
+    expect: 'no ticket starts before the plan is approved',
+  },
+  {
+    id: 'k',
+    what: 'a plan edit is not checked like a track file',
+    edits: [{ file: 'src/actors/command-checks.ts', find: "if (event.type === 'plan.edit') {", replace: "if (event.type === 'plan.edit' && false) {" }],
+    expect: 'an invalid plan edit changes nothing',
   },
 ];
 

@@ -5,7 +5,7 @@
  */
 import { clearFigures, line, readFigures } from '../support/model-report.js';
 
-const MACHINES = ['worker', 'ticket', 'conductor'];
+const MACHINES = ['worker', 'ticket', 'conductor', 'planner'];
 
 if (process.argv[2] === 'clear') {
   clearFigures();

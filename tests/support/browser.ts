@@ -64,7 +64,8 @@ export async function startDemoServer(
     session: session.session,
     timeline: session.timeline,
     staticDir,
-    runs: storeRuns({ cwd, storePath: session.storePath }),
+    // A New request plans for the workspace this run copied, as `clutch serve` offers it.
+    runs: storeRuns({ cwd, storePath: session.storePath, ...(session.sourceWorkspace ? { requestWorkspace: session.sourceWorkspace } : {}) }),
     closeSession: session.close,
   });
   return {

@@ -28,7 +28,9 @@ export function buildFixture(root: string): Fixture {
   const script = JSON.parse(readFileSync(join(repo, 'demo/script.json'), 'utf8')) as { tickets: Record<string, { role: string; content: unknown[] }[]> };
   for (const [ticket, replies] of Object.entries(script.tickets)) {
     const mark = (n: number) => ({ role: 'assistant', content: [{ type: 'tool_use', id: `toolu_${ticket}_mark${n}`, name: 'run_command', input: { argv: ['node', 'mark.js', `${ticket}-${n}`] } }] });
-    replies.splice(replies.length - 1, 0, mark(1));
+    // Before the ticket's first task_complete (T2's replies go on after it, for a review that asks for changes).
+    const completes = replies.findIndex((reply) => reply.content.some((block) => (block as { name?: string }).name === 'task_complete'));
+    replies.splice(completes, 0, mark(1));
     replies.splice(1, 0, mark(0));
   }
   writeFileSync(join(root, 'script.json'), JSON.stringify(script, null, 2));

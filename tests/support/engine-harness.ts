@@ -75,6 +75,10 @@ export function startEngine(options: {
   secrets?: readonly string[];
   /** "worktree": the workspace becomes the run's repository and each ticket gets its own worktree. */
   isolation?: 'worktree' | 'shared';
+  /** The scripted model's replies for other archetypes (reviewers, QA, the planner): the script's `agents`. */
+  agents?: Script['agents'];
+  /** The run begins from this request (tickets must then be []): planned, approved, then run. */
+  request?: string;
 }): Harness {
   const root = tempDir();
   const workspace = join(root, 'workspace');
@@ -89,7 +93,7 @@ export function startEngine(options: {
     initRunRepository(workspace, runDir, runId);
     workspaces = new GitWorkspaces({ workspace, runDir, runId });
   }
-  const model = options.model ?? createScriptedModel({ script: { version: 1, tickets: options.script } as Script });
+  const model = options.model ?? createScriptedModel({ script: { version: 1, tickets: options.script, ...(options.agents ? { agents: options.agents } : {}) } as Script });
   const engine = new Engine({
     config: options.config ?? testConfig(),
     track: { id: 'test', title: 'Test', description: '', status: 'pending', tickets: options.tickets },
@@ -104,6 +108,7 @@ export function startEngine(options: {
     ...(options.waitUntil ? { waitUntil: options.waitUntil } : {}),
     ...(options.secrets ? { secrets: options.secrets } : {}),
     ...(workspaces ? { workspaces } : {}),
+    ...(options.request !== undefined ? { request: { text: options.request, sourceWorkspace: workspace } } : {}),
   });
   const journal: JournalEntry[] = [];
   engine.journal.subscribe((entry) => journal.push(entry));
@@ -133,4 +138,20 @@ export async function pause(engine: Engine, ticketId: string, which: 'approval' 
 
 export function statuses(journal: readonly JournalEntry[]): string[] {
   return journal.flatMap((entry) => (entry.kind === 'ticket.status' ? [`${entry.ticket}:${entry.status}`] : []));
+}
+
+/**
+ * Resolves once `condition` holds, checked now and on every new snapshot of any actor of the run:
+ * for what no one actor's snapshots say (a ticket's worker started, the planner at a state).
+ */
+export function until(engine: Engine, condition: () => boolean): Promise<void> {
+  if (condition()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const unsubscribe = engine.subscribeInspection((event) => {
+      if (event.type === '@xstate.snapshot' && condition()) {
+        unsubscribe();
+        resolve();
+      }
+    });
+  });
 }

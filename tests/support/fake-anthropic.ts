@@ -21,6 +21,12 @@ export interface FakeRequest {
   tools: { name: string; description: string; input_schema: Record<string, unknown> }[];
   /** From the first user message, "Ticket T1: ...". */
   ticketId: string | undefined;
+  /**
+   * Which agent asks, read from its first message as Clutch writes it: a ticket's worker, its
+   * reviewer ("Review ticket T1 (review 2 ..."), its QA ("A worker running ticket T1 ran ..."), the
+   * planner's pm ("Request: ...") or tech lead ("... The pm proposes this track").
+   */
+  agent: { archetype: 'tech_lead' | 'qa' | 'pm'; id: string; round: number; first: string } | undefined;
   /** Assistant messages already in the transcript. */
   assistantTurns: number;
 }
@@ -70,8 +76,13 @@ export interface FakeAnthropic {
 /** The reply for a ticket from a scripted-model script: the reply index is the assistant turn count. */
 export function scriptResponder(script: Script): Responder {
   return (request) => {
-    const entry = request.ticketId ? script.tickets[request.ticketId] : undefined;
-    const list = Array.isArray(entry) ? entry : entry?.attempts.at(-1);
+    const agent = request.agent;
+    const scripts = agent ? script.agents?.[agent.archetype] : undefined;
+    const own = agent && scripts
+      ? (scripts.tickets?.[agent.id] ?? scripts.requests?.find((rule) => agent.first.toLowerCase().includes(rule.match.toLowerCase()))?.replies ?? scripts.default)
+      : undefined;
+    const entry = own ?? (request.ticketId ? script.tickets[request.ticketId] : undefined);
+    const list = Array.isArray(entry) ? entry : own && agent ? entry?.attempts[Math.min(agent.round, entry.attempts.length) - 1] : entry?.attempts.at(-1);
     const reply = list?.[request.assistantTurns];
     if (!reply) {
       return { role: 'assistant', content: [{ type: 'text', text: `I have nothing scripted for ${request.ticketId ?? 'this ticket'} turn ${request.assistantTurns + 1}.` }] };
@@ -95,6 +106,15 @@ function estimateTokens(value: unknown): number {
   return Math.max(1, Math.ceil(JSON.stringify(value).length / 4));
 }
 
+function agentOf(first: string): FakeRequest['agent'] {
+  const review = /^Review ticket (\S+) \(review (\d+) /.exec(first);
+  if (review) return { archetype: 'tech_lead', id: review[1]!, round: Number(review[2]), first };
+  const qa = /^A worker running ticket (\S+) ran /.exec(first);
+  if (qa) return { archetype: 'qa', id: qa[1]!, round: 1, first };
+  if (first.startsWith('Request: ')) return first.includes('The pm proposes this track') ? { archetype: 'tech_lead', id: '@plan-review', round: 1, first } : { archetype: 'pm', id: '@plan', round: 1, first };
+  return undefined;
+}
+
 function parseRequest(raw: string): FakeRequest | undefined {
   try {
     const body = JSON.parse(raw) as Omit<FakeRequest, 'ticketId' | 'assistantTurns'> & { system?: string };
@@ -105,6 +125,7 @@ function parseRequest(raw: string): FakeRequest | undefined {
       system: body.system ?? '',
       tools: body.tools ?? [],
       ticketId: /^Ticket ([^:\s]+):/.exec(text)?.[1],
+      agent: agentOf(text),
       assistantTurns: body.messages.filter((message) => message.role === 'assistant').length,
     };
   } catch {

@@ -30,6 +30,10 @@ export function modelSuite<C, E extends EventObject>(machine: MachineKind, gener
       expect(generated.uncovered).toEqual([]);
     });
 
+    it(`every targeted path of the abstract ${machine} takes a transition at each step`, () => {
+      expect(generated.invalid).toEqual([]);
+    });
+
     generated.paths.forEach((path, index) => {
       it(`path ${index + 1} (${path.source}): ${path.name}`, async () => {
         const driver = drive(path);

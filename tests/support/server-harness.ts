@@ -68,7 +68,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     session,
     staticDir,
     ...(batchIntervalMs !== undefined ? { batchIntervalMs } : {}),
-    ...(runs ? { runs: runs === true ? storeRuns({ cwd: root, storePath: first.storePath }) : runs, closeSession: first.close } : {}),
+    ...(runs
+      ? {
+          runs: runs === true ? storeRuns({ cwd: root, storePath: first.storePath, ...(first.sourceWorkspace ? { requestWorkspace: first.sourceWorkspace } : {}) }) : runs,
+          closeSession: first.close,
+        }
+      : {}),
   });
   return {
     engine,

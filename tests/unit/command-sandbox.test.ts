@@ -223,7 +223,7 @@ describe('run_command in the sandbox', () => {
       context,
     );
     // The private /tmp holds the fresh HOME and the mount points down to the workspace, nothing else.
-    expect(out).toEqual({ content: `exit code 0\n${path.join(workspace, 'pkg')} /tmp/home 0 ${JSON.stringify([path.basename(root), 'home'].sort())}\n`, is_error: false });
+    expect(out).toEqual({ content: `exit code 0\n${path.join(workspace, 'pkg')} /tmp/home 0 ${JSON.stringify([path.basename(root), 'home'].sort())}\n`, is_error: false, exit_code: 0 });
   });
 
   it('hostile: the host\'s sysctls and /run stay out of reach, even for root', async () => {
@@ -236,7 +236,7 @@ describe('run_command in the sandbox', () => {
       'console.log(JSON.stringify(fs.readdirSync("/run")));',
     ].join('\n');
     const out = await executeTool('run_command', { argv: ['node', '-e', script] }, context);
-    expect(out).toEqual({ content: 'exit code 0\nEROFS /proc/sys/kernel/core_pattern\nEROFS /proc/sys/vm/drop_caches\n[]\n', is_error: false });
+    expect(out).toEqual({ content: 'exit code 0\nEROFS /proc/sys/kernel/core_pattern\nEROFS /proc/sys/vm/drop_caches\n[]\n', is_error: false, exit_code: 0 });
   });
 
   it('hostile: writes outside the workspace fail, inside it they land', async () => {

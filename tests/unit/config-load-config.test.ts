@@ -32,6 +32,9 @@ describe('the repository agents.toml', () => {
       isolation: 'worktree',
       sandbox: 'bwrap',
       max_write_bytes: 8 * 1024 * 1024,
+      max_review_rounds: 2,
+      qa_raw_lines: 20,
+      max_plan_rounds: 3,
     });
   });
 
@@ -39,7 +42,7 @@ describe('the repository agents.toml', () => {
     for (const name of ['codegen', 'refactor', 'contract_stubber']) {
       const agent = config.agents[name];
       expect(agent, name).toMatchObject({ tier: 3, model: 'scripted', trust_level: 'step', allowed_commands: ['node'], max_turns: 20 });
-      expect(agent?.tools).toEqual(['read_file', 'list_files', 'search_files', 'write_file', 'edit_file', 'run_command', 'task_complete']);
+      expect(agent?.tools).toEqual(['read_file', 'list_files', 'search_files', 'read_skeleton', 'write_file', 'edit_file', 'run_command', 'task_complete']);
       expect(agent?.system_prompt.trim().length).toBeGreaterThan(50);
       expect(agent?.command_timeout_s).toBe(60);
     }
@@ -82,6 +85,9 @@ describe('parseConfig: valid input', () => {
       isolation: 'worktree',
       sandbox: 'bwrap',
       max_write_bytes: 8 * 1024 * 1024,
+      max_review_rounds: 2,
+      qa_raw_lines: 20,
+      max_plan_rounds: 3,
     });
   });
 

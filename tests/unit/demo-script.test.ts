@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isToolName, toolInputSchemas, type ToolUseBlock } from '../../src/protocol/index.js';
 import { loadScript, type ReplyList, type Script } from '../../src/models/scripted.js';
+import { checkPlan } from '../../src/config/check-plan.js';
+import { loadConfig } from '../../src/config/index.js';
 
 const demo = resolve(dirname(fileURLToPath(import.meta.url)), '../../demo');
 const workspace = join(demo, 'workspace');
@@ -132,7 +134,12 @@ describe('the demo track and its script', () => {
       const list = replies(script, ticket.id);
       const last = list.at(-1)?.content.at(-1);
       expect(last).toMatchObject({ type: 'tool_use', name: 'task_complete' });
-      expect(toolUses(list).filter((block) => block.name === 'task_complete')).toHaveLength(1);
+      // T2 goes on after its first task_complete when the planned demo's review asks for changes.
+      expect(toolUses(list).filter((block) => block.name === 'task_complete')).toHaveLength(ticket.id === 'T2' ? 2 : 1);
+      for (const message of list) {
+        const at = message.content.findIndex((block) => block.type === 'tool_use' && block.name === 'task_complete');
+        if (at >= 0) expect(at, 'task_complete is the last call of its reply').toBe(message.content.length - 1);
+      }
       expect(toolUses(list).some((block) => block.name === 'run_command')).toBe(true);
     }
     expect(all.some((message) => message.content.filter((block) => block.type === 'tool_use').length >= 2)).toBe(true);
@@ -172,7 +179,9 @@ describe('the demo track and its script', () => {
           }
           case 'run_command': {
             const { status, output } = runNode(input.argv as string[], copy);
-            expect(status, `${block.id} (${ticket.id}) failed:\n${output}`).toBe(0);
+            // The one command the script means to fail: the test T2 adds for its review, before the QA hint.
+            if (block.id === 'toolu_T2_08') expect(status, `${block.id} must fail (the demo's QA hint)`).not.toBe(0);
+            else expect(status, `${block.id} (${ticket.id}) failed:\n${output}`).toBe(0);
             break;
           }
           case 'task_complete':
@@ -185,5 +194,24 @@ describe('the demo track and its script', () => {
     const { status, output } = runNode(['node', '--test'], copy);
     expect(status, output).toBe(0);
     expect(output).toMatch(/# fail 0/);
+  });
+
+  it('plans the demo request: the pm proposes a valid plan of the same tickets; T2\'s review asks for changes once', async () => {
+    const request = readFileSync(join(demo, 'request.txt'), 'utf8');
+    const pm = script.agents?.pm?.requests?.find((rule) => request.toLowerCase().includes(rule.match.toLowerCase()));
+    expect(pm, 'a pm rule matches demo/request.txt').toBeDefined();
+    const proposal = toolUses(pm!.replies as ReplyList).find((block) => block.name === 'propose_track')!.input;
+    const config = loadConfig(join(demo, '../agents.toml'));
+    if (!config.ok) throw new Error('agents.toml');
+    expect(checkPlan(proposal, { config: config.value, workspace, trackId: 'request' })).toMatchObject({ ok: true });
+    const planned = (proposal as { tickets: { id: string; prompt: string }[] }).tickets;
+    expect(planned.map((ticket) => ticket.id)).toEqual(tickets.map((ticket) => ticket.id));
+    // The review rule matches the planned T2's prompt only, so the track's own demo is approved as before.
+    const rule = script.agents?.tech_lead?.requests?.[0];
+    expect(planned.find((ticket) => ticket.id === 'T2')!.prompt.toLowerCase()).toContain(rule!.match.toLowerCase());
+    for (const ticket of tickets) expect(ticket.prompt.toLowerCase()).not.toContain(rule!.match.toLowerCase());
+    const rounds = (rule!.replies as { attempts: ReplyList[] }).attempts.map((list) => toolUses(list)[0]!.name);
+    expect(rounds).toEqual(['request_changes', 'approve_change']);
+    expect(script.agents?.qa?.tickets?.['T2']).toBeDefined();
   });
 });

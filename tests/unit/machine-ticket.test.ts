@@ -39,8 +39,15 @@ function changed(status: string, fields: Partial<{ attempts: number; blocked_rea
   return { type: 'ticket.changed', id: 'T1', status, attempts: 1, blocked_reason: null, summary: null, skipped: false, ...fields };
 }
 
+/** Every start prepares first (the briefing; under worktree isolation the worktree too). */
+const preparedShared = { type: 'xstate.done.actor.prepare', output: {}, actorId: 'prepare' } as const;
+
+function started(snapshot: Snapshot) {
+  return send(send(snapshot, { type: 'ticket.start' }).snapshot, preparedShared as never);
+}
+
 function running(overrides: Partial<TicketInput> = {}) {
-  return send(ticket(overrides).snapshot, { type: 'ticket.start' });
+  return started(ticket(overrides).snapshot);
 }
 
 describe('ticket: pending', () => {
@@ -82,6 +89,7 @@ describe('ticket: running', () => {
           trust: 'step',
           trustOverride: 'none',
           maxTurns: 8,
+          archetype: 'codegen',
         },
       },
     ]);
@@ -172,7 +180,7 @@ describe('ticket: blocked, retry and skip', () => {
     expect(retried.snapshot.context.blocked_reason).toBeNull();
     expect(spawned(retried.actions)).toEqual([]);
 
-    const restarted = send(retried.snapshot, { type: 'ticket.start' });
+    const restarted = started(retried.snapshot);
     expect(restarted.snapshot.value).toBe('running');
     expect(restarted.snapshot.context.attempts).toBe(2);
     expect(restarted.snapshot.context.blocked_reason).toBeNull();
@@ -204,8 +212,8 @@ describe('ticket: trust override', () => {
     expect(recorded.snapshot.value).toBe('pending');
     expect(recorded.snapshot.context.trustOverride).toBe('auto');
     expect(recorded.actions.filter((action) => action.type === 'xstate.sendTo')).toEqual([]);
-    const started = send(recorded.snapshot, { type: 'ticket.start' });
-    expect(spawned(started.actions)[0]?.input).toMatchObject({ trustOverride: 'auto', trust: 'step' });
+    const first = started(recorded.snapshot);
+    expect(spawned(first.actions)[0]?.input).toMatchObject({ trustOverride: 'auto', trust: 'step' });
   });
 
   it('the override from the input reaches the worker', () => {
@@ -229,8 +237,8 @@ describe('ticket: trust override', () => {
       { type: 'ticket.trust_override', override: 'auto' },
       { type: 'ticket.retry' },
     ]);
-    const started = send(snapshot, { type: 'ticket.start' });
-    expect(spawned(started.actions)[0]?.input).toMatchObject({ attempt: 2, trustOverride: 'auto' });
+    const again = started(snapshot);
+    expect(spawned(again.actions)[0]?.input).toMatchObject({ attempt: 2, trustOverride: 'auto' });
   });
 });
 
@@ -245,7 +253,7 @@ describe('ticket: worktree isolation', () => {
     expect(snapshot.value).toBe('preparing');
     expect(snapshot.context.attempts).toBe(1);
     // Only the invoked prepare step: no worker yet.
-    expect(spawned(actions)).toEqual([expect.objectContaining({ id: 'prepare', src: 'prepareWorkspace', input: { ticketId: 'T1', attempt: 1, fresh: false } })]);
+    expect(spawned(actions)).toEqual([expect.objectContaining({ id: 'prepare', src: 'prepareWorkspace', input: { ticketId: 'T1', attempt: 1, fresh: false, isolated: true } })]);
     expect(sentToParent(actions)).toEqual([]);
     const next = send(snapshot, prepared as never);
     expect(next.snapshot.value).toBe('running');
@@ -293,5 +301,112 @@ describe('ticket: worktree isolation', () => {
     expect(blocked.context.blocked_reason).toBe("could not merge the ticket's work: index.lock exists");
     expect(send(send(blocked, { type: 'ticket.retry' }).snapshot, { type: 'ticket.start' }).snapshot.context.freshWorkspace).toBe(false);
     expect(send(send(blocked, { type: 'ticket.retry', files: 'restore' }).snapshot, { type: 'ticket.start' }).snapshot.context.freshWorkspace).toBe(true);
+  });
+});
+
+describe('ticket: briefing and code review', () => {
+  const reviewer: WorkerProfile = {
+    archetype: 'tech_lead',
+    profile: 'scripted',
+    system: 'You review code.',
+    tools: ['read_file', 'approve_change', 'request_changes'],
+    trust: 'step',
+    maxTurns: 5,
+    finish: ['approve_change', 'request_changes'],
+  };
+  const reviewed: WorkerProfile = { ...profile, review: { worker: reviewer, maxRounds: 2 } };
+  const transcript = [
+    { role: 'user' as const, content: 'Ticket T1: ...' },
+    { role: 'assistant' as const, content: [{ type: 'tool_use' as const, id: 'c9', name: 'task_complete', input: { summary: 'done' } }] },
+    { role: 'user' as const, content: [{ type: 'tool_result' as const, tool_use_id: 'c9', content: 'Task marked complete.', is_error: false }] },
+  ];
+  const brief = { type: 'xstate.done.actor.brief', output: { diff: '--- a/src/hello.ts\n+++ b/src/hello.ts' }, actorId: 'brief' } as const;
+  const verdict = (name: 'approve_change' | 'request_changes', input: Record<string, unknown>) =>
+    ({ type: 'xstate.done.actor.reviewer', output: { outcome: 'completed', summary: 's', finished: { name, input } }, actorId: 'reviewer' }) as never;
+
+  function underReview(overrides: Partial<TicketInput> = {}) {
+    const done = send(running({ worker: reviewed, ...overrides }).snapshot, workerDone({ outcome: 'completed', summary: 'Greeting now says hello', messages: transcript }));
+    return done;
+  }
+
+  it('the briefing from prepare goes into the worker\'s first message', () => {
+    const snapshot = send(ticket().snapshot, { type: 'ticket.start' }).snapshot;
+    const next = send(snapshot, { type: 'xstate.done.actor.prepare', output: { briefing: '--- src/money.js (skeleton)\nexport function toCents(amount) { … }' }, actorId: 'prepare' } as never);
+    const prompt = (spawned(next.actions)[0]?.input as { prompt: string }).prompt;
+    expect(prompt).toContain('The files this ticket depends on, as skeletons');
+    expect(prompt).toContain('export function toCents(amount) { … }');
+  });
+
+  it('task_complete starts a review (still running, nothing told); the reviewer gets the diff and the verdict tools', () => {
+    const done = underReview();
+    expect(done.snapshot.value).toEqual({ reviewing: 'briefing' });
+    expect(sentToParent(done.actions)).toEqual([]);
+    expect(done.snapshot.context.transcript).toEqual(transcript);
+    const next = send(done.snapshot, brief as never);
+    expect(next.snapshot.value).toEqual({ reviewing: 'reviewer' });
+    const [spawn] = spawned(next.actions);
+    expect(spawn).toMatchObject({ id: 'reviewer', systemId: 'worker:T1@review', input: { ticketId: 'T1@review', attempt: 1, archetype: 'tech_lead', finish: ['approve_change', 'request_changes'] } });
+    const prompt = (spawn!.input as { prompt: string }).prompt;
+    expect(prompt).toContain('Review ticket T1');
+    expect(prompt).toContain("The worker's summary: Greeting now says hello");
+    expect(prompt).toContain('+++ b/src/hello.ts');
+  });
+
+  it('a reviewer pause makes the ticket step_paused, and its resume running again', () => {
+    const reviewing = send(underReview().snapshot, brief as never).snapshot;
+    const paused = send(reviewing, { type: 'worker.paused', pause: 'approval' });
+    expect(paused.snapshot.value).toEqual({ reviewing: 'paused' });
+    expect(sentToParent(paused.actions)).toEqual([changed('step_paused', { summary: 'Greeting now says hello' })]);
+    const resumed = send(paused.snapshot, { type: 'worker.resumed' });
+    expect(resumed.snapshot.value).toEqual({ reviewing: 'reviewer' });
+    expect(sentToParent(resumed.actions)).toEqual([changed('running', { summary: 'Greeting now says hello' })]);
+  });
+
+  it('approve completes the ticket (merges first under worktree isolation)', () => {
+    const reviewing = send(underReview().snapshot, brief as never).snapshot;
+    const done = send(reviewing, verdict('approve_change', { comment: 'fine' }));
+    expect(done.snapshot.value).toBe('completed');
+    expect(done.snapshot.context.verdict).toEqual({ verdict: 'approve', comments: 'fine', round: 1 });
+    expect(done.snapshot.context.transcript).toBeNull();
+    expect(stopped(done.actions)).toEqual(['reviewer']);
+    const isolatedReview = send(send(send(ticket({ worker: reviewed, isolation: 'worktree' }).snapshot, { type: 'ticket.start' }).snapshot, preparedShared as never).snapshot, workerDone({ outcome: 'completed', summary: 'x', messages: transcript })).snapshot;
+    const merging = send(send(isolatedReview, brief as never).snapshot, verdict('approve_change', {}));
+    expect(merging.snapshot.value).toBe('merging');
+  });
+
+  it('request_changes goes back to the same worker key, in the same transcript, with the comments as a new message', () => {
+    const reviewing = send(underReview().snapshot, brief as never).snapshot;
+    const back = send(reviewing, verdict('request_changes', { comments: '1. Also greet by name.' }));
+    expect(back.snapshot.value).toBe('running');
+    expect(back.snapshot.context.round).toBe(1);
+    const [spawn] = spawned(back.actions);
+    expect(spawn).toMatchObject({ id: 'worker', systemId: 'worker:T1', input: { ticketId: 'T1', attempt: 1, messages: transcript } });
+    expect((spawn!.input as { prompt: string }).prompt).toContain('1. Also greet by name.');
+    expect(sentToParent(back.actions)).toEqual([changed('running', { summary: 'Greeting now says hello' })]);
+  });
+
+  it('a reviewer that never approves blocks the ticket after max_review_rounds, with the review as its reason; retry starts over', () => {
+    let snapshot = send(underReview().snapshot, brief as never).snapshot;
+    for (let round = 1; round <= 2; round += 1) {
+      snapshot = send(snapshot, verdict('request_changes', { comments: `round ${round}: no` })).snapshot;
+      expect(snapshot.value).toBe('running');
+      snapshot = send(send(snapshot, workerDone({ outcome: 'completed', summary: 'again', messages: transcript })).snapshot, brief as never).snapshot;
+      expect(snapshot.value).toEqual({ reviewing: 'reviewer' });
+    }
+    const blocked = send(snapshot, verdict('request_changes', { comments: 'round 3: still no' })).snapshot;
+    expect(blocked.value).toBe('blocked');
+    expect(blocked.context.blocked_reason).toBe('the code review still requests changes after 3 reviews (max_review_rounds = 2): round 3: still no');
+    expect(blocked.context.reviews).toBe(3);
+    const retried = started(send(blocked, { type: 'ticket.retry' }).snapshot).snapshot;
+    expect(retried.context).toMatchObject({ attempts: 2, round: 0, verdict: null });
+  });
+
+  it('a reviewer that fails or ends without a verdict blocks the ticket, saying so', () => {
+    const reviewing = send(underReview().snapshot, brief as never).snapshot;
+    const failed = send(reviewing, { type: 'xstate.done.actor.reviewer', output: { outcome: 'failed', reason: 'model error: 500' }, actorId: 'reviewer' } as never).snapshot;
+    expect(failed.value).toBe('blocked');
+    expect(failed.context.blocked_reason).toBe('the code review did not finish: model error: 500');
+    const briefFailed = send(underReview().snapshot, { type: 'xstate.error.actor.brief', error: new Error('git broke'), actorId: 'brief' } as never).snapshot;
+    expect(briefFailed.context.blocked_reason).toBe("could not show the reviewer the ticket's change: git broke");
   });
 });

@@ -324,7 +324,7 @@ describe('worker: auto mode', () => {
     const { snapshot, actions } = send(worker({ trust: 'auto' }).snapshot, modelReply(assistant(text('All done.'), finish())));
     expect(snapshot.value).toBe('completed');
     expect(snapshot.status).toBe('done');
-    expect(snapshot.output).toEqual({ outcome: 'completed', summary: 'Fixed the greeting' });
+    expect(snapshot.output).toEqual({ outcome: 'completed', summary: 'Fixed the greeting', messages: snapshot.context.messages });
     expect(snapshot.context.summary).toBe('Fixed the greeting');
     expect(runToolCalls(actions)).toEqual([]);
     // The transcript stays well formed: the task_complete call has its result.
@@ -338,7 +338,7 @@ describe('worker: auto mode', () => {
     expect(runToolCalls(replied.actions)).toEqual([readA]);
     const { snapshot } = send(replied.snapshot, toolDone('alpha'));
     expect(snapshot.value).toBe('completed');
-    expect(snapshot.output).toEqual({ outcome: 'completed', summary: 'Fixed the greeting' });
+    expect(snapshot.output).toEqual({ outcome: 'completed', summary: 'Fixed the greeting', messages: snapshot.context.messages });
     expect(lastUserResults(snapshot)).toEqual([
       { type: 'tool_result', tool_use_id: 'tu1', content: 'alpha', is_error: false },
       { type: 'tool_result', tool_use_id: 'tu9', content: 'Task marked complete.', is_error: false },
@@ -352,7 +352,7 @@ describe('worker: task_complete in step mode', () => {
     expect(paused.snapshot.value).toEqual({ toolCycle: { awaitingApproval: 'ready' } });
     const { snapshot, actions } = send(paused.snapshot, { type: 'clutch.approve' });
     expect(snapshot.value).toBe('completed');
-    expect(snapshot.output).toEqual({ outcome: 'completed', summary: 'Greeting fixed and checked' });
+    expect(snapshot.output).toEqual({ outcome: 'completed', summary: 'Greeting fixed and checked', messages: snapshot.context.messages });
     expect(runToolCalls(actions)).toEqual([]);
     expect(sentToParent(actions)).toEqual([{ type: 'worker.resumed' }]);
   });
@@ -922,5 +922,70 @@ describe('worker: a command interrupted by a crash (the interrupted pause)', () 
     const { snapshot, actions } = send(switched.snapshot, { type: 'clutch.use_output' });
     expect(snapshot.value).toEqual({ toolCycle: 'executing' });
     expect(runToolInputs(actions)).toEqual([{ ticketId: 'T1', attempt: 1, call: readB, rerun: false }]);
+  });
+});
+
+describe('worker: QA hints and finishing calls', () => {
+  const qa = { archetype: 'qa', profile: 'scripted', system: 'You write fix hints.', trust: 'auto' as const, rawLines: 4 };
+  const test = toolUse('tu5', 'run_command', { argv: ['node', '--test'] });
+  const failing = { type: 'xstate.done.actor.0.worker.toolCycle.executing', output: { content: 'exit code 1\nnot ok 1 - adds', is_error: true, exit_code: 1 } };
+  const hinted = { type: 'xstate.done.actor.qa', output: { hint: 'addItem drops the quantity', content: 'exit code 1\nQA hint (qa): addItem drops the quantity\n\nOutput (1 line):\nnot ok 1 - adds', saved_tokens: 3 }, actorId: 'qa' };
+
+  function ran(overrides: Partial<WorkerInput>, output = failing.output) {
+    const replied = send(worker({ trust: 'auto', ...overrides }).snapshot, modelReply(assistant(test)));
+    expect(replied.snapshot.value).toEqual({ toolCycle: 'executing' });
+    return send(replied.snapshot, { ...toolDone(output.content, output.is_error), output } as never);
+  }
+
+  it('a command that exits non-zero goes to qaHint first (the raw output journaled), then the hint reaches the model', () => {
+    const qaStarted = ran({ qa });
+    expect(qaStarted.snapshot.value).toEqual({ toolCycle: 'qaHint' });
+    expect(emitted(qaStarted.actions)).toEqual([expect.objectContaining({ type: 'worker.tool_done', output: failing.output })]);
+    expect(spawned(qaStarted.actions)).toEqual([expect.objectContaining({ id: 'qa', src: 'qaHint', input: expect.objectContaining({ output: 'exit code 1\nnot ok 1 - adds', qa }) })]);
+    const next = send(qaStarted.snapshot, hinted as never);
+    // Auto worker, auto qa: the hint goes to the model at once.
+    expect(next.snapshot.value).toBe('prompting');
+    expect(lastUserResults(next.snapshot)[0]!.content).toContain('QA hint (qa): addItem drops the quantity');
+    expect(next.snapshot.context.hint).toEqual({ tool_use_id: 'tu5', hint: 'addItem drops the quantity', saved_tokens: 3 });
+  });
+
+  it('with the qa archetype on step trust the hint stops at pause 2, even for an auto worker', () => {
+    const next = send(ran({ qa: { ...qa, trust: 'step' } }).snapshot, hinted as never);
+    expect(next.snapshot.value).toEqual({ toolCycle: 'reviewingResult' });
+    expect(next.snapshot.context.review?.content).toContain('QA hint (qa)');
+  });
+
+  it('no QA without a qa archetype, for a passing command, or for a command that never exited', () => {
+    expect(ran({}).snapshot.value).toBe('prompting');
+    expect(ran({ qa }, { content: 'exit code 0\nok', is_error: false, exit_code: 0 }).snapshot.value).toBe('prompting');
+    expect(ran({ qa }, { content: 'killed by signal SIGKILL: timed out', is_error: true } as never).snapshot.value).toBe('prompting');
+  });
+
+  it('a qa model that fails leaves the raw output', () => {
+    const next = send(ran({ qa }).snapshot, { type: 'xstate.error.actor.qa', error: new Error('boom'), actorId: 'qa' } as never);
+    expect(next.snapshot.value).toBe('prompting');
+    expect(lastUserResults(next.snapshot)[0]!.content).toBe('exit code 1\nnot ok 1 - adds');
+  });
+
+  it('a finishing call that the tool accepts ends the worker with its input; a refused one goes back to the model', () => {
+    const verdict = toolUse('tu7', 'request_changes', { comments: '1. Name the test.' });
+    const tools = ['read_file', 'approve_change', 'request_changes'];
+    const replied = send(worker({ trust: 'auto', tools, finish: ['approve_change', 'request_changes'] }).snapshot, modelReply(assistant(verdict)));
+    const done = send(replied.snapshot, toolDone('verdict recorded: request changes'));
+    expect(done.snapshot.status).toBe('done');
+    expect(done.snapshot.output).toMatchObject({ outcome: 'completed', summary: '1. Name the test.', finished: { name: 'request_changes', input: { comments: '1. Name the test.' } } });
+    const proposal = toolUse('tu8', 'propose_track', { title: 't', tickets: [] });
+    const planner = send(worker({ trust: 'auto', tools: ['propose_track'], finish: ['propose_track'] }).snapshot, modelReply(assistant(proposal)));
+    const refused = send(planner.snapshot, toolDone('the proposed track was not accepted; 1 problem', true));
+    expect(refused.snapshot.value).toBe('prompting');
+    expect(lastUserResults(refused.snapshot)[0]).toMatchObject({ is_error: true });
+  });
+
+  it('a worker given a transcript goes on from it, the prompt joining its last user message (roles keep alternating)', () => {
+    const result = { type: 'tool_result' as const, tool_use_id: 'tu9', content: 'Task marked complete.', is_error: false };
+    const before: ModelMessage[] = [PROMPT, assistant(finish()), { role: 'user', content: [result] }];
+    const { snapshot } = worker({ messages: before, prompt: 'The review asks for changes: 1. x' });
+    expect(snapshot.context.messages).toEqual([PROMPT, assistant(finish()), { role: 'user', content: [result, { type: 'text', text: 'The review asks for changes: 1. x' }] }]);
+    expect(worker({ messages: [PROMPT, assistant(text('hm'))], prompt: 'next' }).snapshot.context.messages.at(-1)).toEqual({ role: 'user', content: 'next' });
   });
 });

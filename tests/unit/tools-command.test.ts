@@ -64,7 +64,7 @@ function node(script: string, extra: Record<string, unknown> = {}): Promise<{ co
 describe('run_command', () => {
   it('runs an allowed program and reports the exit code and the output', async () => {
     const out = await node('console.log("hello"); console.log(process.cwd())', { cwd: 'pkg' });
-    expect(out).toEqual({ content: `exit code 0\nhello\n${path.join(workspace, 'pkg')}\n`, is_error: false });
+    expect(out).toEqual({ content: `exit code 0\nhello\n${path.join(workspace, 'pkg')}\n`, is_error: false, exit_code: 0 });
   });
 
   it('captures stdout and stderr together, each stream in its own order', async () => {
@@ -79,17 +79,17 @@ describe('run_command', () => {
 
   it('a non-zero exit code is a tool error', async () => {
     const out = await node('console.error("boom"); process.exit(3)');
-    expect(out).toEqual({ content: 'exit code 3\nboom\n', is_error: true });
+    expect(out).toEqual({ content: 'exit code 3\nboom\n', is_error: true, exit_code: 3 });
   });
 
   it('says when there is no output, and passes arguments without a shell', async () => {
-    expect(await node('')).toEqual({ content: 'exit code 0\n(no output)', is_error: false });
+    expect(await node('')).toEqual({ content: 'exit code 0\n(no output)', is_error: false, exit_code: 0 });
     const out = await executeTool(
       'run_command',
       { argv: ['node', '-e', 'console.log(process.argv.slice(1).join("|"))', '$HOME', '*', '; rm -rf /'] },
       context,
     );
-    expect(out).toEqual({ content: 'exit code 0\n$HOME|*|; rm -rf /\n', is_error: false });
+    expect(out).toEqual({ content: 'exit code 0\n$HOME|*|; rm -rf /\n', is_error: false, exit_code: 0 });
   });
 
   it('sets CI=1 and NO_COLOR=1', async () => {
@@ -201,7 +201,7 @@ describe('run_command', () => {
       `const g = require("child_process").spawn(process.execPath, ["-e", ${JSON.stringify(heartbeat('hb'))}], {stdio: "ignore", detached: true});` +
       'g.unref(); const wait = () => require("fs").existsSync("hb") ? console.log("left behind") : setTimeout(wait, 5); wait()';
     const out = await node(script);
-    expect(out).toEqual({ content: 'exit code 0\nleft behind\n', is_error: false });
+    expect(out).toEqual({ content: 'exit code 0\nleft behind\n', is_error: false, exit_code: 0 });
     expect(await heartbeatGoesOn(path.join(workspace, 'hb'))).toBe(false);
   });
 
@@ -224,7 +224,7 @@ describe('run_command', () => {
     const out = await node(
       'require("child_process").spawn(process.execPath, ["-e", "setInterval(()=>{},1000)"], {stdio: "inherit", detached: true}).unref(); console.log("parent done")',
     );
-    expect(out).toEqual({ content: 'exit code 0\nparent done\n', is_error: false });
+    expect(out).toEqual({ content: 'exit code 0\nparent done\n', is_error: false, exit_code: 0 });
     // The sandbox ends the holder with the command: no waiting for the pipes.
     expect(Date.now() - started).toBeLessThan(20_000);
   });
@@ -246,7 +246,7 @@ describe('run_command', () => {
     const note =
       "[note: limits are approximate: no writable cgroup (pinned by the test); max_memory_mb caps each process's data (RLIMIT_DATA) and " +
       "max_processes this user's tasks (RLIMIT_NPROC, which does not apply to root)]";
-    expect(await node('console.log("ok")')).toEqual({ content: `exit code 0\nok\n\n${note}`, is_error: false });
+    expect(await node('console.log("ok")')).toEqual({ content: `exit code 0\nok\n\n${note}`, is_error: false, exit_code: 0 });
     // The memory cap still holds, per process.
     const sandbox: CommandSandbox = { kind: 'bwrap', network: false, env: {}, maxProcesses: 64, maxMemoryMb: 128 };
     const out = await executeTool('run_command', { argv: ['node', '-e', 'const a = []; for (let i = 0; i < 64; i++) a.push(Buffer.alloc(16 * 1024 * 1024, 1))'] }, { ...context, sandbox });
@@ -259,6 +259,7 @@ describe('run_command', () => {
     expect(await node('console.log("ok")')).toEqual({
       content: 'exit code 0\nok\n\n[note: max_processes and max_memory_mb were not applied: no writable cgroup, and prlimit was not found on PATH]',
       is_error: false,
+      exit_code: 0,
     });
   });
 
@@ -321,7 +322,7 @@ describe('run_command', () => {
         const ctx: ToolContext = { ...context, sandbox: { ...(sandbox ?? { kind: 'bwrap', network: false, maxProcesses: 256, maxMemoryMb: 2048 }), env: { NODE_ENV: 'test' } } };
         const out = await executeTool('run_command', { argv: ['node', '-e', script] }, ctx);
         const keys = ['CI', 'HOME', 'LANG', 'NODE_ENV', 'NO_COLOR', 'PATH', 'PWD', 'TZ'];
-        expect(out).toEqual({ content: `exit code 0\n${JSON.stringify(keys)} 0 test\n`, is_error: false });
+        expect(out).toEqual({ content: `exit code 0\n${JSON.stringify(keys)} 0 test\n`, is_error: false, exit_code: 0 });
       }
     } finally {
       for (const name of names) delete process.env[name];

@@ -198,6 +198,6 @@ describe('the statechart drawn as SVG', () => {
     expect(svg).toContain('data-mode="past"');
     expect([...svg.matchAll(/data-testid="state-node"/g)]).toHaveLength(layout.states.length);
     const hot = [...svg.matchAll(/class="sc-edge[^"]*hot[^"]*"[^>]*data-label="([^"]+)"/g)].map((match) => match[1]).sort();
-    expect(hot).toEqual(['always [isAuto]', 'clutch.abort', 'clutch.approve', 'clutch.edit_result [approvesEdit]', 'worker.edit_checked [else]']);
+    expect(hot).toEqual(['always [reviewReleased]', 'clutch.abort', 'clutch.approve', 'clutch.edit_result [approvesEdit]', 'worker.edit_checked [else]']);
   });
 });

@@ -35,12 +35,12 @@ describe('the compact worker statechart', () => {
     const active = activeStateIds('worker', states.prompting);
     const compact = compactGraph(worker, active);
     const hidden = new Set(descendants('worker.toolCycle'));
-    expect(hidden.size).toBe(10);
+    expect(hidden.size).toBe(11);
     const ids = new Set(compact.nodes.map((node) => node.id));
     for (const id of hidden) expect(ids.has(id), id).toBe(false);
     const box = compact.nodes.find((node) => node.id === 'worker.toolCycle')!;
-    expect(box).toMatchObject({ children: [], initial: null, folded: 10, quiet: true });
-    expect(compact.folded).toEqual(new Map([['worker.toolCycle', 10]]));
+    expect(box).toMatchObject({ children: [], initial: null, folded: 11, quiet: true });
+    expect(compact.folded).toEqual(new Map([['worker.toolCycle', 11]]));
     // Every edge joins two drawn states; none goes from the fold into itself.
     for (const edge of compact.edges) {
       expect(ids.has(edge.source), edge.id).toBe(true);

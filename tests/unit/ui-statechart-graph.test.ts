@@ -94,6 +94,8 @@ describe('statechartGraph', () => {
     ]);
     expect(labels(graph, 'worker.toolCycle.executing')).toEqual([
       'done: runTool [toolInterrupted] -> worker.toolCycle.interrupted',
+      'done: runTool [finishingCall] -> worker.completed',
+      'done: runTool [needsQa] -> worker.toolCycle.qaHint',
       'done: runTool [else] -> worker.toolCycle.reviewGate',
       'error: runTool -> worker.failed',
     ]);

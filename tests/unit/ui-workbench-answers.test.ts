@@ -90,7 +90,7 @@ describe('which waiting pauses a bulk answer or a switch to auto takes', () => {
 
   it('bulk: read-only calls at pause 1 (preview shown) and their results at pause 2; nothing else', () => {
     const accepts = ['clutch.approve'];
-    expect(['read_file', 'list_files', 'search_files'].every((name) => bulkApprovable(approval(name), accepts) && bulkApprovable(review(name), accepts))).toBe(true);
+    expect(['read_file', 'list_files', 'search_files', 'read_skeleton'].every((name) => bulkApprovable(approval(name), accepts) && bulkApprovable(review(name), accepts))).toBe(true);
     expect(bulkApprovable(approval('read_file', true), accepts)).toBe(false);
     for (const name of ['write_file', 'edit_file', 'run_command', 'task_complete']) expect(bulkApprovable(approval(name), accepts), name).toBe(false);
     expect(bulkApprovable({ kind: 'interrupted', call: call('read_file') }, accepts)).toBe(false);

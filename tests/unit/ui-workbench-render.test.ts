@@ -73,6 +73,7 @@ describe('the workbench from a fixture', () => {
           tickets: { T1: { tier: 3, input_tokens: 12_000, output_tokens: 640, cost_usd: 0 } },
           tiers: { '3': { input_tokens: 12_000, output_tokens: 640, cost_usd: 0 } },
           total: { input_tokens: 12_000, output_tokens: 640, cost_usd: 0 },
+          qa: { hints: 0, saved_tokens: 0 },
         },
       },
     }));

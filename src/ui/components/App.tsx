@@ -1,6 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useClient, useStore, useView } from '../hooks.js';
-import { conductorKey, type ActorKind } from '../../protocol/actor-keys.js';
+import { conductorKey, plannerKey, type ActorKind } from '../../protocol/actor-keys.js';
+import { isPlannerAgent, ticketOfAgent } from '../agents.js';
+import { initialRequestDraft, NewRequestDialog, RequestForm, type RequestDraft } from './NewRequestDialog.js';
+import { PlanScreen } from './PlanScreen.js';
 import { TranscriptTicket } from '../use-edits.js';
 import type { ConductorView } from '../views.js';
 import { ActivityFeed } from './ActivityFeed.js';
@@ -34,6 +37,15 @@ export function App() {
   const [view, setView] = useState<View>(initialView);
   const [inspected, setInspected] = useState<string | null>(null);
   const [newRun, setNewRun] = useState(false);
+  const [newRequest, setNewRequest] = useState(false);
+  /** The request being written (null: the one the server offers); kept across the box closing and a refusal. */
+  const [requestDraft, setRequestDraft] = useState<RequestDraft | null>(null);
+  const [planAgent, setPlanAgent] = useState<string | null>(null);
+  const planner = useView(plannerKey);
+  const startedRequest = useRef(false);
+  const onStarted = () => {
+    startedRequest.current = true;
+  };
   const [panelTab, setPanelTab] = useState<PanelTab>('transcript');
   const [compact, setCompact] = useState<Partial<Record<ActorKind, boolean>>>({});
   /** The run whose end summary the human hid. */
@@ -45,7 +57,14 @@ export function App() {
     setChosen(null);
     setInspected(null);
     setNewRun(false);
+    // The request box did its work: the new run began from it (or another did; its text stays).
+    setNewRequest(false);
+    if (startedRequest.current) setRequestDraft(null);
+    startedRequest.current = false;
+    setPlanAgent(null);
   }, [runId]);
+  const draft = requestDraft ?? initialRequestDraft(session?.request_example);
+  const planning = session?.planning === true;
   const ended = runEnded(conductor);
   const tickets = session?.track.tickets ?? [];
   const infos = conductor?.context.tickets ?? [];
@@ -87,9 +106,14 @@ export function App() {
         <button type="button" className="button new-run-open" onClick={() => setNewRun(true)} data-testid="new-run-open">
           New run
         </button>
+        {planning && (
+          <button type="button" className="button new-request-open" onClick={() => setNewRequest(true)} data-testid="new-request-open" title="Describe what to build: the pm plans it into tickets, you approve the plan">
+            New request
+          </button>
+        )}
       </nav>
       {view === 'runs' ? (
-        <RunsView onNewRun={() => setNewRun(true)} />
+        <RunsView onNewRun={() => setNewRun(true)} {...(planning ? { onNewRequest: () => setNewRequest(true) } : {})} />
       ) : !session ? (
         <main className="layout loading">
           <p className="muted">Waiting for the server…</p>
@@ -111,22 +135,61 @@ export function App() {
           <KeyboardShortcuts tickets={tickets} selected={selected} onSelect={setChosen} />
           <div className="main-column">
             {ended && conductor && hidden !== runId && (
-              <RunSummary tickets={tickets} conductor={conductor} onNewRun={() => setNewRun(true)} onHide={() => setHidden(runId ?? null)} />
+              <RunSummary
+                tickets={tickets}
+                conductor={conductor}
+                onNewRun={() => setNewRun(true)}
+                {...(planning ? { onNewRequest: () => setNewRequest(true) } : {})}
+                onHide={() => setHidden(runId ?? null)}
+              />
             )}
-            <TrackBoard tickets={tickets} selected={selected} onSelect={setChosen} onRunDiff={() => show('diff')} />
-            {selectedIndex >= 0 && (
-              <TranscriptTicket.Provider value={selected}>
-                <WorkerPanel key={selected} ticket={tickets[selectedIndex]!} index={selectedIndex} tab={panelTab} onTab={setPanelTab} />
-              </TranscriptTicket.Provider>
+            {planner ? (
+              <PlanScreen key={runId} agent={planAgent} onAgent={setPlanAgent} />
+            ) : tickets.length === 0 ? (
+              <section className="card empty-run" data-testid="empty-run">
+                <h2>No tickets yet</h2>
+                {session.request && (
+                  <p>
+                    This run began from the request: <q>{session.request}</q>
+                  </p>
+                )}
+                {conductor?.context.planError && (
+                  <p className="inline-error" role="alert" data-testid="plan-error">
+                    {conductor.context.planError}
+                  </p>
+                )}
+                {planning ? (
+                  <RequestForm draft={draft} onDraft={setRequestDraft} onStarted={onStarted} inline />
+                ) : (
+                  <p className="muted">Start a run of a track file with New run.</p>
+                )}
+              </section>
+            ) : (
+              <>
+                <TrackBoard tickets={tickets} selected={selected} onSelect={setChosen} onRunDiff={() => show('diff')} />
+                {selectedIndex >= 0 && (
+                  <TranscriptTicket.Provider value={selected}>
+                    <WorkerPanel key={selected} ticket={tickets[selectedIndex]!} index={selectedIndex} tab={panelTab} onTab={setPanelTab} />
+                  </TranscriptTicket.Provider>
+                )}
+              </>
             )}
           </div>
           <aside className="side-column">
-            <ApprovalInbox tickets={tickets} selected={selected} onOpen={setChosen} />
+            <ApprovalInbox
+              tickets={tickets}
+              selected={selected}
+              onOpen={(agent) => {
+                if (isPlannerAgent(agent)) setPlanAgent(agent);
+                else setChosen(ticketOfAgent(agent) ?? agent);
+              }}
+            />
             <ActivityFeed />
           </aside>
         </main>
       )}
       {newRun && <NewRunDialog onClose={() => setNewRun(false)} />}
+      {newRequest && <NewRequestDialog draft={draft} onDraft={setRequestDraft} onStarted={onStarted} onClose={() => setNewRequest(false)} />}
     </div>
   );
 }

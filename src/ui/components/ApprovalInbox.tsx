@@ -1,11 +1,11 @@
 import { useState } from 'react';
 import type { TicketSummary } from '../../protocol/wire.js';
 import { useClient, useOffline, usePendingPauses, useStore, useView, type PendingPause } from '../hooks.js';
-import { conductorKey } from '../../protocol/actor-keys.js';
+import { plannerKey } from '../../protocol/actor-keys.js';
+import { agentLabel, agentsOf, ticketOfAgent } from '../agents.js';
 import { noteAnswer, unappliedEdits } from '../keyboard/answer-state.js';
 import { armedSpots, pauseKey } from '../keyboard/arming.js';
 import { bulkApprovable, pauseRef } from '../pause.js';
-import type { ConductorView } from '../views.js';
 import { InboxItem } from './InboxItem.js';
 
 type BulkState = { state: 'idle' } | { state: 'sending'; total: number } | { state: 'done'; approved: number; refused: string[] };
@@ -21,16 +21,21 @@ function readOnlyPending(pending: readonly PendingPause[], armed: ReadonlyMap<st
   });
 }
 
-/** Every pause of every worker in one list; each item is answered on its own. */
-export function ApprovalInbox(props: { tickets: readonly TicketSummary[]; selected: string | null; onOpen: (id: string) => void }) {
+/**
+ * Every pause of every agent in one list: each ticket's worker, its reviewer (`T2@review`, the
+ * review of ticket T2) and, while a request is planned, the pm and the tech lead. Each item is
+ * answered on its own; Open shows it (onOpen gets the agent's id).
+ */
+export function ApprovalInbox(props: { tickets: readonly TicketSummary[]; selected: string | null; onOpen: (agent: string) => void }) {
   const client = useClient();
-  const conductor = useView<ConductorView>(conductorKey);
-  const pending = usePendingPauses(props.tickets.map((ticket) => ticket.id));
+  const planning = useView(plannerKey) !== null;
+  const agents = agentsOf(props.tickets, planning);
+  const pending = usePendingPauses(agents);
   const bulk = readOnlyPending(pending, useStore(armedSpots), useStore(unappliedEdits));
   const offline = useOffline();
   const [status, setStatus] = useState<BulkState>({ state: 'idle' });
-  // The conductor counts a ticket as step_paused exactly while its worker waits at a pause.
-  const waiting = conductor?.context.tickets.filter((ticket) => ticket.status === 'step_paused').length ?? 0;
+  // Every agent waiting at a pause now (a ticket's worker or its reviewer, the planner's agents).
+  const waiting = pending.length;
 
   /** One command per pause, each naming its pause, so each is journaled (and refused) on its own. */
   async function approveReadOnly(): Promise<void> {
@@ -60,7 +65,7 @@ export function ApprovalInbox(props: { tickets: readonly TicketSummary[]; select
             data-testid="approve-read-only"
             data-count={bulk.length}
             disabled={bulk.length === 0 || offline !== null || status.state === 'sending'}
-            title={offline ?? `Approves ${bulk.map(({ ticket, pause }) => `${ticket} ${pause.call?.name ?? ''} (${pause.kind === 'approval' ? 'pause 1' : 'pause 2'})`).join(', ')}, one command each`}
+            title={offline ?? `Approves ${bulk.map(({ ticket, pause }) => `${agentLabel(ticket)} ${pause.call?.name ?? ''} (${pause.kind === 'approval' ? 'pause 1' : 'pause 2'})`).join(', ')}, one command each`}
             onClick={() => void approveReadOnly()}
           >
             Approve all read-only calls ({bulk.length})
@@ -75,8 +80,8 @@ export function ApprovalInbox(props: { tickets: readonly TicketSummary[]; select
         </div>
       )}
       <ul className="inbox-list">
-        {props.tickets.map((ticket) => (
-          <InboxItem key={ticket.id} ticketId={ticket.id} selected={props.selected === ticket.id} onOpen={() => props.onOpen(ticket.id)} />
+        {agents.map((agent) => (
+          <InboxItem key={agent} ticketId={agent} selected={props.selected !== null && ticketOfAgent(agent) === props.selected} onOpen={() => props.onOpen(agent)} />
         ))}
       </ul>
       {waiting === 0 && <p className="muted empty">Nothing waits for you.</p>}

@@ -1,11 +1,14 @@
 import { effectiveTrust, type TicketStatus, type TrustOverride } from '../../protocol/index.js';
 import type { ConnectionState } from '../client.js';
 import { useClient, usePendingPauses, useStore, useView } from '../hooks.js';
-import { conductorKey } from '../../protocol/actor-keys.js';
+import { conductorKey, plannerKey } from '../../protocol/actor-keys.js';
+import { agentsOf } from '../agents.js';
 import { callCount, describeWaiting, releasedBy } from '../pause.js';
 import { regionOf, statusLabel, statuses, type ConductorView } from '../views.js';
 import { usageText } from '../format.js';
 import { CommandToggle, type Confirmation, type ToggleOption } from './CommandToggle.js';
+import { UsageTable, usageTitle } from './UsageTable.js';
+import { useState } from 'react';
 
 const conductor = { kind: 'conductor' } as const;
 
@@ -42,7 +45,9 @@ export function GlobalBar() {
   const connection = useStore(client.connection);
   const serverError = useStore(client.serverError);
   const view = useView<ConductorView>(conductorKey);
-  const waiting = usePendingPauses(session?.track.tickets.map((ticket) => ticket.id) ?? []);
+  const [usageOpen, setUsageOpen] = useState(false);
+  const planning = useView(plannerKey) !== null;
+  const waiting = usePendingPauses(agentsOf(session?.track.tickets ?? [], planning));
   const run = view ? regionOf(view.value, 'run') ?? 'unknown' : 'waiting';
   // A skipped ticket counts as completed for its dependents, but the human skipped it: it is counted apart.
   const counts = new Map<TicketStatus | 'skipped', number>([...statuses, 'skipped' as const].map((status) => [status, 0]));
@@ -98,14 +103,22 @@ export function GlobalBar() {
           </span>
         )}
         {view?.context.usage && (
-          <span
-            className="pill usage"
-            data-testid="usage-total"
-            title={Object.entries(view.context.usage.tiers)
-              .map(([tier, line]) => `tier ${tier}: ${usageText(line)}`)
-              .join('\n')}
-          >
-            {usageText(view.context.usage.total)}
+          <span className="usage-box">
+            <button
+              type="button"
+              className="pill usage"
+              data-testid="usage-total"
+              aria-expanded={usageOpen}
+              title={usageTitle(view.context.usage)}
+              onClick={() => setUsageOpen((open) => !open)}
+            >
+              {usageText(view.context.usage.total)}
+            </button>
+            {usageOpen && (
+              <span className="usage-popover card">
+                <UsageTable usage={view.context.usage} />
+              </span>
+            )}
           </span>
         )}
       </div>

@@ -4,6 +4,7 @@ import { aimOf, pauseKey, useArming } from '../keyboard/arming.js';
 import { commandLine, summarizeInput } from '../format.js';
 import { commandOf, INTERRUPTED_TEXT, pauseLabel, pauseOf, pauseRef, type Pause } from '../pause.js';
 import { workerKey } from '../../protocol/actor-keys.js';
+import { agentLabel, isPlannerAgent, isReviewer, ticketOfAgent } from '../agents.js';
 import type { ActorView } from '../../protocol/wire.js';
 import type { WorkerView } from '../views.js';
 import { diffLineKind } from './DiffView.js';
@@ -50,13 +51,17 @@ function PausedItem({ ticketId, view, pause, onOpen, selected }: { ticketId: str
     <li
       className={`inbox-item pause-${pause.kind}${selected ? ' selected' : ''}${arming.armed ? '' : ' arming'}`}
       data-testid={`inbox-item-${ticketId}`}
+      data-agent={isReviewer(ticketId) ? 'reviewer' : isPlannerAgent(ticketId) ? 'planner' : 'worker'}
+      data-ticket={ticketOfAgent(ticketId) ?? ''}
       data-pause={pause.kind}
       data-call={ref.tool_use_id}
       data-armed={String(arming.armed)}
       aria-current={selected ? 'true' : undefined}
     >
       <div className="inbox-head">
-        <span className="ticket-id">{ticketId}</span>
+        <span className="ticket-id" data-testid={`inbox-label-${ticketId}`}>
+          {agentLabel(ticketId)}
+        </span>
         <span className="pause-badge">{pauseLabel[pause.kind]}</span>
         <code className="tool-name">{pause.call?.name ?? '?'}</code>
       </div>

@@ -6,11 +6,11 @@ import { useClient, useStore } from '../hooks.js';
 type Files = { state: 'loading' } | { state: 'ok'; files: TrackFileEntry[] } | { state: 'error'; error: string };
 type Start = { state: 'idle' } | { state: 'starting' } | { state: 'started'; run: string } | { state: 'error'; error: string };
 
-const modes: { value: ExecutionMode; label: string; hint: string }[] = [
+export const modes: { value: ExecutionMode; label: string; hint: string }[] = [
   { value: 'async', label: 'async', hint: 'ready tickets run side by side' },
   { value: 'linear', label: 'linear', hint: 'one ticket at a time, in track order' },
 ];
-const trusts: { value: TrustOverride; label: string; hint: string }[] = [
+export const trusts: { value: TrustOverride; label: string; hint: string }[] = [
   { value: 'none', label: 'none', hint: "each agent's own trust level" },
   { value: 'step', label: 'step', hint: 'every tool call stops twice' },
   { value: 'auto', label: 'auto', hint: 'the workers run on their own' },

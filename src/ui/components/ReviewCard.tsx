@@ -9,6 +9,8 @@ import { pauseLabel, pauseRef, type Pause } from '../pause.js';
 import type { WorkerView } from '../views.js';
 import { CommandButton } from './CommandButton.js';
 import { Refusal } from './Refusal.js';
+import { QaHint } from './QaHint.js';
+import { qaResultOf } from '../qa.js';
 
 /**
  * Pause 2: the tool ran; its output waits here before the model may see it. With the output
@@ -24,6 +26,7 @@ export function ReviewCard(props: { ticketId: string; view: ActorView<WorkerView
   const primary = primaryReview({ output, isError }, pause.result, at);
   const target = { kind: 'worker', id: ticketId } as const;
   const key = pauseKey(ticketId, ref);
+  const qa = qaResultOf(pause.result.content);
 
   useEffect(() => {
     markUnapplied(ticketId, primary.changed ? key : null);
@@ -56,6 +59,13 @@ export function ReviewCard(props: { ticketId: string; view: ActorView<WorkerView
         {pause.result.is_error && <span className="error-chip">tool error</span>}
       </header>
       {pause.call && <p className="muted call-input">{summarizeInput(pause.call.input)}</p>}
+      {qa && (
+        <QaHint
+          qa={qa}
+          savedTokens={view.context.hint?.tool_use_id === pause.result.tool_use_id ? view.context.hint.saved_tokens : undefined}
+          callId={pause.result.tool_use_id}
+        />
+      )}
       <div className="json-editor">
         <span className="field-label">Output the model will see</span>
         <CodeEditor value={output} onChange={setOutput} language="text" label="output the model will see" testId="result-editor" numbered={false} />

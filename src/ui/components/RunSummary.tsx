@@ -3,6 +3,7 @@ import type { TicketSummary } from '../../protocol/wire.js';
 import { usageText } from '../format.js';
 import { regionOf, statusLabel, type ConductorView } from '../views.js';
 import type { ActorView } from '../../protocol/wire.js';
+import { UsageTable } from './UsageTable.js';
 
 /** The run's end state, or null while it has not ended. */
 export function runEnded(conductor: ActorView<ConductorView> | null): 'done' | 'stalled' | null {
@@ -15,7 +16,7 @@ export function runEnded(conductor: ActorView<ConductorView> | null): 'done' | '
  * to run, some blocked), with the summary table the CLI prints (status, attempts, summary or
  * reason, tokens and cost per ticket, and the total), and a way to start another.
  */
-export function RunSummary(props: { tickets: readonly TicketSummary[]; conductor: ActorView<ConductorView>; onNewRun: () => void; onHide: () => void }) {
+export function RunSummary(props: { tickets: readonly TicketSummary[]; conductor: ActorView<ConductorView>; onNewRun: () => void; onNewRequest?: () => void; onHide: () => void }) {
   const ended = runEnded(props.conductor)!;
   const { context } = props.conductor;
   const usage = context.usage;
@@ -39,6 +40,11 @@ export function RunSummary(props: { tickets: readonly TicketSummary[]; conductor
           <button type="button" className="button primary" data-testid="run-summary-new-run" onClick={props.onNewRun}>
             Start another run
           </button>
+          {props.onNewRequest && (
+            <button type="button" className="button" data-testid="run-summary-new-request" onClick={props.onNewRequest}>
+              New request
+            </button>
+          )}
           <button type="button" className="button link" data-testid="run-summary-hide" onClick={props.onHide}>
             Hide
           </button>
@@ -69,7 +75,16 @@ export function RunSummary(props: { tickets: readonly TicketSummary[]; conductor
                 </td>
                 <td>{info?.attempts ?? 0}</td>
                 <td className="summary-text">{info?.status === 'blocked' ? (info.blocked_reason ?? 'blocked') : (info?.summary ?? '')}</td>
-                <td className="summary-usage">{line ? `tier ${line.tier} · ${usageText(line)}` : '—'}</td>
+                <td className="summary-usage">
+                  {line ? `tier ${line.tier} · ${usageText(line)}` : '—'}
+                  {Object.entries(usage?.tickets ?? {})
+                    .filter(([key]) => key.startsWith(`${ticket.id}@`))
+                    .map(([key, helper]) => (
+                      <div key={key} className="summary-helper muted" data-testid={`run-summary-helper-${key}`}>
+                        {key.slice(ticket.id.length + 1) === 'review' ? 'review' : key.slice(ticket.id.length + 1)}: tier {helper.tier} · {usageText(helper)}
+                      </div>
+                    ))}
+                </td>
               </tr>
             );
           })}
@@ -83,6 +98,7 @@ export function RunSummary(props: { tickets: readonly TicketSummary[]; conductor
           </tfoot>
         )}
       </table>
+      {usage && <UsageTable usage={usage} testId="run-summary-usage" />}
     </section>
   );
 }

@@ -12,7 +12,7 @@ type ListState = { state: 'loading' } | { state: 'ok'; current: string; runs: Ru
  * The Runs tab: every run of the server's store, newest first, the one open here marked. The list
  * is asked for when the tab opens, on Refresh, and again whenever the server opens another run.
  */
-export function RunsView({ onNewRun }: { onNewRun: () => void }) {
+export function RunsView({ onNewRun, onNewRequest }: { onNewRun: () => void; onNewRequest?: () => void }) {
   const client = useClient();
   const session = useStore(client.session);
   const connection = useStore(client.connection);
@@ -44,6 +44,11 @@ export function RunsView({ onNewRun }: { onNewRun: () => void }) {
             <button type="button" className="button primary" data-testid="runs-new-run" onClick={onNewRun} disabled={!ready}>
               New run
             </button>
+            {onNewRequest && (
+              <button type="button" className="button" data-testid="runs-new-request" onClick={onNewRequest} disabled={!ready}>
+                New request
+              </button>
+            )}
             <button type="button" className="button" data-testid="runs-refresh" onClick={() => setAsked((count) => count + 1)} disabled={!ready}>
               Refresh
             </button>

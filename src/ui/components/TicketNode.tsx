@@ -7,6 +7,8 @@ import { pauseLabel, pauseOf } from '../pause.js';
 import { ticketKey, workerKey } from '../../protocol/actor-keys.js';
 import { statusLabel, type TicketView, type WorkerView } from '../views.js';
 import { CommandButton } from './CommandButton.js';
+import { reviewerOf } from '../agents.js';
+import { reviewStageOf } from '../review.js';
 
 /** How long the latest attempt has been at work, or took; nothing when its start is not known. */
 function spanText(span: TicketSpan | undefined, now: number | null): string | null {
@@ -33,7 +35,12 @@ export function TicketNode(props: {
   const { ticket, info } = props;
   const view = useView<TicketView>(ticketKey(ticket.id));
   const worker = useView<WorkerView>(workerKey(ticket.id));
-  const pause = pauseOf(worker);
+  const reviewer = useView<WorkerView>(workerKey(reviewerOf(ticket.id)));
+  const stage = reviewStageOf(view?.value);
+  // Under review the ticket's own worker has stopped; a pause is its reviewer's.
+  const reviewPause = stage ? pauseOf(reviewer) : null;
+  const pause = stage ? reviewPause : pauseOf(worker);
+  const round = (view?.context.review_round ?? 0) + 1;
   const status = info?.status ?? 'pending';
   const reason = info?.blocked_reason ?? view?.context.blocked_reason ?? null;
   const target = { kind: 'ticket', id: ticket.id } as const;
@@ -81,7 +88,17 @@ export function TicketNode(props: {
           {props.now !== null && props.now !== undefined ? ` · ${durationText(props.now - props.tool.at)}` : ''}
         </div>
       )}
-      {pause && (
+      {stage && (
+        <div className={`ticket-note in-review${reviewPause ? ` paused pause-${reviewPause.kind}` : ''}`} data-testid={`ticket-review-${ticket.id}`} data-round={round} data-stage={stage} data-pause={reviewPause?.kind}>
+          in review · round {round}
+          {reviewPause && (
+            <span title={`the reviewer waits at ${pauseLabel[reviewPause.kind]}: ${reviewPause.call?.name ?? 'a call'}`}>
+              {' '}· waits for you
+            </span>
+          )}
+        </div>
+      )}
+      {pause && !reviewPause && (
         <div className={`ticket-note paused pause-${pause.kind}`} data-testid={`ticket-pause-${ticket.id}`} data-pause={pause.kind}>
           {pauseLabel[pause.kind]} <code>{pause.call?.name}</code>
         </div>

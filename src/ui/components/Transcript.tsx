@@ -2,7 +2,7 @@ import { useContext, useEffect, useMemo, useRef } from 'react';
 import type { ModelMessage, ToolResultBlock } from '../../protocol/index.js';
 import { workerKey } from '../../protocol/actor-keys.js';
 import { editsOnTranscript } from '../edits.js';
-import { useView } from '../hooks.js';
+import { useClient, useStore, useView } from '../hooks.js';
 import { TranscriptTicket, useTicketEdits } from '../use-edits.js';
 import type { WorkerView } from '../views.js';
 import { TranscriptBlock, useEditedMark, type BlockEdits } from './TranscriptBlock.js';
@@ -20,6 +20,17 @@ function MessageHead({ label, edits }: { label: string; edits: BlockEdits | unde
   );
 }
 
+/** The tokens each QA hint of this worker saved it, by tool_use id: from the journal, and its view's last hint. */
+function useQaSavings(worker: string | null, hint: WorkerView['hint'] | undefined): ReadonlyMap<string, number> {
+  const rows = useStore(useClient().journal.rows);
+  return useMemo(() => {
+    const saved = new Map<string, number>();
+    for (const row of rows) if (row.kind === 'qa.hint' && row.ticket === worker && row.tool_use_id && row.saved_tokens !== undefined) saved.set(row.tool_use_id, row.saved_tokens);
+    if (hint) saved.set(hint.tool_use_id, hint.saved_tokens);
+    return saved;
+  }, [rows, worker, hint]);
+}
+
 /**
  * The worker's conversation as the model sees it, newest at the bottom, followed by results
  * approved but not yet sent and by the reply the model is streaming right now. Every block a
@@ -31,6 +42,7 @@ export function Transcript(props: { messages: readonly ModelMessage[]; results: 
   const worker = useView<WorkerView>(workerKey(ticket ?? ''));
   const { edits, source, error, refresh } = useTicketEdits(ticket, ticket ? worker?.context : undefined);
   const placed = useMemo(() => editsOnTranscript(props.messages, edits), [props.messages, edits]);
+  const saved = useQaSavings(ticket, worker?.context.hint);
   const of = (list: BlockEdits['edits'] | undefined): BlockEdits | undefined => (list ? { edits: list, source, error, refresh } : undefined);
   const toolNames = new Map<string, string>();
   for (const message of props.messages) {
@@ -59,7 +71,7 @@ export function Transcript(props: { messages: readonly ModelMessage[]; results: 
           {typeof message.content === 'string' ? (
             <p className="block-text">{message.content}</p>
           ) : (
-            message.content.map((block, blockIndex) => <TranscriptBlock key={blockIndex} block={block} toolNames={toolNames} edits={blockEdits(block)} />)
+            message.content.map((block, blockIndex) => <TranscriptBlock key={blockIndex} block={block} toolNames={toolNames} edits={blockEdits(block)} savedTokens={saved} />)
           )}
         </article>
       ))}
@@ -67,7 +79,7 @@ export function Transcript(props: { messages: readonly ModelMessage[]; results: 
         <article className="message role-pending" data-testid="approved-results">
           <header className="message-role">approved, sent with the next turn</header>
           {props.results.map((block) => (
-            <TranscriptBlock key={block.tool_use_id} block={block} toolNames={toolNames} edits={blockEdits(block)} />
+            <TranscriptBlock key={block.tool_use_id} block={block} toolNames={toolNames} edits={blockEdits(block)} savedTokens={saved} />
           ))}
         </article>
       )}

@@ -1,7 +1,9 @@
 import { useState } from 'react';
 import type { ModelMessage } from '../../protocol/index.js';
 import type { EditLike } from '../edits.js';
+import { qaResultOf } from '../qa.js';
 import { EditCompare, EditedMark } from './EditedMark.js';
+import { QaHint } from './QaHint.js';
 
 type Block = Exclude<ModelMessage['content'], string>[number];
 
@@ -44,7 +46,18 @@ export function useEditedMark(edits: BlockEdits | undefined) {
 }
 
 /** One content block of a message: text, a tool call with its input, or a tool's result; marked when a human edited it. */
-export function TranscriptBlock({ block, toolNames, edits }: { block: Block; toolNames: ReadonlyMap<string, string>; edits?: BlockEdits | undefined }) {
+export function TranscriptBlock({
+  block,
+  toolNames,
+  edits,
+  savedTokens,
+}: {
+  block: Block;
+  toolNames: ReadonlyMap<string, string>;
+  edits?: BlockEdits | undefined;
+  /** A result with a QA hint: the tokens the hint saved the worker, when known. */
+  savedTokens?: ReadonlyMap<string, number> | undefined;
+}) {
   const { mark, compare } = useEditedMark(edits);
   switch (block.type) {
     case 'text':
@@ -64,8 +77,15 @@ export function TranscriptBlock({ block, toolNames, edits }: { block: Block; too
     case 'tool_result': {
       const lines = block.content.split('\n');
       const long = lines.length > 12;
+      const qa = qaResultOf(block.content);
       return (
-        <div className={`block-tool-result${block.is_error ? ' is-error' : ''}${mark ? ' edited' : ''}`} data-testid="block-tool-result" data-call={block.tool_use_id}>
+        <div
+          className={`block-tool-result${block.is_error ? ' is-error' : ''}${mark ? ' edited' : ''}${qa ? ' with-qa' : ''}`}
+          data-testid="block-tool-result"
+          data-call={block.tool_use_id}
+          data-qa={qa ? 'true' : undefined}
+        >
+          {qa && <QaHint qa={qa} savedTokens={savedTokens?.get(block.tool_use_id)} callId={block.tool_use_id} />}
           <details open={!long}>
             <summary className="block-label">
               result of <code className="tool-name">{toolNames.get(block.tool_use_id) ?? block.tool_use_id}</code>

@@ -7,28 +7,34 @@ import { conflictFilesOf } from '../patch.js';
 import { callCount, describeWaiting, pauseOf, releasedBy, workerStateLabel } from '../pause.js';
 import { conductorKey, ticketKey, workerKey } from '../../protocol/actor-keys.js';
 import { workerTrust, statusLabel, type ConductorView, type TicketView, type WorkerView } from '../views.js';
-import { ApprovalCard } from './ApprovalCard.js';
 import { CommandButton } from './CommandButton.js';
 import { CommandToggle, type Confirmation, type ToggleOption } from './CommandToggle.js';
-import { InterruptedCard } from './InterruptedCard.js';
 import { MessageEditor } from './MessageEditor.js';
-import { PauseRefusal } from './Refusal.js';
-import { ReviewCard } from './ReviewCard.js';
+import { PauseCards } from './PauseCards.js';
+import { ReviewSection, useHasReview } from './ReviewSection.js';
 import { TicketDiff } from './TicketDiff.js';
 import { Transcript } from './Transcript.js';
+import { TranscriptTicket } from '../use-edits.js';
+import { reviewerOf } from '../agents.js';
+import { reviewStageOf } from '../review.js';
 
-/** What the panel shows below the pauses: the worker's transcript, or the ticket's diff. */
-export type PanelTab = 'transcript' | 'diff';
+/** What the panel shows below the pauses: the worker's transcript, the ticket's diff, or its reviewer's transcript. */
+export type PanelTab = 'transcript' | 'diff' | 'review';
 
 /** Everything about one ticket's worker: its clutch, the pause it waits at, its transcript, and its diff. */
 export function WorkerPanel({ ticket, index, tab = 'transcript', onTab }: { ticket: TicketSummary; index: number; tab?: PanelTab; onTab?: (tab: PanelTab) => void }) {
   const worker = useView<WorkerView>(workerKey(ticket.id));
   const ticketView = useView<TicketView>(ticketKey(ticket.id));
+  const reviewer = useView<WorkerView>(workerKey(reviewerOf(ticket.id)));
+  const hasReview = useHasReview(ticket.id);
+  const inReview = reviewStageOf(ticketView?.value) !== null;
   const conductor = useView<ConductorView>(conductorKey);
   const [editingMessage, setEditingMessage] = useState(false);
   const [ownTab, setOwnTab] = useState<PanelTab>(tab);
   // The page keeps the choice across tickets when it passes one; else the panel keeps its own.
-  const shownTab = onTab ? tab : ownTab;
+  const chosenTab = onTab ? tab : ownTab;
+  // The reviewer's transcript only where there is a review.
+  const shownTab = chosenTab === 'review' && !reviewer ? 'transcript' : chosenTab;
   const setTab = onTab ?? setOwnTab;
   const info = conductor?.context.tickets[index];
   const ticketUsage = conductor?.context.usage?.tickets[ticket.id];
@@ -38,7 +44,7 @@ export function WorkerPanel({ ticket, index, tab = 'transcript', onTab }: { tick
   const context = worker?.context;
   const canEditMessage = worker?.accepts.includes('clutch.edit_message') ?? false;
   // Paused, but not for an approval or a review: it says so, so nobody approves what may have run.
-  const chip = info?.skipped ? 'skipped' : pause?.kind === 'interrupted' ? 'interrupted' : statusLabel[status];
+  const chip = info?.skipped ? 'skipped' : pause?.kind === 'interrupted' ? 'interrupted' : inReview ? `in review · ${statusLabel[status]}` : statusLabel[status];
   const blockedReason = info?.blocked_reason ?? ticketView?.context.blocked_reason ?? null;
   const conflict = conflictFilesOf(blockedReason);
 
@@ -131,14 +137,8 @@ export function WorkerPanel({ ticket, index, tab = 'transcript', onTab }: { tick
         </p>
       )}
 
-      <PauseRefusal ticketId={ticket.id} />
-      {worker && pause?.kind === 'approval' && (
-        <ApprovalCard key={`${pause.call?.id}:${JSON.stringify(pause.call?.input)}`} ticketId={ticket.id} view={worker} pause={pause} />
-      )}
-      {worker && pause?.kind === 'interrupted' && <InterruptedCard key={pause.call?.id} ticketId={ticket.id} view={worker} pause={pause} />}
-      {worker && pause?.kind === 'review' && (
-        <ReviewCard key={`${pause.result.tool_use_id}:${pause.result.content}:${pause.result.is_error}`} ticketId={ticket.id} view={worker} pause={pause} />
-      )}
+      <PauseCards agent={ticket.id} view={worker} pause={pause} />
+      {hasReview && <ReviewSection ticket={ticket.id} onTranscript={() => setTab('review')} />}
 
       <div className="transcript-head">
         <div className="panel-tabs" role="tablist" aria-label={`${ticket.id} views`}>
@@ -148,6 +148,11 @@ export function WorkerPanel({ ticket, index, tab = 'transcript', onTab }: { tick
           <button type="button" role="tab" aria-selected={shownTab === 'diff'} data-testid="panel-tab-diff" onClick={() => setTab('diff')}>
             Diff
           </button>
+          {reviewer && (
+            <button type="button" role="tab" aria-selected={shownTab === 'review'} data-testid="panel-tab-review" onClick={() => setTab('review')}>
+              Reviewer
+            </button>
+          )}
         </div>
         {canEditMessage && !editingMessage && (
           <button type="button" className="button" data-testid="edit-message-open" onClick={() => setEditingMessage(true)}>
@@ -159,7 +164,16 @@ export function WorkerPanel({ ticket, index, tab = 'transcript', onTab }: { tick
       {worker && context && editingMessage && canEditMessage && (
         <MessageEditor key={JSON.stringify(context.messages.at(-1))} ticketId={ticket.id} view={worker} onClose={() => setEditingMessage(false)} />
       )}
-      {shownTab === 'diff' ? (
+      {shownTab === 'review' && reviewer ? (
+        <TranscriptTicket.Provider value={reviewerOf(ticket.id)}>
+          <Transcript
+            messages={reviewer.context.messages}
+            results={reviewer.context.results}
+            draft={reviewer.context.draft}
+            streaming={reviewer.status === 'active' && reviewer.value === 'prompting'}
+          />
+        </TranscriptTicket.Provider>
+      ) : shownTab === 'diff' ? (
         <TicketDiff ticket={ticket.id} status={status} attempts={info?.attempts ?? 0} progress={context?.messages.length ?? 0} />
       ) : worker && context ? (
         <Transcript

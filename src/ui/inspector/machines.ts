@@ -4,10 +4,12 @@ import type { AnyStateMachine } from 'xstate';
 import { conductorMachine } from '../../machines/conductor.js';
 import { ticketMachine } from '../../machines/ticket.js';
 import { workerMachine } from '../../machines/worker.js';
+import { plannerMachine } from '../../machines/planner.js';
 import type { ActorKind } from '../../protocol/wire.js';
 
 export const machines: Record<ActorKind, AnyStateMachine> = {
   conductor: conductorMachine,
   ticket: ticketMachine,
   worker: workerMachine,
+  planner: plannerMachine,
 };

@@ -1,6 +1,7 @@
 import { EditorView } from '@codemirror/view';
 import { useEffect, useRef, useState } from 'react';
-import { conductorKey } from '../../protocol/actor-keys.js';
+import { conductorKey, plannerKey } from '../../protocol/actor-keys.js';
+import { agentsOf, ticketOfAgent } from '../agents.js';
 import type { TicketSummary } from '../../protocol/wire.js';
 import { useClient, usePendingPauses, useStore, useView } from '../hooks.js';
 import type { ConductorView } from '../views.js';
@@ -10,7 +11,7 @@ import { isTyping, keyAction, keyMap, nextPending, step, type KeyAction } from '
 import { pauseRef } from '../pause.js';
 
 /** The pause card of the worker panel: the pause in focus, the one the keys answer. */
-const panelCard = () => document.querySelector<HTMLElement>('[data-testid="worker-panel"] [data-pause-card]');
+const panelCard = () => document.querySelector<HTMLElement>('[data-testid="worker-panel"] [data-pause-card], [data-testid="plan-screen"] [data-pause-card]');
 const modalOpen = () => document.querySelector('[aria-modal="true"]:not([data-testid="keyboard-help"])') !== null;
 
 /** Presses the card's button bound to a key, or says why it cannot. */
@@ -43,15 +44,17 @@ export function KeyboardShortcuts(props: { tickets: readonly TicketSummary[]; se
   const session = useStore(client.session);
   const conductor = useView<ConductorView>(conductorKey);
   const order = props.tickets.map((ticket) => ticket.id);
-  const pending = usePendingPauses(order);
-  const pendingIds = pending.map((waiting) => waiting.ticket);
+  const planning = useView(plannerKey) !== null;
+  // A ticket's pauses are its worker's and its reviewer's: the keys move between tickets.
+  const pending = usePendingPauses(agentsOf(props.tickets, planning));
+  const pendingIds = [...new Set(pending.flatMap((waiting) => ticketOfAgent(waiting.ticket) ?? []))];
   const [help, setHelp] = useState(false);
   const [note, setNote] = useState<string | null>(null);
   const { selected, onSelect } = props;
   // The conductor lists its tickets in track order.
   const status = selected === null ? undefined : conductor?.context.tickets[order.indexOf(selected)]?.status;
   const live = selected !== null && (pendingIds.includes(selected) || status === 'running' || status === 'step_paused');
-  const shown = pending.find((waiting) => waiting.ticket === selected);
+  const shown = pending.find((waiting) => (ticketOfAgent(waiting.ticket) ?? waiting.ticket) === selected) ?? (planning ? pending[0] : undefined);
   const shownKey = shown ? pauseKey(shown.ticket, pauseRef(shown.pause)) : null;
 
   const run = session?.run_id ?? null;
