@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ExecutionMode, TrustOverride } from '../../protocol/index.js';
 import { useClient, useStore } from '../hooks.js';
-import { modes, trusts } from './NewRunDialog.js';
+import { Choices, modes, trusts } from './NewRunDialog.js';
 
 type Start = { state: 'idle' } | { state: 'starting' } | { state: 'started'; run: string } | { state: 'error'; error: string };
 
@@ -77,26 +77,8 @@ export function RequestForm({
         placeholder="Describe the change, and how to tell it works."
       />
       <div className="new-run-options">
-        <fieldset disabled={busy}>
-          <legend>Mode</legend>
-          {modes.map((option) => (
-            <label key={option.value} className="choice" title={option.hint}>
-              <input type="radio" name={`${prefix}-mode`} data-testid={`${prefix}-mode-${option.value}`} checked={draft.mode === option.value} onChange={() => onDraft({ ...draft, mode: option.value })} />{' '}
-              {option.label}
-              <span className="muted"> · {option.hint}</span>
-            </label>
-          ))}
-        </fieldset>
-        <fieldset disabled={busy}>
-          <legend>Trust override</legend>
-          {trusts.map((option) => (
-            <label key={option.value} className="choice" title={option.hint}>
-              <input type="radio" name={`${prefix}-trust`} data-testid={`${prefix}-trust-${option.value}`} checked={draft.trust === option.value} onChange={() => onDraft({ ...draft, trust: option.value })} />{' '}
-              {option.label}
-              <span className="muted"> · {option.hint}</span>
-            </label>
-          ))}
-        </fieldset>
+        <Choices legend="Mode" name={`${prefix}-mode`} testid={`${prefix}-mode`} options={modes} value={draft.mode} onChange={(mode) => onDraft({ ...draft, mode })} disabled={busy} />
+        <Choices legend="Trust override" name={`${prefix}-trust`} testid={`${prefix}-trust`} options={trusts} value={draft.trust} onChange={(trust) => onDraft({ ...draft, trust })} disabled={busy} />
       </div>
       {start.state === 'error' && (
         <p className="inline-error" role="alert" data-testid={`${prefix}-error`}>

@@ -16,6 +16,29 @@ export const trusts: { value: TrustOverride; label: string; hint: string }[] = [
   { value: 'auto', label: 'auto', hint: 'the workers run on their own' },
 ];
 
+/** One radio group of a new run's options (mode, trust override), each choice with its hint. */
+export function Choices<T extends string>(props: {
+  legend: string;
+  name: string;
+  testid: string;
+  options: readonly { value: T; label: string; hint: string }[];
+  value: T;
+  onChange: (value: T) => void;
+  disabled: boolean;
+}) {
+  return (
+    <fieldset disabled={props.disabled}>
+      <legend>{props.legend}</legend>
+      {props.options.map((option) => (
+        <label key={option.value} className="choice" title={option.hint}>
+          <input type="radio" name={props.name} data-testid={`${props.testid}-${option.value}`} checked={props.value === option.value} onChange={() => props.onChange(option.value)} /> {option.label}
+          <span className="muted"> · {option.hint}</span>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 /**
  * Starts a new run: a track file (the workspace's or demo/'s, as the server lists them), the mode
  * and the trust override. The server starts it in its store and switches to it, closing every
@@ -107,24 +130,8 @@ export function NewRunDialog({ onClose }: { onClose: () => void }) {
             ))}
         </fieldset>
         <div className="new-run-options">
-          <fieldset disabled={busy}>
-            <legend>Mode</legend>
-            {modes.map((option) => (
-              <label key={option.value} className="choice" title={option.hint}>
-                <input type="radio" name="mode" data-testid={`new-run-mode-${option.value}`} checked={mode === option.value} onChange={() => setMode(option.value)} /> {option.label}
-                <span className="muted"> · {option.hint}</span>
-              </label>
-            ))}
-          </fieldset>
-          <fieldset disabled={busy}>
-            <legend>Trust override</legend>
-            {trusts.map((option) => (
-              <label key={option.value} className="choice" title={option.hint}>
-                <input type="radio" name="trust" data-testid={`new-run-trust-${option.value}`} checked={trust === option.value} onChange={() => setTrust(option.value)} /> {option.label}
-                <span className="muted"> · {option.hint}</span>
-              </label>
-            ))}
-          </fieldset>
+          <Choices legend="Mode" name="mode" testid="new-run-mode" options={modes} value={mode} onChange={setMode} disabled={busy} />
+          <Choices legend="Trust override" name="trust" testid="new-run-trust" options={trusts} value={trust} onChange={setTrust} disabled={busy} />
         </div>
         {start.state === 'error' && (
           <p className="inline-error" role="alert" data-testid="new-run-error">
