@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx, so `npx clutch` works right after `npm install`.
-import { register } from 'tsx/esm/api';
+// Runs the TypeScript CLI right after `npm install`: from a bundle of src/ made on demand
+// (cli-bundle.js), or through tsx when one cannot be made.
+import { loadBundledCli } from './cli-bundle.js';
 
 // Output piped into a reader that stops early (`clutch runs | head -1`) is not an error.
 process.stdout.on('error', (error) => {
@@ -8,6 +9,10 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
-register();
-const { main } = await import('../src/cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+let cli = await loadBundledCli();
+if (!cli) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import('../src/cli.ts');
+}
+process.exitCode = await cli.main(process.argv.slice(2));

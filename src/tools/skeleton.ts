@@ -1,5 +1,16 @@
 import path from 'node:path';
-import ts from 'typescript';
+import { createRequire } from 'node:module';
+import type * as T from 'typescript';
+
+/**
+ * The compiler, loaded when a skeleton is first asked for: required, not imported, because an ES
+ * import of its 9 MB CommonJS file costs every CLI start about 0.7 s (Node scans it for exports),
+ * and most runs never read a skeleton.
+ */
+let compiler: typeof T | undefined;
+const ts: typeof T = new Proxy({} as typeof T, {
+  get: (_target, key) => (compiler ??= createRequire(import.meta.url)('typescript') as typeof T)[key as keyof typeof T],
+});
 
 /**
  * The skeleton of a module: the signatures of what it exports, bodies left out, for a model that
@@ -50,7 +61,7 @@ export interface SkeletonOptions {
   docs?: boolean;
 }
 
-const scriptKinds: ReadonlyMap<string, ts.ScriptKind> = new Map([
+const scriptKinds: ReadonlyMap<string, T.ScriptKind> = new Map([
   ['.ts', ts.ScriptKind.TS],
   ['.tsx', ts.ScriptKind.TSX],
   ['.mts', ts.ScriptKind.TS],
@@ -83,8 +94,8 @@ export function skeletonOf(fileName: string, text: string, options: SkeletonOpti
 }
 
 /** The parser's own count, through a program of this one file (no lib, nothing resolved: cheap). */
-function countSyntaxErrors(source: ts.SourceFile): number {
-  const host: ts.CompilerHost = {
+function countSyntaxErrors(source: T.SourceFile): number {
+  const host: T.CompilerHost = {
     getSourceFile: (name) => (name === source.fileName ? source : undefined),
     fileExists: (name) => name === source.fileName,
     readFile: () => undefined,
@@ -95,7 +106,7 @@ function countSyntaxErrors(source: ts.SourceFile): number {
     useCaseSensitiveFileNames: () => true,
     getNewLine: () => '\n',
   };
-  const options: ts.CompilerOptions = { noLib: true, noResolve: true, types: [], allowJs: true };
+  const options: T.CompilerOptions = { noLib: true, noResolve: true, types: [], allowJs: true };
   return ts.createProgram({ rootNames: [source.fileName], options, host }).getSyntacticDiagnostics(source).length;
 }
 
@@ -125,11 +136,11 @@ const PIECE_MIN = 12;
 /** An interface or a type literal shows this many members; the rest are counted. */
 const MEMBERS_MAX = 8;
 
-type Signature = ts.SignatureDeclaration & { body?: ts.Node | undefined };
+type Signature = T.SignatureDeclaration & { body?: T.Node | undefined };
 
 class SkeletonWriter {
   readonly lines: string[] = [];
-  readonly #source: ts.SourceFile;
+  readonly #source: T.SourceFile;
   readonly #js: boolean;
   readonly #docs: boolean;
   /** Names that a statement of their own exports (`export { a }`, `export default a`, `module.exports = { a }`). */
@@ -141,7 +152,7 @@ class SkeletonWriter {
   /** The budget every type is capped at while `fit` shortens a line. */
   #cap = Infinity;
 
-  constructor(source: ts.SourceFile, js: boolean, docs: boolean) {
+  constructor(source: T.SourceFile, js: boolean, docs: boolean) {
     this.#source = source;
     this.#js = js;
     this.#docs = docs;
@@ -150,7 +161,7 @@ class SkeletonWriter {
   }
 
   /** The one line that stands for all of the file's imports: `imports: 2 modules (3 names)`. */
-  imports(list: readonly ts.Statement[]): void {
+  imports(list: readonly T.Statement[]): void {
     const modules = new Set<string>();
     let names = 0;
     for (const statement of list) {
@@ -163,7 +174,7 @@ class SkeletonWriter {
     this.line(0, `imports: ${plural(modules.size, 'module')} (${names === 0 ? 'no names' : plural(names, 'name')})`);
   }
 
-  statements(list: readonly ts.Statement[], depth: number, ambient: boolean): void {
+  statements(list: readonly T.Statement[], depth: number, ambient: boolean): void {
     const module = depth === 0 && !ambient && hasExportSurface(list);
     const internal: string[] = [];
     if (module) {
@@ -194,9 +205,9 @@ class SkeletonWriter {
    * or '' when it would show nothing anyway (a variable that holds no function); undefined for a
    * statement that is exported or is no such declaration.
    */
-  internalName(node: ts.Statement): string | undefined {
+  internalName(node: T.Statement): string | undefined {
     if (hasModifier(node, ts.SyntaxKind.ExportKeyword) || importOf(node) !== undefined) return undefined;
-    const named = (name: ts.Node | undefined, suffix = '') => {
+    const named = (name: T.Node | undefined, suffix = '') => {
       const text = nameText(name);
       return text === undefined || this.#exported.has(text) ? undefined : `${text}${suffix}`;
     };
@@ -213,7 +224,7 @@ class SkeletonWriter {
     return undefined;
   }
 
-  statement(node: ts.Statement, depth: number, ambient: boolean): void {
+  statement(node: T.Statement, depth: number, ambient: boolean): void {
     if (importOf(node) !== undefined) return;
     if (ts.isImportEqualsDeclaration(node) || ts.isNamespaceExportDeclaration(node)) {
       this.line(depth, withoutSemicolon(this.print(node)));
@@ -239,13 +250,13 @@ class SkeletonWriter {
     } else if (ts.isVariableStatement(node)) {
       this.variableStatement(node, depth, ambient);
     } else if (ts.isExpressionStatement(node) && commonJsTarget(node) !== undefined) {
-      const assignment = node.expression as ts.BinaryExpression;
+      const assignment = node.expression as T.BinaryExpression;
       if (ts.isFunctionExpression(skipWrappers(assignment.right)) || ts.isArrowFunction(skipWrappers(assignment.right))) this.doc(node, depth);
       this.line(depth, `${this.print(assignment.left)} = ${this.value(assignment.right, true)}`);
     }
   }
 
-  functionDeclaration(node: ts.FunctionDeclaration, depth: number, overloads: number): void {
+  functionDeclaration(node: T.FunctionDeclaration, depth: number, overloads: number): void {
     this.doc(node, depth);
     const end = overloads > 0 ? ` ${overloadCount(overloads)}` : '';
     // Under `exports:` a function is its name and signature, as a method is in a class: `toCents(amount)`.
@@ -259,7 +270,7 @@ class SkeletonWriter {
    * `export { a, b } from './x'` as written when it fits on a line, else with the names that fit and
    * a count of the rest. A list without a module keeps every name that the file declares.
    */
-  exportDeclaration(node: ts.ExportDeclaration, depth: number): string {
+  exportDeclaration(node: T.ExportDeclaration, depth: number): string {
     const clause = node.exportClause;
     if (!clause || !ts.isNamedExports(clause)) return withoutSemicolon(this.print(node));
     const from = node.moduleSpecifier ? ` from ${this.print(node.moduleSpecifier)}` : '';
@@ -282,7 +293,7 @@ class SkeletonWriter {
   }
 
   /** JSDoc `@typedef` and `@callback` tags: the type declarations of a JS file. */
-  typedefs(node: ts.Node, depth: number): void {
+  typedefs(node: T.Node, depth: number): void {
     if (!this.#js) return;
     // getChildren, not getJSDocCommentsAndTags: that one gives only the last comment before a node.
     for (const tag of node.getChildren(this.#source).flatMap((child) => (ts.isJSDoc(child) ? (child.tags ?? []) : []))) {
@@ -299,16 +310,16 @@ class SkeletonWriter {
     }
   }
 
-  jsDocTypeLiteral(literal: ts.JSDocTypeLiteral): string {
+  jsDocTypeLiteral(literal: T.JSDocTypeLiteral): string {
     const members = (literal.jsDocPropertyTags ?? []).map((tag) => this.jsDocProperty(tag));
     return members.length === 0 ? 'object' : `{ ${members.join('; ')} }`;
   }
 
-  jsDocProperty(tag: ts.JSDocPropertyLikeTag): string {
+  jsDocProperty(tag: T.JSDocPropertyLikeTag): string {
     return `${this.print(tag.name)}${tag.isBracketed ? '?' : ''}${tag.typeExpression ? `: ${this.type(tag.typeExpression.type, TYPE_MAX)}` : ''}`;
   }
 
-  classMembers(members: ts.NodeArray<ts.ClassElement>): Array<string | undefined> {
+  classMembers(members: T.NodeArray<T.ClassElement>): Array<string | undefined> {
     return members.map((member, index) => {
       if (followsOverload(member, members[index - 1])) return undefined;
       const text = this.fit(LINE_MAX - 2, () => this.classMember(member) ?? '');
@@ -317,7 +328,7 @@ class SkeletonWriter {
     });
   }
 
-  classMember(member: ts.ClassElement): string | undefined {
+  classMember(member: T.ClassElement): string | undefined {
     const name = member.name ? this.print(member.name) : '';
     const hidden = isPrivate(member);
     const prefix = modifiers(member, [ts.SyntaxKind.DeclareKeyword, ts.SyntaxKind.OverrideKeyword, ts.SyntaxKind.PublicKeyword]);
@@ -331,7 +342,7 @@ class SkeletonWriter {
   }
 
   /** An interface's or a type literal's members (`name?: Type`), types folded, overloads counted, the first MEMBERS_MAX. */
-  typeMembers(members: ts.NodeArray<ts.TypeElement>): Array<string | undefined> {
+  typeMembers(members: T.NodeArray<T.TypeElement>): Array<string | undefined> {
     const shown: string[] = [];
     for (const [index, member] of members.entries()) {
       const previous = members[index - 1];
@@ -345,7 +356,7 @@ class SkeletonWriter {
     return shown.length <= MEMBERS_MAX + 1 ? shown : [...shown.slice(0, MEMBERS_MAX), `…${shown.length - MEMBERS_MAX} more members`];
   }
 
-  typeMember(member: ts.TypeElement): string {
+  typeMember(member: T.TypeElement): string {
     const name = member.name ? this.print(member.name) : '';
     const optional = member.questionToken ? '?' : '';
     if (ts.isPropertySignature(member)) return `${modifiers(member)}${name}${optional}${member.type ? `: ${this.type(member.type, TYPE_MAX)}` : ''}`;
@@ -358,12 +369,12 @@ class SkeletonWriter {
     return withoutSemicolon(this.print(member));
   }
 
-  indexSignature(node: ts.IndexSignatureDeclaration): string {
+  indexSignature(node: T.IndexSignatureDeclaration): string {
     const parameters = node.parameters.map((parameter) => this.parameter(parameter)).join(', ');
     return `${modifiers(node)}[${parameters}]: ${this.type(node.type, TYPE_MAX)}`;
   }
 
-  moduleDeclaration(node: ts.ModuleDeclaration, depth: number, ambient: boolean): void {
+  moduleDeclaration(node: T.ModuleDeclaration, depth: number, ambient: boolean): void {
     let name = this.print(node.name);
     let body = node.body;
     while (body && ts.isModuleDeclaration(body)) {
@@ -386,7 +397,7 @@ class SkeletonWriter {
     this.#inExports = inExports;
   }
 
-  variableStatement(node: ts.VariableStatement, depth: number, ambient: boolean): void {
+  variableStatement(node: T.VariableStatement, depth: number, ambient: boolean): void {
     const exported = ambient || hasModifier(node, ts.SyntaxKind.ExportKeyword) || hasModifier(node, ts.SyntaxKind.DeclareKeyword);
     const keyword = declarationKeyword(node.declarationList.flags);
     let documented = false;
@@ -406,7 +417,7 @@ class SkeletonWriter {
     return `${this.typeParameters(node)}(${parameters})${returns ? `: ${this.type(returns, TYPE_MAX)}` : ''}`;
   }
 
-  parameter(node: ts.ParameterDeclaration): string {
+  parameter(node: T.ParameterDeclaration): string {
     const type = node.type ?? (this.#js ? ts.getJSDocType(node) : undefined);
     const bracketed = this.#js && ts.getJSDocParameterTags(node).some((tag) => tag.isBracketed);
     // With a type, a default value shows as `?`; without one, the value tells what is expected.
@@ -416,7 +427,7 @@ class SkeletonWriter {
   }
 
   /** A parameter's or variable's name; a destructuring pattern with its names, a default only when short (`{ round = true, base = … }`). */
-  bindingName(name: ts.BindingName): string {
+  bindingName(name: T.BindingName): string {
     if (ts.isIdentifier(name)) return name.text;
     const elements = name.elements.map((element) => {
       if (ts.isOmittedExpression(element)) return '';
@@ -432,7 +443,7 @@ class SkeletonWriter {
    * `<T extends C = D>`, the constraint and default folded. With `namesOnly` (an interface's or a type
    * alias's), a list longer than CONSTRAINT_MAX is its names, `…` after one that has more (`<T…, U>`).
    */
-  typeParameters(node: ts.DeclarationWithTypeParameterChildren | Signature, namesOnly = false): string {
+  typeParameters(node: T.DeclarationWithTypeParameterChildren | Signature, namesOnly = false): string {
     const list = ts.getEffectiveTypeParameterDeclarations(node);
     if (list.length === 0) return '';
     if (namesOnly) {
@@ -449,14 +460,14 @@ class SkeletonWriter {
     return `<${shown.join(', ')}>`;
   }
 
-  heritage(node: ts.ClassLikeDeclaration | ts.InterfaceDeclaration): string {
+  heritage(node: T.ClassLikeDeclaration | T.InterfaceDeclaration): string {
     return (node.heritageClauses ?? [])
       .map((clause) => ` ${ts.tokenToString(clause.token) ?? ''} ${clause.types.map((type) => this.type(type, CONSTRAINT_MAX)).join(', ')}`)
       .join('');
   }
 
   /** `: Type` when one is written (a JSDoc @type in JS), else ` = <short value>`, else nothing. */
-  typeOrValue(node: ts.VariableDeclaration | ts.PropertyDeclaration): string {
+  typeOrValue(node: T.VariableDeclaration | T.PropertyDeclaration): string {
     const type = node.type ?? (this.#js ? ts.getJSDocType(node) : undefined);
     if (type) return `: ${this.type(type, TYPE_MAX)}`;
     return node.initializer ? ` = ${this.value(node.initializer)}` : '';
@@ -475,7 +486,7 @@ class SkeletonWriter {
   }
 
   /** The type as written when it fits in `wanted` characters (or the line's cap), else folded (with `…`) until it does. */
-  type(node: ts.TypeNode, wanted: number): string {
+  type(node: T.TypeNode, wanted: number): string {
     const budget = Math.max(SHORT_TYPE, Math.min(wanted, this.#cap));
     const text = this.print(node);
     if (text.length <= budget) return text;
@@ -484,7 +495,7 @@ class SkeletonWriter {
     return folded.length < text.length ? folded : text;
   }
 
-  foldType(node: ts.TypeNode, budget: number): string {
+  foldType(node: T.TypeNode, budget: number): string {
     if (ts.isParenthesizedTypeNode(node)) return `(${this.type(node.type, budget - 2)})`;
     if (ts.isUnionTypeNode(node) || ts.isIntersectionTypeNode(node)) return this.foldMembers(node, budget);
     if (ts.isTypeLiteralNode(node)) return this.foldLiteral(node, budget);
@@ -527,7 +538,7 @@ class SkeletonWriter {
    * A union or intersection as the members that fit in `budget` and a count of the rest; `null` and
    * `undefined` in a union are always shown, at the end.
    */
-  foldMembers(node: ts.UnionTypeNode | ts.IntersectionTypeNode, budget: number): string {
+  foldMembers(node: T.UnionTypeNode | T.IntersectionTypeNode, budget: number): string {
     const separator = ts.isUnionTypeNode(node) ? ' | ' : ' & ';
     const nullish = ts.isUnionTypeNode(node) ? node.types.filter(isNullish) : [];
     const others = node.types.filter((type) => !nullish.includes(type));
@@ -551,14 +562,14 @@ class SkeletonWriter {
   }
 
   /** Type arguments folded to share `budget`, or `…` when they do not fit in it. */
-  foldArguments(list: ts.NodeArray<ts.TypeNode>, budget: number): string {
+  foldArguments(list: T.NodeArray<T.TypeNode>, budget: number): string {
     const share = Math.floor((budget - 2 * (list.length - 1)) / list.length);
     const text = list.map((type) => this.type(type, share)).join(', ');
     return text.length <= budget ? text : '…';
   }
 
   /** `{ a: …; b?: … }` when the names fit in `budget`, else `{ …N members }`. */
-  foldLiteral(node: ts.TypeLiteralNode, budget: number): string {
+  foldLiteral(node: T.TypeLiteralNode, budget: number): string {
     const names = node.members.map((member) => {
       const name = member.name ? this.print(member.name) : undefined;
       const optional = member.questionToken ? '?' : '';
@@ -576,7 +587,7 @@ class SkeletonWriter {
    * short, else its kind (`{…}`, `[…]`, `new Map(…)`). With `keys`, an object literal lists its keys
    * (what `module.exports = {…}` and `export default {…}` export).
    */
-  value(expression: ts.Expression, keys = false): string {
+  value(expression: T.Expression, keys = false): string {
     let node = expression;
     while (ts.isParenthesizedExpression(node)) node = node.expression;
     if (ts.isArrowFunction(node)) return `${modifiers(node)}${this.signature(node)} => …`;
@@ -604,13 +615,13 @@ class SkeletonWriter {
   }
 
   /** Literals, names and arithmetic on them as written, when short; undefined otherwise. */
-  short(node: ts.Expression): string | undefined {
+  short(node: T.Expression): string | undefined {
     if (!isPlain(node)) return undefined;
     const text = this.print(node);
     return text.length <= VALUE_MAX ? text : undefined;
   }
 
-  objectKeys(node: ts.ObjectLiteralExpression): string {
+  objectKeys(node: T.ObjectLiteralExpression): string {
     const keys = node.properties.map((property) =>
       ts.isSpreadAssignment(property) ? `...${this.short(property.expression) ?? '…'}` : property.name ? this.print(property.name) : '…',
     );
@@ -641,9 +652,9 @@ class SkeletonWriter {
   }
 
   /** The first sentence of the node's doc comment (and whether it is deprecated), as a line of its own. */
-  doc(node: ts.Node, depth: number): void {
+  doc(node: T.Node, depth: number): void {
     if (!this.#docs) return;
-    const own = ts.getJSDocCommentsAndTags(node).filter((doc): doc is ts.JSDoc => ts.isJSDoc(doc) && !(doc.tags ?? []).some(isTypedef));
+    const own = ts.getJSDocCommentsAndTags(node).filter((doc): doc is T.JSDoc => ts.isJSDoc(doc) && !(doc.tags ?? []).some(isTypedef));
     const last = own.at(-1);
     if (!last) return;
     const deprecated = (last.tags ?? []).find((tag) => ts.isJSDocDeprecatedTag(tag));
@@ -655,7 +666,7 @@ class SkeletonWriter {
   }
 
   /** A declaration's modifiers, without `export` and `declare` when it is written under `exports:`. */
-  modifiers(node: ts.Node, depth: number): string {
+  modifiers(node: T.Node, depth: number): string {
     if (!this.#inExports || depth !== 0 || hasModifier(node, ts.SyntaxKind.DefaultKeyword)) return modifiers(node);
     return modifiers(node, [ts.SyntaxKind.ExportKeyword, ts.SyntaxKind.DeclareKeyword]);
   }
@@ -665,13 +676,13 @@ class SkeletonWriter {
   }
 
   /** The node as the printer writes it, without comments and with every type literal on one line. */
-  print(node: ts.Node): string {
+  print(node: T.Node): string {
     markSingleLine(node);
     return printer.printNode(ts.EmitHint.Unspecified, node, this.#source);
   }
 }
 
-function markSingleLine(node: ts.Node): void {
+function markSingleLine(node: T.Node): void {
   if (ts.isTypeLiteralNode(node) || ts.isMappedTypeNode(node) || ts.isTupleTypeNode(node)) ts.setEmitFlags(node, ts.EmitFlags.SingleLine);
   ts.forEachChild(node, markSingleLine);
 }
@@ -704,7 +715,7 @@ const overloadCount = (n: number): string => `(+${plural(n, 'overload')})`;
 const withoutSemicolon = (text: string): string => (text.endsWith(';') ? text.slice(0, -1) : text);
 
 /** The node's modifiers as written (`export async `), but those of the `left` kinds. */
-function modifiers(node: ts.Node, left: readonly ts.SyntaxKind[] = []): string {
+function modifiers(node: T.Node, left: readonly T.SyntaxKind[] = []): string {
   const list = ts.canHaveModifiers(node) ? (ts.getModifiers(node) ?? []) : [];
   return list
     .filter((modifier) => !left.includes(modifier.kind))
@@ -713,28 +724,28 @@ function modifiers(node: ts.Node, left: readonly ts.SyntaxKind[] = []): string {
 }
 
 /** A variable declaration whose value is a function (`const f = () => …`). */
-function holdsFunction(declaration: ts.VariableDeclaration): boolean {
+function holdsFunction(declaration: T.VariableDeclaration): boolean {
   const value = declaration.initializer && skipWrappers(declaration.initializer);
   return value !== undefined && (ts.isArrowFunction(value) || ts.isFunctionExpression(value));
 }
 
-function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+function hasModifier(node: T.Node, kind: T.SyntaxKind): boolean {
   return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((modifier) => modifier.kind === kind);
 }
 
-function isPrivate(member: ts.ClassElement): boolean {
+function isPrivate(member: T.ClassElement): boolean {
   return (member.name !== undefined && ts.isPrivateIdentifier(member.name)) || hasModifier(member, ts.SyntaxKind.PrivateKeyword);
 }
 
-function isTypedef(tag: ts.JSDocTag): boolean {
+function isTypedef(tag: T.JSDocTag): boolean {
   return ts.isJSDocTypedefTag(tag) || ts.isJSDocCallbackTag(tag);
 }
 
-function isNullish(type: ts.TypeNode): boolean {
+function isNullish(type: T.TypeNode): boolean {
   return type.kind === ts.SyntaxKind.UndefinedKeyword || (ts.isLiteralTypeNode(type) && type.literal.kind === ts.SyntaxKind.NullKeyword);
 }
 
-function declarationKeyword(flags: ts.NodeFlags): string {
+function declarationKeyword(flags: T.NodeFlags): string {
   if ((flags & ts.NodeFlags.AwaitUsing) === ts.NodeFlags.AwaitUsing) return 'await using';
   if (flags & ts.NodeFlags.Using) return 'using';
   if (flags & ts.NodeFlags.Const) return 'const';
@@ -745,7 +756,7 @@ function declarationKeyword(flags: ts.NodeFlags): string {
  * What an import statement brings in, for the imports line: its module and how many names it binds.
  * ES imports, `import x = require('y')`, and a CommonJS `const x = require('y')` that is not exported.
  */
-function importOf(node: ts.Statement): { module: string; names: number } | undefined {
+function importOf(node: T.Statement): { module: string; names: number } | undefined {
   if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
     const clause = node.importClause;
     const bindings = clause?.namedBindings;
@@ -765,7 +776,7 @@ function importOf(node: ts.Statement): { module: string; names: number } | undef
 }
 
 /** Whether the statements export anything: ES exports or CommonJS `module.exports`/`exports.x`. */
-function hasExportSurface(list: readonly ts.Statement[]): boolean {
+function hasExportSurface(list: readonly T.Statement[]): boolean {
   return list.some(
     (statement) =>
       hasModifier(statement, ts.SyntaxKind.ExportKeyword) ||
@@ -776,7 +787,7 @@ function hasExportSurface(list: readonly ts.Statement[]): boolean {
 }
 
 /** The top-level names a file declares without exporting them (imports aside): a local export list keeps these. */
-function declaredNames(list: readonly ts.Statement[]): ReadonlySet<string> {
+function declaredNames(list: readonly T.Statement[]): ReadonlySet<string> {
   const names = new Set<string>();
   for (const statement of list) {
     if (importOf(statement) !== undefined || hasModifier(statement, ts.SyntaxKind.ExportKeyword)) continue;
@@ -794,45 +805,45 @@ function declaredNames(list: readonly ts.Statement[]): ReadonlySet<string> {
 }
 
 /** An implementation or a further overload after an overload signature of the same name. */
-function followsOverload(node: ts.Node, previous: ts.Node | undefined): boolean {
+function followsOverload(node: T.Node, previous: T.Node | undefined): boolean {
   if (previous === undefined || !sameKindAndName(node, previous)) return false;
-  return (previous as ts.FunctionLikeDeclaration).body === undefined;
+  return (previous as T.FunctionLikeDeclaration).body === undefined;
 }
 
 /** How many overload signatures follow the one at `index` (the implementation after them is not one). */
-function overloadsAfter(list: readonly ts.Node[], index: number): number {
+function overloadsAfter(list: readonly T.Node[], index: number): number {
   const first = list[index];
-  if (first === undefined || (first as ts.FunctionLikeDeclaration).body !== undefined) return 0;
+  if (first === undefined || (first as T.FunctionLikeDeclaration).body !== undefined) return 0;
   let count = 0;
   for (let next = index + 1; next < list.length; next += 1) {
     const node = list[next];
     if (!sameKindAndName(node, first)) break;
-    if ((node as ts.FunctionLikeDeclaration).body !== undefined) break;
+    if ((node as T.FunctionLikeDeclaration).body !== undefined) break;
     count += 1;
   }
   return count;
 }
 
 /** Two functions, methods or constructors of one name: overloads of each other. */
-function sameKindAndName(node: ts.Node | undefined, other: ts.Node): boolean {
+function sameKindAndName(node: T.Node | undefined, other: T.Node): boolean {
   if (node === undefined || node.kind !== other.kind) return false;
   if (ts.isConstructorDeclaration(node)) return true;
   if (!ts.isFunctionDeclaration(node) && !ts.isMethodDeclaration(node) && !ts.isMethodSignature(node)) return false;
   return sameName(node, other as typeof node);
 }
 
-function sameName(node: ts.Node & { name?: ts.Node | undefined }, other: ts.Node & { name?: ts.Node | undefined }): boolean {
+function sameName(node: T.Node & { name?: T.Node | undefined }, other: T.Node & { name?: T.Node | undefined }): boolean {
   const name = nameText(node.name);
   return name !== undefined && name === nameText(other.name);
 }
 
-function nameText(name: ts.Node | undefined): string | undefined {
+function nameText(name: T.Node | undefined): string | undefined {
   if (name === undefined) return undefined;
   return ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) ? name.text : undefined;
 }
 
 /** The expression inside parentheses, `as`, `satisfies`, `<T>` and `!`. */
-function skipWrappers(node: ts.Expression): ts.Expression {
+function skipWrappers(node: T.Expression): T.Expression {
   let inner = node;
   while (ts.isParenthesizedExpression(inner) || ts.isAsExpression(inner) || ts.isSatisfiesExpression(inner) || ts.isTypeAssertionExpression(inner) || ts.isNonNullExpression(inner)) {
     inner = inner.expression;
@@ -841,7 +852,7 @@ function skipWrappers(node: ts.Expression): ts.Expression {
 }
 
 /** Literals, names, property chains and operators on them: values short enough to show as written. */
-function isPlain(node: ts.Expression): boolean {
+function isPlain(node: T.Expression): boolean {
   if (ts.isLiteralExpression(node) || ts.isIdentifier(node)) return true;
   if ([ts.SyntaxKind.TrueKeyword, ts.SyntaxKind.FalseKeyword, ts.SyntaxKind.NullKeyword, ts.SyntaxKind.ThisKeyword].includes(node.kind)) return true;
   if (ts.isPropertyAccessExpression(node) || ts.isParenthesizedExpression(node)) return isPlain(node.expression);
@@ -850,7 +861,7 @@ function isPlain(node: ts.Expression): boolean {
 }
 
 /** For `require('x')`, or a property of it (`require('x').y`): 'x'. */
-function requiredModule(node: ts.Expression): string | undefined {
+function requiredModule(node: T.Expression): string | undefined {
   let target = node;
   while (ts.isPropertyAccessExpression(target)) target = target.expression;
   if (!ts.isCallExpression(target) || !isIdentifierNamed(target.expression, 'require')) return undefined;
@@ -858,16 +869,16 @@ function requiredModule(node: ts.Expression): string | undefined {
   return argument !== undefined && ts.isStringLiteralLike(argument) ? argument.text : undefined;
 }
 
-function isIdentifierNamed(node: ts.Node, name: string): boolean {
+function isIdentifierNamed(node: T.Node, name: string): boolean {
   return ts.isIdentifier(node) && node.text === name;
 }
 
-function isModuleExports(node: ts.Node): boolean {
+function isModuleExports(node: T.Node): boolean {
   return ts.isPropertyAccessExpression(node) && isIdentifierNamed(node.expression, 'module') && node.name.text === 'exports';
 }
 
 /** For `module.exports = x`, `module.exports.a = x` or `exports.a = x`: x. */
-function commonJsTarget(node: ts.ExpressionStatement): ts.Expression | undefined {
+function commonJsTarget(node: T.ExpressionStatement): T.Expression | undefined {
   const assignment = node.expression;
   if (!ts.isBinaryExpression(assignment) || assignment.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return undefined;
   const left = assignment.left;
@@ -876,9 +887,9 @@ function commonJsTarget(node: ts.ExpressionStatement): ts.Expression | undefined
 }
 
 /** The local names that a statement of their own exports: `export { a }`, `export default a`, CommonJS. */
-function exportedNames(source: ts.SourceFile): ReadonlySet<string> {
+function exportedNames(source: T.SourceFile): ReadonlySet<string> {
   const names = new Set<string>();
-  const add = (node: ts.Node | undefined) => {
+  const add = (node: T.Node | undefined) => {
     if (node !== undefined && ts.isIdentifier(node)) names.add(node.text);
   };
   for (const statement of source.statements) {

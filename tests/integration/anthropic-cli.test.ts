@@ -14,6 +14,20 @@ const demoTrack = join(root, 'demo/track.toml');
 const cwd = tempDir('clutch-cli-anthropic-');
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
+/**
+ * agents.toml with the sonnet profile's per-minute token limits raised: the demo sends about 44k
+ * input tokens, and under the shipped 30k/minute the limiter (rightly) spreads them over real
+ * minutes. The limiter's own waits are tested on a simulated clock (anthropic-demo, rate limits).
+ */
+const unthrottled = join(cwd, 'agents.toml');
+writeFileSync(
+  unthrottled,
+  readFileSync(join(root, 'agents.toml'), 'utf8')
+    .replace(/^input_tokens_per_minute = \d+$/m, 'input_tokens_per_minute = 1000000')
+    .replace(/^output_tokens_per_minute = \d+$/m, 'output_tokens_per_minute = 1000000')
+    .replace(/^script = "demo\/script\.json"$/m, `script = ${JSON.stringify(join(root, 'demo/script.json'))}`),
+);
+
 const run = promisify(execFile);
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ANTHROPIC_')));
 
@@ -47,7 +61,7 @@ describe('clutch run with an anthropic model', () => {
       const cassette = join(cwd, 'run.jsonl');
       const result = await clutch(
         { ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: fake.url },
-        'run', demoTrack, '--model', 'sonnet', '--trust', 'auto', '--mode', 'async', '--record', cassette,
+        'run', demoTrack, '--config', unthrottled, '--model', 'sonnet', '--trust', 'auto', '--mode', 'async', '--record', cassette,
       );
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);

@@ -11,7 +11,7 @@ import { tempDir } from '../support/engine-harness.js';
 const root = tempDir('clutch-crash-');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const fixture = buildFixture(join(root, 'fixture'));
-const KILLS_PER_MODE = 12;
+const KILLS_PER_MODE = 8;
 
 async function killLoop(plan: Omit<RunPlan, 'kills'>, seed: number): Promise<{ reference: RunReport; runs: RunReport[] }> {
   const random = rng(seed);
