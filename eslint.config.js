@@ -46,6 +46,9 @@ const layers = {
 const exceptions = {
   // The only importer of the SDK.
   'src/models/anthropic.ts': { packages: ['@anthropic-ai/sdk(?:/.+)?'] },
+  // The only importers of the openai SDK: the client, and the one module that converts its message format.
+  'src/models/openai.ts': { packages: ['openai(?:/.+)?'] },
+  'src/models/openai-format.ts': { packages: ['openai(?:/.+)?'] },
   // The web app is built on demand; vite is loaded only then.
   'src/server/build-ui.ts': { packages: ['vite'] },
   // The Test paths thread's loader registers tsx before it runs the entry it is given.

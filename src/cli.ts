@@ -7,6 +7,7 @@ import { initCommand } from './cli/init.js';
 import { resumeCommand } from './cli/resume.js';
 import { deleteRunCommand, exportCommand, runsCommand } from './cli/runs.js';
 import { planCommand } from './cli/plan.js';
+import { modelsCommand } from './cli/models.js';
 import { StoreError } from './store/index.js';
 import { ModelSetupError } from './models/model-setup-error.js';
 
@@ -22,6 +23,7 @@ const usage = `usage:
   clutch runs [--config F] [--json] [--delete RUN]
   clutch resume RUN [--config F] [--mode async|linear] [--trust step|auto] [--yes] [--json]
   clutch export RUN [--config F] [--out FILE]
+  clutch models [--config F] [--timeout S] [--json]
 
 exit codes: 0 all tickets completed (validate, init: all is well), 1 some tickets did not complete
 (blocked, or the input ended at a step prompt), 2 invalid input (nothing was run), 130 stopped at Ctrl-C`;
@@ -70,6 +72,7 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
         out: { type: 'string' },
         request: { type: 'string' },
         yes: { type: 'boolean', default: false },
+        timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -171,6 +174,10 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
     if (command === 'export') {
       if (rest.length !== 1) throw new UsageError('export takes exactly one run id (`clutch runs` lists them)');
       return await exportCommand({ cwd: io.cwd, config: values.config, run: rest[0]!, out: values.out, stdout: io.stdout, stderr: io.stderr });
+    }
+    if (command === 'models') {
+      if (rest.length > 0) throw new UsageError('models takes no positional arguments');
+      return await modelsCommand({ cwd: io.cwd, config: values.config, timeout: values.timeout, json: values.json ?? false, stdout: io.stdout, stderr: io.stderr });
     }
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {

@@ -4,7 +4,7 @@ import type { TicketEvent } from '../machines/ticket.js';
 import { currentCall } from '../machines/transcript.js';
 import type { ClutchEvent } from '../machines/worker-types.js';
 import type { ModelClient } from '../models/model-client.js';
-import type { ClutchConfig, ExecutionMode, Ticket, TicketStatus, Track, TrustOverride } from '../protocol/index.js';
+import type { BudgetLimits, BudgetStop, ClutchConfig, ExecutionMode, Ticket, TicketStatus, Track, TrustOverride } from '../protocol/index.js';
 import type { RunLog } from '../store/index.js';
 import { plannerKey, targetKey, ticketKey, workerKey } from '../protocol/actor-keys.js';
 import { CommitScheduler } from './commit-scheduler.js';
@@ -21,6 +21,8 @@ import type { RateLimiter } from './rate-limiter.js';
 import { RunRecorder } from './run-journal.js';
 import { toolContextFor } from './tool-context.js';
 import { UsageLedger, type UsageSummary } from './usage.js';
+import { Budgets, raiseProblem } from './budgets.js';
+import { pauseNow } from './pause-check.js';
 import { errorText } from '../protocol/error-text.js';
 import { secretsOf } from '../protocol/redact.js';
 import type { DiffText, TicketWorkspaces } from './ticket-workspaces.js';
@@ -32,6 +34,7 @@ import { TicketOriginals } from '../store/index.js';
 import { skeletonsFor, type ToolContext } from '../tools/index.js';
 import { PLAN_LEAD, PLAN_PM } from '../machines/planner.js';
 import { ticketsOfPlan } from '../machines/conductor.js';
+import { reviewerId } from '../machines/ticket.js';
 import { checkPlan, planToml } from '../config/check-plan.js';
 import type { ProposedTrack } from '../protocol/index.js';
 import { createHash } from 'node:crypto';
@@ -131,6 +134,8 @@ export class Engine {
   /** The track: the one given, or (a run begun from a request) the plan once the human approved it. */
   #track: Track;
   readonly #usage: UsageLedger;
+  /** Each ticket's and the run's token budgets, with the raises given at budget pauses. */
+  readonly #budgets: Budgets;
   /** What a key's tool calls may touch: a ticket's, or its reviewer's in the ticket's workspace. */
   readonly #toolContext: (key: string) => ToolContext;
   /** One rate-limit scheduler per anthropic profile, shared by every worker using it. */
@@ -156,8 +161,9 @@ export class Engine {
       const archetype = this.#archetypeOf(key);
       return (archetype && options.config.agents[archetype]?.tier) || 0;
     });
+    this.#budgets = new Budgets(options.config, this.#usage, (ticketId) => this.#specs.get(ticketId)?.worker_archetype);
     this.#recorder = new RunRecorder(this.journal, this.#usage, this.#finished, () => this.elapsed());
-    if (log && options.snapshot) this.#recorder.restoreUsage(log);
+    if (log && options.snapshot) this.#recorder.restoreUsage(log, this.#budgets);
     const secrets = options.secrets ?? secretsOf(process.env);
     this.#toolContext = (key) => {
       // A ticket's reviewer reads the ticket's own worktree, with its own archetype's settings.
@@ -184,6 +190,8 @@ export class Engine {
       reviewDiff: (ticketId) => this.#reviewDiff(ticketId),
       onQaHint: (event) => this.#recorder.qaHint(event),
       onModelEvent: (event) => this.#recorder.model(event),
+      // The planner's agents (`@plan`, `@plan-review`) answer to the run's budget only.
+      budgetCheck: (key) => this.#budgets.check(key.startsWith('@') ? '' : baseTicketId(key)),
       ...(log ? { ledger: log } : {}),
       // In a worktree, what an attempt changed is its branch: nothing to keep aside for a retry.
       ...(options.workspaces
@@ -358,6 +366,11 @@ export class Engine {
     if (!ref) return refused(`does not accept ${event.type} now`);
     const refusal = refusalOf(ref, target, event, this.#files, (plan) => this.checkPlan(plan));
     if (refusal) return refused(refusal);
+    const budget = event.type === 'clutch.raise_budget' ? (ref as WorkerRef).getSnapshot().context.budget : null;
+    if (event.type === 'clutch.raise_budget') {
+      const problem = budget ? raiseProblem(budget, event) : 'is not at a budget pause';
+      if (problem) return refused(`refuses clutch.raise_budget: ${problem}; nothing changed`);
+    }
     this.journal.append({
       kind: 'command',
       at: this.elapsed(),
@@ -371,10 +384,50 @@ export class Engine {
       const files = choice ? this.#files.settle(target.id, choice) : [];
       if (choice && files.length > 0) this.journal.append({ kind: 'ticket.files', at: this.elapsed(), ticket: target.id, choice, files });
     }
+    if (budget && event.type === 'clutch.raise_budget') this.#raiseBudget(budget, event, ref);
     ref.send(event);
     crashPoint('command.applied', event.type);
     this.#commits?.commitNow();
     return { ok: true };
+  }
+
+  /**
+   * A raise given at a budget pause: journaled (a resumed run restores it), applied, and, for the
+   * run's budget, passed to every other worker that waits on it.
+   */
+  #raiseBudget(stop: BudgetStop, event: { max_tokens?: number; max_cost?: number }, answered: AnyActorRef): void {
+    const limits = { ...(event.max_tokens !== undefined ? { max_tokens: event.max_tokens } : {}), ...(event.max_cost !== undefined ? { max_cost: event.max_cost } : {}) };
+    this.#budgets.raise(stop.scope, stop.ticket, limits);
+    this.journal.append({ kind: 'budget.raised', at: this.elapsed(), ticket: stop.ticket, scope: stop.scope, limits });
+    if (stop.scope !== 'run') return;
+    for (const ticket of this.#track.tickets) {
+      for (const worker of [this.worker(ticket.id), this.worker(reviewerId(ticket.id))]) {
+        if (!worker || worker === answered) continue;
+        if (pauseNow(worker.getSnapshot())?.kind === 'budget' && worker.getSnapshot().context.budget?.scope === 'run') worker.send({ type: 'worker.budget_raised' });
+      }
+    }
+  }
+
+  /** What a ticket has spent and may spend: its budget, for views and the CLI. */
+  budgetOf(ticketId: string): { spent: { tokens: number; cost_usd: number | null }; limits: BudgetLimits } {
+    return { spent: this.#usage.spend(ticketId), limits: this.#budgets.limitsOf(ticketId) };
+  }
+
+  /** The budgets in force: the run's cost limit, and the limits of every ticket that has one. */
+  budgets(): { run: { max_cost?: number }; tickets: Record<string, BudgetLimits> } {
+    const max = this.#budgets.runLimit();
+    const tickets: Record<string, BudgetLimits> = {};
+    for (const ticket of this.#track.tickets) {
+      const limits = this.#budgets.limitsOf(ticket.id);
+      if (limits.max_tokens !== undefined || limits.max_cost !== undefined) tickets[ticket.id] = limits;
+    }
+    return { run: max !== undefined ? { max_cost: max } : {}, tickets };
+  }
+
+  /** The run's spend and its cost limit. */
+  runBudget(): { spent: { tokens: number; cost_usd: number | null }; max_cost?: number } {
+    const max = this.#budgets.runLimit();
+    return { spent: this.#usage.spend(), ...(max !== undefined ? { max_cost: max } : {}) };
   }
 
   /** The workspace files the ticket's attempts changed with the file tools (what a retry restores or keeps). */

@@ -1,5 +1,5 @@
 import { fromCallback, fromPromise, type AnyActorRef, type EventObject } from 'xstate';
-import type { StopReason, TokenUsage, ToolPreview } from '../protocol/index.js';
+import type { BudgetStop, StopReason, TokenUsage, ToolPreview } from '../protocol/index.js';
 import type { CallModelInput, PreviewToolInput, QaHintInput, QaHintOutput, RunToolInput, RunToolOutput, WaitUntilInput, WorkerEvent } from '../machines/worker-types.js';
 import { estimateTokens, ModelError, runTurn, type ModelClient, type ModelTurnRequest } from '../models/model-client.js';
 import type { FailureDecision, Lease, WaitUntil } from './rate-limit-types.js';
@@ -33,6 +33,8 @@ export interface IoDependencies {
   reviewDiff?(ticketId: string): Promise<string>;
   /** Told about every QA hint (the journal: the hint and the tokens it saved). */
   onQaHint?(event: QaHintEvent): void;
+  /** Whether a key (a ticket's worker, reviewer, or the planner's agents) may make another model turn. */
+  budgetCheck?(key: string): BudgetStop | undefined;
 }
 
 export interface QaHintEvent {
@@ -84,6 +86,10 @@ export function reviewBriefLogic(deps: IoDependencies) {
 /** QA (tier 4): a failing command's output becomes a short fix hint from the qa archetype's model. */
 export function qaHintLogic(deps: IoDependencies) {
   return fromPromise<QaHintOutput, QaHintInput>(async ({ input, signal }) => {
+    // A spent budget asks no model: the worker gets the raw output (the hint's failure path), and
+    // its own next turn stops at the budget pause.
+    const stop = deps.budgetCheck?.(input.ticketId);
+    if (stop) throw new Error(`no QA hint: ${stop.reason}`);
     const result = await qaHint(input, deps.modelFor(input.qa.profile), signal);
     deps.onModelEvent?.({ type: 'turn', ticketId: `${input.ticketId}@qa`, attempt: input.attempt, profile: input.qa.profile, stop_reason: result.stop_reason, usage: result.usage });
     deps.onQaHint?.({
@@ -114,6 +120,7 @@ export function mergeWorkspaceLogic(deps: IoDependencies) {
 
 export type ModelEvent =
   | { type: 'turn'; ticketId: string; attempt: number; profile: string; stop_reason: StopReason; usage: TokenUsage }
+  | { type: 'budget'; ticketId: string; attempt: number; profile: string; budget: BudgetStop }
   | { type: 'retry'; ticketId: string; attempt: number; profile: string; reason: string; retry_at: number }
   | { type: 'wait'; ticketId: string; attempt: number; profile: string; reason: string; until: number | null };
 
@@ -192,6 +199,14 @@ export function callModelLogic(deps: IoDependencies) {
       if (modelError?.retryable && modelError.retryAt !== undefined) return { retryable: true, retryAt: modelError.retryAt, reason };
       return { retryable: false, reason };
     };
+    const stop = deps.budgetCheck?.(input.ticketId);
+    if (stop) {
+      // A spent budget: the turn never asks the model. The worker waits at its budget pause.
+      settled = true;
+      deps.onModelEvent?.({ type: 'budget', ...turnOf, budget: stop });
+      sendBack({ type: 'model.over_budget', budget: stop });
+      return () => {};
+    }
     const run = async () => {
       let lease: Lease | undefined;
       if (limiter) {

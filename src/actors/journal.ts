@@ -1,4 +1,4 @@
-import type { UsageSummary } from './usage.js';
+import type { BudgetLimits, UsageSummary } from '../protocol/index.js';
 
 export type JournalEntry =
   | { kind: 'run.start'; at: number; track: string; mode: string; trust_override: string; request?: string }
@@ -28,6 +28,10 @@ export type JournalEntry =
   | { kind: 'debug_state'; at: number; after_ticket: string; path: string }
   | { kind: 'model.turn'; at: number; ticket: string; attempt: number; profile: string; stop_reason: string; input_tokens: number; output_tokens: number }
   | { kind: 'model.retry'; at: number; ticket: string; attempt: number; profile: string; reason: string; retry_at: number }
+  /** A model turn held back by a spent budget: the worker waits at its budget pause. */
+  | { kind: 'budget.pause'; at: number; ticket: string; attempt: number; scope: 'ticket' | 'run'; reached: 'tokens' | 'cost'; tokens: number; cost_usd: number | null; limits: BudgetLimits; reason: string }
+  /** The human raised a budget at its pause (restored on resume). */
+  | { kind: 'budget.raised'; at: number; ticket: string; scope: 'ticket' | 'run'; limits: BudgetLimits }
   | ({ kind: 'usage'; at: number } & UsageSummary)
   | { kind: 'run.end'; at: number; tickets: Record<string, string> };
 

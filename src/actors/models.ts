@@ -1,10 +1,14 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { createAnthropicModel } from '../models/anthropic.js';
+import { withIdleTimeout, type IdleTimer } from '../models/idle-timeout.js';
+import { createOpenAIModel } from '../models/openai.js';
 import { createRecorder, createReplayModel, loadCassette } from '../models/cassette.js';
 import type { ModelClient } from '../models/model-client.js';
 import { createScriptedModel, loadScript } from '../models/scripted.js';
-import type { ClutchConfig } from '../protocol/index.js';
+import type { ClutchConfig, ModelProfile } from '../protocol/index.js';
+import { defaultIdleTimeoutSeconds } from '../protocol/config-schema.js';
 import { ModelSetupError } from '../models/model-setup-error.js';
+import { openaiKey } from '../models/keys.js';
 
 export interface ModelsOptions {
   chunkSize?: number;
@@ -17,6 +21,10 @@ export interface ModelsOptions {
   record?: string;
   /** Answers every model call from this cassette, with no network and no API key. */
   replay?: string;
+  /** Replaces every profile's idle_timeout_s (milliseconds): tests of a stalled stream. */
+  idleTimeoutMs?: number;
+  /** The idle timeout's timer (real timers by default). */
+  idleTimer?: IdleTimer;
 }
 
 /** Builds a client for every model profile the given archetypes use; fails before the run starts. */
@@ -42,12 +50,35 @@ export async function modelsFromConfig(
     return () => replay;
   }
   const env = options.env ?? process.env;
+  const idle = (client: ModelClient, name: string, profile: ModelProfile) =>
+    withIdleTimeout(client, {
+      idleMs: options.idleTimeoutMs ?? (profile.idle_timeout_s ?? defaultIdleTimeoutSeconds) * 1000,
+      profile: name,
+      ...(options.idleTimer ? { timer: options.idleTimer } : {}),
+    });
   for (const name of names) {
     const profile = config.models[name]!;
     if (profile.provider === 'scripted') {
       const scriptPath = profile.script ?? '';
       const script = await loadScript(isAbsolute(scriptPath) ? scriptPath : resolve(dirname(config.source), scriptPath));
       clients.set(name, createScriptedModel({ script, chunkSize: options.chunkSize, chunkDelayMs: options.chunkDelayMs }));
+    } else if (profile.provider === 'openai') {
+      const apiKey = openaiKey(name, profile, env);
+      clients.set(
+        name,
+        idle(
+          createOpenAIModel({
+            ...(apiKey ? { apiKey } : {}),
+            baseURL: profile.base_url ?? '',
+            model: profile.model ?? '',
+            profile: name,
+            ...(profile.max_tokens !== undefined ? { maxTokens: profile.max_tokens } : {}),
+            ...(options.now ? { now: options.now } : {}),
+          }),
+          name,
+          profile,
+        ),
+      );
     } else {
       const apiKey = env['ANTHROPIC_API_KEY']?.trim();
       if (!apiKey) {
@@ -60,14 +91,18 @@ export async function modelsFromConfig(
       const baseURL = env['ANTHROPIC_BASE_URL']?.trim();
       clients.set(
         name,
-        createAnthropicModel({
-          apiKey,
-          model: profile.model ?? '',
-          profile: name,
-          ...(baseURL ? { baseURL } : {}),
-          ...(profile.max_tokens !== undefined ? { maxTokens: profile.max_tokens } : {}),
-          ...(options.now ? { now: options.now } : {}),
-        }),
+        idle(
+          createAnthropicModel({
+            apiKey,
+            model: profile.model ?? '',
+            profile: name,
+            ...(baseURL ? { baseURL } : {}),
+            ...(profile.max_tokens !== undefined ? { maxTokens: profile.max_tokens } : {}),
+            ...(options.now ? { now: options.now } : {}),
+          }),
+          name,
+          profile,
+        ),
       );
     }
   }

@@ -13,6 +13,7 @@ export function pauseNow(snapshot: WorkerSnapshotLike): PauseRef | null {
   if (snapshot.status !== 'active') return null;
   const { context } = snapshot;
   if (snapshot.matches({ toolCycle: 'reviewingResult' }) && context.review) return { kind: 'review', tool_use_id: context.review.tool_use_id };
+  if (snapshot.matches('budgetPaused') && context.budget) return { kind: 'budget', tool_use_id: budgetPauseId(context.budgetPauses) };
   const kind = snapshot.matches({ toolCycle: 'awaitingApproval' }) ? 'approval' : snapshot.matches({ toolCycle: 'interrupted' }) ? 'interrupted' : null;
   if (!kind) return null;
   const call = currentCall(context.messages, context.results, context.review);
@@ -23,10 +24,16 @@ const words: Record<PauseRef['kind'], string> = {
   approval: 'pause 1 (approval)',
   review: 'pause 2 (review)',
   interrupted: 'the interrupted pause',
+  budget: 'the budget pause',
 };
 
+/** A budget pause has no call: it is named by its number in the attempt. */
+export function budgetPauseId(n: number): string {
+  return `budget-${n}`;
+}
+
 export function describePause(pause: PauseRef): string {
-  return `${words[pause.kind]} of call ${pause.tool_use_id}`;
+  return pause.kind === 'budget' ? `${words.budget} ${pause.tool_use_id}` : `${words[pause.kind]} of call ${pause.tool_use_id}`;
 }
 
 /**

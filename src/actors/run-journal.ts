@@ -10,6 +10,7 @@ import { actorKey } from './inspection-fanout.js';
 import type { ModelEvent, QaHintEvent } from './io-actors.js';
 import type { Journal, JournalEntry } from './journal.js';
 import type { UsageLedger } from './usage.js';
+import type { Budgets } from './budgets.js';
 
 /**
  * The journal entry for each event a worker emits. startedAt: when the call that ended started,
@@ -58,8 +59,11 @@ export class RunRecorder {
     this.#elapsed = elapsed;
   }
 
-  /** A resumed run counts the tokens it spent before the crash, from its journal. */
-  restoreUsage(log: RunLog): void {
+  /** A resumed run counts the tokens it spent before the crash, and the budget raises given, from its journal. */
+  restoreUsage(log: RunLog, budgets: Budgets): void {
+    for (const entry of log.journalOfKind('budget.raised') as IterableIterator<Extract<JournalEntry, { kind: 'budget.raised' }>>) {
+      budgets.raise(entry.scope, entry.ticket, entry.limits);
+    }
     for (const entry of log.journalOfKind('model.turn') as IterableIterator<Extract<JournalEntry, { kind: 'model.turn' }>>) {
       this.#usage.add(entry.ticket, entry.profile, { input_tokens: entry.input_tokens, output_tokens: entry.output_tokens });
     }
@@ -89,6 +93,9 @@ export class RunRecorder {
     if (event.type === 'turn') {
       this.#usage.add(event.ticketId, event.profile, event.usage);
       this.#journal.append({ kind: 'model.turn', ...base, stop_reason: event.stop_reason, ...event.usage });
+    } else if (event.type === 'budget') {
+      const { scope, reached, spent, limits, reason } = event.budget;
+      this.#journal.append({ kind: 'budget.pause', at: base.at, ticket: base.ticket, attempt: base.attempt, scope, reached, tokens: spent.tokens, cost_usd: spent.cost_usd, limits, reason });
     } else if (event.type === 'wait') {
       this.#journal.append({ kind: 'model.wait', ...base, reason: event.reason, until: event.until });
     } else {

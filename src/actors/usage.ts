@@ -39,6 +39,21 @@ export class UsageLedger {
     add(line, usage, turnCost(this.#config, profile, usage));
   }
 
+  /**
+   * What a ticket spent (its worker over every attempt, its reviews `T2@review` and QA hints
+   * `T2@qa`), or, without a ticket, the whole run. cost_usd is null when a profile has no prices.
+   */
+  spend(ticketId?: string): { tokens: number; cost_usd: number | null } {
+    let tokens = 0;
+    let cost: number | null = 0;
+    for (const [key, line] of this.#tickets) {
+      if (ticketId !== undefined && key !== ticketId && !key.startsWith(`${ticketId}@`)) continue;
+      tokens += line.input_tokens + line.output_tokens;
+      cost = cost === null || line.cost_usd === null ? null : cost + line.cost_usd;
+    }
+    return { tokens, cost_usd: cost };
+  }
+
   /** A QA hint given, and the tokens it kept out of the worker's transcript. */
   addQaHint(savedTokens: number): void {
     this.#qa.hints += 1;

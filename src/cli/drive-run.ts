@@ -5,6 +5,7 @@ import type { WorkerRef } from '../actors/engine.js';
 import type { PreparedRun } from '../runs/prepare-run.js';
 import { StepPrompter, type StopReason } from './step-prompt.js';
 import { decidePlan, followPlannerPauses } from './plan.js';
+import { reviewerId } from '../machines/ticket.js';
 
 export interface DriveOptions {
   json: boolean;
@@ -38,8 +39,14 @@ const atPause = (worker: WorkerRef) => {
   const state = worker.getSnapshot();
   return (
     state.status === 'active' &&
-    (state.matches({ toolCycle: 'awaitingApproval' }) || state.matches({ toolCycle: 'reviewingResult' }) || state.matches({ toolCycle: 'interrupted' }))
+    (state.matches({ toolCycle: 'awaitingApproval' }) || state.matches({ toolCycle: 'reviewingResult' }) || state.matches({ toolCycle: 'interrupted' }) || state.matches('budgetPaused'))
   );
+};
+
+/** Pauses no switch to auto ever releases: a command a crash cut short, a spent budget. */
+const waitsForHuman = (worker: WorkerRef) => {
+  const state = worker.getSnapshot();
+  return state.matches({ toolCycle: 'interrupted' }) || state.matches('budgetPaused');
 };
 
 /** Exit codes of a run the human stopped: 130 for Ctrl-C (128 + SIGINT, as shells report it), 1 for the end of input. */
@@ -87,6 +94,11 @@ export async function driveRun(prepared: PreparedRun, options: DriveOptions): Pr
       print(`${stamp} ${entry.ticket.padEnd(8)}   QA hint (${entry.archetype}): ${oneLine(entry.hint, 90)}`);
     } else if (entry.kind === 'review.verdict') {
       print(`${stamp} ${entry.ticket.padEnd(8)}   review: ${entry.verdict === 'approve' ? 'approved' : 'changes requested'}${entry.comments ? ` — ${oneLine(entry.comments, 80)}` : ''}`);
+    } else if (entry.kind === 'budget.pause') {
+      print(`${stamp} ${entry.ticket.padEnd(8)}   budget pause: ${entry.reason}`);
+    } else if (entry.kind === 'budget.raised') {
+      const limits = [entry.limits.max_tokens !== undefined ? `${entry.limits.max_tokens} tokens` : '', entry.limits.max_cost !== undefined ? formatCost(entry.limits.max_cost) : ''].filter(Boolean).join(', ');
+      print(`${stamp} ${entry.ticket.padEnd(8)}   budget raised (${entry.scope}): ${limits}`);
     } else if (entry.kind === 'plan.approved') {
       print(`${stamp} plan approved: ${entry.tickets} tickets${entry.path ? ` (${entry.path})` : ''}`);
     }
@@ -113,7 +125,7 @@ export async function driveRun(prepared: PreparedRun, options: DriveOptions): Pr
   }
   // Pauses restored from the store are already waiting: ask about them now.
   for (const ticket of track.tickets) {
-    const worker = engine.worker(ticket.id);
+    const worker = engine.worker(ticket.id) ?? engine.worker(reviewerId(ticket.id));
     if (worker && atPause(worker)) prompter?.paused(ticket.id);
   }
   const outcome = await Promise.race([engine.finished(), stopped, prompter ? new Promise<never>(() => {}) : waitingOnlyForHuman(prepared)]);
@@ -128,7 +140,7 @@ export async function driveRun(prepared: PreparedRun, options: DriveOptions): Pr
   await prepared.close();
   const spent = engine.usage();
   if (outcome === 'waiting') {
-    const message = `run ${run.id} waits for a human at an interrupted command; answer it with \`clutch resume ${run.id}\` in a terminal or \`clutch serve --resume ${run.id}\``;
+    const message = `run ${run.id} waits for a human at an interrupted command or a budget pause; answer it with \`clutch resume ${run.id}\` in a terminal or \`clutch serve --resume ${run.id}\``;
     print(options.json ? JSON.stringify({ type: 'run.waiting', run: run.id, message }) : `\n${message}`);
     return 1;
   }
@@ -150,6 +162,8 @@ export async function driveRun(prepared: PreparedRun, options: DriveOptions): Pr
     for (const [tier, line] of Object.entries(spent.tiers)) print(`${`tier ${tier}`.padEnd(35)}${tokens(line).padEnd(17)}${formatCost(line.cost_usd)}`);
     if (spent.qa.hints > 0) print(`${'QA hints'.padEnd(35)}${String(spent.qa.hints).padEnd(17)}saved the workers ${spent.qa.saved_tokens} tokens of raw command output`);
     print(`${'total'.padEnd(35)}${tokens(spent.total).padEnd(17)}${formatCost(spent.total.cost_usd)}${spent.total.cost_usd === null ? '  (set input/output_price_per_mtok for an estimate)' : ''}`);
+    const budgets = budgetLines(engine);
+    if (budgets.length > 0) print(`budgets: ${budgets.join('; ')}`);
     if (options.record) print(`recorded model calls: ${resolve(options.cwd, options.record)}`);
     print(`\nrun folder: ${run.runDir}`);
     print(`run id: ${run.id} (\`clutch runs\` lists it; \`clutch export ${run.id}\` writes its journal)`);
@@ -158,15 +172,30 @@ export async function driveRun(prepared: PreparedRun, options: DriveOptions): Pr
   return Object.values(tickets).every((status) => status === 'completed') ? 0 : 1;
 }
 
-/** Resolves once nothing can go on without a human: every active ticket waits at an interrupted command. */
+/** "T1 4,210 of 5,000 tokens", "run $1.2000 of $5.00": each budget in force beside its spend. */
+function budgetLines(engine: PreparedRun['engine']): string[] {
+  const { run, tickets } = engine.budgets();
+  const lines = Object.entries(tickets).map(([id, limits]) => {
+    const { spent } = engine.budgetOf(id);
+    const parts = [
+      limits.max_tokens !== undefined ? `${spent.tokens.toLocaleString('en-US')} of ${limits.max_tokens.toLocaleString('en-US')} tokens` : '',
+      limits.max_cost !== undefined ? `${formatCost(spent.cost_usd)} of ${formatCost(limits.max_cost)}` : '',
+    ];
+    return `${id} ${parts.filter(Boolean).join(', ')}`;
+  });
+  if (run.max_cost !== undefined) lines.push(`run ${formatCost(engine.runBudget().spent.cost_usd)} of ${formatCost(run.max_cost)}`);
+  return lines;
+}
+
+/** Resolves once nothing can go on without a human: every active ticket waits at an interrupted command or a budget pause. */
 function waitingOnlyForHuman(prepared: PreparedRun): Promise<'waiting'> {
   const { engine, track } = prepared;
   return new Promise((resolve) => {
     const check = () => {
       const conductor = engine.conductor.getSnapshot();
       if (!conductor.matches({ run: 'running' }) || conductor.context.active === 0) return;
-      const workers = track.tickets.map((ticket) => engine.worker(ticket.id)).filter((worker) => worker !== undefined);
-      if (workers.length === conductor.context.active && workers.every((worker) => worker.getSnapshot().matches({ toolCycle: 'interrupted' }))) {
+      const workers = track.tickets.map((ticket) => engine.worker(ticket.id) ?? engine.worker(reviewerId(ticket.id))).filter((worker) => worker !== undefined);
+      if (workers.length === conductor.context.active && workers.every(waitsForHuman)) {
         stopWatching();
         resolve('waiting');
       }

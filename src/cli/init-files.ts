@@ -139,6 +139,15 @@ provider = "anthropic"
 model = "claude-sonnet-4-6"
 max_tokens = 8192
 
+# The same track on a local model, through any OpenAI-compatible server (here Ollama, after
+# \`ollama pull qwen2.5-coder:7b\`): uncomment, then clutch run track.toml --model ollama
+# [models.ollama]
+# provider = "openai"
+# base_url = "http://127.0.0.1:11434/v1"
+# model = "qwen2.5-coder:7b"
+# input_price_per_mtok = 0
+# output_price_per_mtok = 0
+
 [agents.codegen]
 # Implementation tier.
 tier = 3
@@ -151,6 +160,8 @@ tools = ["read_file", "list_files", "search_files", "read_skeleton", "write_file
 allowed_commands = ["node"]
 max_turns = 12
 command_timeout_s = 60
+# A ticket that spends this many tokens waits at a budget pause (raise it, or abort the ticket).
+max_tokens_per_ticket = 500000
 system_prompt = """
 You are a careful software engineer implementing one ticket. Read the relevant files first, make
 the smallest complete change, run the tests with node, and call task_complete with a summary.

@@ -3,7 +3,7 @@ import { waitFor } from 'xstate';
 import type { Engine, WorkerRef } from '../actors/engine.js';
 import { pauseNow } from '../actors/pause-check.js';
 import { lastAssistant, currentCall } from '../machines/transcript.js';
-import type { Command, PauseRef, ToolPreview } from '../protocol/index.js';
+import type { BudgetStop, Command, PauseRef, ToolPreview } from '../protocol/index.js';
 import { reviewerId } from '../machines/ticket.js';
 
 function renderPreview(preview: ToolPreview | null): string {
@@ -37,7 +37,19 @@ const choices = {
     ['u', 'use this output (empty)'],
     ['x', 'abort'],
   ],
+  budget: [
+    ['r', 'raise budget'],
+    ['x', 'abort'],
+  ],
 } as const;
+
+/** What a raise offers first: twice the limit that was reached (or twice the spend, if that is more). */
+export function suggestedRaise(stop: BudgetStop): number {
+  if (stop.reached === 'tokens') return Math.max(2 * (stop.limits.max_tokens ?? 0), 2 * stop.spent.tokens, 1);
+  const doubled = Math.max(2 * (stop.limits.max_cost ?? 0), 2 * (stop.spent.cost_usd ?? 0));
+  // Up to the next cent, of the amount rounded first so that 2 × $0.07 stays $0.14.
+  return Math.ceil(Math.round(doubled * 1e6) / 1e4) / 100 || 1;
+}
 
 /** `[a]pprove  [e]dit payload  ...`: the key in brackets where the word starts with it. */
 function promptOf(kind: PauseRef['kind']): string {
@@ -151,6 +163,10 @@ export class StepPrompter {
         if (!(await this.#answerInterrupted(ticketId, snapshot, pause))) return;
         continue;
       }
+      if (pause.kind === 'budget') {
+        if (!(await this.#answerBudget(ticketId, snapshot, pause))) return;
+        continue;
+      }
       // Shown again only when it changed (an accepted edit makes a new preview), never to repeat an old refusal.
       const key = `${pause.kind}:${pause.tool_use_id}:${JSON.stringify(snapshot.context.preview)}:${snapshot.context.review?.content ?? ''}`;
       if (key !== shown) this.#show(ticketId, snapshot, pause);
@@ -211,6 +227,40 @@ export class StepPrompter {
     const record = worker.getSnapshot().context.edits.at(-1);
     if (record && record !== before && !record.accepted) this.#write(`  refused: ${record.reason ?? 'the edit was not accepted'}`);
     return true;
+  }
+
+  /**
+   * A spent budget: raise the limit that was reached (Enter takes twice the old one, or twice the
+   * spend), or abort, which blocks the ticket with the spend as its reason. False once input is over.
+   */
+  async #answerBudget(ticketId: string, snapshot: WorkerSnapshot, pause: PauseRef): Promise<boolean> {
+    const stop = snapshot.context.budget!;
+    this.#write(`\n── ${ticketId} · budget pause · ${stop.reason}`);
+    for (;;) {
+      const answer = await this.#ask(promptOf('budget'));
+      if (answer === undefined) return false;
+      const choice = answer.trim().toLowerCase();
+      if (choice === 'x') {
+        this.#send(ticketId, { type: 'clutch.abort', pause });
+        return true;
+      }
+      if (choice !== 'r') {
+        this.#write(notUnderstood('budget', answer.trim()));
+        continue;
+      }
+      const tokens = stop.reached === 'tokens';
+      const suggested = suggestedRaise(stop);
+      const what = tokens ? 'max_tokens' : 'max_cost (US dollars)';
+      const given = await this.#ask(`new ${what} (Enter: ${suggested}) > `);
+      if (given === undefined) return false;
+      const value = given.trim() === '' ? suggested : Number(given.trim().replace(/^\$/, '').replace(/,/g, ''));
+      if (!Number.isFinite(value) || value <= 0 || (tokens && !Number.isInteger(value))) {
+        this.#write(`  not understood: ${JSON.stringify(given.trim())}; answer ${tokens ? 'a whole number of tokens' : 'a number of dollars'}, or Enter`);
+        continue;
+      }
+      this.#send(ticketId, { type: 'clutch.raise_budget', pause, ...(tokens ? { max_tokens: value } : { max_cost: value }) });
+      return true;
+    }
   }
 
   /** A command cut short by a crash: never run again without an answer from here. False once input is over. */

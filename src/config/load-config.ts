@@ -110,6 +110,8 @@ function toClutchConfig(file: ClutchConfigFile, source: string): ClutchConfig {
       max_memory_mb: agent.max_memory_mb,
       ...(agent.review_by !== undefined ? { review_by: agent.review_by } : {}),
       ...(agent.qa_by !== undefined ? { qa_by: agent.qa_by } : {}),
+      ...(agent.max_tokens_per_ticket !== undefined ? { max_tokens_per_ticket: agent.max_tokens_per_ticket } : {}),
+      ...(agent.max_cost_per_ticket !== undefined ? { max_cost_per_ticket: agent.max_cost_per_ticket } : {}),
     };
   }
   const { store, ...execution } = file.execution;

@@ -1,4 +1,4 @@
-import type { TrustOverride, ExecutionMode, ProposedTrack, UsageSummary } from '../protocol/index.js';
+import type { BudgetLimits, TrustOverride, ExecutionMode, ProposedTrack, UsageSummary } from '../protocol/index.js';
 import type { TicketInfo } from './schedule.js';
 import type { WorkerContext } from './worker-types.js';
 
@@ -16,6 +16,11 @@ export interface ConductorViewContext {
   tickets: TicketInfo[];
   /** Tokens and estimated cost so far (live views only; a past snapshot has none). */
   usage?: UsageSummary;
+  /**
+   * The budgets in force (live views only): the run's cost limit, and each ticket's limits (only
+   * tickets that have one), with the raises given. The spend beside them is `usage`.
+   */
+  budgets?: { run: { max_cost?: number }; tickets: Record<string, BudgetLimits> };
   /** The request the run began with (planned into its tickets), if any. */
   request: string | null;
   /** Why the last planning stopped short, if it did. */

@@ -12,6 +12,7 @@ import type {
   TrustOverride,
   PauseKind,
   PauseRef,
+  BudgetStop,
 } from '../protocol/index.js';
 
 /** QA (tier 4) for a worker's failing commands: who writes the hint, and how much raw output goes with it. */
@@ -128,6 +129,10 @@ export interface WorkerContext {
    * approve"): it runs as soon as its new preview is ready, without stopping at pause 1 again.
    */
   approveEdited?: string | null;
+  /** The budget that stopped the next model turn, while the worker waits at its budget pause. */
+  budget: BudgetStop | null;
+  /** Budget pauses so far: the pause's id, so a stale raise cannot answer a later one. */
+  budgetPauses: number;
 }
 
 export type WorkerOutput =
@@ -152,7 +157,9 @@ export type ClutchEvent =
   /** At the interrupted pause: run the command again. */
   | { type: 'clutch.rerun'; pause?: PauseRef }
   /** At the interrupted pause: go on as if the command had printed nothing. */
-  | { type: 'clutch.use_output'; pause?: PauseRef };
+  | { type: 'clutch.use_output'; pause?: PauseRef }
+  /** At the budget pause: the new limits (the engine checks they lift it, and applies them). */
+  | { type: 'clutch.raise_budget'; pause?: PauseRef; max_tokens?: number; max_cost?: number };
 
 /** Events from the worker's own I/O actors and from its ticket. */
 export type WorkerInternalEvent =
@@ -161,6 +168,10 @@ export type WorkerInternalEvent =
   | { type: 'model.failed'; reason: string; retryable?: boolean; retry_at?: number }
   | { type: 'model.waiting'; reason: string; until: number | null }
   | { type: 'model.started' }
+  /** The next turn did not go: a budget is spent (the engine's budgets said so before asking the model). */
+  | { type: 'model.over_budget'; budget: BudgetStop }
+  /** Another worker's raise lifted the run budget this one waits on: the engine says so. */
+  | { type: 'worker.budget_raised' }
   | { type: 'worker.trust_override'; override: TrustOverride }
   /** Raised by the worker itself: a human edit, checked once; the pause branches on the result. */
   | { type: 'worker.edit_checked'; edit: CheckedEdit };

@@ -48,6 +48,8 @@ export const workerMachine = workerSetup.createMachine({
     waiting: null,
     retries: 0,
     rerun: null,
+    budget: null,
+    budgetPauses: 0,
   }),
   initial: 'prompting',
   output: ({ event }) => (event as unknown as DoneActorEvent<WorkerOutput>).output,
@@ -98,6 +100,10 @@ export const workerMachine = workerSetup.createMachine({
         },
         // The rate limiter granted the request: nothing holds it back any more.
         'model.started': { actions: assign({ waiting: null }) },
+        'model.over_budget': {
+          target: 'budgetPaused',
+          actions: assign({ budget: ({ event }) => event.budget, budgetPauses: ({ context }) => context.budgetPauses + 1, waiting: null, draft: '' }),
+        },
         'model.failed': [
           {
             guard: 'retryable',
@@ -141,6 +147,16 @@ export const workerMachine = workerSetup.createMachine({
         },
       ],
     },
+    // A budget is spent: no model turn goes until the human raises it (the engine applies the raise
+    // and checks it lifts the pause) or aborts, which blocks the ticket with the spend as its reason.
+    budgetPaused: {
+      entry: { type: 'tellTicket', params: { type: 'worker.paused', pause: 'budget' } },
+      on: {
+        'clutch.raise_budget': { target: 'prompting', actions: [assign({ budget: null, refusal: null }), { type: 'tellTicket', params: { type: 'worker.resumed' } }] },
+        'worker.budget_raised': { target: 'prompting', actions: [assign({ budget: null }), { type: 'tellTicket', params: { type: 'worker.resumed' } }] },
+        'clutch.abort': { target: 'aborted' },
+      },
+    },
     completed: {
       type: 'final',
       entry: assign({
@@ -159,7 +175,10 @@ export const workerMachine = workerSetup.createMachine({
     aborted: {
       type: 'final',
       entry: assign({
-        reason: ({ event }) => (event.type === 'clutch.abort' && event.reason ? `aborted: ${event.reason}` : 'aborted by the human'),
+        reason: ({ context, event }) => {
+          const said = event.type === 'clutch.abort' && event.reason ? `aborted: ${event.reason}` : 'aborted by the human';
+          return context.budget ? `${said} at the budget pause: ${context.budget.reason}` : said;
+        },
         messages: ({ context }) => closedMessages(context, 'Not run: aborted by the human.'),
         results: [],
         review: null,

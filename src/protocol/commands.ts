@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { proposedTrackSchema } from './tool-inputs.js';
 
-/** The pauses of a worker: pause 1 (approval), pause 2 (review), and a command a crash cut short. */
-export const pauseKindSchema = z.enum(['approval', 'review', 'interrupted']);
+/** The pauses of a worker: pause 1 (approval), pause 2 (review), a command a crash cut short, and a spent budget. */
+export const pauseKindSchema = z.enum(['approval', 'review', 'interrupted', 'budget']);
 export type PauseKind = z.infer<typeof pauseKindSchema>;
 
 /**
@@ -31,6 +31,13 @@ export const commandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('clutch.retry_now') }),
   z.strictObject({ type: z.literal('clutch.rerun'), pause: pauseRefSchema }),
   z.strictObject({ type: z.literal('clutch.use_output'), pause: pauseRefSchema }),
+  /** At a budget pause: the new limits; the one that was reached must go above the spend. */
+  z.strictObject({
+    type: z.literal('clutch.raise_budget'),
+    pause: pauseRefSchema,
+    max_tokens: z.int().min(1).max(1_000_000_000_000).optional(),
+    max_cost: z.number().positive().max(1_000_000).optional(),
+  }),
   /**
    * files: what to do with the files the earlier attempts changed (restore them to before the
    * ticket, or keep them). Required when there are any: the engine refuses a retry without it.
@@ -86,6 +93,7 @@ export const pauseCommandTypes = new Set<string>([
   'clutch.abort',
   'clutch.rerun',
   'clutch.use_output',
+  'clutch.raise_budget',
 ]);
 
 /** What a command names as its pause, if it is a pause command. */

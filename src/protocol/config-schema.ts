@@ -36,6 +36,9 @@ export const executionDefaults = {
   max_plan_rounds: 3,
 } as const;
 
+/** Seconds a model stream may send nothing before it is dropped and retried (every network provider). */
+export const defaultIdleTimeoutSeconds = 60;
+
 /** Per-archetype command limits (run_command under the sandbox). */
 export const commandLimitDefaults = { max_processes: 256, max_memory_mb: 2048 } as const;
 
@@ -58,6 +61,8 @@ export const executionFileSchema = z.strictObject({
   qa_raw_lines: z.int().min(0).max(2000).default(executionDefaults.qa_raw_lines),
   /** Times a plan may go back to the pm (by the human) before only edit and approve are left. */
   max_plan_rounds: z.int().min(1).max(20).default(executionDefaults.max_plan_rounds),
+  /** US dollars the whole run may spend (every agent); reaching it pauses every ticket at its next model turn. */
+  max_cost_per_run: z.number().positive().optional(),
 });
 
 export const scriptedProfileSchema = z.strictObject({
@@ -66,8 +71,8 @@ export const scriptedProfileSchema = z.strictObject({
   script: z.string().min(1),
 });
 
-export const anthropicProfileSchema = z.strictObject({
-  provider: z.literal('anthropic'),
+/** The keys every network provider shares: the model, its limits, its prices, the idle timeout. */
+const networkProfileKeys = {
   model: z.string().min(1),
   max_tokens: z.int().min(1).optional(),
   requests_per_minute: z.int().min(1).optional(),
@@ -76,12 +81,28 @@ export const anthropicProfileSchema = z.strictObject({
   max_concurrency: z.int().min(1).optional(),
   input_price_per_mtok: z.number().min(0).optional(),
   output_price_per_mtok: z.number().min(0).optional(),
+  idle_timeout_s: z.int().min(1).max(3600).optional(),
+};
+
+export const anthropicProfileSchema = z.strictObject({
+  provider: z.literal('anthropic'),
+  ...networkProfileKeys,
 });
 
-/** Discriminated on provider so a key that belongs to the other provider is reported as unknown. */
+export const openaiProfileSchema = z.strictObject({
+  provider: z.literal('openai'),
+  ...networkProfileKeys,
+  /** The endpoint's base URL, up to and including /v1 (e.g. http://127.0.0.1:11434/v1 for Ollama). */
+  base_url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL such as "http://127.0.0.1:11434/v1"' }),
+  /** The environment variable that holds the key; none for a local server that needs no key. */
+  api_key_env: z.string().regex(envNamePattern, { error: 'an environment variable name such as "OPENROUTER_API_KEY"' }).optional(),
+});
+
+/** Discriminated on provider so a key that belongs to another provider is reported as unknown. */
 export const modelProfileFileSchema = z.discriminatedUnion('provider', [
   scriptedProfileSchema,
   anthropicProfileSchema,
+  openaiProfileSchema,
 ]);
 
 /** run_command's own timeout_ms is capped at 600 s, so a longer archetype default would be a lie. */
@@ -109,6 +130,10 @@ export const agentArchetypeFileSchema = z.strictObject({
   review_by: z.string().min(1).optional(),
   /** The archetype (tier 4) that turns this one's failing commands into a short fix hint; none: no QA. */
   qa_by: z.string().min(1).optional(),
+  /** Tokens (input and output, every attempt, its review and QA) one ticket may spend before its budget pause. */
+  max_tokens_per_ticket: z.int().min(1).optional(),
+  /** US dollars one ticket may spend (as max_tokens_per_ticket counts them) before its budget pause. */
+  max_cost_per_ticket: z.number().positive().optional(),
 });
 
 export const clutchConfigFileSchema = z.strictObject({

@@ -36,24 +36,34 @@ export interface ExecutionConfig {
   qa_raw_lines?: number;
   /** Times the human may send a plan back to the pm (default 3). */
   max_plan_rounds?: number;
+  /** US dollars the whole run may spend before every ticket stops at a budget pause. */
+  max_cost_per_run?: number;
 }
 
+export type ModelProvider = 'scripted' | 'anthropic' | 'openai';
+
 export interface ModelProfile {
-  provider: 'scripted' | 'anthropic';
+  provider: ModelProvider;
   /** scripted: absolute path of the JSON script (the file may give it relative to itself). */
   script?: string;
-  /** anthropic: model id, e.g. claude-sonnet-4-6. */
+  /** anthropic, openai: model id, e.g. claude-sonnet-4-6 or qwen2.5-coder:7b. */
   model?: string;
   max_tokens?: number;
-  /** anthropic: the organization's limits, for the shared rate-limit scheduler. */
+  /** anthropic, openai: the organization's limits, for the shared rate-limit scheduler. */
   requests_per_minute?: number;
   input_tokens_per_minute?: number;
   output_tokens_per_minute?: number;
-  /** anthropic: most requests in flight at once for this profile (across all workers). */
+  /** anthropic, openai: most requests in flight at once for this profile (across all workers). */
   max_concurrency?: number;
-  /** anthropic: US dollars per million tokens, for the cost estimate. */
+  /** anthropic, openai: US dollars per million tokens, for the cost estimate. */
   input_price_per_mtok?: number;
   output_price_per_mtok?: number;
+  /** anthropic, openai: seconds a stream may send nothing before it is dropped and retried (default 60). */
+  idle_timeout_s?: number;
+  /** openai: the endpoint's base URL (…/v1). */
+  base_url?: string;
+  /** openai: the environment variable holding the key; unset for a local server. */
+  api_key_env?: string;
 }
 
 export interface AgentArchetype {
@@ -78,6 +88,10 @@ export interface AgentArchetype {
   review_by?: string;
   /** The archetype that turns this one's failing commands into a fix hint (tier 4), if any. */
   qa_by?: string;
+  /** Tokens one ticket of this archetype may spend (every attempt, its review and QA) before its budget pause. */
+  max_tokens_per_ticket?: number;
+  /** US dollars one ticket of this archetype may spend before its budget pause. */
+  max_cost_per_ticket?: number;
 }
 
 export interface ClutchConfig {

@@ -158,6 +158,6 @@ function waitingPauses(engine: Engine): { ticket: string; kind: 'approval' | 're
   return engine.options.track.tickets.flatMap((ticket) => {
     const worker = engine.worker(ticket.id);
     const pause = worker ? pauseNow(worker.getSnapshot()) : null;
-    return pause && pause.kind !== 'interrupted' ? [{ ticket: ticket.id, kind: pause.kind }] : [];
+    return pause && (pause.kind === 'approval' || pause.kind === 'review') ? [{ ticket: ticket.id, kind: pause.kind }] : [];
   });
 }

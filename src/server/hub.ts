@@ -168,7 +168,7 @@ export class Hub {
     if (this.#clients.size === 0) return;
     this.#journal.push(toJson(entry));
     // Usage lives in the conductor's view; a finished model turn changes it.
-    if (entry.kind === 'model.turn') this.#mark(conductorKey);
+    if (entry.kind === 'model.turn' || entry.kind === 'budget.raised') this.#mark(conductorKey);
     this.#schedule();
   }
 

@@ -31,6 +31,7 @@ const candidates: Record<ActorKind, Command[]> = {
     { type: 'clutch.retry_now' },
     { type: 'clutch.rerun', pause: anyPause },
     { type: 'clutch.use_output', pause: anyPause },
+    { type: 'clutch.raise_budget', pause: anyPause, max_tokens: 1 },
   ],
   ticket: [{ type: 'ticket.retry' }, { type: 'ticket.skip' }],
   planner: [
@@ -80,6 +81,8 @@ const workerFields: Record<keyof WorkerContext, true> = {
   retries: true,
   rerun: true,
   approveEdited: true,
+  budget: true,
+  budgetPauses: true,
 };
 const workerFieldNames = Object.keys(workerFields) as (keyof WorkerContext)[];
 
@@ -130,7 +133,7 @@ export function conductorView(engine: Engine): ActorView<ConductorViewContext> {
     kind: 'conductor',
     status: snapshot.status,
     value: snapshot.value,
-    context: { ...conductorContext(snapshot.context), usage: engine.usage() },
+    context: { ...conductorContext(snapshot.context), usage: engine.usage(), budgets: engine.budgets() },
     accepts: accepted(snapshot as unknown as LiveSnapshot, 'conductor'),
   };
 }

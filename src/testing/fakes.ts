@@ -34,6 +34,7 @@ export class ControlledModel implements ModelClient {
   readonly #scripted: ModelClient;
   readonly #open = new Map<string, OpenTurn>();
   readonly #waiters = new Set<() => void>();
+  readonly #listeners = new Set<(request: RecordedRequest) => void>();
 
   constructor(scripted: ModelClient) {
     this.#scripted = scripted;
@@ -44,7 +45,9 @@ export class ControlledModel implements ModelClient {
   }
 
   async *#run(request: ModelTurnRequest): AsyncGenerator<ModelDelta, ModelReply, void> {
-    this.requests.push({ ticketId: request.ticketId, attempt: request.attempt, messages: structuredClone(request.messages) });
+    const recorded = { ticketId: request.ticketId, attempt: request.attempt, messages: structuredClone(request.messages) };
+    this.requests.push(recorded);
+    for (const listener of [...this.#listeners]) listener(recorded);
     const open: OpenTurn = { ticketId: request.ticketId, instructions: [], wake: undefined };
     this.#open.set(request.ticketId, open);
     for (const waiter of [...this.#waiters]) waiter();
@@ -83,6 +86,11 @@ export class ControlledModel implements ModelClient {
       open.wake = () => void take();
       signal?.addEventListener('abort', () => reject(new ModelError('model turn aborted')), { once: true });
     });
+  }
+
+  /** Tells `listener` of every request as it reaches the model, before the turn waits for the test. */
+  onRequest(listener: (request: RecordedRequest) => void): void {
+    this.#listeners.add(listener);
   }
 
   /** Whether a turn of this ticket waits for an instruction. */

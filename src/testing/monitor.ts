@@ -27,7 +27,16 @@
  * - a QA hint never reaches the model before pause 2 when the qa trust is step: a result turned
  *   into a hint while the qa archetype's trust (under the override) is step stops at pause 2 and
  *   is approved there before it enters the transcript or any request;
- * - an invalid plan edit changes nothing (each check sends one to a planner at plan approval).
+ * - an invalid plan edit changes nothing (each check sends one to a planner at plan approval);
+ * - no model turn is asked while its budget is spent: at every request that reaches the model (a
+ *   QA hint's aside: it is part of the tool cycle), the spend replayed from the journal is below the
+ *   configuration's limits with the journaled raises; so none while a worker waits at its budget pause;
+ * - the ticket is step_paused while its worker (or its reviewer) is at the budget pause;
+ * - a raise that does not lift the budget changes nothing (each check sends one, at the spend, to
+ *   every worker at its budget pause), and a raise the engine accepts lifts the budget it answers:
+ *   the turn it lets go is not stopped on that same limit again before any turn spent more;
+ * - an abort at the budget pause blocks the ticket with the spend as its reason (the stop's reason,
+ *   as journaled at the pause).
  * Properties that read one thing are in properties.ts.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -44,7 +53,19 @@ import type { RecordedRequest } from './fakes.js';
 import { PLAN_LEAD, PLAN_PM } from '../machines/planner.js';
 import { plannerKey } from '../protocol/actor-keys.js';
 import { reviewerId } from '../machines/ticket.js';
-import { editedBeyondItsCall, editMissingFromTranscript, planningProblems, ranInputs, readyButWaiting, requestShowsWhatRan, resultIds, reviewProblems, skipProblems, unpairedCalls } from './properties.js';
+import {
+  editedBeyondItsCall,
+  editMissingFromTranscript,
+  planningProblems,
+  ranInputs,
+  readyButWaiting,
+  requestShowsWhatRan,
+  resultIds,
+  reviewProblems,
+  skipProblems,
+  spentBudgets,
+  unpairedCalls,
+} from './properties.js';
 
 export { unpairedCalls } from './properties.js';
 
@@ -65,6 +86,8 @@ interface WorkerWatch {
   hints: Set<string>;
   stepHints: Set<string>;
   hintsHeld: Set<string>;
+  /** The budget limit a raise just lifted (scope and which limit), until the worker's next snapshot. */
+  lifted: { scope: string; reached: string } | null;
 }
 
 type Target = Parameters<Engine['command']>[0];
@@ -93,8 +116,13 @@ const PROBES: Record<'conductor' | 'ticket' | 'worker' | 'planner', Command[]> =
     { type: 'clutch.edit_result', output: 'probe' },
     { type: 'clutch.edit_payload', input: {} },
     { type: 'clutch.edit_message', message: 'probe' },
+    { type: 'clutch.raise_budget', max_tokens: 1_000_000_000, max_cost: 1_000_000 },
   ],
 };
+
+/** A worker snapshot at its budget pause, as the monitor reads it (a fake engine's snapshots have no value). */
+type BudgetSnapshot = { value?: unknown; context?: { budget?: { reached: 'tokens' | 'cost'; spent: { tokens: number; cost_usd: number | null } } | null } };
+const atBudgetPause = (snapshot: unknown) => (snapshot as BudgetSnapshot | undefined)?.value === 'budgetPaused';
 
 /** The monitor's own journal entry for a ticket the conductor starts (sends ticket.start). */
 const STARTING = 'starting';
@@ -124,8 +152,17 @@ export class Monitor {
   /** The run's tickets: given, or (a run begun from a request) read from the engine, which has them once the plan is approved. */
   readonly #ticketList: () => readonly Ticket[];
   #requestsChecked = 0;
+  /** Aborts at a budget pause: the ticket, the stop's reason, and where in the journal its pause began. */
+  readonly #budgetAborts: Array<{ ticket: string; reason: string; from: number }> = [];
 
-  constructor(options: { engine: Engine; requests: readonly RecordedRequest[]; workspaces: () => string[]; tickets: readonly Ticket[] | (() => readonly Ticket[]) }) {
+  constructor(options: {
+    engine: Engine;
+    requests: readonly RecordedRequest[];
+    workspaces: () => string[];
+    tickets: readonly Ticket[] | (() => readonly Ticket[]);
+    /** Tells the monitor of each request as it reaches the model (the budget property reads the journal then). */
+    onRequest?: (listener: (request: RecordedRequest) => void) => void;
+  }) {
     this.#engine = options.engine;
     options.engine.journal.subscribe((entry) => this.#journal.push(entry));
     this.#requests = options.requests;
@@ -133,6 +170,19 @@ export class Monitor {
     const tickets = options.tickets;
     this.#ticketList = typeof tickets === 'function' ? tickets : () => tickets;
     options.engine.subscribeInspection((event) => this.#observe(event));
+    options.onRequest?.((request) => this.#requested(request));
+  }
+
+  /** A request reached the model: its budget must not be spent (a QA hint is part of the tool cycle, not checked). */
+  #requested(request: RecordedRequest): void {
+    if (request.ticketId.endsWith('@qa')) return;
+    if (atBudgetPause(this.#engine.worker(request.ticketId)?.getSnapshot())) {
+      this.violations.push(`model request ${this.#requests.length} (${request.ticketId} attempt ${request.attempt}) was asked while its worker waits at its budget pause (no model turn is asked while its budget is spent)`);
+    }
+    const archetypeOf = (ticket: string) => this.#ticketList().find((candidate) => candidate.id === ticket)?.worker_archetype;
+    for (const problem of spentBudgets(this.#journal, this.#engine.options?.config, archetypeOf, request.ticketId)) {
+      this.violations.push(`model request ${this.#requests.length} (${request.ticketId} attempt ${request.attempt}) was asked while ${problem} (no model turn is asked while its budget is spent)`);
+    }
   }
 
   #watch(context: WorkerContext): WorkerWatch {
@@ -151,6 +201,7 @@ export class Monitor {
         hints: new Set(),
         stepHints: new Set(),
         hintsHeld: new Set(),
+        lifted: null,
       };
       this.#watches.set(key, watch);
     }
@@ -193,6 +244,7 @@ export class Monitor {
     const previous = watch.previous;
     const was = (state: StateValue) => previous !== undefined && matchesState(state, previous.value);
     const where = `${context.ticketId} attempt ${context.attempt}`;
+    this.#observeBudget(watch, snapshot, event.event.type, where);
     if (matchesState(TOOL_CYCLE.executing, value)) {
       const call = currentCall(context.messages, context.results, context.review);
       if (call && (watch.executing !== call.id || !was(TOOL_CYCLE.executing))) {
@@ -247,6 +299,48 @@ export class Monitor {
     watch.previous = { value, context };
   }
 
+  /** A raise that lifted a budget, the turn it let go, and an abort at the budget pause. */
+  #observeBudget(watch: WorkerWatch, snapshot: { value: StateValue; status: string; context: WorkerContext }, cause: string, where: string): void {
+    const { value, context } = snapshot;
+    const previous = watch.previous;
+    const lifted = watch.lifted;
+    watch.lifted = null;
+    if (lifted && cause === 'model.over_budget' && context.budget?.scope === lifted.scope && context.budget.reached === lifted.reached) {
+      this.violations.push(`${where}: a raise lifted the ${lifted.scope} budget (${lifted.reached}), and the next turn stopped on it again before any turn spent more (a raise the engine accepts lifts the budget it answers)`);
+    }
+    if (!previous || !atBudgetPause(previous)) return;
+    const stop = previous.context.budget;
+    if (value === 'prompting' && stop && (cause === 'clutch.raise_budget' || cause === 'worker.budget_raised')) watch.lifted = { scope: stop.scope, reached: stop.reached };
+    if (value === 'aborted' && cause === 'clutch.abort') {
+      // The stop as the engine journaled it at the pause, not as the worker remembers it. The
+      // ticket may have reported itself blocked already (a child's end reaches its parent first).
+      const at = this.#journal.findLastIndex((entry) => entry.kind === 'budget.pause' && entry.ticket === context.ticketId && entry.attempt === context.attempt);
+      const paused = this.#journal[at];
+      const reason = paused?.kind === 'budget.pause' ? paused.reason : stop?.reason;
+      if (reason) this.#budgetAborts.push({ ticket: context.ticketId.replace(/@review$/, ''), reason, from: Math.max(0, at) });
+      else this.violations.push(`${where}: aborted at a budget pause that has no stop, neither journaled nor in the worker`);
+    }
+  }
+
+  /** The ticket is step_paused while its worker (or reviewer) waits at its budget pause; an abort there keeps the spend as its reason. */
+  #checkBudgets(): void {
+    const statusOf = (id: string) => this.#engine.track().tickets.find((ticket) => ticket.id === id)?.status;
+    for (const { id } of this.#ticketList()) {
+      for (const worker of [id, reviewerId(id)]) {
+        if (!atBudgetPause(this.#engine.worker(worker)?.getSnapshot())) continue;
+        const status = statusOf(id);
+        if (status !== 'step_paused') this.violations.push(`${worker} waits at its budget pause, but ticket ${id} is ${status} (the ticket is step_paused while its worker is at the budget pause)`);
+      }
+    }
+    for (const abort of this.#budgetAborts) {
+      const blocked = this.#journal.slice(abort.from).find((entry) => entry.kind === 'ticket.status' && entry.ticket === abort.ticket && entry.status === 'blocked');
+      if (blocked?.kind !== 'ticket.status') continue;
+      if (!blocked.reason?.includes(`at the budget pause: ${abort.reason}`)) {
+        this.violations.push(`${abort.ticket} was aborted at its budget pause (${abort.reason}), but is blocked with ${JSON.stringify(blocked.reason ?? null)} (an abort at the budget pause blocks the ticket with the spend as its reason)`);
+      }
+    }
+  }
+
   /** A QA hint on step trust that went on without stopping, or without an approve, at pause 2. */
   #earlyHint(watch: WorkerWatch, id: string): string[] {
     if (!watch.stepHints.has(id) || (watch.hintsHeld.has(id) && watch.approved.has(id))) return [];
@@ -260,6 +354,7 @@ export class Monitor {
     this.#checkRequests();
     this.#checkTools();
     this.#checkSchedule();
+    this.#checkBudgets();
     for (const problem of skipProblems(this.#journal, this.#engine.track())) this.violations.push(`${problem} (a skipped ticket is reported as skipped)`);
     for (const problem of planningProblems(this.#journal)) this.violations.push(`${problem} (no ticket starts before the plan is approved)`);
     const reviewed = (id: string) => {
@@ -289,6 +384,16 @@ export class Monitor {
       const snapshot = ref?.getSnapshot() as { status: string; can(event: unknown): boolean } | undefined;
       if (!snapshot || snapshot.status !== 'active') continue;
       const name = 'id' in target ? `${target.kind}:${target.id}` : target.kind;
+      // At a budget pause: a raise at the spend, which lifts nothing. The engine must refuse it.
+      const stop = kind === 'worker' && atBudgetPause(snapshot) ? (snapshot as BudgetSnapshot).context?.budget : undefined;
+      const low: Command | undefined = stop ? { type: 'clutch.raise_budget', ...(stop.reached === 'tokens' ? { max_tokens: stop.spent.tokens } : { max_cost: stop.spent.cost_usd ?? 0 }) } : undefined;
+      if (low) {
+        const journaled = this.#journal.length;
+        const accepted = this.#engine.command(target, low);
+        if (accepted || ref!.getSnapshot() !== snapshot || this.#journal.length !== journaled) {
+          this.violations.push(`${name}: a raise at the spend (${JSON.stringify(low)}) was ${accepted ? 'accepted' : 'refused but changed something'} at the budget pause (a raise that does not lift the budget changes nothing)`);
+        }
+      }
       for (const command of PROBES[kind]) {
         if (snapshot.can(command)) continue;
         const journaled = this.#journal.length;

@@ -27,9 +27,9 @@ import { generate, type Generated, type PlannedPath } from './paths.js';
 import type { MachineKind } from './recorder.js';
 import { abstractTicket, MAX_ATTEMPTS, TICKET_TARGETED, ticketEvents, ticketStateKey, type TicketModelContext, type TicketModelEvent, type TicketModelSnapshot } from './ticket.js';
 import { TicketDriver } from './ticket-driver.js';
-import { abstractWorker, abstractWorkerOf, PREVIEW_DONE, QA_DONE, TOOL_DONE, workerEvents, workerStateKey, type WorkerModelContext, type WorkerModelEvent, type WorkerModelSnapshot } from './worker.js';
+import { abstractWorker, abstractWorkerOf, PREVIEW_DONE, QA_DONE, TOOL_DONE, WORKER_MAX_TURNS, workerEvents, workerStateKey, type WorkerModelContext, type WorkerModelEvent, type WorkerModelSnapshot } from './worker.js';
 import { WorkerDriver } from './worker-driver.js';
-import { QA_AUTO_TARGETED, REVIEWER_TARGETED, WORKER_TARGETED } from './worker-targeted.js';
+import { QA_AUTO_TARGETED, REVIEWER_TARGETED, RUN_BUDGET_TARGETED, TICKET_BUDGET_TARGETED, WORKER_TARGETED } from './worker-targeted.js';
 
 const isFinal = (snapshot: WorkerModelSnapshot) => snapshot.status === 'done';
 
@@ -60,9 +60,14 @@ export function workerPaths(): Generated<WorkerModelContext, WorkerModelEvent> {
     limit: 120_000,
     simple: [{ events: stepCore, toState: isFinal }],
     targeted: WORKER_TARGETED,
+    // Every budget pause follows a turn that spent the budget; the traversal behind a targeted path
+    // would otherwise raise and stop again for ever (`model.over_budget` has no guard).
+    bound: (snapshot) => snapshot.context.budgetPauses > WORKER_MAX_TURNS,
     variants: [
       { name: 'qa auto', machine: abstractWorkerOf({ qa: 'auto' }), targeted: QA_AUTO_TARGETED },
       { name: 'reviewer', machine: abstractWorkerOf({ role: 'reviewer', qa: null }), targeted: REVIEWER_TARGETED },
+      { name: 'ticket budget', machine: abstractWorkerOf({ limit: 'ticket' }), targeted: TICKET_BUDGET_TARGETED },
+      { name: 'run budget', machine: abstractWorkerOf({ limit: 'run' }), targeted: RUN_BUDGET_TARGETED },
     ],
     cap: 150,
     shortest: 'edge',

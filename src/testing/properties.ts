@@ -213,3 +213,52 @@ export function reviewProblems(journal: readonly JournalEntry[], reviewed: (tick
   }
   return problems;
 }
+
+/** What the budget property reads of the run's configuration (every part optional, as a fake engine has less). */
+export interface BudgetSettings {
+  execution?: { max_cost_per_run?: number };
+  agents?: Record<string, { max_tokens_per_ticket?: number; max_cost_per_ticket?: number }>;
+  models?: Record<string, { provider: string; input_price_per_mtok?: number; output_price_per_mtok?: number }>;
+}
+
+const dollars = (cost: number) => `$${cost.toFixed(4)}`;
+
+/**
+ * Why a model turn of `key` (a ticket's worker `T1`, its reviewer `T1@review`, the planner's
+ * `@plan`) must not be asked now: a budget it answers to is spent. The spend is replayed from the
+ * journal's `model.turn` entries (a turn's cost from its profile's prices: a scripted one is free,
+ * one without prices has no known cost), the limits are the configuration's with the raises the
+ * journal has (`budget.raised`). A ticket answers to its own budget (its worker over every attempt,
+ * its reviews and QA hints) and to the run's; the planner to the run's only.
+ */
+export function spentBudgets(journal: readonly JournalEntry[], config: BudgetSettings | undefined, archetypeOf: (ticket: string) => string | undefined, key: string): string[] {
+  const ticket = key.startsWith('@') ? undefined : key.split('@')[0]!;
+  let run = { tokens: 0, cost: 0 as number | null };
+  let own = { tokens: 0, cost: 0 as number | null };
+  const archetype = ticket === undefined ? undefined : config?.agents?.[archetypeOf(ticket) ?? ''];
+  let runLimit = config?.execution?.max_cost_per_run;
+  let limits: { max_tokens?: number; max_cost?: number } = {
+    ...(archetype?.max_tokens_per_ticket !== undefined ? { max_tokens: archetype.max_tokens_per_ticket } : {}),
+    ...(archetype?.max_cost_per_ticket !== undefined ? { max_cost: archetype.max_cost_per_ticket } : {}),
+  };
+  const add = (total: { tokens: number; cost: number | null }, tokens: number, cost: number | null) => ({ tokens: total.tokens + tokens, cost: total.cost === null || cost === null ? null : total.cost + cost });
+  for (const entry of journal) {
+    if (entry.kind === 'model.turn') {
+      const profile = config?.models?.[entry.profile];
+      const priced = profile?.input_price_per_mtok !== undefined && profile.output_price_per_mtok !== undefined;
+      const cost = !profile || profile.provider === 'scripted' ? 0 : priced ? (entry.input_tokens * profile.input_price_per_mtok! + entry.output_tokens * profile.output_price_per_mtok!) / 1_000_000 : null;
+      const tokens = entry.input_tokens + entry.output_tokens;
+      run = add(run, tokens, cost);
+      if (ticket !== undefined && (entry.ticket === ticket || entry.ticket.startsWith(`${ticket}@`))) own = add(own, tokens, cost);
+    }
+    if (entry.kind === 'budget.raised') {
+      if (entry.scope === 'run' && entry.limits.max_cost !== undefined) runLimit = entry.limits.max_cost;
+      if (entry.scope === 'ticket' && entry.ticket === ticket) limits = { ...limits, ...entry.limits };
+    }
+  }
+  const problems: string[] = [];
+  if (runLimit !== undefined && run.cost !== null && run.cost >= runLimit) problems.push(`the run spent ${dollars(run.cost)} of its budget of ${dollars(runLimit)}`);
+  if (limits.max_tokens !== undefined && own.tokens >= limits.max_tokens) problems.push(`${ticket} spent ${own.tokens} tokens of its budget of ${limits.max_tokens}`);
+  if (limits.max_cost !== undefined && own.cost !== null && own.cost >= limits.max_cost) problems.push(`${ticket} spent ${dollars(own.cost)} of its budget of ${dollars(limits.max_cost)}`);
+  return problems;
+}

@@ -12,7 +12,7 @@ import { Engine } from '../actors/engine.js';
 import type { JournalEntry } from '../actors/journal.js';
 import { createScriptedModel, type Script } from '../models/scripted.js';
 import { RunStore, type RunLog } from '../store/index.js';
-import type { AgentArchetype, AssistantMessage, ClutchConfig, ExecutionMode, ProposedTrack, Ticket, ToolUseBlock, TrustLevel } from '../protocol/index.js';
+import type { AgentArchetype, AssistantMessage, ClutchConfig, ExecutionMode, ModelProfile, ProposedTrack, Ticket, ToolUseBlock, TrustLevel } from '../protocol/index.js';
 import { tempDir } from './fixtures.js';
 import { ControlledModel, ControlledWaits, Faults } from './fakes.js';
 import { Monitor } from './monitor.js';
@@ -28,6 +28,12 @@ export interface SessionOptions {
   mode?: ExecutionMode;
   /** Puts the profile behind the engine's rate limiter, with at most this many requests in flight. */
   modelSlots?: number;
+  /**
+   * Budgets: the tickets' archetype's max_tokens_per_ticket, and [execution] max_cost_per_run. A
+   * cost needs prices: with `maxCostPerRun` the profile is a priced one (one dollar per thousand
+   * tokens), which puts it behind the engine's rate limiter too (with no limits, it grants at once).
+   */
+  budget?: { maxTokensPerTicket?: number; maxCostPerRun?: number };
   /**
    * Gives the engine a run store (SQLite in memory), as a real run has: the journal, snapshots and
    * tool intents are committed there, and side-effecting calls go through its ledger.
@@ -126,6 +132,18 @@ function archetype(faults: Faults, settings: Pick<AgentArchetype, 'tier' | 'trus
   }) as AgentArchetype;
 }
 
+/** The run's one model profile: scripted, or (rate-limited, priced) an anthropic one the held scripted client plays. */
+function profile(options: SessionOptions): ModelProfile {
+  const priced = options.budget?.maxCostPerRun !== undefined;
+  if (!options.modelSlots && !priced) return { provider: 'scripted', script: 'script.json' };
+  return {
+    provider: 'anthropic',
+    model: 'scripted',
+    ...(options.modelSlots ? { max_concurrency: options.modelSlots } : {}),
+    ...(priced ? { input_price_per_mtok: 1000, output_price_per_mtok: 1000 } : {}),
+  };
+}
+
 /** The run's archetypes: `codegen` carries out the tickets; the others plan, review and hint as the options ask. */
 function archetypes(options: SessionOptions, faults: Faults): Record<string, AgentArchetype> {
   const agents: Record<string, AgentArchetype> = {
@@ -136,6 +154,7 @@ function archetypes(options: SessionOptions, faults: Faults): Record<string, Age
       max_turns: options.maxTurns,
       ...(options.review ? { review_by: 'reviewer' } : {}),
       ...(options.qa ? { qa_by: 'qa' } : {}),
+      ...(options.budget?.maxTokensPerTicket !== undefined ? { max_tokens_per_ticket: options.budget.maxTokensPerTicket } : {}),
     }),
   };
   if (options.review) agents['reviewer'] = archetype(faults, { tier: 2, trust_level: options.review.trust, tools: ['read_file', 'list_files'], max_turns: options.maxTurns });
@@ -184,9 +203,10 @@ export class Session {
         ...(options.review ? { max_review_rounds: options.review.maxRounds } : {}),
         ...(options.request ? { max_plan_rounds: options.request.maxRounds } : {}),
         qa_raw_lines: 4,
+        ...(options.budget?.maxCostPerRun !== undefined ? { max_cost_per_run: options.budget.maxCostPerRun } : {}),
       },
       // The engine builds a rate limiter for anthropic profiles only; the client stays the held scripted one.
-      models: { scripted: options.modelSlots ? { provider: 'anthropic', model: 'scripted', max_concurrency: options.modelSlots } : { provider: 'scripted', script: 'script.json' } },
+      models: { scripted: profile(options) },
       agents: archetypes(options, this.faults),
     };
     if (options.store) {
@@ -233,7 +253,13 @@ export class Session {
     this.recorder = new Recorder(this.engine);
     const folders = () => [this.workspace, ...options.tickets.map((ticket) => workspaces?.pathFor(ticket.id)).filter((folder): folder is string => folder !== undefined && existsSync(folder))];
     // A run begun from a request has the plan's tickets once the human approved it.
-    this.monitor = new Monitor({ engine: this.engine, requests: this.model.requests, workspaces: folders, tickets: () => this.engine.track().tickets });
+    this.monitor = new Monitor({
+      engine: this.engine,
+      requests: this.model.requests,
+      workspaces: folders,
+      tickets: () => this.engine.track().tickets,
+      onRequest: (listener) => this.model.onRequest(listener),
+    });
   }
 
   /** Sends a human command through the engine; the abstract model said the actor accepts it. */

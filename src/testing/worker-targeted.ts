@@ -1,7 +1,7 @@
 /**
  * The worker paths a test asks for by name, next to the generated ones (see plans.ts).
  */
-import { PREVIEW_DONE, QA_DONE, QA_ERROR, TOOL_DONE, type WorkerModelEvent } from './worker.js';
+import { BACKOFF_DONE, PREVIEW_DONE, QA_DONE, QA_ERROR, TOOL_DONE, type WorkerModelEvent } from './worker.js';
 
 /**
  * Whole runs the generators cut short or leave to chance:
@@ -148,4 +148,89 @@ export const REVIEWER_TARGETED: WorkerModelEvent[][] = [
   [{ type: 'model.reply', calls: ['verdict'] }, { type: PREVIEW_DONE }, { type: 'clutch.approve' }, { type: TOOL_DONE }],
   [{ type: 'clutch.set_trust', trust: 'auto' }, { type: 'model.reply', calls: ['fail', 'verdict'] }, { type: TOOL_DONE }, { type: TOOL_DONE }],
   [{ type: 'model.reply', calls: ['fail'] }, { type: PREVIEW_DONE }, { type: 'clutch.approve' }, { type: TOOL_DONE }, { type: 'clutch.approve' }, { type: 'model.reply', calls: ['done'] }, { type: PREVIEW_DONE }, { type: 'clutch.approve' }],
+];
+
+/**
+ * A run with a budget (the variants `ticket budget` and `run budget` of plans.ts), each with the
+ * whole runs asked of it: every model turn spends the budget (one token for the ticket's; a tiny
+ * cost on a priced profile for the run's), so the turn after the first reply stops at the budget
+ * pause, in the model actor, before the model is asked:
+ * - a raise (just above the spend) lets the next turn go, in step mode after a result approved at
+ *   pause 2;
+ * - a failing command after the budget is spent gets no QA hint (the qa actor fails as it starts,
+ *   asking no model) and its raw output goes on;
+ * - a model failure after a raise spends nothing: the turn after its backoff is not stopped;
+ * - switching trust at the pause does not answer it;
+ * - an abort at the pause, with and without a reason, blocks the ticket with the spend in its reason;
+ * - the run's budget stops the worker too, and a raise at another ticket's pause on it
+ *   (`worker.budget_raised`: the engine tells every worker waiting on it) lets this one go on.
+ */
+export const TICKET_BUDGET_TARGETED: WorkerModelEvent[][] = [
+  [
+    { type: 'model.reply', calls: ['write'] },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+    { type: TOOL_DONE },
+    { type: 'clutch.approve' },
+    { type: 'model.over_budget' },
+    { type: 'clutch.set_trust', trust: 'auto' },
+    { type: 'clutch.set_trust', trust: 'step' },
+    { type: 'clutch.raise_budget' },
+    { type: 'model.reply', calls: ['done'] },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+  ],
+  [
+    { type: 'model.reply', calls: [] },
+    { type: 'model.over_budget' },
+    { type: 'clutch.raise_budget' },
+    { type: 'model.failed', retryable: true, retry_at: 1_000_000 },
+    { type: BACKOFF_DONE },
+    { type: 'model.reply', calls: ['done'] },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+  ],
+  [
+    { type: 'clutch.set_trust', trust: 'auto' },
+    { type: 'model.reply', calls: [] },
+    { type: 'model.over_budget' },
+    { type: 'clutch.abort', reason: 'wrong call' },
+  ],
+  [
+    { type: 'model.reply', calls: ['red'] },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+    { type: TOOL_DONE },
+    { type: QA_ERROR },
+    { type: 'clutch.approve' },
+    { type: 'model.over_budget' },
+    { type: 'clutch.abort' },
+  ],
+];
+
+export const RUN_BUDGET_TARGETED: WorkerModelEvent[][] = [
+  [
+    { type: 'model.reply', calls: ['write'] },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+    { type: TOOL_DONE },
+    { type: 'clutch.approve' },
+    { type: 'model.over_budget' },
+    { type: 'worker.budget_raised' },
+    { type: 'model.reply', calls: ['done'] },
+    { type: PREVIEW_DONE },
+    { type: 'clutch.approve' },
+  ],
+  [
+    { type: 'clutch.set_trust', trust: 'auto' },
+    { type: 'model.reply', calls: [] },
+    { type: 'model.over_budget' },
+    { type: 'clutch.raise_budget' },
+    { type: 'model.reply', calls: ['done'] },
+  ],
+  [
+    { type: 'model.reply', calls: [] },
+    { type: 'model.over_budget' },
+    { type: 'clutch.abort', reason: 'wrong call' },
+  ],
 ];

@@ -18,6 +18,12 @@ export type CallKind = 'write' | 'fail' | 'done' | 'run' | 'red' | 'verdict';
 export type WorkerRole = 'ticket' | 'reviewer';
 /** A replacement for the model's last message: refused, text only, a new call, or the same calls reworded. */
 export type MessageChoice = 'invalid' | 'text' | 'call' | 'keep';
+/**
+ * The budget a path's run has (fixed for the path, see the variants in plans.ts): none; the
+ * ticket's own (its archetype's max_tokens_per_ticket, which every model turn spends); or the run's
+ * ([execution] max_cost_per_run on a priced profile, which any turn of any ticket spends).
+ */
+export type BudgetLimit = 'none' | 'ticket' | 'run';
 
 export const PREVIEW_DONE = 'xstate.done.actor.0.worker.toolCycle.awaitingApproval.previewing';
 export const PREVIEW_ERROR = 'xstate.error.actor.0.worker.toolCycle.awaitingApproval.previewing';
@@ -56,7 +62,13 @@ export type WorkerModelEvent =
   | { type: 'clutch.rerun' }
   | { type: 'clutch.use_output' }
   | { type: typeof QA_DONE }
-  | { type: typeof QA_ERROR };
+  | { type: typeof QA_ERROR }
+  /** The model actor found the budget spent when it started: no model turn, the worker waits at its budget pause. */
+  | { type: 'model.over_budget' }
+  /** At the budget pause: the human raises the limit that was reached (just above the spend). */
+  | { type: 'clutch.raise_budget' }
+  /** At a pause on the run's budget: the human raised it at another ticket's pause, which lifts this one's too. */
+  | { type: 'worker.budget_raised' };
 
 /** What the worker's one check of an edit found, as the abstract model sees it. */
 export type AbstractEdit = { ok: false } | { ok: true; calls: CallKind[]; done: number; review: boolean; approve: boolean };
@@ -86,6 +98,12 @@ export interface WorkerModelContext {
   maxTurns: number;
   /** Whether the model actor said it is waiting (for a rate-limit slot). */
   waiting: boolean;
+  /** The configuration's budget (fixed for a path), and whether it is spent: a turn since it was last raised. */
+  limit: BudgetLimit;
+  spent: boolean;
+  /** The budget the worker waits on at its budget pause (the stop's scope), and how many budget pauses it had. */
+  budget: 'ticket' | 'run' | null;
+  budgetPauses: number;
   /** Test bookkeeping: the invoking state this event entered, where an injected I/O failure may strike. */
   entered: 'prompting' | 'previewing' | 'executing' | null;
 }
@@ -133,6 +151,10 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent | Edi
     turns: 0,
     maxTurns: WORKER_MAX_TURNS,
     waiting: false,
+    limit: 'none',
+    spent: false,
+    budget: null,
+    budgetPauses: 0,
     entered: null,
   },
   guards: {
@@ -186,11 +208,18 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent | Edi
     'worker worker.trust_override[0]': (_context, event) =>
       event.type === 'worker.trust_override' ? { context: { override: event.override } } : undefined,
     'entry worker.prompting': () => ({ context: { waiting: false } }),
+    // A turn that replied spent tokens (and, priced, money): a budget of the configuration is spent
+    // by it (the limit is one token, or just above what was spent when it was last raised).
     'worker.prompting model.reply[0]': (context, event) =>
-      event.type === 'model.reply' ? { context: { calls: event.calls, done: 0, review: false, turns: context.turns + 1 } } : undefined,
+      event.type === 'model.reply' ? { context: { calls: event.calls, done: 0, review: false, turns: context.turns + 1, spent: context.limit !== 'none' } } : undefined,
     'worker.prompting model.waiting[0]': () => ({ context: { waiting: true } }),
     'worker.prompting model.started[0]': () => ({ context: { waiting: false } }),
     'worker.prompting model.failed[0]': () => ({ context: { waiting: true } }),
+    // The stop names the budget that was spent: the run's is checked first, and a path has one.
+    'worker.prompting model.over_budget[0]': (context) => ({ context: { budget: context.limit === 'none' ? null : context.limit, budgetPauses: context.budgetPauses + 1, waiting: false } }),
+    // A raise (here, or at another ticket's pause on the run's budget) lifts the limit above the spend.
+    'worker.budgetPaused clutch.raise_budget[0]': () => ({ context: { budget: null, spent: false } }),
+    'worker.budgetPaused worker.budget_raised[0]': () => ({ context: { budget: null, spent: false } }),
     [`worker.toolCycle.executing ${TOOL_DONE}[3]`]: () => ({ context: { review: true, rerun: false, hinted: false } }),
     'worker.toolCycle.interrupted clutch.rerun[0]': () => ({ context: { rerun: true } }),
     // Leaving pause 1 clears its preview and any approval that waited for one.
@@ -208,8 +237,8 @@ export const workerSpec: AbstractSpec<WorkerModelContext, WorkerModelEvent | Edi
 
 export const abstractWorker = deriveAbstractMachine(workerMachine, workerSpec);
 
-/** The abstract worker of another configuration: a reviewer, or QA of another trust. */
-export function abstractWorkerOf(configuration: Pick<Partial<WorkerModelContext>, 'role' | 'qa'>) {
+/** The abstract worker of another configuration: a reviewer, QA of another trust, or a budget. */
+export function abstractWorkerOf(configuration: Pick<Partial<WorkerModelContext>, 'role' | 'qa' | 'limit'>) {
   return deriveAbstractMachine(workerMachine, { ...workerSpec, context: { ...workerSpec.context, ...configuration } });
 }
 
@@ -237,6 +266,11 @@ export function workerEvents(snapshot: WorkerModelSnapshot): WorkerModelEvent[] 
   const context = snapshot.context;
   if (snapshot.status !== 'active') return [];
   if (snapshot.matches('prompting')) {
+    // A spent budget stops the turn as the model actor starts: nothing else can come first.
+    if (context.spent) {
+      if (context.entered !== 'prompting') throw new Error('the abstract worker waits for a model turn with its budget spent');
+      return [{ type: 'model.over_budget' }];
+    }
     return [
       { type: 'model.delta' },
       ...(context.role === 'reviewer' ? REVIEWER_REPLIES : REPLIES.filter((calls) => context.qa !== null || !calls.includes('red'))).map((calls): WorkerModelEvent => ({ type: 'model.reply', calls })),
@@ -245,6 +279,10 @@ export function workerEvents(snapshot: WorkerModelSnapshot): WorkerModelEvent[] 
       ...(context.entered === 'prompting' ? [{ type: MODEL_ERROR } as const] : []),
       ...trustEvents(context),
     ];
+  }
+  if (snapshot.matches('budgetPaused')) {
+    // Only a pause on the run's budget can be lifted by a raise at another ticket's pause.
+    return [{ type: 'clutch.raise_budget' }, ...(context.budget === 'run' ? [{ type: 'worker.budget_raised' } as const] : []), ...aborts, ...trustEvents(context)];
   }
   if (snapshot.matches('backoff')) {
     return [{ type: 'clutch.retry_now' }, { type: BACKOFF_DONE }, { type: BACKOFF_ERROR }, ...trustEvents(context)];
@@ -280,6 +318,8 @@ export function workerEvents(snapshot: WorkerModelSnapshot): WorkerModelEvent[] 
     ];
   }
   if (snapshot.matches({ toolCycle: 'qaHint' })) {
+    // A spent budget asks the qa model nothing: the hint fails as it starts (the raw output goes on).
+    if (context.spent) return [{ type: QA_ERROR }];
     // The qa model's turn waits for the test: the hint, a failure, or a trust switch before either.
     return [{ type: QA_DONE }, { type: QA_ERROR }, ...trustEvents(context)];
   }

@@ -31,13 +31,22 @@ export type ActivityItem =
   /** A code review's verdict, or a QA hint for a failing command. */
   | { kind: 'review' | 'qa'; key: string; at: number; epoch: number; ticket: string; text: string };
 
-const pauseWords: Record<string, string> = { approval: 'pause 1 (approval)', review: 'pause 2 (review)', interrupted: 'the interrupted pause' };
+const pauseWords: Record<string, string> = { approval: 'pause 1 (approval)', review: 'pause 2 (review)', interrupted: 'the interrupted pause', budget: 'the budget pause' };
 
 function pauseText(pause: unknown): string {
   if (!pause || typeof pause !== 'object') return '';
   const { kind, tool_use_id: id } = pause as { kind?: unknown; tool_use_id?: unknown };
   const words = typeof kind === 'string' ? (pauseWords[kind] ?? kind) : 'a pause';
+  // A budget pause has no call: its id only numbers it.
+  if (kind === 'budget') return ` at ${words}`;
   return typeof id === 'string' ? ` at ${words} of ${id}` : ` at ${words}`;
+}
+
+/** "500,000 tokens and $2.00": the limits a raise set. */
+function limitsText(event: Record<string, unknown> | undefined): string {
+  const tokens = typeof event?.['max_tokens'] === 'number' ? `${event['max_tokens'].toLocaleString('en-US')} tokens` : '';
+  const cost = typeof event?.['max_cost'] === 'number' ? `$${event['max_cost'].toFixed(2)}` : '';
+  return [tokens, cost].filter(Boolean).join(' and ') || 'more';
 }
 
 /** A human command in words: "approved at pause 1 (approval) of toolu_T1_01". */
@@ -60,6 +69,8 @@ export function commandText(event: Record<string, unknown> | undefined): string 
       return `chose Re-run${at}`;
     case 'clutch.use_output':
       return `chose Use this output (empty)${at}`;
+    case 'clutch.raise_budget':
+      return `raised the budget to ${limitsText(event)}${at}`;
     case 'clutch.set_trust':
       return `set the clutch to ${String(event?.['trust'])}`;
     case 'clutch.retry_now':
@@ -130,6 +141,10 @@ export function activityOf(rows: readonly JournalRow[]): ActivityItem[] {
         calls.delete(callKey(row));
         break;
       }
+      case 'budget.pause':
+        if (!row.ticket) break;
+        items.push({ kind: 'wait', ...base, ticket: row.ticket, reason: `budget pause: ${row.reason ?? 'a budget is spent'}`, until: null });
+        break;
       case 'model.wait':
       case 'model.retry':
         if (!row.ticket) break;

@@ -75,6 +75,18 @@ describe.each(modes)('the demo track against the fake Anthropic API (%s)', (mode
   });
 });
 
+describe('a stream that stops sending', () => {
+  it('is dropped after idle_timeout_s and retried like a dropped connection: the run completes', async () => {
+    run = await startAnthropicRun({ mode: 'async', fake: { faultFor: (index) => (index === 2 ? 'stall' : undefined) }, models: { idleTimeoutMs: 300 } });
+    const outcome = await run.engine.finished();
+    expect(outcome).toEqual({ state: 'done', tickets: allCompleted });
+    expect(run.fake!.requests.filter((request) => request.fault === 'stall')).toHaveLength(1);
+    const retries = run.journal.flatMap((entry) => (entry.kind === 'model.retry' ? [entry.reason] : []));
+    expect(retries).toEqual([expect.stringMatching(/^the model stream sent nothing for 0\.3 s \(idle_timeout_s of \[models\.sonnet\]\); it was dropped and will be retried$/)]);
+    expect(run.engine.track().tickets.map((ticket) => ticket.attempts)).toEqual([1, 1, 1, 1]);
+  });
+});
+
 describe('failures that a retry cannot fix', () => {
   it('a wrong key blocks the first ticket with a clear reason after one request: no retry storm', async () => {
     run = await startAnthropicRun({ mode: 'async', apiKey: 'sk-ant-wrong-key-000000' });

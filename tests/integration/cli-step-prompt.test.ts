@@ -8,7 +8,7 @@ import type { JournalEntry } from '../../src/actors/journal.js';
 import { main } from '../../src/cli.js';
 import { StepPrompter } from '../../src/cli/step-prompt.js';
 import { RunStore } from '../../src/store/index.js';
-import { call, done, pause, reply, startEngine, tempDir, text, ticket, type Harness } from '../support/engine-harness.js';
+import { agent, call, done, pause, reply, startEngine, tempDir, testConfig, text, ticket, until, type Harness } from '../support/engine-harness.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const bin = join(root, 'bin/clutch.js');
@@ -199,5 +199,41 @@ describe('stopping at a step prompt on a terminal', () => {
     process.kill(clutchPid(terminal.child.pid!), 'SIGINT');
     expect(await terminal.exited).toBe(130);
     expectCleanStop(terminal.output.text, /stopped at Ctrl-C/);
+  });
+});
+
+describe('a budget pause at the step prompt', () => {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.cleanup();
+    harness = undefined;
+  });
+
+  it('shows the spend; a raise not above it is refused, Enter takes the suggested one and the ticket goes on', async () => {
+    harness = startEngine({
+      tickets: [ticket('T1')],
+      script: { T1: [reply(text('Writing.'), call('toolu_1', 'write_file', { path: 'T1.txt', content: 'hi\n' })), done('toolu_2')] },
+      config: testConfig({ agents: { codegen: agent('auto', { max_tokens_per_ticket: 10 }) } }),
+    });
+    const { engine } = harness;
+    const terminal = fakeTerminal();
+    const prompter = new StepPrompter(engine, terminal.stdin, terminal.stdout);
+    try {
+      await until(engine, () => engine.worker('T1')?.getSnapshot().matches('budgetPaused') === true);
+      const spent = engine.worker('T1')!.getSnapshot().context.budget!.spent.tokens;
+      prompter.paused('T1');
+      await terminal.output.sees(/── T1 · budget pause · T1 spent [\d,]+ tokens \(\$0\.0000\) of its budget of 10 tokens[^\n]*\n\[r\]aise budget {2}\[x\] abort > $/);
+      terminal.type('r');
+      await terminal.output.sees(new RegExp(`new max_tokens \\(Enter: ${2 * spent}\\) > $`));
+      terminal.type('5');
+      await terminal.output.sees(/refused: worker:T1 refuses clutch\.raise_budget: max_tokens 5 is not above the [\d,]+ tokens spent; nothing changed[\s\S]*abort > $/);
+      terminal.type('r');
+      await terminal.output.sees(/> $/, terminal.output.text.length);
+      terminal.type('');
+      expect(await engine.finished()).toMatchObject({ tickets: { T1: 'completed' } });
+      expect(engine.budgetOf('T1').limits).toEqual({ max_tokens: 2 * spent });
+    } finally {
+      prompter.close();
+    }
   });
 });

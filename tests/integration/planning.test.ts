@@ -211,6 +211,22 @@ describe('a request, planned, approved and run with review and QA', () => {
     expect(readFileSync(join(harness.runDir, 'debug_state.json'), 'utf8')).toContain('"A"');
   });
 
+  it('asks for no QA hint once the ticket\'s budget is spent: the worker gets the raw output, then stops at its budget pause', async () => {
+    harness = startEngine({
+      tickets: [pending('A')],
+      config: config({}, { review_by: undefined, max_tokens_per_ticket: 10 } as never),
+      script: { A: [reply(call('a1', 'run_command', { argv: ['node', '-e', 'process.exit(1)'] })), done('a2')] },
+      agents: { qa: { default: [reply(text('exit 1: fix it'))] } },
+    });
+    const { engine, journal } = harness;
+    await until(engine, () => engine.worker('A')?.getSnapshot().matches('budgetPaused') === true);
+    expect(journal.filter((entry) => entry.kind === 'qa.hint')).toEqual([]);
+    expect(journal.filter((entry) => entry.kind === 'model.turn').map((entry) => entry.kind === 'model.turn' && entry.ticket)).toEqual(['A']);
+    const results = engine.worker('A')!.getSnapshot().context.messages.at(-1)!.content;
+    expect(JSON.stringify(results)).toMatch(/exit code 1/);
+    expect(JSON.stringify(results)).not.toMatch(/QA hint/);
+  });
+
   it("puts the skeletons of its dependencies' files into a ticket's first message, read where they merged", async () => {
     const money = { id: 'M', target_file: 'src/money.js', prompt: 'Write money.js', worker_archetype: 'codegen', dependencies: [], status: 'pending' as const };
     const cart = { id: 'C', target_file: 'src/cart.js', prompt: 'Write cart.js', worker_archetype: 'codegen', dependencies: ['M'], status: 'pending' as const };

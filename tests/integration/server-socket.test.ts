@@ -63,7 +63,7 @@ describe('the socket: state on connect', () => {
     const context = worker.context as Record<string, unknown>;
     // approveEdited is optional: there only once an edit-and-approve happened.
     expect(Object.keys(context).filter((key) => key !== 'approveEdited').sort()).toEqual(
-      ['archetype', 'attempt', 'draft', 'edits', 'finish', 'finished', 'hint', 'qa', 'maxTurns', 'messages', 'preview', 'profile', 'reason', 'refusal', 'rerun', 'results', 'retries', 'review', 'summary', 'system', 'ticketId', 'tools', 'trust', 'trustOverride', 'turns', 'usage', 'waiting'].sort(),
+      ['archetype', 'attempt', 'budget', 'budgetPauses', 'draft', 'edits', 'finish', 'finished', 'hint', 'qa', 'maxTurns', 'messages', 'preview', 'profile', 'reason', 'refusal', 'rerun', 'results', 'retries', 'review', 'summary', 'system', 'ticketId', 'tools', 'trust', 'trustOverride', 'turns', 'usage', 'waiting'].sort(),
     );
     expect(context['preview']).not.toBeNull();
     expect(context['trust']).toBe('step');

@@ -7,9 +7,10 @@ import type { Engine } from '../../src/actors/engine.js';
 import type { JournalEntry } from '../../src/actors/journal.js';
 import { chunkedFrom } from '../../src/machines/chunked.js';
 import type { WorkerContext } from '../../src/machines/worker-types.js';
-import type { ModelMessage, Ticket } from '../../src/protocol/index.js';
+import type { BudgetStop, ModelMessage, Ticket } from '../../src/protocol/index.js';
 import type { RecordedRequest } from '../../src/testing/fakes.js';
 import { Monitor, unpairedCalls } from '../../src/testing/monitor.js';
+import { spentBudgets } from '../../src/testing/properties.js';
 
 /** Just enough of an engine to feed the monitor what a broken engine would do. */
 class FakeEngine {
@@ -86,7 +87,7 @@ const asked: ModelMessage[] = [{ role: 'user', content: 'go' }, { role: 'assista
 const base: WorkerContext = {
   ticketId: 'T1', attempt: 1, archetype: 'a', finish: [], qa: null, finished: null, hint: null, profile: 'p', system: '', tools: [], maxTurns: 5, trust: 'step', trustOverride: 'none',
   messages: asked, turns: 1, draft: '', results: [], review: null, preview: null, refusal: null, edits: [],
-  usage: { input_tokens: 0, output_tokens: 0 }, summary: null, reason: null, waiting: null, retries: 0, rerun: null,
+  usage: { input_tokens: 0, output_tokens: 0 }, summary: null, reason: null, waiting: null, retries: 0, rerun: null, budget: null, budgetPauses: 0,
 };
 const result = { type: 'tool_result' as const, tool_use_id: 'c1', content: 'ok', is_error: false };
 const ticket = (id: string, dependencies: string[] = []): Ticket => ({ id, target_file: `${id}.txt`, prompt: id, worker_archetype: 'a', status: 'pending', dependencies });
@@ -404,5 +405,95 @@ describe('the safety monitor fails on a broken engine', () => {
     engine.acceptsEverything = true;
     expect(() => watch.check()).toThrow(/planner: an invalid plan\.edit \(a cycle, an unknown archetype\) was accepted \(an invalid plan edit changes nothing\)/);
     expect(watch.violations.join('\n')).toMatch(/planner: plan\.retry is refused by can\(\), yet the engine accepted it/);
+  });
+});
+
+describe('the budget properties', () => {
+  const stop: BudgetStop = { scope: 'ticket', ticket: 'T1', spent: { tokens: 12, cost_usd: 0 }, limits: { max_tokens: 10 }, reached: 'tokens', reason: 'T1 spent 12 tokens of its budget of 10 tokens' };
+  const turn = (ticketId: string, tokens: number): JournalEntry => ({ kind: 'model.turn', at: 0, ticket: ticketId, attempt: 1, profile: 'p', stop_reason: 'end_turn', input_tokens: tokens, output_tokens: 0 });
+  const paused = (reason = stop.reason): JournalEntry => ({ kind: 'budget.pause', at: 0, ticket: 'T1', attempt: 1, scope: 'ticket', reached: 'tokens', tokens: 12, cost_usd: 0, limits: { max_tokens: 10 }, reason });
+  const atPause = (engine: FakeEngine) => {
+    engine.workerSnapshot = { status: 'active', can: (event: { type: string }) => event.type === 'clutch.raise_budget' || event.type === 'clutch.abort', value: 'budgetPaused', context: { ...base, budget: stop } } as never;
+  };
+
+  it('replays the spend from the journal against the limits and the raises', () => {
+    const config = {
+      execution: { max_cost_per_run: 0.05 },
+      agents: { a: { max_tokens_per_ticket: 10 } },
+      models: { p: { provider: 'anthropic', input_price_per_mtok: 1000, output_price_per_mtok: 1000 } },
+    };
+    const archetypeOf = () => 'a';
+    expect(spentBudgets([turn('T1', 5)], config, archetypeOf, 'T1')).toEqual([]);
+    // A QA hint's and a review's tokens count for the ticket; another ticket's do not.
+    expect(spentBudgets([turn('T1', 5), turn('T1@qa', 3), turn('T1@review', 2), turn('T2', 9)], config, archetypeOf, 'T1@review')).toEqual(['T1 spent 10 tokens of its budget of 10']);
+    expect(spentBudgets([turn('T1', 12), { kind: 'budget.raised', at: 0, ticket: 'T1', scope: 'ticket', limits: { max_tokens: 13 } }], config, archetypeOf, 'T1')).toEqual([]);
+    // The run's budget is a cost (a dollar per thousand tokens here): it stops the planner too.
+    expect(spentBudgets([turn('T2', 50)], config, archetypeOf, '@plan')).toEqual(['the run spent $0.0500 of its budget of $0.0500']);
+    expect(spentBudgets([turn('T2', 50), { kind: 'budget.raised', at: 0, ticket: 'T2', scope: 'run', limits: { max_cost: 1 } }], config, archetypeOf, '@plan')).toEqual([]);
+    // A scripted profile costs nothing; one without prices has no known cost, which reaches no cost limit.
+    expect(spentBudgets([turn('T2', 50)], { ...config, models: { p: { provider: 'scripted' } } }, archetypeOf, '@plan')).toEqual([]);
+    expect(spentBudgets([turn('T2', 50)], { ...config, models: { p: { provider: 'anthropic' } } }, archetypeOf, '@plan')).toEqual([]);
+  });
+
+  it('a model turn asked while its budget is spent, per the journal', () => {
+    const engine = new FakeEngine();
+    (engine.options.config.agents as Record<string, object>)['a'] = { max_tokens_per_ticket: 10 };
+    let heard: ((request: RecordedRequest) => void) | undefined;
+    const requests: RecordedRequest[] = [];
+    const watch = new Monitor({ engine: engine as unknown as Engine, requests, workspaces: () => [], tickets: [ticket('T1')], onRequest: (listener) => (heard = listener) });
+    const ask = (ticketId: string) => {
+      const request = { ticketId, attempt: 1, messages: [...asked, { role: 'user' as const, content: [result] }] };
+      requests.push(request);
+      heard!(request);
+    };
+    engine.append(turn('T1', 12));
+    // A QA hint is part of the tool cycle: it is not checked.
+    ask('T1@qa');
+    expect(() => watch.check()).not.toThrow();
+    ask('T1');
+    expect(() => watch.check()).toThrow(/model request 2 \(T1 attempt 1\) was asked while T1 spent 12 tokens of its budget of 10 \(no model turn is asked while its budget is spent\)/);
+  });
+
+  it('a worker at its budget pause whose ticket is not step_paused', () => {
+    const { engine, monitor: watch } = monitor();
+    atPause(engine);
+    engine.tickets = [{ ...ticket('T1'), status: 'step_paused' }];
+    expect(() => watch.check()).not.toThrow();
+    engine.tickets = [{ ...ticket('T1'), status: 'running' }];
+    expect(() => watch.check()).toThrow(/T1 waits at its budget pause, but ticket T1 is running \(the ticket is step_paused while its worker is at the budget pause\)/);
+  });
+
+  it('a raise at the spend that the engine takes', () => {
+    const { engine, monitor: watch } = monitor();
+    atPause(engine);
+    engine.tickets = [{ ...ticket('T1'), status: 'step_paused' }];
+    engine.acceptsEverything = true;
+    expect(() => watch.check()).toThrow(/worker:T1: a raise at the spend \(\{"type":"clutch.raise_budget","max_tokens":12\}\) was accepted at the budget pause \(a raise that does not lift the budget changes nothing\)/);
+  });
+
+  it('a raise that lets the next turn go, stopped on the same limit before any turn', () => {
+    const { engine, monitor: watch } = monitor();
+    engine.snapshot('model.over_budget', 'budgetPaused', { budget: stop, budgetPauses: 1 });
+    engine.snapshot('clutch.raise_budget', 'prompting', { budget: null, budgetPauses: 1 });
+    engine.snapshot('model.reply', 'route', {});
+    engine.snapshot('model.over_budget', 'budgetPaused', { budget: stop, budgetPauses: 2 });
+    expect(() => watch.check()).not.toThrow();
+    engine.snapshot('worker.budget_raised', 'prompting', { budget: null, budgetPauses: 2 });
+    engine.snapshot('model.over_budget', 'budgetPaused', { budget: stop, budgetPauses: 3 });
+    expect(() => watch.check()).toThrow(/T1 attempt 1: a raise lifted the ticket budget \(tokens\), and the next turn stopped on it again before any turn spent more \(a raise the engine accepts lifts the budget it answers\)/);
+  });
+
+  it('an abort at the budget pause that loses the spend from the reason', () => {
+    // The engine journals the ticket blocked before the worker's final snapshot is seen (its end reaches the ticket first).
+    const aborted = (reason: string) => {
+      const watched = monitor();
+      watched.engine.append(paused());
+      watched.engine.snapshot('model.over_budget', 'budgetPaused', { budget: stop, budgetPauses: 1 });
+      watched.engine.append(status('T1', 'blocked', reason));
+      watched.engine.snapshot('clutch.abort', 'aborted', { budget: stop, budgetPauses: 1 });
+      return watched.monitor;
+    };
+    expect(() => aborted(`aborted by the human at the budget pause: ${stop.reason}`).check()).not.toThrow();
+    expect(() => aborted('aborted by the human').check()).toThrow(/T1 was aborted at its budget pause \(T1 spent 12 tokens of its budget of 10 tokens\), but is blocked with "aborted by the human" \(an abort at the budget pause blocks the ticket with the spend as its reason\)/);
   });
 });

@@ -98,6 +98,48 @@ export const MUTATIONS: Mutation[] = [
     edits: [{ file: 'src/actors/command-checks.ts', find: "if (event.type === 'plan.edit') {", replace: "if (event.type === 'plan.edit' && false) {" }],
     expect: 'an invalid plan edit changes nothing',
   },
+  {
+    id: 'l',
+    what: 'a raise at the budget pause does not leave it',
+    edits: [
+      {
+        file: 'src/machines/worker.ts',
+        find: "'clutch.raise_budget': { target: 'prompting', actions:",
+        replace: "'clutch.raise_budget': { actions:",
+      },
+    ],
+    expect: 'on budgetPaused clutch.raise_budget: the table says → prompting; the machine has → —',
+  },
+  {
+    id: 'm',
+    what: "a raise of the ticket's budget is journaled but not applied",
+    edits: [{ file: 'src/actors/budgets.ts', find: 'this.#raised.set(ticketId, { ...this.#raised.get(ticketId), ...limits });', replace: 'void ticketId;' }],
+    expect: 'a raise the engine accepts lifts the budget it answers',
+  },
+  {
+    id: 'n',
+    what: "an abort at the budget pause loses the budget's reason",
+    edits: [{ file: 'src/machines/worker.ts', find: 'return context.budget ? `${said} at the budget pause: ${context.budget.reason}` : said;', replace: 'return said;' }],
+    expect: 'an abort at the budget pause blocks the ticket with the spend as its reason',
+  },
+  {
+    id: 'o',
+    what: 'the budget pause does not tell its ticket',
+    edits: [{ file: 'src/machines/worker.ts', find: "entry: { type: 'tellTicket', params: { type: 'worker.paused', pause: 'budget' } },", replace: '' }],
+    expect: 'the ticket is step_paused while its worker is at the budget pause',
+  },
+  {
+    id: 'p',
+    what: 'the model actor does not check the budget',
+    edits: [{ file: 'src/actors/io-actors.ts', find: 'const stop = deps.budgetCheck?.(input.ticketId);', replace: 'const stop: BudgetStop | undefined = undefined;' }],
+    expect: 'no model turn is asked while its budget is spent',
+  },
+  {
+    id: 'q',
+    what: 'the engine takes a raise that does not lift the limit',
+    edits: [{ file: 'src/actors/engine.ts', find: "const problem = budget ? raiseProblem(budget, event) : 'is not at a budget pause';", replace: "const problem = budget ? null : 'is not at a budget pause';" }],
+    expect: 'a raise that does not lift the budget changes nothing',
+  },
 ];
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));

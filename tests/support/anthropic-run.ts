@@ -55,19 +55,40 @@ export async function startAnthropicRun(options: {
   const fake = options.noServer
     ? undefined
     : await startFakeAnthropic({ apiKey: TEST_KEY, responder: scriptResponder(await demoScript()), now: clock.now, ...options.fake });
-  const root = tempDir('clutch-anthropic-');
+  const env = { ANTHROPIC_API_KEY: options.apiKey ?? TEST_KEY, ANTHROPIC_BASE_URL: fake?.url };
+  const run = await demoEngineOnStore({ prefix: 'clutch-anthropic-', runId: 'anthropic-run', inputs, clock, mode: options.mode, models: { env, now: clock.now, ...options.models } });
+  return {
+    ...run,
+    fake,
+    cleanup: async () => {
+      await run.cleanup();
+      await fake?.close();
+    },
+  };
+}
+
+/**
+ * The engine of a network-model run of the demo (or another track): a copy of its workspace, a
+ * durable store, every agent's client from the config, auto trust, the simulated clock; started.
+ */
+export async function demoEngineOnStore(options: {
+  prefix: string;
+  runId: string;
+  inputs: { config: ClutchConfig; track: Track; workspace: string };
+  clock: SimulatedClock;
+  mode: ExecutionMode;
+  models: ModelsOptions;
+}): Promise<Omit<AnthropicRun, 'fake'>> {
+  const { inputs, clock } = options;
+  const root = tempDir(options.prefix);
   const workspace = join(root, 'workspace');
   const runDir = join(root, 'run');
   cpSync(inputs.workspace, workspace, { recursive: true });
   mkdirSync(runDir);
-  const modelFor = await modelsFromConfig(
-    inputs.config,
-    inputs.track.tickets.map((ticket) => ticket.worker_archetype),
-    { env: { ANTHROPIC_API_KEY: options.apiKey ?? TEST_KEY, ANTHROPIC_BASE_URL: fake?.url }, now: clock.now, ...options.models },
-  );
+  const modelFor = await modelsFromConfig(inputs.config, inputs.track.tickets.map((ticket) => ticket.worker_archetype), options.models);
   const store = RunStore.open(join(root, 'clutch.db'));
   const log = store.createRun({
-    id: 'anthropic-run',
+    id: options.runId,
     track_id: inputs.track.id,
     track_title: inputs.track.title,
     track_path: 'track.toml',
@@ -98,7 +119,6 @@ export async function startAnthropicRun(options: {
   engine.start();
   return {
     engine,
-    fake,
     clock,
     runDir,
     workspace,
@@ -107,7 +127,6 @@ export async function startAnthropicRun(options: {
     cleanup: async () => {
       await engine.stop();
       store.close();
-      await fake?.close();
       rmSync(root, { recursive: true, force: true });
     },
   };

@@ -10,7 +10,8 @@ import type { Script } from '../../src/models/scripted.js';
  * the real rate-limit headers, a configurable request limit, and faults on demand.
  */
 
-export type FaultKind = 'rate_limit' | 'overloaded' | 'server_error' | 'reset' | 'malformed' | 'stream_error' | 'unauthorized';
+/** `stall`: the response starts, then nothing more is ever sent (the connection stays open). */
+export type FaultKind = 'rate_limit' | 'overloaded' | 'server_error' | 'reset' | 'malformed' | 'stream_error' | 'unauthorized' | 'stall';
 export const faultKinds: readonly FaultKind[] = ['rate_limit', 'overloaded', 'server_error', 'reset', 'malformed', 'stream_error'];
 
 export interface FakeRequest {
@@ -115,22 +116,59 @@ function agentOf(first: string): FakeRequest['agent'] {
   return undefined;
 }
 
+/**
+ * A request in the internal format, with what the responders read from it: the ticket, the agent
+ * and the turn. The fake OpenAI server describes the requests it converted back the same way.
+ */
+export function describeRequest(body: Omit<FakeRequest, 'ticketId' | 'agent' | 'assistantTurns' | 'system' | 'tools'> & Partial<Pick<FakeRequest, 'system' | 'tools'>>): FakeRequest {
+  const first = body.messages.find((message) => message.role === 'user');
+  const text = typeof first?.content === 'string' ? first.content : '';
+  return {
+    ...body,
+    system: body.system ?? '',
+    tools: body.tools ?? [],
+    ticketId: /^Ticket ([^:\s]+):/.exec(text)?.[1],
+    agent: agentOf(text),
+    assistantTurns: body.messages.filter((message) => message.role === 'assistant').length,
+  };
+}
+
 function parseRequest(raw: string): FakeRequest | undefined {
   try {
-    const body = JSON.parse(raw) as Omit<FakeRequest, 'ticketId' | 'assistantTurns'> & { system?: string };
-    const first = body.messages.find((message) => message.role === 'user');
-    const text = typeof first?.content === 'string' ? first.content : '';
-    return {
-      ...body,
-      system: body.system ?? '',
-      tools: body.tools ?? [],
-      ticketId: /^Ticket ([^:\s]+):/.exec(text)?.[1],
-      agent: agentOf(text),
-      assistantTurns: body.messages.filter((message) => message.role === 'assistant').length,
-    };
+    return describeRequest(JSON.parse(raw) as Parameters<typeof describeRequest>[0]);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A fake server's request limit: a continuous token bucket over `windowMs`, as the real APIs keep
+ * theirs; no limit, no headers. The servers write its state in their own header names.
+ */
+export function requestBucket(limit: number | undefined, windowMs: number, now: () => number) {
+  let tokens = limit ?? 0;
+  let refilledAt = now();
+  return {
+    limit,
+    refill(): void {
+      if (limit === undefined) return;
+      const at = now();
+      tokens = Math.min(limit, tokens + ((at - refilledAt) * limit) / windowMs);
+      refilledAt = at;
+    },
+    /** Takes one request; false (nothing taken) when the bucket is empty. */
+    take(): boolean {
+      if (limit === undefined) return true;
+      if (tokens < 1) return false;
+      tokens -= 1;
+      return true;
+    },
+    remaining: () => Math.max(0, Math.floor(tokens)),
+    /** Milliseconds until the bucket is full again. */
+    resetMs: () => (limit === undefined ? 0 : Math.ceil(((limit - tokens) * windowMs) / limit)),
+    /** Whole seconds until one request is allowed (at least 1), for retry-after. */
+    retryAfterS: () => (limit === undefined ? 1 : Math.max(1, Math.ceil(((1 - tokens) * windowMs) / limit / 1000))),
+  };
 }
 
 export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise<FakeAnthropic> {
@@ -140,24 +178,15 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
   const chunkSize = options.chunkSize ?? 16;
   const queued: FaultKind[] = [];
   const requests: RecordedRequest[] = [];
-  let tokens = limit ?? 0;
-  let refilledAt = now();
+  const bucket = requestBucket(limit, windowMs, now);
   let messageCount = 0;
-
-  function refill(): void {
-    if (limit === undefined) return;
-    const at = now();
-    tokens = Math.min(limit, tokens + ((at - refilledAt) * limit) / windowMs);
-    refilledAt = at;
-  }
 
   function limitHeaders(): Record<string, string> {
     if (limit === undefined) return {};
-    const missing = limit - tokens;
     return {
       'anthropic-ratelimit-requests-limit': String(limit),
-      'anthropic-ratelimit-requests-remaining': String(Math.max(0, Math.floor(tokens))),
-      'anthropic-ratelimit-requests-reset': new Date(now() + Math.ceil((missing * windowMs) / limit)).toISOString(),
+      'anthropic-ratelimit-requests-remaining': String(bucket.remaining()),
+      'anthropic-ratelimit-requests-reset': new Date(now() + bucket.resetMs()).toISOString(),
     };
   }
 
@@ -181,6 +210,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
       type: 'message_start',
       message: { id, type: 'message', role: 'assistant', model: request.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens, output_tokens: 1 } },
     });
+    if (fault === 'stall') return;
     if (fault === 'stream_error') {
       sse(res, 'error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
       res.end();
@@ -253,20 +283,19 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
     }
     const fault = queued.shift() ?? options.faultFor?.(index, body);
     record.fault = fault;
-    refill();
+    bucket.refill();
     if (fault === 'unauthorized') {
       finish(401);
       return errorJson(res, 401, 'authentication_error', 'invalid x-api-key');
     }
-    if (fault === 'rate_limit' || (limit !== undefined && tokens < 1)) {
+    if (fault === 'rate_limit' || !bucket.take()) {
       finish(429);
-      const wait = fault === 'rate_limit' ? fake.retryAfterSeconds : Math.max(1, Math.ceil(((1 - tokens) * windowMs) / limit! / 1000));
+      const wait = fault === 'rate_limit' ? fake.retryAfterSeconds : bucket.retryAfterS();
       return errorJson(res, 429, 'rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit', {
         'retry-after': String(wait),
         ...limitHeaders(),
       });
     }
-    if (limit !== undefined) tokens -= 1;
     if (fault === 'overloaded') {
       finish(529);
       return errorJson(res, 529, 'overloaded_error', 'Overloaded');

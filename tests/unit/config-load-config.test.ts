@@ -234,8 +234,8 @@ describe('parseConfig: every bad input names file, line, column and what was exp
   });
 
   it('an unknown provider', () => {
-    expectIssues(parse(withLine(minimalConfig, 6, 'provider = "openai"')), [
-      { line: 6, column: 1, message: 'provider in [models.scripted]: expected one of "scripted", "anthropic", got "openai"' },
+    expectIssues(parse(withLine(minimalConfig, 6, 'provider = "ollama"')), [
+      { line: 6, column: 1, message: 'provider in [models.scripted]: expected one of "scripted", "anthropic", "openai", got "ollama"' },
     ]);
   });
 

@@ -131,6 +131,10 @@ describe('the activity feed', () => {
     expect(commandText({ type: 'conductor.set_trust_override', override: 'auto' })).toBe('set the trust override to auto');
     expect(commandText({ type: 'ticket.retry', files: 'keep' })).toBe('retried it, keeping the changes');
     expect(commandText({ type: 'clutch.use_output', pause: { kind: 'interrupted', tool_use_id: 'x' } })).toBe('chose Use this output (empty) at the interrupted pause of x');
+    expect(commandText({ type: 'clutch.raise_budget', max_tokens: 24000, pause: { kind: 'budget', tool_use_id: 'budget-1' } })).toBe('raised the budget to 24,000 tokens at the budget pause');
+    expect(commandText({ type: 'clutch.abort', pause: { kind: 'budget', tool_use_id: 'budget-2' } })).toBe('aborted at the budget pause');
+    const paused = activityOf([{ n: 1, epoch: 0, kind: 'budget.pause', at: 5, ticket: 'T2', reason: 'T2 spent 12,000 tokens ($0.0000) of its budget of 10,000 tokens' }]);
+    expect(paused).toEqual([expect.objectContaining({ kind: 'wait', ticket: 'T2', reason: 'budget pause: T2 spent 12,000 tokens ($0.0000) of its budget of 10,000 tokens', until: null })]);
   });
 
   it('writes durations and run-clock times for a person', () => {

@@ -3,7 +3,8 @@ import type { ConnectionState } from '../client.js';
 import { useClient, usePendingPauses, useStore, useView } from '../hooks.js';
 import { conductorKey, plannerKey } from '../../protocol/actor-keys.js';
 import { agentsOf } from '../agents.js';
-import { callCount, describeWaiting, releasedBy } from '../pause.js';
+import { callCount, describeWaiting, heldThroughSwitch, releasedBy } from '../pause.js';
+import { runBudgetText, runSpend } from '../budget.js';
 import { regionOf, statusLabel, statuses, type ConductorView } from '../views.js';
 import { usageText } from '../format.js';
 import { CommandToggle, type Confirmation, type ToggleOption } from './CommandToggle.js';
@@ -55,6 +56,11 @@ export function GlobalBar() {
     const status = ticket.skipped ? 'skipped' : ticket.status;
     counts.set(status, (counts.get(status) ?? 0) + 1);
   }
+  const budgets = view?.context.budgets;
+  const runBudget = runBudgetText(view?.context.usage, budgets);
+  const runMax = budgets?.run.max_cost;
+  const runCost = runSpend(view?.context.usage).cost_usd;
+  const runReached = runMax !== undefined && runCost !== null && runCost >= runMax;
   const shownCounts = [...statuses.map((status) => ({ status, label: statusLabel[status] })), { status: 'skipped' as const, label: 'skipped' }];
 
   /** Switching the override makes some workers auto: the pauses they wait at now are approved. */
@@ -62,12 +68,14 @@ export function GlobalBar() {
     if (option.command.type !== 'conductor.set_trust_override') return null;
     const override: TrustOverride = option.command.override;
     const released = releasedBy(waiting, (context) => effectiveTrust(context.trust, override));
+    const held = heldThroughSwitch(waiting);
+    const stillWaiting = held.budget > 0 ? ' Interrupted commands and budget pauses still wait for you.' : ' Interrupted commands still wait for you.';
     return {
       title: `Set the trust override to ${override}?`,
       body:
         released.length === 0
-          ? 'No pending call is approved by this switch.'
-          : `This approves ${callCount(released.length)} now: ${describeWaiting(released)}. Interrupted commands still wait for you.`,
+          ? `No pending call is approved by this switch.${held.budget > 0 ? stillWaiting : ''}`
+          : `This approves ${callCount(released.length)} now: ${describeWaiting(released)}.${stillWaiting}`,
       confirmLabel: `Switch and approve ${released.length}`,
       count: released.length,
     };
@@ -116,9 +124,19 @@ export function GlobalBar() {
             </button>
             {usageOpen && (
               <span className="usage-popover card">
-                <UsageTable usage={view.context.usage} />
+                <UsageTable usage={view.context.usage} budgets={budgets} />
               </span>
             )}
+          </span>
+        )}
+        {runBudget && (
+          <span
+            className={`pill run-budget${runReached ? ' reached' : ''}`}
+            data-testid="run-budget"
+            data-reached={String(runReached)}
+            title="the run's estimated cost against [execution] max_cost_per_run: reaching it pauses every ticket at its next model turn"
+          >
+            {runBudget}
           </span>
         )}
       </div>

@@ -10,8 +10,11 @@ import type { WorkerView } from '../views.js';
 import { diffLineKind } from './DiffView.js';
 import { CommandButton } from './CommandButton.js';
 import { PauseRefusal } from './Refusal.js';
+import { RaiseForm } from './BudgetCard.js';
+import { spentText } from '../budget.js';
 
 function gist(pause: Pause): string {
+  if (pause.kind === 'budget') return pause.stop.reason;
   if (pause.kind === 'interrupted') {
     const command = commandOf(pause.call);
     if (command) return `$ ${commandLine(command.argv)}${command.cwd === '.' ? '' : `  (in ${command.cwd})`}`;
@@ -63,10 +66,24 @@ function PausedItem({ ticketId, view, pause, onOpen, selected }: { ticketId: str
           {agentLabel(ticketId)}
         </span>
         <span className="pause-badge">{pauseLabel[pause.kind]}</span>
-        <code className="tool-name">{pause.call?.name ?? '?'}</code>
+        {pause.kind === 'budget' ? (
+          <span className="budget-scope" data-testid={`inbox-budget-scope-${ticketId}`}>
+            {pause.stop.scope === 'run' ? 'run budget' : 'ticket budget'}
+          </span>
+        ) : (
+          <code className="tool-name">{pause.call?.name ?? '?'}</code>
+        )}
       </div>
       <p className="inbox-gist">{gist(pause)}</p>
       {pause.kind === 'interrupted' && <p className="interrupted-text small">{INTERRUPTED_TEXT}</p>}
+      {pause.kind === 'budget' && (
+        <>
+          <p className="budget-spent small" data-testid={`inbox-budget-spent-${ticketId}`}>
+            spent {spentText(pause.stop)}
+          </p>
+          <RaiseForm key={ref.tool_use_id} target={target} accepts={view.accepts} stop={pause.stop} at={at} notSent={notSent} testId={(name) => `inbox-${name}-${ticketId}`} />
+        </>
+      )}
       {view.context.refusal && <p className="refusal small">Refused: {view.context.refusal}</p>}
       {edited && (
         <p className="hint small" data-testid={`inbox-edited-${ticketId}`}>

@@ -4,6 +4,7 @@ import { usageText } from '../format.js';
 import { regionOf, statusLabel, type ConductorView } from '../views.js';
 import type { ActorView } from '../../protocol/wire.js';
 import { UsageTable } from './UsageTable.js';
+import { budgetReached, runBudgetText, ticketBudgetText, ticketSpend } from '../budget.js';
 
 /** The run's end state, or null while it has not ended. */
 export function runEnded(conductor: ActorView<ConductorView> | null): 'done' | 'stalled' | null {
@@ -20,6 +21,8 @@ export function RunSummary(props: { tickets: readonly TicketSummary[]; conductor
   const ended = runEnded(props.conductor)!;
   const { context } = props.conductor;
   const usage = context.usage;
+  const budgets = context.budgets;
+  const runBudget = runBudgetText(usage, budgets);
   const infos = props.tickets.map((ticket, index) => ({ ticket, info: context.tickets[index] }));
   const count = (test: (info: TicketInfo) => boolean) => infos.filter(({ info }) => info !== undefined && test(info)).length;
   const completed = count((info) => info.status === 'completed' && !info.skipped);
@@ -65,6 +68,9 @@ export function RunSummary(props: { tickets: readonly TicketSummary[]; conductor
           {infos.map(({ ticket, info }) => {
             const status = info?.skipped ? 'skipped' : info ? statusLabel[info.status] : 'pending';
             const line = usage?.tickets[ticket.id];
+            const budget = ticketBudgetText(usage, budgets, ticket.id);
+            const limits = budgets?.tickets[ticket.id];
+            const reached = limits ? budgetReached(ticketSpend(usage, ticket.id), limits) : null;
             return (
               <tr key={ticket.id} data-testid={`run-summary-row-${ticket.id}`} data-status={status}>
                 <td>
@@ -84,6 +90,11 @@ export function RunSummary(props: { tickets: readonly TicketSummary[]; conductor
                         {key.slice(ticket.id.length + 1) === 'review' ? 'review' : key.slice(ticket.id.length + 1)}: tier {helper.tier} · {usageText(helper)}
                       </div>
                     ))}
+                  {budget && (
+                    <div className={`summary-budget${reached ? ' reached' : ''}`} data-testid={`run-summary-budget-${ticket.id}`} data-reached={reached ?? ''}>
+                      {budget}
+                    </div>
+                  )}
                 </td>
               </tr>
             );
@@ -93,12 +104,19 @@ export function RunSummary(props: { tickets: readonly TicketSummary[]; conductor
           <tfoot>
             <tr data-testid="run-summary-total">
               <td colSpan={4}>Total</td>
-              <td className="summary-usage">{usageText(usage.total)}</td>
+              <td className="summary-usage">
+                {usageText(usage.total)}
+                {runBudget && (
+                  <div className="summary-budget" data-testid="run-summary-run-budget">
+                    {runBudget}
+                  </div>
+                )}
+              </td>
             </tr>
           </tfoot>
         )}
       </table>
-      {usage && <UsageTable usage={usage} testId="run-summary-usage" />}
+      {usage && <UsageTable usage={usage} budgets={budgets} testId="run-summary-usage" />}
     </section>
   );
 }

@@ -9,6 +9,7 @@ import { statusLabel, type TicketView, type WorkerView } from '../views.js';
 import { CommandButton } from './CommandButton.js';
 import { reviewerOf } from '../agents.js';
 import { reviewStageOf } from '../review.js';
+import { stopText } from '../budget.js';
 
 /** How long the latest attempt has been at work, or took; nothing when its start is not known. */
 function spanText(span: TicketSpan | undefined, now: number | null): string | null {
@@ -92,15 +93,28 @@ export function TicketNode(props: {
         <div className={`ticket-note in-review${reviewPause ? ` paused pause-${reviewPause.kind}` : ''}`} data-testid={`ticket-review-${ticket.id}`} data-round={round} data-stage={stage} data-pause={reviewPause?.kind}>
           in review · round {round}
           {reviewPause && (
-            <span title={`the reviewer waits at ${pauseLabel[reviewPause.kind]}: ${reviewPause.call?.name ?? 'a call'}`}>
+            <span title={reviewPause.kind === 'budget' ? `the reviewer waits at its budget pause: ${reviewPause.stop.reason}` : `the reviewer waits at ${pauseLabel[reviewPause.kind]}: ${reviewPause.call?.name ?? 'a call'}`}>
               {' '}· waits for you
             </span>
           )}
         </div>
       )}
       {pause && !reviewPause && (
-        <div className={`ticket-note paused pause-${pause.kind}`} data-testid={`ticket-pause-${ticket.id}`} data-pause={pause.kind}>
-          {pauseLabel[pause.kind]} <code>{pause.call?.name}</code>
+        <div
+          className={`ticket-note paused pause-${pause.kind}`}
+          data-testid={`ticket-pause-${ticket.id}`}
+          data-pause={pause.kind}
+          title={pause.kind === 'budget' ? pause.stop.reason : undefined}
+        >
+          {pause.kind === 'budget' ? (
+            <>
+              {pauseLabel.budget} · {stopText(pause.stop)}
+            </>
+          ) : (
+            <>
+              {pauseLabel[pause.kind]} <code>{pause.call?.name}</code>
+            </>
+          )}
         </div>
       )}
       {status === 'pending' && ticket.dependencies.length > 0 && <div className="ticket-note">after {ticket.dependencies.join(', ')}</div>}

@@ -1,5 +1,6 @@
 import type { UsageSummary } from '../../protocol/index.js';
 import { compactCount, usageText } from '../format.js';
+import { costText, runSpend, type Budgets } from '../budget.js';
 
 /** What each tier is (agents.toml): the same names wherever tokens are counted. */
 export const tierNames: Record<string, string> = { '1': 'product (pm)', '2': 'planning and review (tech lead)', '3': 'implementation', '4': 'QA' };
@@ -22,8 +23,9 @@ export function usageTitle(usage: UsageSummary): string {
   return [...tierLines(usage).map(({ tier, text }) => `tier ${tier} (${tierNames[tier] ?? 'agents'}): ${text}`), qaText(usage.qa)].join('\n');
 }
 
-/** Tokens and cost per tier, the QA hints and the tokens they saved, and the total. */
-export function UsageTable({ usage, testId = 'usage-table' }: { usage: UsageSummary; testId?: string }) {
+/** Tokens and cost per tier, the QA hints and the tokens they saved, the total, and the run's budget when it has one. */
+export function UsageTable({ usage, budgets, testId = 'usage-table' }: { usage: UsageSummary; budgets?: Budgets | undefined; testId?: string }) {
+  const runMax = budgets?.run.max_cost;
   return (
     <table className="usage-table" data-testid={testId}>
       <tbody>
@@ -43,6 +45,14 @@ export function UsageTable({ usage, testId = 'usage-table' }: { usage: UsageSumm
           <th>total</th>
           <td>{usageText(usage.total)}</td>
         </tr>
+        {runMax !== undefined && (
+          <tr data-testid="usage-run-budget" data-max-cost={runMax}>
+            <th>run budget</th>
+            <td>
+              {costText(runSpend(usage).cost_usd)} of {costText(runMax)} <span className="muted">(max_cost_per_run)</span>
+            </td>
+          </tr>
+        )}
       </tbody>
     </table>
   );

@@ -5,6 +5,7 @@ import { useView } from '../hooks.js';
 import { effectiveTrust } from '../../protocol/index.js';
 import { conflictFilesOf } from '../patch.js';
 import { callCount, describeWaiting, pauseOf, releasedBy, workerStateLabel } from '../pause.js';
+import { budgetReached, budgetText, ticketSpend } from '../budget.js';
 import { conductorKey, ticketKey, workerKey } from '../../protocol/actor-keys.js';
 import { workerTrust, statusLabel, type ConductorView, type TicketView, type WorkerView } from '../views.js';
 import { CommandButton } from './CommandButton.js';
@@ -38,13 +39,18 @@ export function WorkerPanel({ ticket, index, tab = 'transcript', onTab }: { tick
   const setTab = onTab ?? setOwnTab;
   const info = conductor?.context.tickets[index];
   const ticketUsage = conductor?.context.usage?.tickets[ticket.id];
+  // The ticket's spend against its budget counts its reviews and QA hints too (`T2@review`, `T2@qa`).
+  const limits = conductor?.context.budgets?.tickets[ticket.id];
+  const spend = ticketSpend(conductor?.context.usage, ticket.id);
+  const budget = budgetText(spend, limits);
+  const reached = limits ? budgetReached(spend, limits) : null;
   const status = info?.status ?? 'pending';
   const pause = pauseOf(worker);
   const target = { kind: 'worker', id: ticket.id } as const;
   const context = worker?.context;
   const canEditMessage = worker?.accepts.includes('clutch.edit_message') ?? false;
   // Paused, but not for an approval or a review: it says so, so nobody approves what may have run.
-  const chip = info?.skipped ? 'skipped' : pause?.kind === 'interrupted' ? 'interrupted' : inReview ? `in review · ${statusLabel[status]}` : statusLabel[status];
+  const chip = info?.skipped ? 'skipped' : pause?.kind === 'interrupted' ? 'interrupted' : pause?.kind === 'budget' ? 'budget pause' : inReview ? `in review · ${statusLabel[status]}` : statusLabel[status];
   const blockedReason = info?.blocked_reason ?? ticketView?.context.blocked_reason ?? null;
   const conflict = conflictFilesOf(blockedReason);
 
@@ -55,7 +61,10 @@ export function WorkerPanel({ ticket, index, tab = 'transcript', onTab }: { tick
     const released = releasedBy([{ ticket: ticket.id, view: worker, pause }], (now) => effectiveTrust(trust, now.trustOverride));
     return {
       title: `Switch ${ticket.id} to ${trust}?`,
-      body: released.length === 0 ? 'No pending call is approved by this switch.' : `This approves ${callCount(released.length)} now: ${describeWaiting(released)}.`,
+      body:
+        released.length === 0
+          ? `No pending call is approved by this switch.${pause.kind === 'budget' ? ' The budget pause still waits for you.' : ''}`
+          : `This approves ${callCount(released.length)} now: ${describeWaiting(released)}.`,
       confirmLabel: `Switch and approve ${released.length}`,
       count: released.length,
     };
@@ -74,9 +83,19 @@ export function WorkerPanel({ ticket, index, tab = 'transcript', onTab }: { tick
             </span>
             {worker?.status === 'active' && <span className="worker-state" data-testid="worker-state">{workerStateLabel(worker)}</span>}
             {context && <span className="muted">attempt {context.attempt} · turn {context.turns}/{context.maxTurns}</span>}
-            {ticketUsage && (
+            {(ticketUsage || budget) && (
               <span className="muted" data-testid="ticket-usage">
-                tier {ticketUsage.tier} · {usageText(ticketUsage)}
+                {ticketUsage && `tier ${ticketUsage.tier} · ${usageText(ticketUsage)}`}
+                {budget && (
+                  <span
+                    className={`budget-of${reached ? ' reached' : ''}`}
+                    data-testid="ticket-budget"
+                    data-reached={reached ?? ''}
+                    title="what the ticket spent (its worker over every attempt, its reviews and QA hints) against its budget"
+                  >
+                    {ticketUsage ? ' · ' : ''}budget {budget}
+                  </span>
+                )}
               </span>
             )}
           </p>

@@ -29,6 +29,13 @@ function focusEditor(): string | null {
   const card = panelCard();
   const editor = card?.querySelector<HTMLElement>('[data-edit-target] .cm-editor');
   const view = editor ? EditorView.findFromDOM(editor) : null;
+  // A budget pause has no editor, but a field: the new limit.
+  const field = view ? null : card?.querySelector<HTMLInputElement>('[data-edit-target] input');
+  if (field) {
+    field.focus();
+    field.select();
+    return null;
+  }
   if (!view) return 'Nothing to edit: no pause with an editor is in focus';
   view.focus();
   return null;

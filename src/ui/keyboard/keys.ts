@@ -3,7 +3,7 @@ export type KeyAction = 'approve' | 'edit' | 'abort' | 'next' | 'previous' | 'he
 
 export const keyMap: readonly { key: string; action: KeyAction; text: string }[] = [
   { key: 'a', action: 'approve', text: 'Approve the pause in focus. With an edit in its editor: apply the edit and approve.' },
-  { key: 'e', action: 'edit', text: 'Edit: put the cursor in its editor (the payload, the proposed file, or the output).' },
+  { key: 'e', action: 'edit', text: 'Edit: put the cursor in its editor (the payload, the proposed file, the output, or the new limit at a budget pause).' },
   { key: 'x', action: 'abort', text: 'Abort the call; its ticket is blocked (Retry offers it again).' },
   { key: 'j', action: 'next', text: 'Next pending pause in the approval inbox.' },
   { key: 'k', action: 'previous', text: 'Previous pending pause.' },
