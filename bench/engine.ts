@@ -1,74 +1,57 @@
 /**
- * Engine throughput benchmark (run with `npm run bench`; never part of `npm test`).
+ * Engine overhead benchmark (run with `npm run bench`; never part of `npm test`).
  *
- * The real Engine (conductor → ticket → worker actors, real write_file / task_complete tools in a
- * mkdtemp workspace) driven by a zero-latency scripted model (chunkSize 0: one delta per block),
- * auto trust, async mode, max_concurrency 64, on a layered DAG of width 50: ticket j of layer k
- * depends on ticket j of layer k-1 and, for two tickets in three, on one more ticket of layer k-1.
- * Each ticket's script: reply 1 writes out/<id>.txt, reply 2 calls task_complete.
+ * Throughput: the real Engine (conductor → ticket → worker actors, the real write_file tool in a
+ * temp workspace, task_complete) on a zero-latency scripted model, auto trust, async mode,
+ * max_concurrency 64, the journal and the durable SQLite run store on, as `clutch run` has them.
+ * Each ticket writes one real file, then calls task_complete. The DAG (the issue's rule, kept for
+ * comparability): ticket i is in layer L = floor(i/50) at position p = i % 50; for L > 0 it
+ * depends on i−50 and on (L−1)·50 + (p+1) % 50.
  *
- * The run goes to a SQLite run store in the temp dir (journal, conductor snapshots, finished
- * tickets, tool intents), as `clutch run` has it (pass --journal=memory to keep it in memory).
+ * Every size runs in a process of its own (so the kernel's maxRSS is that run's), `--repeat` times,
+ * interleaved (1k, 10k, 1k, 10k, ...), and the medians are reported: wall time (building and
+ * running, not process start), tickets/s, events/s, peak RSS (sampled every 10 ms) and maxRSS, the
+ * heap used at the end, and time(10k)/time(1k).
  *
- * Events/s counts every event processed by every actor of the system: `@xstate.event` inspection
- * events, observed through `conductor.system.inspect` (the actor system's own observer API, so
- * Engine needs no inspect option). Journal entries/s and model turns + tool calls/s are printed
- * too, each labelled.
+ * Makespan: 200 tickets, each model turn taking a seeded 20–80 ms, concurrency 64, on a seeded
+ * random DAG and on the layered one. Makespan / lower bound, where the bound is the longest path of
+ * summed latencies and never less than the total work / concurrency.
  *
- * Options: --sizes=1000,10000 (measured sizes; default 1000,10000), --warmup=200 (0 to skip),
- * --journal=file|memory, --timeout=900 (seconds per run). The ratio verdict needs both 1000 and
- * 10000 in --sizes. Exit code 1 on any failed check, a timeout, or a ratio above the target.
+ * Targets (exit code 1 when one is missed): ≥ 3,000 tickets/s at 10k; peak RSS ≤ 110 MiB at 10k
+ * and ≤ 1.3× the 1k figure; time(10k)/time(1k) ≤ 10.5; makespan / bound ≤ 1.05 on both DAGs.
+ *
+ * Options: --sizes=1000,10000 --repeat=3 --makespan=on|off --timeout=900 (seconds per run).
+ * Internal: --child=throughput --n=N, --child=makespan --dag=random|layered.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { InspectionEvent } from 'xstate';
 import { Engine } from '../src/actors/engine.js';
 import { RunStore } from '../src/store/index.js';
-import type { ModelClient } from '../src/models/model-client.js';
+import type { ModelClient, ModelReply } from '../src/models/model-client.js';
 import { createScriptedModel, type Script } from '../src/models/scripted.js';
-import type { AssistantMessage, ClutchConfig, Ticket, Track } from '../src/protocol/index.js';
+import type { AssistantMessage, ClutchConfig, ModelDelta, Ticket, Track } from '../src/protocol/index.js';
+// Seeded, so every run of the bench sees the same random DAG and latencies.
+import { rng } from '../tests/support/crash-harness.js';
 
 const WIDTH = 50;
-const MAX_CONCURRENCY = 64;
-const RATIO_TARGET = 11;
+const CONCURRENCY = 64;
 const ARCHETYPE = 'writer';
 const PROFILE = 'bench-scripted';
+const MIB = 1024 * 1024;
 
-interface Options {
-  sizes: number[];
-  warmup: number;
-  journal: 'file' | 'memory';
-  timeoutS: number;
-}
-
-function parseOptions(argv: string[]): Options {
-  const options: Options = { sizes: [1000, 10_000], warmup: 200, journal: 'file', timeoutS: 900 };
-  for (const arg of argv) {
-    const [key, value = ''] = arg.split('=', 2) as [string, string?];
-    if (key === '--sizes') options.sizes = value.split(',').map((n) => positiveInt(n, key));
-    else if (key === '--warmup') options.warmup = value === '0' ? 0 : positiveInt(value, key);
-    else if (key === '--journal' && (value === 'file' || value === 'memory')) options.journal = value;
-    else if (key === '--timeout') options.timeoutS = positiveInt(value, key);
-    else {
-      console.error(`unknown option ${arg}; use --sizes=1000,10000 --warmup=200 --journal=file|memory --timeout=900`);
-      process.exit(2);
-    }
-  }
-  return options;
-}
-
-function positiveInt(text: string, option: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`${option} needs a whole number >= 1, got "${text}"`);
-    process.exit(2);
-  }
-  return n;
-}
+const TARGETS = {
+  ticketsPerSecond10k: 3000,
+  peakRss10kMiB: 110,
+  rssGrowth: 1.3,
+  timeRatio: 10.5,
+  makespanRatio: 1.05,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Inputs, all built in code.
@@ -77,30 +60,39 @@ const idOf = (i: number): string => `T${String(i).padStart(5, '0')}`;
 const fileOf = (id: string): string => `out/${id}.txt`;
 const contentOf = (id: string): string => `ticket ${id}: written by the bench\n`;
 
-/** Layer k holds tickets k*WIDTH .. k*WIDTH+WIDTH-1; each depends on 1–2 tickets of layer k-1. */
-function layeredTrack(n: number): Track {
-  const tickets: Ticket[] = [];
+/** The issue's layered rule: i depends on i−50 and on (L−1)·50 + (p+1) % 50. */
+function layeredDependencies(n: number): number[][] {
+  const deps: number[][] = [];
   for (let i = 0; i < n; i++) {
     const layer = Math.floor(i / WIDTH);
-    const j = i % WIDTH;
-    const dependencies: string[] = [];
-    if (layer > 0) {
-      const base = (layer - 1) * WIDTH;
-      dependencies.push(idOf(base + j));
-      // Offset 1..49, so the second dependency is never the first one.
-      if (i % 3 !== 0) dependencies.push(idOf(base + ((j + 1 + (layer % (WIDTH - 1))) % WIDTH)));
-    }
-    const id = idOf(i);
-    tickets.push({
-      id,
-      target_file: fileOf(id),
-      prompt: `Write ${fileOf(id)}.`,
-      worker_archetype: ARCHETYPE,
-      status: 'pending',
-      dependencies,
-    });
+    const p = i % WIDTH;
+    deps.push(layer === 0 ? [] : [i - WIDTH, (layer - 1) * WIDTH + ((p + 1) % WIDTH)]);
   }
-  return { id: `bench-${n}`, title: `Engine bench, ${n} tickets`, description: 'layered DAG, width 50', status: 'pending', tickets };
+  return deps;
+}
+
+/** A seeded random DAG: each ticket depends on 0–3 distinct earlier tickets. */
+function randomDependencies(n: number, random: () => number): number[][] {
+  const deps: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const count = i === 0 ? 0 : Math.floor(random() * 4);
+    const picked = new Set<number>();
+    while (picked.size < Math.min(count, i)) picked.add(Math.floor(random() * i));
+    deps.push([...picked].sort((a, b) => a - b));
+  }
+  return deps;
+}
+
+function trackOf(deps: number[][], title: string): Track {
+  const tickets: Ticket[] = deps.map((parents, i) => ({
+    id: idOf(i),
+    target_file: fileOf(idOf(i)),
+    prompt: `Write ${fileOf(idOf(i))}.`,
+    worker_archetype: ARCHETYPE,
+    status: 'pending',
+    dependencies: parents.map(idOf),
+  }));
+  return { id: `bench-${deps.length}`, title, description: title, status: 'pending', tickets };
 }
 
 function scriptFor(track: Track): Script {
@@ -122,11 +114,11 @@ function scriptFor(track: Track): Script {
 function benchConfig(source: string): ClutchConfig {
   return {
     source,
-    execution: { mode: 'async', max_concurrency: MAX_CONCURRENCY, trust_override: 'auto', debug_state_path: 'debug_state.json' },
+    execution: { mode: 'async', max_concurrency: CONCURRENCY, trust_override: 'auto', debug_state_path: 'debug_state.json', isolation: 'shared', sandbox: 'none' },
     models: { [PROFILE]: { provider: 'scripted', script: 'bench-script.json' } },
     agents: {
       [ARCHETYPE]: {
-        tier: 1,
+        tier: 3,
         model: PROFILE,
         trust_level: 'auto',
         tools: ['write_file', 'task_complete'],
@@ -139,263 +131,281 @@ function benchConfig(source: string): ClutchConfig {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Measurement.
-
-interface RunResult {
-  n: number;
-  wallMs: number;
-  setupMs: number;
-  events: number;
-  actors: number;
-  journalEntries: number;
-  commits: number;
-  storeBytes: number;
-  modelTurns: number;
-  /** Executed tool calls (journaled); task_complete calls are counted separately. */
-  toolCalls: number;
-  taskCompletes: number;
-  /** Time spent in GC pauses during the run (PerformanceObserver 'gc' entries). */
-  gcMs: number;
-  peakRssBytes: number;
-  peakHeapBytes: number;
-  failures: string[];
+/** The durable store and an engine on it, as `clutch run` makes them, in a fresh temp folder. */
+function engineFor(track: Track, model: ModelClient): { engine: Engine; store: RunStore; root: string; workspace: string } {
+  const root = mkdtempSync(join(tmpdir(), `clutch-bench-${track.tickets.length}-`));
+  const workspace = join(root, 'workspace');
+  const runDir = join(root, 'run');
+  mkdirSync(workspace);
+  mkdirSync(runDir);
+  const store = RunStore.open(join(root, 'clutch.db'));
+  const log = store.createRun({
+    id: track.id,
+    track_id: track.id,
+    track_title: track.title,
+    track_path: join(root, 'track.toml'),
+    track_hash: '',
+    config_path: join(root, 'agents.toml'),
+    config_hash: '',
+    source_workspace: workspace,
+    run_dir: runDir,
+    workspace,
+    options: {},
+    tickets_total: track.tickets.length,
+    created: Date.now(),
+  });
+  const engine = new Engine({
+    config: benchConfig(join(root, 'agents.toml')),
+    track,
+    workspace,
+    runDir,
+    log,
+    modelFor: (profile) => {
+      if (profile !== PROFILE) throw new Error(`unexpected model profile ${profile}`);
+      return model;
+    },
+    trustOverride: 'auto',
+    mode: 'async',
+  });
+  return { engine, store, root, workspace };
 }
 
-/** Forces a full GC between runs so one run's garbage does not inflate the next run's peak. */
+// ---------------------------------------------------------------------------------------------
+// Children: one measured run each, printing one JSON line.
+
 const gc: () => void = (() => {
   setFlagsFromString('--expose-gc');
   const fn = runInNewContext('gc') as (() => void) | undefined;
   return typeof fn === 'function' ? fn : () => {};
 })();
 
-class MemorySampler {
-  peakRss = 0;
-  peakHeap = 0;
-  readonly #timer: NodeJS.Timeout;
-  constructor(intervalMs = 25) {
-    this.sample();
-    this.#timer = setInterval(() => this.sample(), intervalMs);
-    this.#timer.unref();
-  }
-  sample(): void {
-    const usage = process.memoryUsage();
-    if (usage.rss > this.peakRss) this.peakRss = usage.rss;
-    if (usage.heapUsed > this.peakHeap) this.peakHeap = usage.heapUsed;
-  }
-  stop(): void {
-    this.sample();
-    clearInterval(this.#timer);
-  }
+interface ThroughputResult {
+  n: number;
+  wallMs: number;
+  events: number;
+  peakRss: number;
+  maxRss: number;
+  heapEnd: number;
+  failures: string[];
 }
 
-async function runOnce(n: number, options: Options, log: (line: string) => void): Promise<RunResult> {
-  gc();
-  const setupStart = performance.now();
-  const root = mkdtempSync(join(tmpdir(), `clutch-bench-${n}-`));
+async function throughputChild(n: number, timeoutS: number): Promise<ThroughputResult> {
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 10);
+  const t0 = performance.now();
+  const track = trackOf(layeredDependencies(n), `Engine bench, ${n} tickets`);
+  const { engine, store, root, workspace } = engineFor(track, createScriptedModel({ script: scriptFor(track), chunkSize: 0 }));
+  let events = 0;
+  engine.conductor.system.inspect((event: InspectionEvent) => {
+    if (event.type === '@xstate.event') events += 1;
+  });
   const failures: string[] = [];
-  try {
-    const workspace = join(root, 'workspace');
-    const runDir = join(root, 'run');
-    mkdirSync(workspace);
-    mkdirSync(runDir);
-    const track = layeredTrack(n);
-    const config = benchConfig(join(root, 'agents.toml'));
-    const scripted = createScriptedModel({ script: scriptFor(track), chunkSize: 0 });
-    let modelTurns = 0;
-    const counted: ModelClient = {
-      label: scripted.label,
-      turn(request) {
-        modelTurns += 1;
-        return scripted.turn(request);
-      },
-    };
-    // The durable run store, as `clutch run` has it: journal, snapshots, finished tickets, intents.
-    const store = options.journal === 'file' ? RunStore.open(join(root, 'clutch.db')) : undefined;
-    const runLog = store?.createRun({
-      id: `bench-${n}`,
-      track_id: track.id,
-      track_title: track.title,
-      track_path: join(root, 'track.toml'),
-      track_hash: '',
-      config_path: join(root, 'agents.toml'),
-      config_hash: '',
-      source_workspace: workspace,
-      run_dir: runDir,
-      workspace,
-      options: {},
-      tickets_total: n,
-      created: Date.now(),
-    });
-    const engine = new Engine({
-      config,
-      track,
-      workspace,
-      ...(options.journal === 'file' ? { runDir, log: runLog } : {}),
-      modelFor: (profile) => {
-        if (profile !== PROFILE) throw new Error(`unexpected model profile ${profile}`);
-        return counted;
-      },
-      trustOverride: 'auto',
-      mode: 'async',
-    });
-    let events = 0;
-    let actors = 0;
-    engine.conductor.system.inspect((event: InspectionEvent) => {
-      if (event.type === '@xstate.event') events += 1;
-      else if (event.type === '@xstate.actor') actors += 1;
-    });
-    // Executed tool calls are journaled; task_complete is not executed as a tool (the worker ends
-    // on it), so it is counted from the tickets that completed.
-    let toolCalls = 0;
-    let toolErrors = 0;
-    engine.journal.subscribe((entry) => {
-      if (entry.kind === 'tool') {
-        toolCalls += 1;
-        if (entry.is_error) toolErrors += 1;
-      }
-    });
-    const setupMs = performance.now() - setupStart;
-
-    const memory = new MemorySampler();
-    let gcMs = 0;
-    const gcObserver = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) gcMs += entry.duration;
-    });
-    gcObserver.observe({ entryTypes: ['gc'] });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), options.timeoutS * 1000);
-    });
-
-    const t0 = performance.now();
-    const progress = setInterval(() => {
-      const done = Object.values(engine.track().tickets).filter((t) => t.status === 'completed').length;
-      log(`  ... n=${n}: ${done} tickets completed after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    }, 10_000);
-    progress.unref();
-    engine.start();
-    const outcome = await Promise.race([engine.finished(), timeout]);
-    const wallMs = performance.now() - t0;
-    clearTimeout(timer);
-    clearInterval(progress);
-    memory.stop();
-    gcObserver.disconnect();
-
-    const journalEntries = engine.journal.count;
-    const commits = runLog ? engine.commits : 0;
-    await engine.stop();
-    const storedRows = store ? (store.db.prepare('SELECT count(*) FROM journal WHERE run_id = ?').pluck().get(runLog!.runId) as number) : 0;
-    const storeBytes = store ? statSync(store.path).size + (existsSync(`${store.path}-wal`) ? statSync(`${store.path}-wal`).size : 0) : 0;
-    store?.close();
-
-    if (outcome === 'timeout') {
-      failures.push(`n=${n}: the run did not finish within ${options.timeoutS} s`);
-    } else {
-      if (outcome.state !== 'done') failures.push(`n=${n}: run ended ${outcome.state}, expected done`);
-      const notCompleted = track.tickets.filter(({ id }) => outcome.tickets[id] !== 'completed');
-      if (notCompleted.length > 0) {
-        const sample = notCompleted.slice(0, 5).map(({ id }) => `${id}=${outcome.tickets[id]}`).join(', ');
-        failures.push(`n=${n}: ${notCompleted.length} tickets not completed (${sample}${notCompleted.length > 5 ? ', ...' : ''})`);
-      }
-    }
-    const badFiles: string[] = [];
-    for (const { id } of track.tickets) {
-      const path = join(workspace, fileOf(id));
-      if (!existsSync(path)) badFiles.push(`${fileOf(id)} missing`);
-      else if (readFileSync(path, 'utf8') !== contentOf(id)) badFiles.push(`${fileOf(id)} has the wrong content`);
-    }
-    if (badFiles.length > 0) {
-      failures.push(`n=${n}: ${badFiles.length} files not written as scripted (${badFiles.slice(0, 5).join(', ')}${badFiles.length > 5 ? ', ...' : ''})`);
-    }
-    if (outcome !== 'timeout' && modelTurns !== 2 * n) failures.push(`n=${n}: ${modelTurns} model turns, expected ${2 * n}`);
-    if (outcome !== 'timeout' && toolCalls !== n) failures.push(`n=${n}: ${toolCalls} tool calls journaled, expected ${n} (one write_file per ticket)`);
-    if (toolErrors > 0) failures.push(`n=${n}: ${toolErrors} tool calls returned an error`);
-    const completed = outcome === 'timeout' ? 0 : Object.values(outcome.tickets).filter((status) => status === 'completed').length;
-    if (options.journal === 'file' && storedRows !== journalEntries) {
-      failures.push(`n=${n}: the store holds ${storedRows} journal rows, the journal counted ${journalEntries}`);
-    }
-
-    return {
-      n,
-      wallMs,
-      setupMs,
-      events,
-      actors,
-      journalEntries,
-      commits,
-      storeBytes,
-      modelTurns,
-      toolCalls,
-      taskCompletes: completed,
-      gcMs,
-      peakRssBytes: memory.peakRss,
-      peakHeapBytes: memory.peakHeap,
-      failures,
-    };
-  } finally {
-    rmSync(root, { recursive: true, force: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutS * 1000)));
+  engine.start();
+  const outcome = await Promise.race([engine.finished(), timeout]);
+  const wallMs = performance.now() - t0;
+  clearTimeout(timer);
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  gc();
+  const heapEnd = process.memoryUsage().heapUsed;
+  if (outcome === 'timeout') failures.push(`n=${n}: the run did not finish within ${timeoutS} s`);
+  else {
+    const notCompleted = track.tickets.filter(({ id }) => outcome.tickets[id] !== 'completed');
+    if (notCompleted.length > 0) failures.push(`n=${n}: ${notCompleted.length} tickets not completed (${notCompleted.slice(0, 3).map(({ id }) => id).join(', ')}…)`);
   }
+  const wrong = track.tickets.filter(({ id }) => !existsSync(join(workspace, fileOf(id))) || readFileSync(join(workspace, fileOf(id)), 'utf8') !== contentOf(id));
+  if (wrong.length > 0) failures.push(`n=${n}: ${wrong.length} files not written as scripted`);
+  await engine.stop();
+  store.close();
+  rmSync(root, { recursive: true, force: true });
+  return { n, wallMs, events, peakRss, maxRss: process.resourceUsage().maxRSS * 1024, heapEnd, failures };
+}
+
+interface MakespanResult {
+  dag: 'random' | 'layered';
+  makespanMs: number;
+  boundMs: number;
+  criticalPathMs: number;
+  workMs: number;
+  failures: string[];
+}
+
+/** Every ticket's two turns' latencies, seeded per DAG, and the bound they allow. */
+function latencies(n: number, seed: number): number[][] {
+  const random = rng(seed);
+  return Array.from({ length: n }, () => [20 + Math.floor(random() * 61), 20 + Math.floor(random() * 61)]);
+}
+
+function lowerBound(deps: number[][], turns: number[][]): { criticalPathMs: number; workMs: number; boundMs: number } {
+  const finish: number[] = [];
+  let critical = 0;
+  let work = 0;
+  deps.forEach((parents, i) => {
+    const own = turns[i]![0]! + turns[i]![1]!;
+    work += own;
+    finish[i] = own + Math.max(0, ...parents.map((parent) => finish[parent]!));
+    critical = Math.max(critical, finish[i]!);
+  });
+  return { criticalPathMs: critical, workMs: work, boundMs: Math.max(critical, work / CONCURRENCY) };
+}
+
+/** The scripted replies, each after its seeded latency (a real timer: the makespan is wall time). */
+function latentModel(script: Script, turns: Map<string, number[]>): ModelClient {
+  const scripted = createScriptedModel({ script, chunkSize: 0 });
+  return {
+    label: 'scripted model with latency',
+    async *turn(request): AsyncGenerator<ModelDelta, ModelReply, void> {
+      const index = request.messages.filter((message) => message.role === 'assistant').length;
+      const wait = turns.get(request.ticketId)?.[index] ?? 0;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      return yield* scripted.turn(request);
+    },
+  };
+}
+
+async function makespanChild(dag: 'random' | 'layered', timeoutS: number): Promise<MakespanResult> {
+  const n = 200;
+  const deps = dag === 'layered' ? layeredDependencies(n) : randomDependencies(n, rng(7));
+  const turns = latencies(n, dag === 'layered' ? 11 : 13);
+  const track = trackOf(deps, `Makespan bench, ${dag} DAG`);
+  const model = latentModel(scriptFor(track), new Map(track.tickets.map((ticket, i) => [ticket.id, turns[i]!])));
+  const { engine, store, root } = engineFor(track, model);
+  const failures: string[] = [];
+  const t0 = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutS * 1000)));
+  engine.start();
+  const outcome = await Promise.race([engine.finished(), timeout]);
+  const makespanMs = performance.now() - t0;
+  clearTimeout(timer);
+  if (outcome === 'timeout') failures.push(`makespan ${dag}: did not finish within ${timeoutS} s`);
+  else if (Object.values(outcome.tickets).some((status) => status !== 'completed')) failures.push(`makespan ${dag}: not every ticket completed`);
+  await engine.stop();
+  store.close();
+  rmSync(root, { recursive: true, force: true });
+  return { dag, makespanMs, ...lowerBound(deps, turns), failures };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Report.
+// The parent: children, medians, the report and the targets.
 
-const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-const rate = (count: number, ms: number): string => `${Math.round(count / (ms / 1000)).toLocaleString('en-US')}/s`;
-
-function report(result: RunResult, print: (line: string) => void): void {
-  const { n, wallMs } = result;
-  print(`engine bench, N = ${n} tickets (layered DAG width ${WIDTH}, async, max_concurrency ${MAX_CONCURRENCY}, trust auto)`);
-  print(`  wall time:                         ${(wallMs / 1000).toFixed(3)} s`);
-  print(`  setup (track, script, engine):     ${result.setupMs.toFixed(0)} ms (not in wall time)`);
-  print(`  tickets/s:                         ${rate(n, wallMs)}`);
-  print(`  actor events/s (@xstate.event):    ${rate(result.events, wallMs)} (${result.events.toLocaleString('en-US')} events, ${result.actors.toLocaleString('en-US')} actors created)`);
-  print(`  journal entries/s:                 ${rate(result.journalEntries, wallMs)} (${result.journalEntries.toLocaleString('en-US')} entries)`);
-  const calls = result.toolCalls + result.taskCompletes;
-  print(`  model turns + tool calls/s:        ${rate(result.modelTurns + calls, wallMs)} (${result.modelTurns} turns + ${result.toolCalls} write_file + ${result.taskCompletes} task_complete)`);
-  if (result.commits > 0) print(`  store commits:                     ${rate(result.commits, wallMs)} (${result.commits.toLocaleString('en-US')} commits; store ${mib(result.storeBytes)} on disk)`);
-  print(`  per ticket:                        ${((wallMs * 1000) / n).toFixed(0)} µs`);
-  print(`  GC pauses:                         ${(result.gcMs / 1000).toFixed(3)} s (${((100 * result.gcMs) / wallMs).toFixed(1)}% of wall time)`);
-  print(`  peak RSS (sampled every 25 ms):    ${mib(result.peakRssBytes)}`);
-  print(`  peak heap used (sampled):          ${mib(result.peakHeapBytes)}`);
-  print(`  checks:                            ${result.failures.length === 0 ? 'all tickets completed, all files written' : `FAILED (${result.failures.length})`}`);
+interface Options {
+  sizes: number[];
+  repeat: number;
+  makespan: boolean;
+  timeoutS: number;
 }
 
-async function main(): Promise<void> {
+function parseOptions(argv: string[]): Options & { child?: string; n?: number; dag?: 'random' | 'layered' } {
+  const options: Options & { child?: string; n?: number; dag?: 'random' | 'layered' } = { sizes: [1000, 10_000], repeat: 3, makespan: true, timeoutS: 900 };
+  for (const arg of argv) {
+    const [key, value = ''] = arg.split('=', 2) as [string, string?];
+    const whole = (text: string) => {
+      const n = Number(text);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${key} needs a whole number >= 1, got "${text}"`);
+      return n;
+    };
+    if (key === '--sizes') options.sizes = value.split(',').map(whole);
+    else if (key === '--repeat') options.repeat = whole(value);
+    else if (key === '--makespan' && (value === 'on' || value === 'off')) options.makespan = value === 'on';
+    else if (key === '--timeout') options.timeoutS = whole(value);
+    else if (key === '--child') options.child = value;
+    else if (key === '--n') options.n = whole(value);
+    else if (key === '--dag' && (value === 'random' || value === 'layered')) options.dag = value;
+    else throw new Error(`unknown option ${arg}; use --sizes=1000,10000 --repeat=3 --makespan=on|off --timeout=900`);
+  }
+  return options;
+}
+
+const self = fileURLToPath(import.meta.url);
+
+function child<T>(args: string[]): T {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', self, ...args], { encoding: 'utf8', maxBuffer: 64 * MIB });
+  const line = result.stdout.trim().split('\n').at(-1) ?? '';
+  if (result.status !== 0 || !line.startsWith('{')) throw new Error(`bench child ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr.slice(-2000)}`);
+  return JSON.parse(line) as T;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+const mib = (bytes: number): string => `${(bytes / MIB).toFixed(1)} MiB`;
+const perSecond = (count: number, ms: number): string => `${Math.round(count / (ms / 1000)).toLocaleString('en-US')}/s`;
+
+function main(): void {
   const options = parseOptions(process.argv.slice(2));
-  const print = (line: string): void => console.log(line);
-  const log = (line: string): void => console.error(line);
-  print(`node ${process.version}, ${process.platform}/${process.arch}, journal: ${options.journal === 'file' ? 'the SQLite run store (journal, snapshots, finished tickets, intents)' : 'in memory'}`);
-
+  if (options.child === 'throughput') {
+    void throughputChild(options.n ?? 1000, options.timeoutS).then((result) => console.log(JSON.stringify(result)));
+    return;
+  }
+  if (options.child === 'makespan') {
+    void makespanChild(options.dag ?? 'layered', options.timeoutS).then((result) => console.log(JSON.stringify(result)));
+    return;
+  }
+  const print = (line: string) => console.log(line);
+  print(`node ${process.version}, ${process.platform}/${process.arch}; journal and SQLite run store on; each run in its own process, medians of ${options.repeat}, interleaved`);
+  const runs = new Map<number, ThroughputResult[]>(options.sizes.map((n) => [n, []]));
+  for (let round = 0; round < options.repeat; round++) {
+    for (const n of options.sizes) runs.get(n)!.push(child<ThroughputResult>(['--child=throughput', `--n=${n}`, `--timeout=${options.timeoutS}`]));
+  }
   const failures: string[] = [];
-  if (options.warmup > 0) {
-    const warm = await runOnce(options.warmup, options, log);
-    print(`warm-up, N = ${warm.n}: ${(warm.wallMs / 1000).toFixed(3)} s (not reported further)`);
-    failures.push(...warm.failures);
+  const medians = new Map<number, { wallMs: number; peakRss: number; maxRss: number }>();
+  for (const [n, results] of runs) {
+    const wallMs = median(results.map((result) => result.wallMs));
+    const events = median(results.map((result) => result.events));
+    const peakRss = median(results.map((result) => result.peakRss));
+    const maxRss = median(results.map((result) => result.maxRss));
+    const heapEnd = median(results.map((result) => result.heapEnd));
+    medians.set(n, { wallMs, peakRss, maxRss });
+    for (const result of results) failures.push(...result.failures);
+    print(`engine, N = ${n.toLocaleString('en-US')} tickets (layered DAG width ${WIDTH}, async, concurrency ${CONCURRENCY}, trust auto)`);
+    print(`  wall_ms:        ${wallMs.toFixed(0)} ms (runs: ${results.map((result) => result.wallMs.toFixed(0)).join(', ')})`);
+    print(`  tickets/s:      ${perSecond(n, wallMs)}`);
+    print(`  events/s:       ${perSecond(events, wallMs)} (${events.toLocaleString('en-US')} events)`);
+    print(`  peak RSS:       ${mib(peakRss)} (sampled every 10 ms)`);
+    print(`  maxRSS:         ${mib(maxRss)} (the kernel's, for the whole process)`);
+    print(`  heap at end:    ${mib(heapEnd)} (after a full GC)`);
   }
-  const results = new Map<number, RunResult>();
-  for (const n of options.sizes) {
-    const result = await runOnce(n, options, log);
-    results.set(n, result);
-    report(result, print);
-    failures.push(...result.failures);
+  const verdict = (ok: boolean) => (ok ? 'OK' : 'MISSED');
+  const checks: [string, boolean][] = [];
+  const small = medians.get(1000);
+  const large = medians.get(10_000);
+  if (large) {
+    const rate = 10_000 / (large.wallMs / 1000);
+    checks.push([`tickets/s at 10k = ${Math.round(rate).toLocaleString('en-US')} (target >= ${TARGETS.ticketsPerSecond10k.toLocaleString('en-US')})`, rate >= TARGETS.ticketsPerSecond10k]);
+    checks.push([`peak RSS at 10k = ${mib(large.peakRss)} (target <= ${TARGETS.peakRss10kMiB} MiB)`, large.peakRss <= TARGETS.peakRss10kMiB * MIB]);
   }
-  print(`process peak RSS (resourceUsage().maxRSS): ${mib(process.resourceUsage().maxRSS * 1024)}`);
-
-  for (const failure of failures) print(`FAIL: ${failure}`);
-  const small = results.get(1000);
-  const large = results.get(10_000);
-  let ratioOk = true;
   if (small && large) {
+    const growth = large.peakRss / small.peakRss;
+    checks.push([`peak RSS 10k / 1k = ${growth.toFixed(2)} (target <= ${TARGETS.rssGrowth})`, growth <= TARGETS.rssGrowth]);
     const ratio = large.wallMs / small.wallMs;
-    ratioOk = ratio <= RATIO_TARGET;
-    print(`ratio 10k/1k = ${ratio.toFixed(2)} (target <= ${RATIO_TARGET}): ${ratioOk ? 'OK' : 'FAIL'}`);
+    checks.push([`time(10k) / time(1k) = ${ratio.toFixed(2)} (target <= ${TARGETS.timeRatio})`, ratio <= TARGETS.timeRatio]);
   }
-  if (failures.length > 0 || !ratioOk) process.exitCode = 1;
+  if (options.makespan) {
+    for (const dag of ['random', 'layered'] as const) {
+      const result = child<MakespanResult>(['--child=makespan', `--dag=${dag}`, `--timeout=${options.timeoutS}`]);
+      failures.push(...result.failures);
+      const ratio = result.makespanMs / result.boundMs;
+      print(`makespan, 200 tickets, ${dag} DAG, turns of 20–80 ms, concurrency ${CONCURRENCY}: ${result.makespanMs.toFixed(0)} ms; bound ${result.boundMs.toFixed(0)} ms (critical path ${result.criticalPathMs} ms, work / ${CONCURRENCY} = ${(result.workMs / CONCURRENCY).toFixed(0)} ms)`);
+      checks.push([`makespan / bound, ${dag} DAG = ${ratio.toFixed(3)} (target <= ${TARGETS.makespanRatio})`, ratio <= TARGETS.makespanRatio]);
+    }
+  }
+  print('targets:');
+  for (const [text, ok] of checks) print(`  ${verdict(ok)}  ${text}`);
+  for (const failure of failures) print(`FAIL: ${failure}`);
+  if (failures.length > 0 || checks.some(([, ok]) => !ok)) process.exitCode = 1;
 }
 
-main().catch((error: unknown) => {
-  console.error('FAIL: the bench crashed:', error);
+try {
+  main();
+} catch (error) {
+  console.error(`FAIL: ${(error as Error).message}`);
   process.exitCode = 1;
-});
+}

@@ -59,13 +59,9 @@ export async function resolveInWorkspace(
     );
   }
 
-  let root: string;
-  try {
-    // The root itself may be reached through a symlink (e.g. /tmp on macOS); compare real paths.
-    root = await realpath(workspace);
-  } catch {
-    return refuse('the workspace root does not exist or cannot be read');
-  }
+  // The root itself may be reached through a symlink (e.g. /tmp on macOS); compare real paths.
+  const root = await realRoot(workspace);
+  if (root === undefined) return refuse('the workspace root does not exist or cannot be read');
 
   const lexical = path.resolve(root, requested);
   const relative = path.relative(root, lexical);
@@ -107,11 +103,35 @@ export async function resolveInWorkspace(
       return refuse(`the path ${shown} cannot be resolved (${found.code}); that is not allowed`);
     }
     const parent = path.dirname(current);
-    if (parent === current) {
+    if (current === root || parent === current) {
+      // The root went away since its real path was taken: ask again next time.
+      realRoots.delete(workspace);
       return refuse('the workspace root does not exist or cannot be read');
     }
     missing.push(path.basename(current));
     current = parent;
+  }
+}
+
+/**
+ * The real paths of the workspace roots asked about, taken once: every file tool resolves its path
+ * against its root, and realpath of the root was a third of their fs calls. Safe to keep: paths are
+ * still resolved and checked by where they really are, against this root, so a root replaced since
+ * can only make a path be refused, never let one out. Bounded, since every worktree is a root.
+ */
+const realRoots = new Map<string, string>();
+const REAL_ROOTS_KEPT = 512;
+
+async function realRoot(workspace: string): Promise<string | undefined> {
+  const known = realRoots.get(workspace);
+  if (known !== undefined) return known;
+  try {
+    const real = await realpath(workspace);
+    if (realRoots.size >= REAL_ROOTS_KEPT) realRoots.clear();
+    realRoots.set(workspace, real);
+    return real;
+  } catch {
+    return undefined;
   }
 }
 

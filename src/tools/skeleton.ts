@@ -61,15 +61,16 @@ export interface SkeletonOptions {
   docs?: boolean;
 }
 
-const scriptKinds: ReadonlyMap<string, T.ScriptKind> = new Map([
-  ['.ts', ts.ScriptKind.TS],
-  ['.tsx', ts.ScriptKind.TSX],
-  ['.mts', ts.ScriptKind.TS],
-  ['.cts', ts.ScriptKind.TS],
-  ['.js', ts.ScriptKind.JS],
-  ['.jsx', ts.ScriptKind.JSX],
-  ['.mjs', ts.ScriptKind.JS],
-  ['.cjs', ts.ScriptKind.JS],
+/** By name, so that knowing which files have a skeleton does not load the compiler. */
+const scriptKinds: ReadonlyMap<string, 'TS' | 'TSX' | 'JS' | 'JSX'> = new Map([
+  ['.ts', 'TS'],
+  ['.tsx', 'TSX'],
+  ['.mts', 'TS'],
+  ['.cts', 'TS'],
+  ['.js', 'JS'],
+  ['.jsx', 'JSX'],
+  ['.mjs', 'JS'],
+  ['.cjs', 'JS'],
 ]);
 
 export const skeletonExtensions: readonly string[] = [...scriptKinds.keys()];
@@ -81,10 +82,10 @@ export function skeletonRefusal(fileName: string): string | undefined {
 }
 
 export function skeletonOf(fileName: string, text: string, options: SkeletonOptions = {}): SkeletonResult {
-  const kind = scriptKinds.get(path.extname(fileName).toLowerCase());
-  if (kind === undefined) return { ok: false, reason: skeletonRefusal(fileName) ?? fileName };
-  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, kind);
-  const writer = new SkeletonWriter(source, kind === ts.ScriptKind.JS || kind === ts.ScriptKind.JSX, options.docs ?? true);
+  const name = scriptKinds.get(path.extname(fileName).toLowerCase());
+  if (name === undefined) return { ok: false, reason: skeletonRefusal(fileName) ?? fileName };
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind[name]);
+  const writer = new SkeletonWriter(source, name === 'JS' || name === 'JSX', options.docs ?? true);
   writer.imports(source.statements);
   writer.statements(source.statements, 0, source.isDeclarationFile);
   writer.typedefs(source.endOfFileToken, 0);
@@ -110,7 +111,8 @@ function countSyntaxErrors(source: T.SourceFile): number {
   return ts.createProgram({ rootNames: [source.fileName], options, host }).getSyntacticDiagnostics(source).length;
 }
 
-const printer = ts.createPrinter({ removeComments: true, newLine: ts.NewLineKind.LineFeed });
+let printer: T.Printer | undefined;
+const printerOf = (): T.Printer => (printer ??= ts.createPrinter({ removeComments: true, newLine: ts.NewLineKind.LineFeed }));
 /** A line that joins several things (a block's members, the not-exported names) stops at this width. */
 const ONE_LINE = 100;
 /** A re-export list longer than this keeps the names that fit and counts the rest. */
@@ -678,7 +680,7 @@ class SkeletonWriter {
   /** The node as the printer writes it, without comments and with every type literal on one line. */
   print(node: T.Node): string {
     markSingleLine(node);
-    return printer.printNode(ts.EmitHint.Unspecified, node, this.#source);
+    return printerOf().printNode(ts.EmitHint.Unspecified, node, this.#source);
   }
 }
 
