@@ -185,15 +185,28 @@ interface ThroughputResult {
   events: number;
   peakRss: number;
   maxRss: number;
+  /** Sampled with the RSS: the heap V8 holds (heapTotal) and uses at its peak. */
+  peakHeapTotal: number;
+  peakHeapUsed: number;
+  /** RSS once the modules are loaded, before the run: what the run adds is peakRss minus this. */
+  baseRss: number;
   heapEnd: number;
   failures: string[];
 }
 
 async function throughputChild(n: number, timeoutS: number): Promise<ThroughputResult> {
-  let peakRss = process.memoryUsage.rss();
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
-  }, 10);
+  gc();
+  const baseRss = process.memoryUsage.rss();
+  let peakRss = baseRss;
+  let peakHeapTotal = 0;
+  let peakHeapUsed = 0;
+  const sample = () => {
+    const usage = process.memoryUsage();
+    peakRss = Math.max(peakRss, usage.rss);
+    peakHeapTotal = Math.max(peakHeapTotal, usage.heapTotal);
+    peakHeapUsed = Math.max(peakHeapUsed, usage.heapUsed);
+  };
+  const sampler = setInterval(sample, 10);
   const t0 = performance.now();
   const track = trackOf(layeredDependencies(n), `Engine bench, ${n} tickets`);
   const { engine, store, root, workspace } = engineFor(track, createScriptedModel({ script: scriptFor(track), chunkSize: 0 }));
@@ -209,7 +222,7 @@ async function throughputChild(n: number, timeoutS: number): Promise<ThroughputR
   const wallMs = performance.now() - t0;
   clearTimeout(timer);
   clearInterval(sampler);
-  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  sample();
   gc();
   const heapEnd = process.memoryUsage().heapUsed;
   if (outcome === 'timeout') failures.push(`n=${n}: the run did not finish within ${timeoutS} s`);
@@ -222,7 +235,7 @@ async function throughputChild(n: number, timeoutS: number): Promise<ThroughputR
   await engine.stop();
   store.close();
   rmSync(root, { recursive: true, force: true });
-  return { n, wallMs, events, peakRss, maxRss: process.resourceUsage().maxRSS * 1024, heapEnd, failures };
+  return { n, wallMs, events, peakRss, maxRss: process.resourceUsage().maxRSS * 1024, peakHeapTotal, peakHeapUsed, baseRss, heapEnd, failures };
 }
 
 interface MakespanResult {
@@ -363,6 +376,9 @@ function main(): void {
     const peakRss = median(results.map((result) => result.peakRss));
     const maxRss = median(results.map((result) => result.maxRss));
     const heapEnd = median(results.map((result) => result.heapEnd));
+    const baseRss = median(results.map((result) => result.baseRss));
+    const peakHeapTotal = median(results.map((result) => result.peakHeapTotal));
+    const peakHeapUsed = median(results.map((result) => result.peakHeapUsed));
     medians.set(n, { wallMs, peakRss, maxRss });
     for (const result of results) failures.push(...result.failures);
     print(`engine, N = ${n.toLocaleString('en-US')} tickets (layered DAG width ${WIDTH}, async, concurrency ${CONCURRENCY}, trust auto)`);
@@ -371,6 +387,8 @@ function main(): void {
     print(`  events/s:       ${perSecond(events, wallMs)} (${events.toLocaleString('en-US')} events)`);
     print(`  peak RSS:       ${mib(peakRss)} (sampled every 10 ms)`);
     print(`  maxRSS:         ${mib(maxRss)} (the kernel's, for the whole process)`);
+    print(`  RSS before run: ${mib(baseRss)} (node, tsx and the modules; the run adds ${mib(peakRss - baseRss)})`);
+    print(`  peak heap:      ${mib(peakHeapUsed)} used of ${mib(peakHeapTotal)} held by V8 (sampled)`);
     print(`  heap at end:    ${mib(heapEnd)} (after a full GC)`);
   }
   const verdict = (ok: boolean) => (ok ? 'OK' : 'MISSED');
