@@ -17,11 +17,14 @@
  * random DAG and on the layered one. Makespan / lower bound, where the bound is the longest path of
  * summed latencies and never less than the total work / concurrency.
  *
+ * Paused workers: 1,000 independent tickets on step trust, all started at once, each worker parked at
+ * pause 1 with its preview loaded: the RSS (and heap) each paused worker costs.
+ *
  * Targets (exit code 1 when one is missed): ≥ 3,000 tickets/s at 10k; peak RSS ≤ 110 MiB at 10k
  * and ≤ 1.3× the 1k figure; time(10k)/time(1k) ≤ 10.5; makespan / bound ≤ 1.05 on both DAGs.
  *
  * Options: --sizes=1000,10000 --repeat=3 --makespan=on|off --timeout=900 (seconds per run).
- * Internal: --child=throughput --n=N, --child=makespan --dag=random|layered.
+ * Internal: --child=throughput --n=N, --child=makespan --dag=random|layered, --child=paused --n=N.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -111,16 +114,16 @@ function scriptFor(track: Track): Script {
   return { version: 1, tickets };
 }
 
-function benchConfig(source: string): ClutchConfig {
+function benchConfig(source: string, trust: 'auto' | 'step', concurrency: number): ClutchConfig {
   return {
     source,
-    execution: { mode: 'async', max_concurrency: CONCURRENCY, trust_override: 'auto', debug_state_path: 'debug_state.json', isolation: 'shared', sandbox: 'none' },
+    execution: { mode: 'async', max_concurrency: concurrency, trust_override: trust, debug_state_path: 'debug_state.json', isolation: 'shared', sandbox: 'none' },
     models: { [PROFILE]: { provider: 'scripted', script: 'bench-script.json' } },
     agents: {
       [ARCHETYPE]: {
         tier: 3,
         model: PROFILE,
-        trust_level: 'auto',
+        trust_level: trust,
         tools: ['write_file', 'task_complete'],
         allowed_commands: [],
         max_turns: 5,
@@ -132,7 +135,11 @@ function benchConfig(source: string): ClutchConfig {
 }
 
 /** The durable store and an engine on it, as `clutch run` makes them, in a fresh temp folder. */
-function engineFor(track: Track, model: ModelClient): { engine: Engine; store: RunStore; root: string; workspace: string } {
+function engineFor(
+  track: Track,
+  model: ModelClient,
+  run: { trust: 'auto' | 'step'; concurrency: number } = { trust: 'auto', concurrency: CONCURRENCY },
+): { engine: Engine; store: RunStore; root: string; workspace: string } {
   const root = mkdtempSync(join(tmpdir(), `clutch-bench-${track.tickets.length}-`));
   const workspace = join(root, 'workspace');
   const runDir = join(root, 'run');
@@ -155,7 +162,7 @@ function engineFor(track: Track, model: ModelClient): { engine: Engine; store: R
     created: Date.now(),
   });
   const engine = new Engine({
-    config: benchConfig(join(root, 'agents.toml')),
+    config: benchConfig(join(root, 'agents.toml'), run.trust, run.concurrency),
     track,
     workspace,
     runDir,
@@ -164,8 +171,9 @@ function engineFor(track: Track, model: ModelClient): { engine: Engine; store: R
       if (profile !== PROFILE) throw new Error(`unexpected model profile ${profile}`);
       return model;
     },
-    trustOverride: 'auto',
+    trustOverride: run.trust,
     mode: 'async',
+    maxConcurrency: run.concurrency,
   });
   return { engine, store, root, workspace };
 }
@@ -236,6 +244,44 @@ async function throughputChild(n: number, timeoutS: number): Promise<ThroughputR
   store.close();
   rmSync(root, { recursive: true, force: true });
   return { n, wallMs, events, peakRss, maxRss: process.resourceUsage().maxRSS * 1024, peakHeapTotal, peakHeapUsed, baseRss, heapEnd, failures };
+}
+
+interface PausedResult {
+  n: number;
+  baseRss: number;
+  pausedRss: number;
+  heapUsed: number;
+  waitMs: number;
+  failures: string[];
+}
+
+/**
+ * n independent tickets on step trust, every worker started at once (concurrency n), each parked
+ * at pause 1 of its write_file call with its preview (a diff) loaded: the memory a paused worker costs.
+ */
+async function pausedChild(n: number, timeoutS: number): Promise<PausedResult> {
+  const track = trackOf(Array.from({ length: n }, () => []), `Paused workers, ${n}`);
+  const { engine, store, root } = engineFor(track, createScriptedModel({ script: scriptFor(track), chunkSize: 0 }), { trust: 'step', concurrency: n });
+  gc();
+  const baseRss = process.memoryUsage.rss();
+  const failures: string[] = [];
+  const t0 = performance.now();
+  engine.start();
+  const ready = () => track.tickets.every(({ id }) => engine.worker(id)?.getSnapshot().matches({ toolCycle: { awaitingApproval: 'ready' } }) === true);
+  while (!ready()) {
+    if (performance.now() - t0 > timeoutS * 1000) {
+      failures.push(`paused: not every worker reached pause 1 within ${timeoutS} s`);
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const waitMs = performance.now() - t0;
+  gc();
+  const usage = process.memoryUsage();
+  await engine.stop();
+  store.close();
+  rmSync(root, { recursive: true, force: true });
+  return { n, baseRss, pausedRss: usage.rss, heapUsed: usage.heapUsed, waitMs, failures };
 }
 
 interface MakespanResult {
@@ -358,6 +404,10 @@ function main(): void {
     void throughputChild(options.n ?? 1000, options.timeoutS).then((result) => console.log(JSON.stringify(result)));
     return;
   }
+  if (options.child === 'paused') {
+    void pausedChild(options.n ?? 1000, options.timeoutS).then((result) => console.log(JSON.stringify(result)));
+    return;
+  }
   if (options.child === 'makespan') {
     void makespanChild(options.dag ?? 'layered', options.timeoutS).then((result) => console.log(JSON.stringify(result)));
     return;
@@ -414,6 +464,12 @@ function main(): void {
       print(`makespan, 200 tickets, ${dag} DAG, turns of 20–80 ms, concurrency ${CONCURRENCY}: ${result.makespanMs.toFixed(0)} ms; bound ${result.boundMs.toFixed(0)} ms (critical path ${result.criticalPathMs} ms, work / ${CONCURRENCY} = ${(result.workMs / CONCURRENCY).toFixed(0)} ms)`);
       checks.push([`makespan / bound, ${dag} DAG = ${ratio.toFixed(3)} (target <= ${TARGETS.makespanRatio})`, ratio <= TARGETS.makespanRatio]);
     }
+  }
+  {
+    const paused = child<PausedResult>(['--child=paused', '--n=1000', `--timeout=${options.timeoutS}`]);
+    failures.push(...paused.failures);
+    const per = (paused.pausedRss - paused.baseRss) / paused.n;
+    print(`paused workers: ${paused.n} at pause 1 (step, previews loaded) after ${(paused.waitMs / 1000).toFixed(1)} s: RSS ${mib(paused.baseRss)} → ${mib(paused.pausedRss)}, ${(per / 1024).toFixed(0)} KiB per paused worker (heap ${mib(paused.heapUsed)} after a full GC)`);
   }
   print('targets:');
   for (const [text, ok] of checks) print(`  ${verdict(ok)}  ${text}`);
