@@ -23,6 +23,9 @@ export class UsageLedger {
   readonly #config: ClutchConfig;
   readonly #tierOf: (ticketId: string) => number;
   readonly #tickets = new Map<string, UsageLine & { tier: number }>();
+  /** Spend by ticket (its helpers' keys, `T2@review`, under `T2`) and for the run, kept as turns are added. */
+  readonly #spent = new Map<string, { tokens: number; cost_usd: number | null }>();
+  readonly #run = { tokens: 0, cost_usd: 0 as number | null };
   readonly #qa = { hints: 0, saved_tokens: 0 };
 
   constructor(config: ClutchConfig, tierOf: (ticketId: string) => number) {
@@ -36,7 +39,19 @@ export class UsageLedger {
       line = { tier: this.#tierOf(ticketId), ...empty() };
       this.#tickets.set(ticketId, line);
     }
-    add(line, usage, turnCost(this.#config, profile, usage));
+    const cost = turnCost(this.#config, profile, usage);
+    add(line, usage, cost);
+    const at = ticketId.indexOf('@');
+    const base = at > 0 ? ticketId.slice(0, at) : ticketId;
+    let spent = this.#spent.get(base);
+    if (!spent) {
+      spent = { tokens: 0, cost_usd: 0 };
+      this.#spent.set(base, spent);
+    }
+    for (const total of [spent, this.#run]) {
+      total.tokens += usage.input_tokens + usage.output_tokens;
+      total.cost_usd = total.cost_usd === null || cost === null ? null : total.cost_usd + cost;
+    }
   }
 
   /**
@@ -44,14 +59,8 @@ export class UsageLedger {
    * `T2@qa`), or, without a ticket, the whole run. cost_usd is null when a profile has no prices.
    */
   spend(ticketId?: string): { tokens: number; cost_usd: number | null } {
-    let tokens = 0;
-    let cost: number | null = 0;
-    for (const [key, line] of this.#tickets) {
-      if (ticketId !== undefined && key !== ticketId && !key.startsWith(`${ticketId}@`)) continue;
-      tokens += line.input_tokens + line.output_tokens;
-      cost = cost === null || line.cost_usd === null ? null : cost + line.cost_usd;
-    }
-    return { tokens, cost_usd: cost };
+    const spent = ticketId === undefined ? this.#run : this.#spent.get(ticketId);
+    return spent ? { ...spent } : { tokens: 0, cost_usd: 0 };
   }
 
   /** A QA hint given, and the tokens it kept out of the worker's transcript. */

@@ -70,7 +70,10 @@ export function budgetText(spent: Spend, limits: BudgetLimits | undefined): stri
 
 /** The ticket's budget line beside its usage ("budget 12,345 of 20,000 tokens"), or null when it has no limit. */
 export function ticketBudgetText(usage: UsageSummary | undefined, budgets: Budgets | undefined, ticket: string): string | null {
-  const text = budgetText(ticketSpend(usage, ticket), budgets?.tickets[ticket]);
+  // Most tickets have no budget: their spend is not even summed.
+  const limits = budgets?.tickets[ticket];
+  if (!limits) return null;
+  const text = budgetText(ticketSpend(usage, ticket), limits);
   return text === null ? null : `budget ${text}`;
 }
 
