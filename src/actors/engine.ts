@@ -400,11 +400,10 @@ export class Engine {
     this.#budgets.raise(stop.scope, stop.ticket, limits);
     this.journal.append({ kind: 'budget.raised', at: this.elapsed(), ticket: stop.ticket, scope: stop.scope, limits });
     if (stop.scope !== 'run') return;
-    for (const ticket of this.#track.tickets) {
-      for (const worker of [this.worker(ticket.id), this.worker(reviewerId(ticket.id))]) {
-        if (!worker || worker === answered) continue;
-        if (pauseNow(worker.getSnapshot())?.kind === 'budget' && worker.getSnapshot().context.budget?.scope === 'run') worker.send({ type: 'worker.budget_raised' });
-      }
+    const ids = [...this.#track.tickets.flatMap((ticket) => [ticket.id, reviewerId(ticket.id)]), PLAN_PM, PLAN_LEAD];
+    for (const worker of ids.map((id) => this.worker(id))) {
+      if (!worker || worker === answered) continue;
+      if (pauseNow(worker.getSnapshot())?.kind === 'budget' && worker.getSnapshot().context.budget?.scope === 'run') worker.send({ type: 'worker.budget_raised' });
     }
   }
 
