@@ -4,6 +4,7 @@ import { ModelError, runTurn, type ModelTurnRequest } from '../../src/models/mod
 import type { ModelDelta } from '../../src/protocol/index.js';
 import { toolSpecs } from '../../src/tools/index.js';
 import { startFakeAnthropic, type FakeAnthropic, type FaultKind, type Responder } from '../support/fake-anthropic.js';
+import { failure } from '../support/model-failure.js';
 
 const KEY = 'sk-ant-test-0123456789-secret';
 let fake: FakeAnthropic | undefined;
@@ -29,15 +30,6 @@ function request(overrides: Partial<ModelTurnRequest> = {}): ModelTurnRequest {
     tools: toolSpecs(['write_file', 'task_complete']),
     ...overrides,
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ModelError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ModelError);
-  return error as ModelError;
 }
 
 describe('the Anthropic model client against the fake Messages API', () => {

@@ -10,6 +10,7 @@ import type { AssistantMessage, ModelDelta } from '../../src/protocol/index.js';
 import { toolSpecs } from '../../src/tools/index.js';
 import type { Responder } from '../support/fake-anthropic.js';
 import { goDuration, startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions, type OpenAIFaultKind } from '../support/fake-openai.js';
+import { failure } from '../support/model-failure.js';
 
 const KEY = 'sk-openai-test-0123456789-secret';
 const NOW = 1_000_000;
@@ -43,15 +44,6 @@ function request(overrides: Partial<ModelTurnRequest> = {}): ModelTurnRequest {
     tools: toolSpecs(['read_file', 'write_file', 'task_complete']),
     ...overrides,
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ModelError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ModelError);
-  return error as ModelError;
 }
 
 describe('the OpenAI-compatible client against the fake server', () => {
