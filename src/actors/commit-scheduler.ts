@@ -6,6 +6,8 @@ export interface CommitSchedulerOptions {
   /** The conductor's persisted snapshot as it stands now. */
   snapshot: () => unknown;
   progress: () => Progress;
+  /** Objects of the snapshot the store keeps as parts of their own (unchanged ones cost a reference). */
+  parts?: WeakSet<object>;
   /**
    * Least time between two commits that nobody waits for, in ms (default 0: once per turn of the
    * event loop). A human command commits at once, whatever this says.
@@ -66,7 +68,7 @@ export class CommitScheduler {
     this.#last = performance.now();
     try {
       crashPoint('commit.before');
-      this.#options.log.commit(this.#options.snapshot(), this.#options.progress());
+      this.#options.log.commit(this.#options.snapshot(), this.#options.progress(), this.#options.parts);
       crashPoint('commit.after');
       this.#commits += 1;
     } catch (error) {

@@ -15,7 +15,7 @@ import { memoryArchive, storeArchive, type FinishedArchive, type FinishedTicket 
 import { actorKey, InspectionFanout } from './inspection-fanout.js';
 import { wallClockWait, type IoDependencies, type WaitUntil } from './io-actors.js';
 import { Journal, type JournalEntry } from './journal.js';
-import { persistedConductor } from './persisted-conductor.js';
+import { ConductorPersister } from './persisted-conductor.js';
 import { limitersFromConfig } from './limiters-from-config.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { RunRecorder } from './run-journal.js';
@@ -205,10 +205,12 @@ export class Engine {
       inspect: (event) => this.#inspect(event),
       ...(options.snapshot ? { snapshot: options.snapshot } : {}),
     });
+    const persister = new ConductorPersister();
     this.#commits = log
       ? new CommitScheduler({
           log,
-          snapshot: () => persistedConductor(this.conductor),
+          snapshot: () => persister.persist(this.conductor),
+          parts: persister.parts,
           progress: () => {
             const snapshot = this.conductor.getSnapshot();
             const run = snapshot.value.run;

@@ -39,7 +39,7 @@ export class RunLog {
     | 'getFinished' | 'getPart' | 'getSnapshot' | 'tail' | 'all' | 'ofKind' | 'release',
     Statement
   >;
-  readonly #commit: (snapshot: unknown | undefined, progress: Progress | undefined) => void;
+  readonly #commit: (snapshot: unknown | undefined, progress: Progress | undefined, parts: WeakSet<object> | undefined) => void;
 
   constructor(store: RunStore, runId: string) {
     this.store = store;
@@ -85,12 +85,12 @@ export class RunLog {
     this.#seq = existing.seq;
     this.#encoder = new PartEncoder(existing.parts);
     for (const id of existing.workers) this.#workerIds.add(id);
-    this.#commit = db.transaction((snapshot: unknown | undefined, progress: Progress | undefined) => {
+    this.#commit = db.transaction((snapshot: unknown | undefined, progress: Progress | undefined, parts: WeakSet<object> | undefined) => {
       const now = Date.now();
       for (const row of this.#pending) this.#sql.journal.run(this.runId, row.seq, row.kind, row.entry);
       for (const [ticketId, row] of this.#pendingFinished) this.#sql.finished.run(this.runId, ticketId, row.ticket ?? null, row.worker ?? null);
       if (snapshot !== undefined) {
-        const encoded = this.#encoder.encode(snapshot);
+        const encoded = this.#encoder.encode(snapshot, parts);
         for (const [id, json] of encoded.added) this.#sql.part.run(this.runId, id, json);
         this.#sql.snapshot.run(this.runId, this.#seq, encoded.json, now);
         for (const id of this.#encoder.committed(encoded)) this.#sql.dropPart.run(this.runId, id);
@@ -124,9 +124,12 @@ export class RunLog {
     this.#pendingFinished.set(ticketId, row);
   }
 
-  /** Writes the staged rows and (when given) the snapshot they led to, atomically. */
-  commit(snapshot?: unknown, progress?: Progress): void {
-    this.store.guard(() => this.#commit(snapshot, progress));
+  /**
+   * Writes the staged rows and (when given) the snapshot they led to, atomically. `parts`: objects
+   * of the snapshot to store as parts of their own (see PartEncoder.encode).
+   */
+  commit(snapshot?: unknown, progress?: Progress, parts?: WeakSet<object>): void {
+    this.store.guard(() => this.#commit(snapshot, progress, parts));
     this.#pending = [];
     this.#pendingFinished = new Map();
   }

@@ -34,13 +34,14 @@ export class PartEncoder {
     return this.#live;
   }
 
-  encode(value: unknown): EncodedSnapshot {
+  /** `parts`: objects stored as parts of their own whatever their size (a ticket's snapshot, say). */
+  encode(value: unknown, parts?: WeakSet<object>): EncodedSnapshot {
     const added = new Map<number, string>();
     const referenced = new Set<number>();
     const visit = (node: unknown): unknown => {
       if (node === null || typeof node !== 'object') return node;
       const isArray = Array.isArray(node);
-      if (isLarge(node, isArray)) {
+      if (parts?.has(node) === true || isLarge(node, isArray)) {
         let id = this.#ids.get(node);
         if (id === undefined || !(this.#live.has(id) || added.has(id))) {
           id = this.#next++;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { persistedConductor } from '../../src/actors/persisted-conductor.js';
+import { ConductorPersister, persistedConductor } from '../../src/actors/persisted-conductor.js';
 import { call, done, pause, reply, startEngine, ticket, type Harness } from '../support/engine-harness.js';
 
 const harnesses: Harness[] = [];
@@ -13,14 +13,22 @@ const script = {
   T3: [reply(call('e', 'write_file', { path: 'T3.txt', content: 'three' })), done('f', 'did T3')],
 };
 
-/** The store's snapshot skips XState's walk of the conductor's context; it must be the same snapshot. */
-const same = (harness: Harness) =>
-  expect(JSON.parse(JSON.stringify(persistedConductor(harness.engine.conductor)))).toEqual(JSON.parse(JSON.stringify(harness.engine.conductor.getPersistedSnapshot())));
+/**
+ * The store's snapshot skips XState's walk of the conductor's context and reuses what did not change
+ * since the last commit; it must be the same snapshot, one-off and from a persister kept across the run.
+ */
+let persister = new ConductorPersister();
+const same = (harness: Harness) => {
+  const expected = JSON.parse(JSON.stringify(harness.engine.conductor.getPersistedSnapshot()));
+  expect(JSON.parse(JSON.stringify(persistedConductor(harness.engine.conductor)))).toEqual(expected);
+  expect(JSON.parse(JSON.stringify(persister.persist(harness.engine.conductor)))).toEqual(expected);
+};
 
 describe('the conductor snapshot the store commits', () => {
   it('equals getPersistedSnapshot() before the start, at pauses, with a ticket blocked, and at the end', async () => {
     const harness = startEngine({ tickets: [ticket('T1'), ticket('T2'), ticket('T3', ['T1'])], script, start: false });
     harnesses.push(harness);
+    persister = new ConductorPersister();
     same(harness);
     harness.engine.start();
     await pause(harness.engine, 'T1', 'approval');
