@@ -174,6 +174,7 @@ function engineFor(
     trustOverride: run.trust,
     mode: 'async',
     maxConcurrency: run.concurrency,
+    ...(process.env.CI_MS ? { commitIntervalMs: Number(process.env.CI_MS) } : {}),
   });
   return { engine, store, root, workspace };
 }
@@ -187,9 +188,25 @@ const gc: () => void = (() => {
   return typeof fn === 'function' ? fn : () => {};
 })();
 
+/** User and system time of the main thread so far, from /proc (the main thread's id is the pid). */
+function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat(5), counted from the state (field 3) here.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 interface ThroughputResult {
   n: number;
   wallMs: number;
+  /** CPU time of the whole process (every thread) over the same span. */
+  cpuMs: number;
+  /** CPU time of the main thread alone (Linux; NaN elsewhere), 10 ms resolution. */
+  mainCpuMs: number;
   events: number;
   peakRss: number;
   maxRss: number;
@@ -215,6 +232,8 @@ async function throughputChild(n: number, timeoutS: number): Promise<ThroughputR
     peakHeapUsed = Math.max(peakHeapUsed, usage.heapUsed);
   };
   const sampler = setInterval(sample, 10);
+  const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuMs();
   const t0 = performance.now();
   const track = trackOf(layeredDependencies(n), `Engine bench, ${n} tickets`);
   const { engine, store, root, workspace } = engineFor(track, createScriptedModel({ script: scriptFor(track), chunkSize: 0 }));
@@ -228,6 +247,8 @@ async function throughputChild(n: number, timeoutS: number): Promise<ThroughputR
   engine.start();
   const outcome = await Promise.race([engine.finished(), timeout]);
   const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const mainCpuMs = mainThreadCpuMs() - main0;
   clearTimeout(timer);
   clearInterval(sampler);
   sample();
@@ -243,7 +264,7 @@ async function throughputChild(n: number, timeoutS: number): Promise<ThroughputR
   await engine.stop();
   store.close();
   rmSync(root, { recursive: true, force: true });
-  return { n, wallMs, events, peakRss, maxRss: process.resourceUsage().maxRSS * 1024, peakHeapTotal, peakHeapUsed, baseRss, heapEnd, failures };
+  return { n, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs, events, peakRss, maxRss: process.resourceUsage().maxRSS * 1024, peakHeapTotal, peakHeapUsed, baseRss, heapEnd, failures };
 }
 
 interface PausedResult {
@@ -422,6 +443,8 @@ function main(): void {
   const medians = new Map<number, { wallMs: number; peakRss: number; maxRss: number }>();
   for (const [n, results] of runs) {
     const wallMs = median(results.map((result) => result.wallMs));
+    const cpuMs = median(results.map((result) => result.cpuMs));
+    const mainCpuMs = median(results.map((result) => result.mainCpuMs));
     const events = median(results.map((result) => result.events));
     const peakRss = median(results.map((result) => result.peakRss));
     const maxRss = median(results.map((result) => result.maxRss));
@@ -434,6 +457,7 @@ function main(): void {
     print(`engine, N = ${n.toLocaleString('en-US')} tickets (layered DAG width ${WIDTH}, async, concurrency ${CONCURRENCY}, trust auto)`);
     print(`  wall_ms:        ${wallMs.toFixed(0)} ms (runs: ${results.map((result) => result.wallMs.toFixed(0)).join(', ')})`);
     print(`  tickets/s:      ${perSecond(n, wallMs)}`);
+    print(`  CPU:            ${cpuMs.toFixed(0)} ms in every thread, ${mainCpuMs.toFixed(0)} ms in the main one (${((mainCpuMs / n) * 1000).toFixed(0)} µs per ticket)`);
     print(`  events/s:       ${perSecond(events, wallMs)} (${events.toLocaleString('en-US')} events)`);
     print(`  peak RSS:       ${mib(peakRss)} (sampled every 10 ms)`);
     print(`  maxRSS:         ${mib(maxRss)} (the kernel's, for the whole process)`);

@@ -20,6 +20,8 @@ export interface ToolLedger {
   recordIntent(key: ToolCallKey, tool: string, input: unknown, effect: ToolEffect | null): void;
   recordResult(key: ToolCallKey, output: ToolOutput): void;
   recordProcess(key: ToolCallKey, process: CommandProcess): void;
+  /** Runs `work` in one transaction of the store (the original a write keeps, and its intent). */
+  atomically?<T>(work: () => T): T;
 }
 
 function sameInput(a: unknown, b: unknown): boolean {
@@ -43,11 +45,13 @@ export async function runToolOnce(
 ): Promise<RunToolOutput> {
   const { call } = input;
   if (!sideEffectTools.has(call.name)) return executeTool(call.name, call.input, context);
+  // The effect's plan (the path checked, the file read) is the one the call then executes.
+  const once: ToolContext = { ...context, planned: new Map() };
   if (!ledger) {
     // No store: nothing to replay, but the ticket's originals are still kept for a retry.
-    const effect = beforeWrite ? await plannedEffect(call.name, call.input, context) : undefined;
+    const effect = beforeWrite ? await plannedEffect(call.name, call.input, once) : undefined;
     if (effect) beforeWrite!(input.ticketId, effect.path);
-    return executeTool(call.name, call.input, context);
+    return executeTool(call.name, call.input, once);
   }
   const key: ToolCallKey = { ticket: input.ticketId, attempt: input.attempt, toolUseId: call.id };
   const known = ledger.toolCall(key);
@@ -63,11 +67,15 @@ export async function runToolOnce(
       return known.effect.output;
     }
   }
-  const effect = await plannedEffect(call.name, call.input, context);
-  if (effect) beforeWrite?.(input.ticketId, effect.path);
-  ledger.recordIntent(key, call.name, call.input, effect ?? null);
+  const effect = await plannedEffect(call.name, call.input, once);
+  const intent = () => {
+    if (effect) beforeWrite?.(input.ticketId, effect.path);
+    ledger.recordIntent(key, call.name, call.input, effect ?? null);
+  };
+  if (ledger.atomically) ledger.atomically(intent);
+  else intent();
   crashPoint('tool.intent', call.name);
-  const output = await executeTool(call.name, call.input, { ...context, onSpawn: (pid) => ledger.recordProcess(key, commandProcess(pid)) });
+  const output = await executeTool(call.name, call.input, { ...once, onSpawn: (pid) => ledger.recordProcess(key, commandProcess(pid)) });
   crashPoint('tool.ran', call.name);
   ledger.recordResult(key, output);
   return output;

@@ -188,6 +188,11 @@ export class RunLog {
     };
   }
 
+  /** Runs `work` in one transaction (a write's original and its intent commit together). */
+  atomically<T>(work: () => T): T {
+    return this.store.guard(() => this.#db.transaction(work)());
+  }
+
   /** Committed before the call starts. */
   recordIntent(key: ToolCallKey, tool: string, input: unknown, effect: ToolEffect | null): void {
     this.store.guard(() =>

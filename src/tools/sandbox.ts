@@ -1,3 +1,4 @@
+import { lstatSync, type Stats } from 'node:fs';
 import { lstat, realpath } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -73,6 +74,17 @@ export async function resolveInWorkspace(
   }
   if (hasGitComponent(relative)) return gitRefusal(shown);
 
+  // The common case, in one lstat per component below the root's real path: no component that
+  // exists is a symlink, so the path is where it says. A symlink anywhere takes the full walk below.
+  const direct = relative === '' ? root : await directLocation(root, relative);
+  if (typeof direct === 'object') return refuse(`the path ${shown} cannot be resolved (${direct.unresolvable}); that is not allowed`);
+  if (direct === 'no root') {
+    // The root went away since its real path was taken: ask again next time.
+    realRoots.delete(workspace);
+    return refuse('the workspace root does not exist or cannot be read');
+  }
+  if (direct !== 'symlink') return { ok: true, path: direct, relative: relative === '' ? '.' : relative };
+
   // Find the deepest ancestor (or the path itself) that exists and check where it really is, so
   // a new file under a symlinked directory that points out is refused as well as an existing one.
   const missing: string[] = [];
@@ -132,6 +144,45 @@ async function realRoot(workspace: string): Promise<string | undefined> {
     return real;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Where `relative` lies below `root` (a real path) when no component of it that exists is a
+ * symlink: `root/relative` itself. The walk stops at the first component that does not exist (the
+ * rest is created below a real folder) or that is a file (the I/O then fails as it should).
+ * 'symlink' when a component is one: the caller resolves it in full.
+ */
+async function directLocation(root: string, relative: string): Promise<string | 'symlink' | 'no root' | { unresolvable: string }> {
+  const parts = relative.split(path.sep);
+  let current = root;
+  for (let index = 0; index < parts.length; index += 1) {
+    current = path.join(current, parts[index]!);
+    // Synchronous: one lstat costs less than the thread pool's round trip for it.
+    let code: string | undefined = 'ENOENT';
+    let stat: Stats | undefined;
+    try {
+      stat = lstatSync(current, { throwIfNoEntry: false });
+    } catch (error) {
+      code = errorCode(error);
+    }
+    if (stat?.isSymbolicLink()) return 'symlink';
+    if (stat !== undefined && !stat.isDirectory()) return path.join(current, ...parts.slice(index + 1));
+    if (stat === undefined) {
+      if (code === 'ENOENT' && index === 0 && !(await exists(root))) return 'no root';
+      if (code === 'ENOENT' || code === 'ENOTDIR') return path.join(current, ...parts.slice(index + 1));
+      return { unresolvable: code ?? 'unknown error' };
+    }
+  }
+  return current;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch {
+    return false;
   }
 }
 

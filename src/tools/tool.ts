@@ -52,6 +52,24 @@ export interface ToolContext {
    * file with these tickets would have, none when it is valid. Only the planner's agents have it.
    */
   checkTrack?: (proposal: unknown) => string[];
+  /**
+   * Within one approved call (runToolOnce): what a file tool worked out for the call's intent, its
+   * effect, handed on to its execute, which follows with nothing in between, so the path is checked
+   * and the file read once per call.
+   */
+  planned?: Map<string, Promise<unknown>>;
+}
+
+/** The call's plan, from `context.planned` when the effect of this call already made it. */
+export function plannedOnce<Plan>(context: ToolContext, tool: string, make: () => Promise<Plan>): Promise<Plan> {
+  const memo = context.planned;
+  if (memo === undefined) return make();
+  let plan = memo.get(tool) as Promise<Plan> | undefined;
+  if (plan === undefined) {
+    plan = make();
+    memo.set(tool, plan);
+  }
+  return plan;
 }
 
 export interface Tool<Input = unknown> {

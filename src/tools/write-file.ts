@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { executionDefaults } from '../protocol/config-schema.js';
 import { toolInputSchemas, type ToolEffect, type ToolInput, type ToolOutput, type ToolPreview } from '../protocol/index.js';
-import type { Tool, ToolContext } from './tool.js';
+import { plannedOnce, type Tool, type ToolContext } from './tool.js';
 import { diffPreview } from './diff-preview.js';
 import { describeFsError, guardFs, quote, readTextFile, sha256, toolError, toolOk, writeFileAtomic } from './files.js';
 import { resolveInWorkspace } from './sandbox.js';
@@ -87,16 +87,16 @@ export const writeFileTool: Tool<Input> = {
   },
 
   async effect(input, context): Promise<ToolEffect | undefined> {
-    const planned = await plan(input, context);
+    const planned = await plannedOnce(context, 'write_file', () => plan(input, context));
     if (!planned.ok) return undefined;
     return { path: planned.absolute, after_sha256: sha256(Buffer.from(input.content, 'utf8')), output: written(input, planned) };
   },
 
   async execute(input, context) {
-    const planned = await plan(input, context);
+    const planned = await plannedOnce(context, 'write_file', () => plan(input, context));
     if (!planned.ok) return toolError(planned.error);
     return guardFs(quote(planned.relative), async () => {
-      await mkdir(path.dirname(planned.absolute), { recursive: true });
+      mkdirSync(path.dirname(planned.absolute), { recursive: true });
       await writeFileAtomic(planned.absolute, input.content);
       return written(input, planned);
     });
