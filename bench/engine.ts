@@ -263,7 +263,7 @@ async function throughputChild(n: number, timeoutS: number): Promise<ThroughputR
   if (wrong.length > 0) failures.push(`n=${n}: ${wrong.length} files not written as scripted`);
   await engine.stop();
   store.close();
-  rmSync(root, { recursive: true, force: true });
+  if (process.env.KEEP_DB) console.error('kept', root); else rmSync(root, { recursive: true, force: true });
   return { n, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs, events, peakRss, maxRss: process.resourceUsage().maxRSS * 1024, peakHeapTotal, peakHeapUsed, baseRss, heapEnd, failures };
 }
 

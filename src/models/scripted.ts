@@ -66,6 +66,11 @@ export function createScriptedModel(options: ScriptedModelOptions): ModelClient 
   async function* turn(request: ModelTurnRequest): AsyncGenerator<ModelDelta, ModelReply, void> {
     const { signal } = request;
     throwIfAborted(signal);
+    // The reply comes in a later turn of the event loop, as a network one does: a run on the
+    // scripted model (whose tools may all be synchronous) never holds the loop, so the store's
+    // commits, the UI's socket and the timers go on between turns.
+    await nextTurn();
+    throwIfAborted(signal);
     const message = pickReply(script, request);
     let first = true;
     for (const delta of deltasOf(message, chunkSize)) {
@@ -85,6 +90,8 @@ export function createScriptedModel(options: ScriptedModelOptions): ModelClient 
 
   return { label: 'scripted model', turn };
 }
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function listOf(entry: TicketScript | undefined, attempt: number): ReplyList | undefined {
   if (entry === undefined || Array.isArray(entry)) return entry;

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { chmodSync, closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { lstat, readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { chmodSync, closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, rmSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { ToolOutput } from '../protocol/index.js';
 import { errorCode } from './sandbox.js';
@@ -385,12 +385,13 @@ export async function writeFileAtomic(absolute: string, content: string): Promis
   // A long name is cut so that the temp name stays within the 255 bytes a file name may have.
   const base = utf8Cut(path.basename(absolute), 200);
   const temp = path.join(path.dirname(absolute), `.${base}.${randomUUID().slice(0, 8)}${TEMP_SUFFIX}`);
-  // Synchronous, as reads are: a write is bounded by max_write_bytes.
+  // Creating and renaming a file is journaled work for the file system: it runs in the thread pool,
+  // beside the main thread's. Looking up the current mode is not.
   try {
-    writeFileSync(temp, content, { encoding: 'utf8', flag: 'wx' });
+    await writeFile(temp, content, { encoding: 'utf8', flag: 'wx' });
     const mode = statSync(absolute, { throwIfNoEntry: false })?.mode;
     if (mode !== undefined) chmodSync(temp, mode & 0o7777);
-    renameSync(temp, absolute);
+    await rename(temp, absolute);
   } catch (error) {
     rmSync(temp, { force: true });
     throw error;
