@@ -29,7 +29,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -403,8 +403,28 @@ function parseOptions(argv: string[]): Options & { child?: string; n?: number; d
 
 const self = fileURLToPath(import.meta.url);
 
+/**
+ * The children run from one ES module bundled by esbuild (packages external), as `clutch run` runs
+ * from its bundle (bin/cli-bundle.js): no tsx loader in the process measured. Falls back to tsx
+ * when the bundle cannot be made.
+ */
+async function childCommand(): Promise<string[]> {
+  if (self.endsWith('.mjs')) return [self];
+  try {
+    const { build } = await import('esbuild');
+    const out = join(dirname(self), '..', 'node_modules', '.cache', 'clutch', 'bench-engine.mjs');
+    await build({ entryPoints: [self], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: out, logLevel: 'error' });
+    return [out];
+  } catch (error) {
+    console.log(`(the children run under tsx: no bundle, ${(error as Error).message.split('\n')[0]})`);
+    return ['--import', 'tsx', self];
+  }
+}
+
+let command: string[] = ['--import', 'tsx', self];
+
 function child<T>(args: string[]): T {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', self, ...args], { encoding: 'utf8', maxBuffer: 64 * MIB });
+  const result = spawnSync(process.execPath, [...command, ...args], { encoding: 'utf8', maxBuffer: 64 * MIB });
   const line = result.stdout.trim().split('\n').at(-1) ?? '';
   if (result.status !== 0 || !line.startsWith('{')) throw new Error(`bench child ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr.slice(-2000)}`);
   return JSON.parse(line) as T;
@@ -419,7 +439,7 @@ function median(values: number[]): number {
 const mib = (bytes: number): string => `${(bytes / MIB).toFixed(1)} MiB`;
 const perSecond = (count: number, ms: number): string => `${Math.round(count / (ms / 1000)).toLocaleString('en-US')}/s`;
 
-function main(): void {
+async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.child === 'throughput') {
     void throughputChild(options.n ?? 1000, options.timeoutS).then((result) => console.log(JSON.stringify(result)));
@@ -434,7 +454,8 @@ function main(): void {
     return;
   }
   const print = (line: string) => console.log(line);
-  print(`node ${process.version}, ${process.platform}/${process.arch}; journal and SQLite run store on; each run in its own process, medians of ${options.repeat}, interleaved`);
+  command = await childCommand();
+  print(`node ${process.version}, ${process.platform}/${process.arch}; journal and SQLite run store on; each run in its own process (${command[0]!.endsWith('.mjs') ? 'bundled by esbuild, as clutch run is' : 'under tsx'}), medians of ${options.repeat}, interleaved`);
   const runs = new Map<number, ThroughputResult[]>(options.sizes.map((n) => [n, []]));
   for (let round = 0; round < options.repeat; round++) {
     for (const n of options.sizes) runs.get(n)!.push(child<ThroughputResult>(['--child=throughput', `--n=${n}`, `--timeout=${options.timeoutS}`]));
@@ -461,7 +482,7 @@ function main(): void {
     print(`  events/s:       ${perSecond(events, wallMs)} (${events.toLocaleString('en-US')} events)`);
     print(`  peak RSS:       ${mib(peakRss)} (sampled every 10 ms)`);
     print(`  maxRSS:         ${mib(maxRss)} (the kernel's, for the whole process)`);
-    print(`  RSS before run: ${mib(baseRss)} (node, tsx and the modules; the run adds ${mib(peakRss - baseRss)})`);
+    print(`  RSS before run: ${mib(baseRss)} (node and the modules loaded; the run adds ${mib(peakRss - baseRss)})`);
     print(`  peak heap:      ${mib(peakHeapUsed)} used of ${mib(peakHeapTotal)} held by V8 (sampled)`);
     print(`  heap at end:    ${mib(heapEnd)} (after a full GC)`);
   }
@@ -501,9 +522,7 @@ function main(): void {
   if (failures.length > 0 || checks.some(([, ok]) => !ok)) process.exitCode = 1;
 }
 
-try {
-  main();
-} catch (error) {
+main().catch((error: unknown) => {
   console.error(`FAIL: ${(error as Error).message}`);
   process.exitCode = 1;
-}
+});

@@ -188,7 +188,26 @@ function* deltasOf(message: AssistantMessage, chunkSize: number): Generator<Mode
 
 
 
+/**
+ * Character counts of transcript messages and tool specs, by object: both are immutable once made,
+ * and every turn of a ticket counts them all again (the tool schemas' JSON above all).
+ */
+const charsOf = new WeakMap<object, number>();
+
+function counted<T extends object>(value: T, count: (value: T) => number): number {
+  let chars = charsOf.get(value);
+  if (chars === undefined) {
+    chars = count(value);
+    charsOf.set(value, chars);
+  }
+  return chars;
+}
+
 function messageChars(message: ModelMessage): number {
+  return counted(message, countMessage);
+}
+
+function countMessage(message: ModelMessage): number {
   if (typeof message.content === 'string') return message.content.length;
   let total = 0;
   for (const block of message.content) {
@@ -202,9 +221,7 @@ function messageChars(message: ModelMessage): number {
 function requestChars(request: ModelTurnRequest): number {
   let total = request.system.length;
   for (const message of request.messages) total += messageChars(message);
-  for (const tool of request.tools) {
-    total += tool.name.length + tool.description.length + JSON.stringify(tool.input_schema).length;
-  }
+  for (const tool of request.tools) total += counted(tool, (spec) => spec.name.length + spec.description.length + JSON.stringify(spec.input_schema).length);
   return total;
 }
 
