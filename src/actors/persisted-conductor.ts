@@ -34,9 +34,8 @@ const isMachineSnapshot = (snapshot: unknown): boolean => typeof snapshot === 'o
  * - Snapshots are immutable: an actor whose snapshot is the same object as at the last commit, and
  *   whose children are unchanged too, persists as the very object it did then. Only the actors that
  *   moved (a handful of the live tickets and workers) are persisted again.
- * - Each ticket's persisted snapshot, and each message of a transcript, is marked (`parts`) as a
- *   part of its own for the store's encoder: an unchanged ticket costs a reference, not a walk and
- *   a write, and a changed one is written without the messages written before.
+ * - Each ticket's persisted snapshot is marked (`parts`) as a part of its own for the store's
+ *   encoder, so an unchanged ticket costs a reference, not a walk and a write.
  *
  * A test checks that the result equals getPersistedSnapshot() wherever a run can be.
  */
@@ -84,13 +83,7 @@ export class ConductorPersister {
     }
     if (entry !== undefined && Object.keys(entry.children).length !== Object.keys(children).length) changed = true;
     if (!changed) return entry!.persisted;
-    let shell = entry?.persisted;
-    if (shell === undefined) {
-      shell = logicOf(actor).getPersistedSnapshot({ ...given, children: EMPTY });
-      // A transcript's messages do not change once written: each is a part, written once.
-      const messages = (shell.context as { messages?: unknown } | undefined)?.messages;
-      if (Array.isArray(messages)) for (const message of messages) if (typeof message === 'object' && message !== null) this.parts.add(message);
-    }
+    const shell = entry?.persisted ?? logicOf(actor).getPersistedSnapshot({ ...given, children: EMPTY });
     entry = { persisted: { ...shell, children }, children };
     this.#entries.set(key, entry);
     return entry.persisted;

@@ -67,8 +67,8 @@ export function createScriptedModel(options: ScriptedModelOptions): ModelClient 
     const { signal } = request;
     throwIfAborted(signal);
     // The reply comes in a later turn of the event loop, as a network one does: a run on the
-    // scripted model (whose tools may all be synchronous) never holds the loop, so the store's
-    // commits, the UI's socket and the timers go on between turns.
+    // scripted model never holds the loop, however quick its tools, so the store's commits, the
+    // UI's socket and the timers go on between turns.
     await nextTurn();
     throwIfAborted(signal);
     const message = pickReply(script, request);

@@ -23,8 +23,6 @@ export class PartEncoder {
   readonly #ids = new WeakMap<object, number>();
   /** Parts on disk that the last committed snapshot refers to. */
   #live = new Set<number>();
-  /** The parts each part this encoder wrote refers to (a ticket's to its transcript's messages). */
-  readonly #nested = new Map<number, number[]>();
   #next: number;
 
   constructor(existing: Iterable<number> = []) {
@@ -40,13 +38,6 @@ export class PartEncoder {
   encode(value: unknown, parts?: WeakSet<object>): EncodedSnapshot {
     const added = new Map<number, string>();
     const referenced = new Set<number>();
-    // A part refers to the parts inside it; one kept from before still holds on to its own.
-    const refer = (id: number): void => {
-      if (referenced.has(id)) return;
-      referenced.add(id);
-      for (const inner of this.#nested.get(id) ?? []) refer(inner);
-    };
-    let inside: number[] | undefined;
     const visit = (node: unknown): unknown => {
       if (node === null || typeof node !== 'object') return node;
       const isArray = Array.isArray(node);
@@ -55,33 +46,20 @@ export class PartEncoder {
         if (id === undefined || !(this.#live.has(id) || added.has(id))) {
           id = this.#next++;
           this.#ids.set(node, id);
-          // The part's own JSON, with the parts inside it as references.
-          const outer = inside;
-          inside = [];
-          added.set(id, JSON.stringify(members(node, isArray)));
-          if (inside.length > 0) this.#nested.set(id, inside);
-          else this.#nested.delete(id);
-          inside = outer;
+          added.set(id, JSON.stringify(node));
         }
-        inside?.push(id);
-        refer(id);
+        referenced.add(id);
         return { [PART_KEY]: id };
       }
-      return members(node, isArray);
-    };
-    /** The node with its members encoded (copied only where one changed). */
-    const members = (node: object, isArray: boolean): unknown => {
       if (isArray) {
-        const list = node as unknown[];
         let copy: unknown[] | undefined;
-        for (let index = 0; index < list.length; index += 1) {
-          const item = list[index];
+        for (let index = 0; index < node.length; index += 1) {
+          const item = node[index];
           const encoded = visit(item);
-          if (encoded !== item) (copy ??= list.slice())[index] = encoded;
+          if (encoded !== item) (copy ??= node.slice())[index] = encoded;
         }
-        return copy ?? list;
+        return copy ?? node;
       }
-      // A value with its own JSON form (a Date) is left to it.
       if (typeof (node as { toJSON?: unknown }).toJSON === 'function') return node;
       let copy: Record<string, unknown> | undefined;
       for (const key in node) {
@@ -98,7 +76,6 @@ export class PartEncoder {
   /** After the commit that wrote `encoded`: parts no longer referred to, for deletion. */
   committed(encoded: EncodedSnapshot): number[] {
     const dropped = [...this.#live].filter((id) => !encoded.referenced.has(id));
-    for (const id of dropped) this.#nested.delete(id);
     this.#live = encoded.referenced;
     return dropped;
   }
@@ -130,21 +107,10 @@ export function decodeSnapshot(json: string, part: (id: number) => string | unde
       if (!cache.has(id)) {
         const text = part(id);
         if (text === undefined) throw new Error(`snapshot part ${id} is missing`);
-        // A part's members may be parts; the part itself is never read as a reference (it may be
-        // an object that carries the key).
-        cache.set(id, members(JSON.parse(text)));
+        cache.set(id, JSON.parse(text));
       }
       return cache.get(id);
     }
-    return members(record);
-  };
-  const members = (node: unknown): unknown => {
-    if (node === null || typeof node !== 'object') return node;
-    if (Array.isArray(node)) {
-      for (let index = 0; index < node.length; index += 1) node[index] = resolve(node[index]);
-      return node;
-    }
-    const record = node as Record<string, unknown>;
     for (const key in record) record[key] = resolve(record[key]);
     return record;
   };

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { lstat, readdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
-import { chmodSync, closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, rmSync, statSync, type Stats } from 'node:fs';
+import { chmod, lstat, open, readdir, readFile, realpath, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { constants, readdirSync, rmSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { ToolOutput } from '../protocol/index.js';
 import { errorCode } from './sandbox.js';
@@ -144,11 +144,9 @@ function firstInvalidSequence(buffer: Buffer): number {
  * FIFO) and its type, size and links are checked on the open file, so what is checked is what is read.
  */
 export async function readTextFile(absolute: string, shown: string, options: ReadTextOptions): Promise<TextFile> {
-  // Synchronous calls: a tool reads one file at a time, and the thread pool's round trips cost
-  // more than the reads themselves (files past MAX_TEXT_FILE_BYTES are never read).
-  let fd: number;
+  let handle: FileHandle;
   try {
-    fd = openSync(absolute, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    handle = await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ENOENT') {
@@ -160,7 +158,7 @@ export async function readTextFile(absolute: string, shown: string, options: Rea
     throw error;
   }
   try {
-    const info = fstatSync(fd);
+    const info = await handle.stat();
     if (info.isDirectory()) return { ok: false, error: directoryError(shown) };
     if (!info.isFile()) {
       // A FIFO or a device would block or never end.
@@ -180,14 +178,14 @@ export async function readTextFile(absolute: string, shown: string, options: Rea
         error: `${shown} is too large (${info.size} bytes; the limit is ${MAX_TEXT_FILE_BYTES})`,
       };
     }
-    const buffer = readFileSync(fd);
+    const buffer = await handle.readFile();
     if (looksBinary(buffer)) {
       return { ok: false, error: `${shown} is a binary file (it contains NUL bytes); only text files can be read or edited` };
     }
     const notUtf8At = firstNonUtf8Byte(buffer);
     return { ok: true, exists: true, text: buffer.toString('utf8'), ...(notUtf8At !== undefined ? { notUtf8At } : {}) };
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 
@@ -385,15 +383,13 @@ export async function writeFileAtomic(absolute: string, content: string): Promis
   // A long name is cut so that the temp name stays within the 255 bytes a file name may have.
   const base = utf8Cut(path.basename(absolute), 200);
   const temp = path.join(path.dirname(absolute), `.${base}.${randomUUID().slice(0, 8)}${TEMP_SUFFIX}`);
-  // Creating and renaming a file is journaled work for the file system: it runs in the thread pool,
-  // beside the main thread's. Looking up the current mode is not.
   try {
     await writeFile(temp, content, { encoding: 'utf8', flag: 'wx' });
-    const mode = statSync(absolute, { throwIfNoEntry: false })?.mode;
-    if (mode !== undefined) chmodSync(temp, mode & 0o7777);
+    const mode = (await statOrUndefined(absolute))?.mode;
+    if (mode !== undefined) await chmod(temp, mode & 0o7777);
     await rename(temp, absolute);
   } catch (error) {
-    rmSync(temp, { force: true });
+    await unlink(temp).catch(() => {});
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { lstatSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { lstat, realpath } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -158,21 +158,19 @@ async function directLocation(root: string, relative: string): Promise<string | 
   let current = root;
   for (let index = 0; index < parts.length; index += 1) {
     current = path.join(current, parts[index]!);
-    // Synchronous: one lstat costs less than the thread pool's round trip for it.
-    let code: string | undefined = 'ENOENT';
-    let stat: Stats | undefined;
+    // Asynchronous: a lookup in a folder other workers are creating files in waits for its lock,
+    // which must not hold up the main thread.
+    let stat: Stats;
     try {
-      stat = lstatSync(current, { throwIfNoEntry: false });
+      stat = await lstat(current);
     } catch (error) {
-      code = errorCode(error);
-    }
-    if (stat?.isSymbolicLink()) return 'symlink';
-    if (stat !== undefined && !stat.isDirectory()) return path.join(current, ...parts.slice(index + 1));
-    if (stat === undefined) {
+      const code = errorCode(error);
       if (code === 'ENOENT' && index === 0 && !(await exists(root))) return 'no root';
       if (code === 'ENOENT' || code === 'ENOTDIR') return path.join(current, ...parts.slice(index + 1));
       return { unresolvable: code ?? 'unknown error' };
     }
+    if (stat.isSymbolicLink()) return 'symlink';
+    if (!stat.isDirectory()) return path.join(current, ...parts.slice(index + 1));
   }
   return current;
 }

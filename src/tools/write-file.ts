@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { executionDefaults } from '../protocol/config-schema.js';
 import { toolInputSchemas, type ToolEffect, type ToolInput, type ToolOutput, type ToolPreview } from '../protocol/index.js';
@@ -96,7 +96,7 @@ export const writeFileTool: Tool<Input> = {
     const planned = await plannedOnce(context, 'write_file', () => plan(input, context));
     if (!planned.ok) return toolError(planned.error);
     return guardFs(quote(planned.relative), async () => {
-      mkdirSync(path.dirname(planned.absolute), { recursive: true });
+      await mkdir(path.dirname(planned.absolute), { recursive: true });
       await writeFileAtomic(planned.absolute, input.content);
       return written(input, planned);
     });

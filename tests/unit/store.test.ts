@@ -65,37 +65,6 @@ describe('shared snapshot parts', () => {
     expect(encoder.committed(second)).toHaveLength(1);
   });
 
-  it('keeps parts inside parts: a message written once, referred to by each new ticket snapshot, kept while one refers to it', () => {
-    const encoder = new PartEncoder();
-    const parts = new WeakSet<object>();
-    const first = { role: 'user', content: 'write T1.txt' };
-    const second = { role: 'assistant', content: [{ type: 'tool_use', id: 'a', name: 'write_file', input: { path: 'T1.txt' } }] };
-    const odd = { [PART_KEY]: 4 };
-    for (const part of [first, second, odd]) parts.add(part);
-    const ticketA = { value: 'running', context: { messages: [first], odd } };
-    parts.add(ticketA);
-    const a = encoder.encode({ children: { T1: ticketA } }, parts);
-    expect(a.added.size).toBe(3);
-    const stored = new Map(a.added);
-    expect(decodeSnapshot(a.json, (id) => stored.get(id))).toEqual({ children: { T1: ticketA } });
-    expect(encoder.committed(a)).toEqual([]);
-    // The same ticket snapshot again: nothing new, and the message it holds is still referred to.
-    const again = encoder.encode({ children: { T1: ticketA }, at: 2 }, parts);
-    expect(again.added.size).toBe(0);
-    expect(encoder.committed(again)).toEqual([]);
-    // A new ticket snapshot with one more message: only it and the new message are written.
-    const ticketB = { value: 'running', context: { messages: [first, second], odd } };
-    parts.add(ticketB);
-    const b = encoder.encode({ children: { T1: ticketB } }, parts);
-    expect(b.added.size).toBe(2);
-    for (const [id, json] of b.added) stored.set(id, json);
-    expect(decodeSnapshot(b.json, (id) => stored.get(id))).toEqual({ children: { T1: ticketB } });
-    // Only ticket A's own part goes: its messages live on in B.
-    expect(encoder.committed(b)).toHaveLength(1);
-    const done = encoder.encode({ children: {} }, parts);
-    expect(encoder.committed(done).sort()).toHaveLength(4);
-  });
-
   it('says plainly when a part is missing', () => {
     expect(() => decodeSnapshot(`{"a":{"${PART_KEY}":3}}`, () => undefined)).toThrow('snapshot part 3 is missing');
   });
