@@ -23,7 +23,8 @@
  * Targets (exit code 1 when one is missed): ≥ 3,000 tickets/s at 10k; peak RSS ≤ 110 MiB at 10k
  * and ≤ 1.3× the 1k figure; time(10k)/time(1k) ≤ 10.5; makespan / bound ≤ 1.05 on both DAGs.
  *
- * Options: --sizes=1000,10000 --repeat=3 --makespan=on|off --timeout=900 (seconds per run).
+ * Options: --sizes=1000,10000 --repeat=3 --makespan=on|off --timeout=900 (seconds per run),
+ * --commit-interval=MS (the engine's least time between two commits; default: the engine's own).
  * Internal: --child=throughput --n=N, --child=makespan --dag=random|layered, --child=paused --n=N.
  */
 import { spawnSync } from 'node:child_process';
@@ -134,6 +135,9 @@ function benchConfig(source: string, trust: 'auto' | 'step', concurrency: number
   };
 }
 
+/** --commit-interval: the engine's commitIntervalMs (absent: the engine's default, as clutch run has it). */
+let commitIntervalMs: number | undefined;
+
 /** The durable store and an engine on it, as `clutch run` makes them, in a fresh temp folder. */
 function engineFor(
   track: Track,
@@ -174,7 +178,7 @@ function engineFor(
     trustOverride: run.trust,
     mode: 'async',
     maxConcurrency: run.concurrency,
-    ...(process.env.CI_MS ? { commitIntervalMs: Number(process.env.CI_MS) } : {}),
+    ...(commitIntervalMs !== undefined ? { commitIntervalMs } : {}),
   });
   return { engine, store, root, workspace };
 }
@@ -263,7 +267,7 @@ async function throughputChild(n: number, timeoutS: number): Promise<ThroughputR
   if (wrong.length > 0) failures.push(`n=${n}: ${wrong.length} files not written as scripted`);
   await engine.stop();
   store.close();
-  if (process.env.KEEP_DB) console.error('kept', root); else rmSync(root, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
   return { n, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs, events, peakRss, maxRss: process.resourceUsage().maxRSS * 1024, peakHeapTotal, peakHeapUsed, baseRss, heapEnd, failures };
 }
 
@@ -378,6 +382,7 @@ interface Options {
   repeat: number;
   makespan: boolean;
   timeoutS: number;
+  commitInterval?: number;
 }
 
 function parseOptions(argv: string[]): Options & { child?: string; n?: number; dag?: 'random' | 'layered' } {
@@ -393,10 +398,11 @@ function parseOptions(argv: string[]): Options & { child?: string; n?: number; d
     else if (key === '--repeat') options.repeat = whole(value);
     else if (key === '--makespan' && (value === 'on' || value === 'off')) options.makespan = value === 'on';
     else if (key === '--timeout') options.timeoutS = whole(value);
+    else if (key === '--commit-interval' && /^\d+$/.test(value)) options.commitInterval = Number(value);
     else if (key === '--child') options.child = value;
     else if (key === '--n') options.n = whole(value);
     else if (key === '--dag' && (value === 'random' || value === 'layered')) options.dag = value;
-    else throw new Error(`unknown option ${arg}; use --sizes=1000,10000 --repeat=3 --makespan=on|off --timeout=900`);
+    else throw new Error(`unknown option ${arg}; use --sizes=1000,10000 --repeat=3 --makespan=on|off --timeout=900 --commit-interval=MS`);
   }
   return options;
 }
@@ -424,7 +430,8 @@ async function childCommand(): Promise<string[]> {
 let command: string[] = ['--import', 'tsx', self];
 
 function child<T>(args: string[]): T {
-  const result = spawnSync(process.execPath, [...command, ...args], { encoding: 'utf8', maxBuffer: 64 * MIB });
+  const passed = commitIntervalMs === undefined ? args : [...args, `--commit-interval=${commitIntervalMs}`];
+  const result = spawnSync(process.execPath, [...command, ...passed], { encoding: 'utf8', maxBuffer: 64 * MIB });
   const line = result.stdout.trim().split('\n').at(-1) ?? '';
   if (result.status !== 0 || !line.startsWith('{')) throw new Error(`bench child ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr.slice(-2000)}`);
   return JSON.parse(line) as T;
@@ -441,6 +448,7 @@ const perSecond = (count: number, ms: number): string => `${Math.round(count / (
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  commitIntervalMs = options.commitInterval;
   if (options.child === 'throughput') {
     void throughputChild(options.n ?? 1000, options.timeoutS).then((result) => console.log(JSON.stringify(result)));
     return;
@@ -455,7 +463,7 @@ async function main(): Promise<void> {
   }
   const print = (line: string) => console.log(line);
   command = await childCommand();
-  print(`node ${process.version}, ${process.platform}/${process.arch}; journal and SQLite run store on; each run in its own process (${command[0]!.endsWith('.mjs') ? 'bundled by esbuild, as clutch run is' : 'under tsx'}), medians of ${options.repeat}, interleaved`);
+  print(`node ${process.version}, ${process.platform}/${process.arch}; journal and SQLite run store on${commitIntervalMs === undefined ? '' : ` (commits at least ${commitIntervalMs} ms apart)`}; each run in its own process (${command[0]!.endsWith('.mjs') ? 'bundled by esbuild, as clutch run is' : 'under tsx'}), medians of ${options.repeat}, interleaved`);
   const runs = new Map<number, ThroughputResult[]>(options.sizes.map((n) => [n, []]));
   for (let round = 0; round < options.repeat; round++) {
     for (const n of options.sizes) runs.get(n)!.push(child<ThroughputResult>(['--child=throughput', `--n=${n}`, `--timeout=${options.timeoutS}`]));
