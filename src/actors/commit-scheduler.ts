@@ -9,13 +9,25 @@ export interface CommitSchedulerOptions {
   /** Objects of the snapshot the store keeps as parts of their own (unchanged ones cost a reference). */
   parts?: WeakSet<object>;
   /**
-   * Least time between two commits that nobody waits for, in ms (default 0: once per turn of the
-   * event loop). A human command commits at once, whatever this says.
+   * Least time between two commits that nobody waits for, in ms (default COMMIT_INTERVAL_MS). The
+   * first change after a quiet spell commits in the next turn of the event loop; a busy run
+   * commits at most this often. A human command commits at once, whatever this says, and tool
+   * intents and results never wait for a commit (the run log writes them at once).
    */
   intervalMs?: number;
   /** A commit that failed (disk full, say); the staged rows stay for the next try. */
   onError: (error: unknown) => void;
 }
+
+/**
+ * The default least time between two commits. Every commit rewrites the snapshot of each live
+ * ticket that changed since the last; at 100 ms a busy run rewrites each ticket once per 100 ms,
+ * not once per turn of the event loop, and a ticket that starts and ends in between is never
+ * written into a snapshot at all (1k tickets on the engine bench: main-thread CPU 3,400–3,760 ms at
+ * 0 ms, 2,440–3,130 ms at 100 ms). A crash loses at most the journal rows of the last 100 ms,
+ * which the restored run makes again.
+ */
+export const COMMIT_INTERVAL_MS = 100;
 
 /**
  * Commits the run's staged journal rows with the conductor's snapshot. Changes are coalesced: a
@@ -33,7 +45,7 @@ export class CommitScheduler {
 
   constructor(options: CommitSchedulerOptions) {
     this.#options = options;
-    this.#interval = options.intervalMs ?? 0;
+    this.#interval = options.intervalMs ?? COMMIT_INTERVAL_MS;
   }
 
   get commits(): number {

@@ -70,7 +70,7 @@ export interface EngineOptions {
    * memory and a crash loses the run (tests and model-based paths).
    */
   log?: RunLog;
-  /** Least ms between two commits nobody waits for (default 0: once per turn of the event loop). */
+  /** Least ms between two commits nobody waits for (default COMMIT_INTERVAL_MS, 100 ms; 0: once per turn of the event loop). */
   commitIntervalMs?: number;
   /** Told when a commit to the store fails (the default prints it to stderr). */
   onStoreError?: (error: unknown) => void;
