@@ -42,6 +42,8 @@ export class CommitScheduler {
   #last = -Infinity;
   #commits = 0;
   #stopped = false;
+  /** Whether the pending commit is in the next turn of the loop (not on the interval's timer). */
+  #immediate = false;
 
   constructor(options: CommitSchedulerOptions) {
     this.#options = options;
@@ -52,19 +54,29 @@ export class CommitScheduler {
     return this.#commits;
   }
 
-  /** Something changed: commit soon. */
-  markDirty(): void {
+  /**
+   * Something changed: commit soon. `soon`: in the next turn of the event loop whatever the
+   * interval (the run ended: the store says so at once).
+   */
+  markDirty(soon = false): void {
     this.#dirty = true;
-    if (this.#timer !== undefined || this.#stopped) return;
-    const wait = this.#last + this.#interval - performance.now();
+    if (this.#stopped) return;
+    if (this.#timer !== undefined) {
+      if (!soon || this.#immediate) return;
+      clearTimeout(this.#timer as NodeJS.Timeout);
+    }
+    const wait = soon ? 0 : this.#last + this.#interval - performance.now();
     const run = () => {
       this.#timer = undefined;
+      // A store closed since (its owner is done with the run) has nothing to take.
+      if (this.#options.log.open === false) return;
       try {
         this.commitNow();
       } catch {
         // Reported through onError; the next change tries again.
       }
     };
+    this.#immediate = wait <= 0;
     this.#timer = wait > 0 ? setTimeout(run, wait) : setImmediate(run);
   }
 

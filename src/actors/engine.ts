@@ -544,11 +544,18 @@ export class Engine {
     return writeDebugStateFile(runDir, this.options.config.execution.debug_state_path, this.debugState(afterTicket));
   }
 
+  /** Whether this snapshot is the conductor's as its run ends (done or stalled): committed at once. */
+  #runEnded(event: Extract<InspectionEvent, { type: '@xstate.snapshot' }>): boolean {
+    if (event.actorRef !== this.conductor) return false;
+    const run = (event.snapshot as { value?: { run?: unknown } }).value?.run;
+    return run === 'done' || run === 'stalled';
+  }
+
   #inspect(event: InspectionEvent): void {
     this.#recorder.inspect(event);
     // Any actor's new state is something to commit (coalesced: one commit per burst), but for the
     // text a model streams: a restored turn is asked again from the start, so its draft never counts.
-    if (event.type === '@xstate.snapshot' && event.event.type !== 'model.delta') this.#commits?.markDirty();
+    if (event.type === '@xstate.snapshot' && event.event.type !== 'model.delta') this.#commits?.markDirty(this.#runEnded(event));
     this.options.inspect?.(event);
     this.#fanout.emit(event);
   }

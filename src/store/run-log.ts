@@ -104,6 +104,11 @@ export class RunLog {
     return this.#seq;
   }
 
+  /** Whether the store is still open (a closed one takes no more commits). */
+  get open(): boolean {
+    return this.#db.open;
+  }
+
   /** Whether anything waits for the next commit. */
   get dirty(): boolean {
     return this.#pending.length > 0 || this.#pendingFinished.size > 0;
