@@ -21,8 +21,11 @@ export interface IoDependencies {
   onModelEvent?(event: ModelEvent): void;
   /** Where side-effecting calls record their intents and results; none keeps them in no store. */
   ledger?: ToolLedger;
-  /** Told before a file tool writes a file (absolute path), so the ticket's original is kept. */
-  beforeWrite?(ticketId: string, path: string): void;
+  /**
+   * Told before a file tool writes a file (absolute path), so the ticket's original is kept: reads
+   * it, and returns the step that records it (run with the call's intent), if there is one.
+   */
+  beforeWrite?(ticketId: string, path: string): Promise<(() => void) | undefined>;
   /** Worktree isolation: each ticket's worktree, made before its worker starts and merged when it completes. */
   workspaces?: TicketWorkspaces;
   /** Told when a ticket's worktree is ready or its branch has merged (the journal). */

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Original, TicketOriginals } from '../store/index.js';
 
@@ -40,9 +41,10 @@ function realpathOr(path: string): string {
   }
 }
 
-function readOriginal(path: string): Original {
+/** Asynchronous: a lookup in a folder other workers are creating files in waits for its lock. */
+async function readOriginal(path: string): Promise<Original> {
   try {
-    return readFileSync(path);
+    return await readFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
@@ -75,11 +77,15 @@ export class TicketFiles {
     return undefined;
   }
 
-  /** Before a file tool writes `absolute`: keeps what the file holds now, unless the ticket already changed it. */
-  beforeWrite(ticket: string, absolute: string): void {
+  /**
+   * Before a file tool writes `absolute`: reads what the file holds now, unless the ticket already
+   * changed it, and returns the step that keeps it (run in the call's intent transaction).
+   */
+  async beforeWrite(ticket: string, absolute: string): Promise<(() => void) | undefined> {
     const path = this.#relative(absolute);
-    if (path === undefined || this.#store.original(ticket, path) !== undefined) return;
-    this.#store.record(ticket, path, readOriginal(absolute));
+    if (path === undefined || this.#store.original(ticket, path) !== undefined) return undefined;
+    const original = await readOriginal(absolute);
+    return () => this.#store.record(ticket, path, original);
   }
 
   /** The workspace-relative paths the ticket changed, sorted. */

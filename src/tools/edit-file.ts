@@ -1,5 +1,5 @@
 import { toolInputSchemas, type ToolEffect, type ToolInput, type ToolOutput, type ToolPreview } from '../protocol/index.js';
-import { plannedOnce, type Tool, type ToolContext } from './tool.js';
+import type { Tool, ToolContext } from './tool.js';
 import { diffPreview } from './diff-preview.js';
 import { describeFsError, guardFs, quote, readTextFile, sha256, toolError, toolOk, writeFileAtomic } from './files.js';
 import { resolveInWorkspace } from './sandbox.js';
@@ -124,13 +124,15 @@ export const editFileTool: Tool<Input> = {
   },
 
   async effect(input, context): Promise<ToolEffect | undefined> {
-    const planned = await plannedOnce(context, 'edit_file', () => plan(input, context));
+    const planned = await plan(input, context);
     if (!planned.ok) return undefined;
     return { path: planned.absolute, after_sha256: sha256(Buffer.from(planned.after, 'utf8')), output: edited(planned) };
   },
 
   async execute(input, context) {
-    const planned = await plannedOnce(context, 'edit_file', () => plan(input, context));
+    // Planned again, not reused: the edit applies to the file as it is now (another ticket may
+    // have written it since the intent's plan).
+    const planned = await plan(input, context);
     if (!planned.ok) return toolError(planned.error);
     return guardFs(quote(planned.relative), async () => {
       await writeFileAtomic(planned.absolute, planned.after);

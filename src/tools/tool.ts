@@ -53,9 +53,9 @@ export interface ToolContext {
    */
   checkTrack?: (proposal: unknown) => string[];
   /**
-   * Within one approved call (runToolOnce): what a file tool worked out for the call's intent, its
-   * effect, handed on to its execute, which follows with nothing in between, so the path is checked
-   * and the file read once per call.
+   * Within one approved call (runToolOnce): what write_file worked out for the call's intent, its
+   * effect, handed on to its execute, so the path is checked and the file read once per call. (The
+   * content it writes is the call's own; edit_file plans again, since its result depends on the file.)
    */
   planned?: Map<string, Promise<unknown>>;
 }
