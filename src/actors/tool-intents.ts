@@ -45,7 +45,7 @@ export async function runToolOnce(
 ): Promise<RunToolOutput> {
   const { call } = input;
   if (!sideEffectTools.has(call.name)) return executeTool(call.name, call.input, context);
-  // The effect's plan (the path checked, the file read) is the one the call then executes.
+  // write_file executes the plan its effect made (the path checked, the file read); see ToolContext.planned.
   const once: ToolContext = { ...context, planned: new Map() };
   if (!ledger) {
     // No store: nothing to replay, but the ticket's originals are still kept for a retry.
