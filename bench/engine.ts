@@ -37,6 +37,7 @@ import { runInNewContext } from 'node:vm';
 import type { InspectionEvent } from 'xstate';
 import { Engine } from '../src/actors/engine.js';
 import { RunStore } from '../src/store/index.js';
+import { tuneHeap } from '../src/runs/heap.js';
 import type { ModelClient, ModelReply } from '../src/models/model-client.js';
 import { createScriptedModel, type Script } from '../src/models/scripted.js';
 import type { AssistantMessage, ClutchConfig, ModelDelta, Ticket, Track } from '../src/protocol/index.js';
@@ -448,6 +449,8 @@ const perSecond = (count: number, ms: number): string => `${Math.round(count / (
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  // A child measures a run as `clutch run` makes it, in a process tuned as bin/clutch.js tunes it.
+  if (options.child) tuneHeap();
   commitIntervalMs = options.commitInterval;
   if (options.child === 'throughput') {
     void throughputChild(options.n ?? 1000, options.timeoutS).then((result) => console.log(JSON.stringify(result)));

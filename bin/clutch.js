@@ -15,4 +15,6 @@ if (!cli) {
   register();
   cli = await import('../src/cli.ts');
 }
+// The heap's growing factor (src/runs/heap.ts), before any command allocates.
+cli.tuneHeap?.();
 process.exitCode = await cli.main(process.argv.slice(2));

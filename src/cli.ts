@@ -11,6 +11,8 @@ import { modelsCommand } from './cli/models.js';
 import { StoreError } from './store/index.js';
 import { ModelSetupError } from './models/model-setup-error.js';
 
+export { tuneHeap } from './runs/heap.js';
+
 const usage = `usage:
   clutch init [DIR]
   clutch validate [--config F] [--model NAME] [--script FILE] [TRACK]

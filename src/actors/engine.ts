@@ -196,7 +196,7 @@ export class Engine {
       // In a worktree, what an attempt changed is its branch: nothing to keep aside for a retry.
       ...(options.workspaces
         ? { workspaces: options.workspaces, onWorkspaceEvent: (event: WorkspaceEvent) => this.#workspaceEvent(event) }
-        : { beforeWrite: (ticketId: string, path: string) => this.#files.beforeWrite(ticketId, path) }),
+        : { beforeWrite: (ticketId: string, path: string, created?: boolean) => this.#files.beforeWrite(ticketId, path, created) }),
     };
     const machine = engineMachine(deps, this.limiters, options.waitUntil ?? wallClockWait);
     this.conductor = createActor(machine, {

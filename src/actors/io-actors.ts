@@ -23,9 +23,10 @@ export interface IoDependencies {
   ledger?: ToolLedger;
   /**
    * Told before a file tool writes a file (absolute path), so the ticket's original is kept: reads
-   * it, and returns the step that records it (run with the call's intent), if there is one.
+   * it (unless the call's plan found no file there: `created`), and returns the step that records
+   * it (run with the call's intent), if there is one.
    */
-  beforeWrite?(ticketId: string, path: string): Promise<(() => void) | undefined>;
+  beforeWrite?(ticketId: string, path: string, created?: boolean): Promise<(() => void) | undefined>;
   /** Worktree isolation: each ticket's worktree, made before its worker starts and merged when it completes. */
   workspaces?: TicketWorkspaces;
   /** Told when a ticket's worktree is ready or its branch has merged (the journal). */

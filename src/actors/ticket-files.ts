@@ -6,6 +6,8 @@ import type { Original, TicketOriginals } from '../store/index.js';
 /** Where originals are kept: the run store, or memory for a run without one (tests). */
 interface OriginalsStore {
   record(ticket: string, path: string, original: Original): void;
+  /** Whether the ticket's original of `path` is kept (answered from memory). */
+  has(ticket: string, path: string): boolean;
   paths(ticket: string): string[];
   original(ticket: string, path: string): Original | undefined;
   forget(ticket: string): void;
@@ -18,6 +20,10 @@ class MemoryOriginals implements OriginalsStore {
     const files = this.#files.get(ticket) ?? new Map<string, Original>();
     if (!files.has(path)) files.set(path, original);
     this.#files.set(ticket, files);
+  }
+
+  has(ticket: string, path: string): boolean {
+    return this.#files.get(ticket)?.has(path) === true;
   }
 
   paths(ticket: string): string[] {
@@ -80,11 +86,12 @@ export class TicketFiles {
   /**
    * Before a file tool writes `absolute`: reads what the file holds now, unless the ticket already
    * changed it, and returns the step that keeps it (run in the call's intent transaction).
+   * `created`: the call's plan found no file there, so the original is "none" without a read.
    */
-  async beforeWrite(ticket: string, absolute: string): Promise<(() => void) | undefined> {
+  async beforeWrite(ticket: string, absolute: string, created = false): Promise<(() => void) | undefined> {
     const path = this.#relative(absolute);
-    if (path === undefined || this.#store.original(ticket, path) !== undefined) return undefined;
-    const original = await readOriginal(absolute);
+    if (path === undefined || this.#store.has(ticket, path)) return undefined;
+    const original = created ? null : await readOriginal(absolute);
     return () => this.#store.record(ticket, path, original);
   }
 

@@ -41,7 +41,7 @@ export async function runToolOnce(
   input: RunToolInput,
   context: ToolContext,
   ledger: ToolLedger | undefined,
-  beforeWrite?: (ticket: string, path: string) => Promise<(() => void) | undefined>,
+  beforeWrite?: (ticket: string, path: string, created?: boolean) => Promise<(() => void) | undefined>,
 ): Promise<RunToolOutput> {
   const { call } = input;
   if (!sideEffectTools.has(call.name)) return executeTool(call.name, call.input, context);
@@ -50,7 +50,7 @@ export async function runToolOnce(
   if (!ledger) {
     // No store: nothing to replay, but the ticket's originals are still kept for a retry.
     const effect = beforeWrite ? await plannedEffect(call.name, call.input, once) : undefined;
-    if (effect) (await beforeWrite!(input.ticketId, effect.path))?.();
+    if (effect) (await beforeWrite!(input.ticketId, effect.path, effect.created))?.();
     return executeTool(call.name, call.input, once);
   }
   const key: ToolCallKey = { ticket: input.ticketId, attempt: input.attempt, toolUseId: call.id };
@@ -68,7 +68,7 @@ export async function runToolOnce(
     }
   }
   const effect = await plannedEffect(call.name, call.input, once);
-  const keepOriginal = effect ? await beforeWrite?.(input.ticketId, effect.path) : undefined;
+  const keepOriginal = effect ? await beforeWrite?.(input.ticketId, effect.path, effect.created) : undefined;
   const intent = () => {
     keepOriginal?.();
     ledger.recordIntent(key, call.name, call.input, effect ?? null);

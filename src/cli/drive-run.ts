@@ -189,19 +189,31 @@ function budgetLines(engine: PreparedRun['engine']): string[] {
 
 /** Resolves once nothing can go on without a human: every active ticket waits at an interrupted command or a budget pause. */
 function waitingOnlyForHuman(prepared: PreparedRun): Promise<'waiting'> {
-  const { engine, track } = prepared;
+  const { engine } = prepared;
   return new Promise((resolve) => {
+    let queued = false;
     const check = () => {
+      queued = false;
       const conductor = engine.conductor.getSnapshot();
       if (!conductor.matches({ run: 'running' }) || conductor.context.active === 0) return;
-      const workers = track.tickets.map((ticket) => engine.worker(ticket.id) ?? engine.worker(reviewerId(ticket.id))).filter((worker) => worker !== undefined);
+      // The tickets alive now are the conductor's children: a few, where the track may have 10k.
+      const workers = Object.keys(conductor.children)
+        .map((id) => engine.worker(id) ?? engine.worker(reviewerId(id)))
+        .filter((worker) => worker !== undefined);
       if (workers.length === conductor.context.active && workers.every(waitsForHuman)) {
-        stopWatching();
+        subscription.unsubscribe();
         resolve('waiting');
       }
     };
-    const stopWatching = engine.subscribeInspection((event) => {
-      if (event.type === '@xstate.snapshot') queueMicrotask(check);
+    // A worker reaching such a pause tells its ticket, which tells the conductor (step_paused): one
+    // check after each burst of the conductor's changes, not one per actor's snapshot.
+    const subscription = engine.conductor.subscribe({
+      next: () => {
+        if (queued) return;
+        queued = true;
+        queueMicrotask(check);
+      },
+      error: () => {},
     });
     check();
   });

@@ -97,6 +97,8 @@ export interface ToolEffect {
   after_sha256: string;
   /** What the call answers when it succeeds. */
   output: ToolOutput;
+  /** The file did not exist when the call was planned (write_file creating it): its original is "none". */
+  created?: true;
 }
 
 /** What the human sees at pause 1. */

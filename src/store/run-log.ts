@@ -19,6 +19,8 @@ export interface Progress {
 
 type Statement = Database.Statement;
 
+const callKey = (key: ToolCallKey): string => `${key.ticket}\n${key.attempt}\n${key.toolUseId}`;
+
 /**
  * One run's durable record. Journal rows and finished tickets are staged in memory and written by
  * commit(), in one transaction with the conductor's snapshot they led to: after a kill the store
@@ -34,6 +36,11 @@ export class RunLog {
   #pending: { seq: number; kind: string; entry: string }[] = [];
   #pendingFinished = new Map<string, { ticket?: string; worker?: string }>();
   readonly #workerIds = new Set<string>();
+  /**
+   * The tool calls this run has a row for (`ticket\nattempt\nid`), so that a call met for the first
+   * time asks the store nothing. Undefined for a reader, which another process may be writing past.
+   */
+  readonly #callKeys: Set<string> | undefined;
   readonly #sql: Record<
     | 'journal' | 'snapshot' | 'part' | 'dropPart' | 'finished' | 'progress' | 'intent' | 'result' | 'toolCall' | 'process' | 'grant'
     | 'getFinished' | 'getPart' | 'getSnapshot' | 'tail' | 'all' | 'ofKind' | 'release',
@@ -41,7 +48,7 @@ export class RunLog {
   >;
   readonly #commit: (snapshot: unknown | undefined, progress: Progress | undefined, parts: WeakSet<object> | undefined) => void;
 
-  constructor(store: RunStore, runId: string) {
+  constructor(store: RunStore, runId: string, options: { reader?: boolean } = {}) {
     this.store = store;
     this.runId = runId;
     this.#db = store.db;
@@ -83,6 +90,10 @@ export class RunLog {
       workers: db.prepare('SELECT ticket_id FROM finished WHERE run_id = ? AND worker IS NOT NULL').pluck().all(runId) as string[],
     }));
     this.#seq = existing.seq;
+    if (!options.reader) {
+      const calls = store.guard(() => db.prepare('SELECT ticket_id, attempt, tool_use_id FROM tool_calls WHERE run_id = ?').raw().all(runId) as [string, number, string][]);
+      this.#callKeys = new Set(calls.map(([ticket, attempt, id]) => callKey({ ticket, attempt, toolUseId: id })));
+    }
     this.#encoder = new PartEncoder(existing.parts);
     for (const id of existing.workers) this.#workerIds.add(id);
     this.#commit = db.transaction((snapshot: unknown | undefined, progress: Progress | undefined, parts: WeakSet<object> | undefined) => {
@@ -176,6 +187,7 @@ export class RunLog {
   }
 
   toolCall(key: ToolCallKey): ToolCallRecord | undefined {
+    if (this.#callKeys !== undefined && !this.#callKeys.has(callKey(key))) return undefined;
     const row = this.store.guard(
       () =>
         this.#sql.toolCall.get(this.runId, key.ticket, key.attempt, key.toolUseId) as
@@ -195,7 +207,7 @@ export class RunLog {
 
   /** Runs `work` in one transaction (a write's original and its intent commit together). */
   atomically<T>(work: () => T): T {
-    return this.store.guard(() => this.#db.transaction(work)());
+    return this.store.transaction(work);
   }
 
   /** Committed before the call starts. */
@@ -203,6 +215,8 @@ export class RunLog {
     this.store.guard(() =>
       this.#sql.intent.run(this.runId, key.ticket, key.attempt, key.toolUseId, tool, JSON.stringify(input), effect ? JSON.stringify(effect) : null, Date.now()),
     );
+    // Known once committed: an intent rolled back with its transaction was never recorded.
+    this.store.afterCommit(() => this.#callKeys?.add(callKey(key)));
   }
 
   /**

@@ -73,6 +73,33 @@ export class RunStore {
     }
   }
 
+  /** What waits for the transaction being run by transaction() to commit. */
+  #afterCommit: (() => void)[] | undefined;
+
+  /**
+   * Runs `work` in one transaction; what it hands to afterCommit() runs once the transaction has
+   * committed, and is dropped if it rolls back.
+   */
+  transaction<T>(work: () => T): T {
+    if (this.#afterCommit !== undefined) return work();
+    this.#afterCommit = [];
+    let done: (() => void)[] = [];
+    try {
+      const result = this.guard(() => this.db.transaction(work)());
+      done = this.#afterCommit;
+      return result;
+    } finally {
+      this.#afterCommit = undefined;
+      for (const step of done) step();
+    }
+  }
+
+  /** Runs `step` once the transaction() under way commits, or now when none is. */
+  afterCommit(step: () => void): void {
+    if (this.#afterCommit !== undefined) this.#afterCommit.push(step);
+    else step();
+  }
+
   /** Runs a statement, turning SQLite's errors into StoreErrors that name the file. */
   guard<T>(action: () => T): T {
     try {
@@ -164,7 +191,7 @@ export class RunStore {
 
   /** A run's record to read (export, inspection) without taking the run over. */
   openRunReadOnly(id: string): RunLog {
-    return new RunLog(this, id);
+    return new RunLog(this, id, { reader: true });
   }
 
   close(): void {

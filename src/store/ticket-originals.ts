@@ -13,6 +13,8 @@ export class TicketOriginals {
   readonly #store: RunStore;
   readonly #runId: string;
   readonly #sql: Record<'record' | 'paths' | 'get' | 'forget', Database.Statement>;
+  /** Which (ticket, path) pairs have an original (`ticket\npath`), in memory so a write asks the store nothing. */
+  readonly #kept = new Set<string>();
 
   constructor(store: RunStore, runId: string) {
     this.#store = store;
@@ -25,10 +27,19 @@ export class TicketOriginals {
       get: db.prepare('SELECT content FROM ticket_files WHERE run_id = ? AND ticket_id = ? AND path = ?'),
       forget: db.prepare('DELETE FROM ticket_files WHERE run_id = ? AND ticket_id = ?'),
     }));
+    const rows = store.guard(() => db.prepare('SELECT ticket_id, path FROM ticket_files WHERE run_id = ?').all(runId) as { ticket_id: string; path: string }[]);
+    for (const row of rows) this.#kept.add(`${row.ticket_id}\n${row.path}`);
   }
 
   record(ticket: string, path: string, original: Original): void {
     this.#store.guard(() => this.#sql.record.run(this.#runId, ticket, path, original));
+    // Known kept once its row is committed: a transaction rolled back leaves no trace here either.
+    this.#store.afterCommit(() => this.#kept.add(`${ticket}\n${path}`));
+  }
+
+  /** Whether an original of the ticket's `path` is kept (from memory). */
+  has(ticket: string, path: string): boolean {
+    return this.#kept.has(`${ticket}\n${path}`);
   }
 
   paths(ticket: string): string[] {
@@ -42,5 +53,6 @@ export class TicketOriginals {
 
   forget(ticket: string): void {
     this.#store.guard(() => this.#sql.forget.run(this.#runId, ticket));
+    for (const key of this.#kept) if (key.startsWith(`${ticket}\n`)) this.#kept.delete(key);
   }
 }

@@ -89,7 +89,12 @@ export const writeFileTool: Tool<Input> = {
   async effect(input, context): Promise<ToolEffect | undefined> {
     const planned = await plannedOnce(context, 'write_file', () => plan(input, context));
     if (!planned.ok) return undefined;
-    return { path: planned.absolute, after_sha256: sha256(Buffer.from(input.content, 'utf8')), output: written(input, planned) };
+    return {
+      path: planned.absolute,
+      after_sha256: sha256(Buffer.from(input.content, 'utf8')),
+      output: written(input, planned),
+      ...(planned.created ? { created: true as const } : {}),
+    };
   },
 
   async execute(input, context) {

@@ -82,6 +82,20 @@ describe('clutch runs, resume and export', () => {
     expect(runsJson().find((run) => run.id === id)).toMatchObject({ status: 'interrupted' });
   });
 
+  it('a command cut short by a crash waits for a human: resume without a terminal says so and exits 1, the run kept', () => {
+    const crashed = clutch(['run', 'demo/track.toml', '--trust', 'auto', '--json'], { CLUTCH_TEST_CRASH_AT: 'tool.intent:run_command' });
+    expect(crashed.signal).toBe('SIGKILL');
+    const id = JSON.parse(crashed.stdout.split('\n')[0]!).run;
+    const result = clutch(['resume', id, '--trust', 'auto', '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.some((line) => line.type === 'tool.interrupted' && line.tool === 'run_command')).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ type: 'run.waiting', run: id });
+    expect(lines.at(-1).message).toContain(`clutch resume ${id}`);
+    expect(runsJson().find((run) => run.id === id)).toMatchObject({ status: 'interrupted' });
+  });
+
   it('bad input: an unknown run, a changed config, a corrupt store, a locked one; a clear error, never a stack trace', () => {
     const unknown = clutch(['resume', 'no-such-run']);
     expect(unknown.code).toBe(2);

@@ -185,6 +185,14 @@ describe('markStarted', () => {
     expect(at(schedule.tickets, 0).status).toBe('pending');
   });
 
+  it('takes a prefix of the ready list (what pickStarts picks) off it, leaving the original as it was', () => {
+    const schedule = initialSchedule(planOf([spec('A'), spec('B'), spec('C'), spec('D')]));
+    const next = markStarted(schedule, pickStarts(schedule, 'async', 2));
+    expect(next.ready).toEqual([2, 3]);
+    expect(schedule.ready).toEqual([0, 1, 2, 3]);
+    expect(markStarted(next, [3]).ready).toEqual([2]);
+  });
+
   it('returns the same schedule when nothing starts', () => {
     const schedule = initialSchedule(planOf([spec('A')]));
     expect(markStarted(schedule, [])).toBe(schedule);
