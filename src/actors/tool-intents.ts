@@ -22,6 +22,8 @@ export interface ToolLedger {
   recordProcess(key: ToolCallKey, process: CommandProcess): void;
   /** Runs `work` in one transaction of the store (the original a write keeps, and its intent). */
   atomically?<T>(work: () => T): T;
+  /** Runs `work` in a transaction shared with other calls' writes; resolves once it is committed. */
+  durably?(work: () => void): Promise<void>;
 }
 
 function sameInput(a: unknown, b: unknown): boolean {
@@ -73,11 +75,13 @@ export async function runToolOnce(
     keepOriginal?.();
     ledger.recordIntent(key, call.name, call.input, effect ?? null);
   };
-  if (ledger.atomically) ledger.atomically(intent);
+  if (ledger.durably) await ledger.durably(intent);
+  else if (ledger.atomically) ledger.atomically(intent);
   else intent();
   crashPoint('tool.intent', call.name);
   const output = await executeTool(call.name, call.input, { ...once, onSpawn: (pid) => ledger.recordProcess(key, commandProcess(pid)) });
   crashPoint('tool.ran', call.name);
-  ledger.recordResult(key, output);
+  if (ledger.durably) await ledger.durably(() => ledger.recordResult(key, output));
+  else ledger.recordResult(key, output);
   return output;
 }

@@ -78,20 +78,22 @@ export class RunStore {
 
   /**
    * Runs `work` in one transaction; what it hands to afterCommit() runs once the transaction has
-   * committed, and is dropped if it rolls back.
+   * committed, and is dropped if it rolls back. Inside another transaction() it is a savepoint of
+   * it: rolled back alone if it throws, and its steps wait for the outer commit.
    */
   transaction<T>(work: () => T): T {
-    if (this.#afterCommit !== undefined) return work();
-    this.#afterCommit = [];
-    let done: (() => void)[] = [];
+    const outer = this.#afterCommit;
+    const steps: (() => void)[] = [];
+    this.#afterCommit = steps;
+    let result: T;
     try {
-      const result = this.guard(() => this.db.transaction(work)());
-      done = this.#afterCommit;
-      return result;
+      result = this.guard(() => this.db.transaction(work)());
     } finally {
-      this.#afterCommit = undefined;
-      for (const step of done) step();
+      this.#afterCommit = outer;
     }
+    if (outer !== undefined) outer.push(...steps);
+    else for (const step of steps) step();
+    return result;
   }
 
   /** Runs `step` once the transaction() under way commits, or now when none is. */

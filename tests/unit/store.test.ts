@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RunStore, StoreError, type NewRun } from '../../src/store/index.js';
+import { RunStore, StoreError, TicketOriginals, type NewRun } from '../../src/store/index.js';
 import { decodeSnapshot, PART_KEY, PartEncoder } from '../../src/store/shared-parts.js';
 import { tempDir } from '../support/engine-harness.js';
 
@@ -139,6 +139,72 @@ describe('the run store', () => {
     log.recordResult(key, { content: 'ok', is_error: false });
     expect(log.toolCall(key)?.result).toEqual({ content: 'ok', is_error: false });
     expect(log.toolCall({ ...key, attempt: 2 })).toBeUndefined();
+  });
+
+  it('commits the tool writes asked for in one turn together, each alone in failing, and answers each once committed', async () => {
+    const path = freshPath();
+    const store = open(path);
+    const log = store.createRun(run('r1'));
+    const key = (id: string) => ({ ticket: 'T1', attempt: 1, toolUseId: id });
+    const seen: boolean[] = [];
+    const writes = [
+      log.durably(() => {
+        seen.push(store.db.inTransaction);
+        log.recordIntent(key('a'), 'write_file', { path: 'a.txt' }, null);
+      }),
+      log.durably(() => {
+        log.recordIntent(key('b'), 'write_file', { path: 'b.txt' }, null);
+        throw new Error('this one fails');
+      }),
+      log.durably(() => log.recordIntent(key('c'), 'write_file', { path: 'c.txt' }, null)),
+    ];
+    // Nothing is written before the group commit, in a later turn of the event loop.
+    expect(log.toolCall(key('a'))).toBeUndefined();
+    const outcomes = await Promise.allSettled(writes);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(seen).toEqual([true]);
+    // Committed: another connection reads them. The failed work's caller was told; the statement
+    // it ran before it threw is kept (each statement is atomic), and the others are unharmed.
+    const other = new Database(path, { readonly: true });
+    try {
+      const ids = other.prepare('SELECT tool_use_id FROM tool_calls ORDER BY tool_use_id').pluck().all();
+      expect(ids).toEqual(['a', 'b', 'c']);
+    } finally {
+      other.close();
+    }
+    expect(log.toolCall(key('c'))?.tool).toBe('write_file');
+  });
+
+  it('a group commit that cannot commit fails every write in it, and nothing is remembered as written', async () => {
+    const store = open();
+    const log = store.createRun(run('r1'));
+    const key = { ticket: 'T1', attempt: 1, toolUseId: 'x' };
+    const write = log.durably(() => log.recordIntent(key, 'write_file', {}, null));
+    store.close();
+    await expect(write).rejects.toThrow(StoreError);
+  });
+
+  it('remembers a kept original only once its transaction commits, and finds the kept ones when the run is opened again', () => {
+    const path = freshPath();
+    const store = open(path);
+    store.createRun(run('r1'));
+    const originals = new TicketOriginals(store, 'r1');
+    expect(() =>
+      store.transaction(() => {
+        originals.record('T1', 'a.txt', null);
+        throw new Error('rolled back');
+      }),
+    ).toThrow('rolled back');
+    expect(originals.has('T1', 'a.txt')).toBe(false);
+    expect(originals.paths('T1')).toEqual([]);
+    store.transaction(() => originals.record('T1', 'b.txt', Buffer.from('before')));
+    expect(originals.has('T1', 'b.txt')).toBe(true);
+    store.close();
+    const again = new TicketOriginals(open(path), 'r1');
+    expect(again.has('T1', 'b.txt')).toBe(true);
+    expect(again.original('T1', 'b.txt')).toEqual(Buffer.from('before'));
+    again.forget('T1');
+    expect(again.has('T1', 'b.txt')).toBe(false);
   });
 
   it('shows a run whose process died as interrupted, and lets another process take it over', () => {
