@@ -379,13 +379,14 @@ function utf8Cut(name: string, bytes: number): string {
  * leaves the old content or the new, never half of it, and the write never passes through a link
  * at the target. An existing file keeps its mode.
  */
-export async function writeFileAtomic(absolute: string, content: string): Promise<void> {
+export async function writeFileAtomic(absolute: string, content: string, options: { created?: boolean } = {}): Promise<void> {
   // A long name is cut so that the temp name stays within the 255 bytes a file name may have.
   const base = utf8Cut(path.basename(absolute), 200);
   const temp = path.join(path.dirname(absolute), `.${base}.${randomUUID().slice(0, 8)}${TEMP_SUFFIX}`);
   try {
     await writeFile(temp, content, { encoding: 'utf8', flag: 'wx' });
-    const mode = (await statOrUndefined(absolute))?.mode;
+    // A file the call's plan found missing has no mode to keep (one made since is replaced as new).
+    const mode = options.created ? undefined : (await statOrUndefined(absolute))?.mode;
     if (mode !== undefined) await chmod(temp, mode & 0o7777);
     await rename(temp, absolute);
   } catch (error) {

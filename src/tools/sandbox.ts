@@ -19,6 +19,11 @@ export type ResolveResult =
       path: string;
       /** Workspace-relative form of what was asked for ("." for the root), for messages. */
       relative: string;
+      /**
+       * The path's last component did not exist when it was checked, in a folder that did (a real
+       * folder of the workspace): a file to create there needs neither a read nor a mkdir first.
+       */
+      absent?: true;
     }
   | { ok: false; error: string };
 
@@ -76,14 +81,16 @@ export async function resolveInWorkspace(
 
   // The common case, in one lstat per component below the root's real path: no component that
   // exists is a symlink, so the path is where it says. A symlink anywhere takes the full walk below.
-  const direct = relative === '' ? root : await directLocation(root, relative);
-  if (typeof direct === 'object') return refuse(`the path ${shown} cannot be resolved (${direct.unresolvable}); that is not allowed`);
+  const direct = relative === '' ? { path: root, absent: false } : await directLocation(root, relative);
+  if (typeof direct === 'object' && 'unresolvable' in direct) return refuse(`the path ${shown} cannot be resolved (${direct.unresolvable}); that is not allowed`);
   if (direct === 'no root') {
     // The root went away since its real path was taken: ask again next time.
     realRoots.delete(workspace);
     return refuse('the workspace root does not exist or cannot be read');
   }
-  if (direct !== 'symlink') return { ok: true, path: direct, relative: relative === '' ? '.' : relative };
+  if (typeof direct === 'object') {
+    return { ok: true, path: direct.path, relative: relative === '' ? '.' : relative, ...(direct.absent ? { absent: true as const } : {}) };
+  }
 
   // Find the deepest ancestor (or the path itself) that exists and check where it really is, so
   // a new file under a symlinked directory that points out is refused as well as an existing one.
@@ -151,9 +158,13 @@ async function realRoot(workspace: string): Promise<string | undefined> {
  * Where `relative` lies below `root` (a real path) when no component of it that exists is a
  * symlink: `root/relative` itself. The walk stops at the first component that does not exist (the
  * rest is created below a real folder) or that is a file (the I/O then fails as it should).
- * 'symlink' when a component is one: the caller resolves it in full.
+ * `absent`: only the last component is missing. 'symlink' when a component is one: the caller
+ * resolves it in full.
  */
-async function directLocation(root: string, relative: string): Promise<string | 'symlink' | 'no root' | { unresolvable: string }> {
+async function directLocation(
+  root: string,
+  relative: string,
+): Promise<{ path: string; absent: boolean } | 'symlink' | 'no root' | { unresolvable: string }> {
   const parts = relative.split(path.sep);
   let current = root;
   for (let index = 0; index < parts.length; index += 1) {
@@ -166,13 +177,15 @@ async function directLocation(root: string, relative: string): Promise<string | 
     } catch (error) {
       const code = errorCode(error);
       if (code === 'ENOENT' && index === 0 && !(await exists(root))) return 'no root';
-      if (code === 'ENOENT' || code === 'ENOTDIR') return path.join(current, ...parts.slice(index + 1));
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        return { path: path.join(current, ...parts.slice(index + 1)), absent: code === 'ENOENT' && index === parts.length - 1 };
+      }
       return { unresolvable: code ?? 'unknown error' };
     }
     if (stat.isSymbolicLink()) return 'symlink';
-    if (!stat.isDirectory()) return path.join(current, ...parts.slice(index + 1));
+    if (!stat.isDirectory()) return { path: path.join(current, ...parts.slice(index + 1)), absent: false };
   }
-  return current;
+  return { path: current, absent: false };
 }
 
 async function exists(p: string): Promise<boolean> {

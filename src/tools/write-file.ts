@@ -5,7 +5,7 @@ import { toolInputSchemas, type ToolEffect, type ToolInput, type ToolOutput, typ
 import { plannedOnce, type Tool, type ToolContext } from './tool.js';
 import { diffPreview } from './diff-preview.js';
 import { describeFsError, guardFs, quote, readTextFile, sha256, toolError, toolOk, writeFileAtomic } from './files.js';
-import { resolveInWorkspace } from './sandbox.js';
+import { errorCode, resolveInWorkspace } from './sandbox.js';
 
 type Input = ToolInput<'write_file'>;
 
@@ -16,6 +16,8 @@ type Plan =
       relative: string;
       before: string;
       created: boolean;
+      /** The file was not there and its folder was (see ResolveResult.absent): no read, no mkdir. */
+      absent?: true;
       /** Why the current content is not shown (the file shares its content with a name outside). */
       hidden?: string;
     }
@@ -43,6 +45,8 @@ async function plan(input: Input, context: ToolContext): Promise<Plan> {
   const resolved = await resolveInWorkspace(context.workspace, input.path);
   if (!resolved.ok) return resolved;
   const shown = quote(resolved.relative);
+  // Not there a moment ago, in a real folder: nothing to read (the read would say ENOENT).
+  if (resolved.absent) return { ok: true, absolute: resolved.path, relative: resolved.relative, before: '', created: true, absent: true };
   try {
     // A file shared with a name outside is replaced (the rename leaves the other name as it is),
     // but what it holds is not shown.
@@ -101,8 +105,15 @@ export const writeFileTool: Tool<Input> = {
     const planned = await plannedOnce(context, 'write_file', () => plan(input, context));
     if (!planned.ok) return toolError(planned.error);
     return guardFs(quote(planned.relative), async () => {
-      await mkdir(path.dirname(planned.absolute), { recursive: true });
-      await writeFileAtomic(planned.absolute, input.content);
+      if (!planned.absent) await mkdir(path.dirname(planned.absolute), { recursive: true });
+      try {
+        await writeFileAtomic(planned.absolute, input.content, { created: planned.created });
+      } catch (error) {
+        // The folder the plan found has gone since (another ticket's command, say): made again.
+        if (!planned.absent || errorCode(error) !== 'ENOENT') throw error;
+        await mkdir(path.dirname(planned.absolute), { recursive: true });
+        await writeFileAtomic(planned.absolute, input.content, { created: planned.created });
+      }
       return written(input, planned);
     });
   },

@@ -15,7 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { executeTool, previewTool, type ToolContext } from '../../src/tools/index.js';
+import { executeTool, plannedEffect, previewTool, type ToolContext } from '../../src/tools/index.js';
 import { firstNonUtf8Byte, listedPath } from '../../src/tools/files.js';
 import { REDACTED } from '../../src/protocol/redact.js';
 
@@ -289,6 +289,17 @@ describe('write_file', () => {
     expect(existsSync(path.join(path.dirname(workspace), 'evil.txt'))).toBe(false);
     const root = await executeTool('write_file', { path: '.', content: 'x' }, context);
     expect(root).toMatchObject({ is_error: true, content: expect.stringMatching(/workspace root itself/) });
+  });
+
+  it('a new file in a folder that goes away between the plan and the write: the folder is made again', async () => {
+    put('out/keep.txt', 'x');
+    const once: ToolContext = { ...context, planned: new Map() };
+    const input = { path: 'out/new.txt', content: 'new\n' };
+    // The plan (made for the intent) finds the folder there and the file not.
+    expect(await plannedEffect('write_file', input, once)).toMatchObject({ path: path.join(workspace, 'out/new.txt'), created: true });
+    rmSync(path.join(workspace, 'out'), { recursive: true });
+    expect(await executeTool('write_file', input, once)).toEqual({ content: 'wrote 4 bytes to "out/new.txt" (created)', is_error: false });
+    expect(read('out/new.txt')).toBe('new\n');
   });
 
   it('refuses to overwrite a directory', async () => {
