@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { WebSocket } from 'ws';
 import type { ActorView, ClientMessage, ServerMessage } from '../src/protocol/wire.js';
-import { pendingCall } from '../src/ui/pause.js';
+import { pauseOf, pauseRef } from '../src/ui/pause.js';
 import type { WorkerView } from '../src/ui/views.js';
 
 export interface ClientInput {
@@ -44,7 +44,10 @@ const awaitingApproval = (view: ActorView) =>
   typeof view.value === 'object' && view.value !== null && JSON.stringify(view.value).includes('"awaitingApproval"');
 
 function approve(view: ActorView): void {
-  const message: ClientMessage = { type: 'command', id: `a${nextId++}:${view.key}`, target: { kind: 'worker', id: view.ticket! }, command: { type: 'clutch.approve', pause: { kind: 'approval', tool_use_id: pendingCall((view as ActorView<WorkerView>).context)?.id ?? '' } } };
+  // The pause this answers, as the web app names it (pause 1 or pause 2): the engine refuses any other.
+  const pause = pauseOf(view as ActorView<WorkerView>);
+  if (!pause) return;
+  const message: ClientMessage = { type: 'command', id: `a${nextId++}:${view.key}`, target: { kind: 'worker', id: view.ticket! }, command: { type: 'clutch.approve', pause: pauseRef(pause) } };
   approving.add(view.key);
   if (!firstApproval.has(view.key)) firstApproval.set(view.key, performance.now());
   socket.send(JSON.stringify(message));
