@@ -41,6 +41,8 @@ export class RunLog {
    * time asks the store nothing. Undefined for a reader, which another process may be writing past.
    */
   readonly #callKeys: Set<string> | undefined;
+  /** Writes waiting for the next group commit (durably), and whom to tell once it is done. */
+  #durable: { work: () => void; resolve: () => void; reject: (error: unknown) => void }[] = [];
   readonly #sql: Record<
     | 'journal' | 'snapshot' | 'part' | 'dropPart' | 'finished' | 'progress' | 'intent' | 'result' | 'toolCall' | 'process' | 'grant'
     | 'getFinished' | 'getPart' | 'getSnapshot' | 'tail' | 'all' | 'ofKind' | 'release',
@@ -209,9 +211,6 @@ export class RunLog {
   atomically<T>(work: () => T): T {
     return this.store.transaction(work);
   }
-
-  /** Writes waiting for the next group commit, and whom to tell once it is done. */
-  #durable: { work: () => void; resolve: () => void; reject: (error: unknown) => void }[] = [];
 
   /**
    * Runs `work` (tool intents and results) in the next group commit: one transaction, in the next
