@@ -20,10 +20,11 @@ export interface ToolLedger {
   recordIntent(key: ToolCallKey, tool: string, input: unknown, effect: ToolEffect | null): void;
   recordResult(key: ToolCallKey, output: ToolOutput): void;
   recordProcess(key: ToolCallKey, process: CommandProcess): void;
-  /** Runs `work` in one transaction of the store (the original a write keeps, and its intent). */
-  atomically?<T>(work: () => T): T;
-  /** Runs `work` in a transaction shared with other calls' writes; resolves once it is committed. */
-  durably?(work: () => void): Promise<void>;
+  /**
+   * Runs `work` in one transaction (a write's original and its intent commit together), shared
+   * with other calls' writes; resolves once it is committed.
+   */
+  durably(work: () => void): Promise<void>;
 }
 
 function sameInput(a: unknown, b: unknown): boolean {
@@ -75,13 +76,10 @@ export async function runToolOnce(
     keepOriginal?.();
     ledger.recordIntent(key, call.name, call.input, effect ?? null);
   };
-  if (ledger.durably) await ledger.durably(intent);
-  else if (ledger.atomically) ledger.atomically(intent);
-  else intent();
+  await ledger.durably(intent);
   crashPoint('tool.intent', call.name);
   const output = await executeTool(call.name, call.input, { ...once, onSpawn: (pid) => ledger.recordProcess(key, commandProcess(pid)) });
   crashPoint('tool.ran', call.name);
-  if (ledger.durably) await ledger.durably(() => ledger.recordResult(key, output));
-  else ledger.recordResult(key, output);
+  await ledger.durably(() => ledger.recordResult(key, output));
   return output;
 }

@@ -25,7 +25,8 @@ const callKey = (key: ToolCallKey): string => `${key.ticket}\n${key.attempt}\n${
  * One run's durable record. Journal rows and finished tickets are staged in memory and written by
  * commit(), in one transaction with the conductor's snapshot they led to: after a kill the store
  * holds a snapshot and exactly the journal up to it, never one without the other. Tool intents and
- * results are written at once, each in its own transaction.
+ * results do not wait for that: each is committed in the next group commit (durably), before the
+ * call runs or its output goes on.
  */
 export class RunLog {
   readonly runId: string;
@@ -205,11 +206,6 @@ export class RunLog {
       process: row.process === null ? null : (JSON.parse(row.process) as CommandProcess),
       rerunGranted: row.rerun_granted === 1,
     };
-  }
-
-  /** Runs `work` in one transaction (a write's original and its intent commit together). */
-  atomically<T>(work: () => T): T {
-    return this.store.transaction(work);
   }
 
   /**
