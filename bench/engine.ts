@@ -23,16 +23,22 @@
  * Targets (exit code 1 when one is missed): ≥ 3,000 tickets/s at 10k; peak RSS ≤ 110 MiB at 10k
  * and ≤ 1.3× the 1k figure; time(10k)/time(1k) ≤ 10.5; makespan / bound ≤ 1.05 on both DAGs.
  *
+ * Each throughput run first measures its file system: the CPU a new file costs (written, then
+ * renamed) in a folder beside the run's workspace. Every ticket creates one, and on some disks (an
+ * ext4 folder whose block group is short of free inodes) that alone is a large part of a run's CPU,
+ * spent on the thread pool rather than on the main thread.
+ *
  * Options: --sizes=1000,10000 --repeat=3 --makespan=on|off --timeout=900 (seconds per run),
- * --commit-interval=MS (the engine's least time between two commits; default: the engine's own).
+ * --commit-interval=MS (the engine's least time between two commits; default: the engine's own),
+ * --dir=PATH (where the runs' temporary folders go; default: the system's temp folder).
  * Internal: --child=throughput --n=N, --child=makespan --dag=random|layered, --child=paused --n=N.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { InspectionEvent } from 'xstate';
 import { Engine } from '../src/actors/engine.js';
@@ -138,6 +144,8 @@ function benchConfig(source: string, trust: 'auto' | 'step', concurrency: number
 
 /** --commit-interval: the engine's commitIntervalMs (absent: the engine's default, as clutch run has it). */
 let commitIntervalMs: number | undefined;
+/** --dir: the folder the runs' temporary folders go in. */
+let baseDir = tmpdir();
 
 /** The durable store and an engine on it, as `clutch run` makes them, in a fresh temp folder. */
 function engineFor(
@@ -145,7 +153,7 @@ function engineFor(
   model: ModelClient,
   run: { trust: 'auto' | 'step'; concurrency: number } = { trust: 'auto', concurrency: CONCURRENCY },
 ): { engine: Engine; store: RunStore; root: string; workspace: string } {
-  const root = mkdtempSync(join(tmpdir(), `clutch-bench-${track.tickets.length}-`));
+  const root = mkdtempSync(join(baseDir, `clutch-bench-${track.tickets.length}-`));
   const workspace = join(root, 'workspace');
   const runDir = join(root, 'run');
   mkdirSync(workspace);
@@ -221,6 +229,9 @@ interface ThroughputResult {
   /** RSS once the modules are loaded, before the run: what the run adds is peakRss minus this. */
   baseRss: number;
   heapEnd: number;
+  /** CPU per new file in a folder beside the workspace, before the run (fileCreationCost). */
+  fileCpuUs: number;
+  fileKernelUs: number;
   failures: string[];
 }
 
@@ -230,11 +241,14 @@ async function throughputChild(n: number, timeoutS: number): Promise<ThroughputR
   let peakRss = baseRss;
   let peakHeapTotal = 0;
   let peakHeapUsed = 0;
-  const sample = () => {
-    const usage = process.memoryUsage();
-    peakRss = Math.max(peakRss, usage.rss);
-    peakHeapTotal = Math.max(peakHeapTotal, usage.heapTotal);
-    peakHeapUsed = Math.max(peakHeapUsed, usage.heapUsed);
+  // The RSS every 10 ms; the heap's figures, dearer to read, every tenth time (and at the end).
+  let samples = 0;
+  const sample = (all = samples++ % 10 === 0) => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    if (!all) return;
+    const heap = getHeapStatistics();
+    peakHeapTotal = Math.max(peakHeapTotal, heap.total_heap_size);
+    peakHeapUsed = Math.max(peakHeapUsed, heap.used_heap_size);
   };
   const sampler = setInterval(sample, 10);
   const cpu0 = process.cpuUsage();
@@ -256,7 +270,7 @@ async function throughputChild(n: number, timeoutS: number): Promise<ThroughputR
   const mainCpuMs = mainThreadCpuMs() - main0;
   clearTimeout(timer);
   clearInterval(sampler);
-  sample();
+  sample(true);
   gc();
   const heapEnd = process.memoryUsage().heapUsed;
   if (outcome === 'timeout') failures.push(`n=${n}: the run did not finish within ${timeoutS} s`);
@@ -268,8 +282,25 @@ async function throughputChild(n: number, timeoutS: number): Promise<ThroughputR
   if (wrong.length > 0) failures.push(`n=${n}: ${wrong.length} files not written as scripted`);
   await engine.stop();
   store.close();
+  // Measured once the run is over, in the run's folder: the file system the run's files went to.
+  const files = fileCreationCost(root);
   rmSync(root, { recursive: true, force: true });
-  return { n, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs, events, peakRss, maxRss: process.resourceUsage().maxRSS * 1024, peakHeapTotal, peakHeapUsed, baseRss, heapEnd, failures };
+  return {
+    n,
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    mainCpuMs,
+    events,
+    peakRss,
+    maxRss: process.resourceUsage().maxRSS * 1024,
+    peakHeapTotal,
+    peakHeapUsed,
+    baseRss,
+    heapEnd,
+    fileCpuUs: files.cpuUs,
+    fileKernelUs: files.kernelUs,
+    failures,
+  };
 }
 
 interface PausedResult {
@@ -384,6 +415,7 @@ interface Options {
   makespan: boolean;
   timeoutS: number;
   commitInterval?: number;
+  dir?: string;
 }
 
 function parseOptions(argv: string[]): Options & { child?: string; n?: number; dag?: 'random' | 'layered' } {
@@ -400,10 +432,11 @@ function parseOptions(argv: string[]): Options & { child?: string; n?: number; d
     else if (key === '--makespan' && (value === 'on' || value === 'off')) options.makespan = value === 'on';
     else if (key === '--timeout') options.timeoutS = whole(value);
     else if (key === '--commit-interval' && /^\d+$/.test(value)) options.commitInterval = Number(value);
+    else if (key === '--dir' && value !== '') options.dir = value;
     else if (key === '--child') options.child = value;
     else if (key === '--n') options.n = whole(value);
     else if (key === '--dag' && (value === 'random' || value === 'layered')) options.dag = value;
-    else throw new Error(`unknown option ${arg}; use --sizes=1000,10000 --repeat=3 --makespan=on|off --timeout=900 --commit-interval=MS`);
+    else throw new Error(`unknown option ${arg}; use --sizes=1000,10000 --repeat=3 --makespan=on|off --timeout=900 --commit-interval=MS --dir=PATH`);
   }
   return options;
 }
@@ -431,11 +464,29 @@ async function childCommand(): Promise<string[]> {
 let command: string[] = ['--import', 'tsx', self];
 
 function child<T>(args: string[]): T {
-  const passed = commitIntervalMs === undefined ? args : [...args, `--commit-interval=${commitIntervalMs}`];
+  const passed = [...args, ...(commitIntervalMs === undefined ? [] : [`--commit-interval=${commitIntervalMs}`]), `--dir=${baseDir}`];
   const result = spawnSync(process.execPath, [...command, ...passed], { encoding: 'utf8', maxBuffer: 64 * MIB });
   const line = result.stdout.trim().split('\n').at(-1) ?? '';
   if (result.status !== 0 || !line.startsWith('{')) throw new Error(`bench child ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr.slice(-2000)}`);
   return JSON.parse(line) as T;
+}
+
+/** What creating one small file costs in a new folder in `dir`, as write_file creates it (a temp file, renamed). */
+function fileCreationCost(dir: string, count = 200): { cpuUs: number; kernelUs: number } {
+  const root = join(dir, 'calibrate');
+  mkdirSync(root);
+  try {
+    const before = process.cpuUsage();
+    for (let i = 0; i < count; i++) {
+      const file = join(root, `f${i}.txt`);
+      writeFileSync(`${file}.tmp`, `file ${i}\n`, { flag: 'wx' });
+      renameSync(`${file}.tmp`, file);
+    }
+    const spent = process.cpuUsage(before);
+    return { cpuUs: (spent.user + spent.system) / count, kernelUs: spent.system / count };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
 function median(values: number[]): number {
@@ -452,6 +503,10 @@ async function main(): Promise<void> {
   // A child measures a run as `clutch run` makes it, in a process tuned as bin/clutch.js tunes it.
   if (options.child) tuneHeap();
   commitIntervalMs = options.commitInterval;
+  if (options.dir !== undefined) {
+    if (!existsSync(options.dir)) throw new Error(`--dir=${options.dir}: no such folder`);
+    baseDir = options.dir;
+  }
   if (options.child === 'throughput') {
     void throughputChild(options.n ?? 1000, options.timeoutS).then((result) => console.log(JSON.stringify(result)));
     return;
@@ -484,18 +539,20 @@ async function main(): Promise<void> {
     const baseRss = median(results.map((result) => result.baseRss));
     const peakHeapTotal = median(results.map((result) => result.peakHeapTotal));
     const peakHeapUsed = median(results.map((result) => result.peakHeapUsed));
+    const fileCpuUs = median(results.map((result) => result.fileCpuUs));
     medians.set(n, { wallMs, peakRss, maxRss });
     for (const result of results) failures.push(...result.failures);
     print(`engine, N = ${n.toLocaleString('en-US')} tickets (layered DAG width ${WIDTH}, async, concurrency ${CONCURRENCY}, trust auto)`);
     print(`  wall_ms:        ${wallMs.toFixed(0)} ms (runs: ${results.map((result) => result.wallMs.toFixed(0)).join(', ')})`);
     print(`  tickets/s:      ${perSecond(n, wallMs)}`);
-    print(`  CPU:            ${cpuMs.toFixed(0)} ms in every thread, ${mainCpuMs.toFixed(0)} ms in the main one (${((mainCpuMs / n) * 1000).toFixed(0)} µs per ticket)`);
+    print(`  CPU:            ${cpuMs.toFixed(0)} ms in every thread, ${mainCpuMs.toFixed(0)} ms in the main one (${((mainCpuMs / n) * 1000).toFixed(0)} µs per ticket); the others (GC helpers, the file system's thread pool) ${((cpuMs - mainCpuMs) / n * 1000).toFixed(0)} µs per ticket`);
     print(`  events/s:       ${perSecond(events, wallMs)} (${events.toLocaleString('en-US')} events)`);
     print(`  peak RSS:       ${mib(peakRss)} (sampled every 10 ms)`);
     print(`  maxRSS:         ${mib(maxRss)} (the kernel's, for the whole process)`);
     print(`  RSS before run: ${mib(baseRss)} (node and the modules loaded; the run adds ${mib(peakRss - baseRss)})`);
-    print(`  peak heap:      ${mib(peakHeapUsed)} used of ${mib(peakHeapTotal)} held by V8 (sampled)`);
+    print(`  peak heap:      ${mib(peakHeapUsed)} used of ${mib(peakHeapTotal)} held by V8 (sampled every 100 ms)`);
     print(`  heap at end:    ${mib(heapEnd)} (after a full GC)`);
+    print(`  file system:    a new file costs ${fileCpuUs.toFixed(0)} µs of CPU in the runs' folders (runs: ${results.map((result) => `${result.fileCpuUs.toFixed(0)} µs, ${result.fileKernelUs.toFixed(0)} in the kernel`).join('; ')})`);
   }
   const verdict = (ok: boolean) => (ok ? 'OK' : 'MISSED');
   const checks: [string, boolean][] = [];
