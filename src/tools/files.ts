@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { chmod, lstat, open, readdir, readFile, realpath, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import { constants, readdirSync, rmSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { ToolOutput } from '../protocol/index.js';
 import { errorCode } from './sandbox.js';
+import { chmod, close, fstat, open, readFile, readToEnd, rename, stat, unlink, writeFile } from './fs-calls.js';
 
 /**
  * Shared file helpers. File-system failures the model can react to (missing file, permission
@@ -144,9 +145,9 @@ function firstInvalidSequence(buffer: Buffer): number {
  * FIFO) and its type, size and links are checked on the open file, so what is checked is what is read.
  */
 export async function readTextFile(absolute: string, shown: string, options: ReadTextOptions): Promise<TextFile> {
-  let handle: FileHandle;
+  let fd: number;
   try {
-    handle = await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ENOENT') {
@@ -158,7 +159,7 @@ export async function readTextFile(absolute: string, shown: string, options: Rea
     throw error;
   }
   try {
-    const info = await handle.stat();
+    const info = await fstat(fd);
     if (info.isDirectory()) return { ok: false, error: directoryError(shown) };
     if (!info.isFile()) {
       // A FIFO or a device would block or never end.
@@ -178,14 +179,14 @@ export async function readTextFile(absolute: string, shown: string, options: Rea
         error: `${shown} is too large (${info.size} bytes; the limit is ${MAX_TEXT_FILE_BYTES})`,
       };
     }
-    const buffer = await handle.readFile();
+    const buffer = await readToEnd(fd);
     if (looksBinary(buffer)) {
       return { ok: false, error: `${shown} is a binary file (it contains NUL bytes); only text files can be read or edited` };
     }
     const notUtf8At = firstNonUtf8Byte(buffer);
     return { ok: true, exists: true, text: buffer.toString('utf8'), ...(notUtf8At !== undefined ? { notUtf8At } : {}) };
   } finally {
-    await handle.close();
+    await close(fd);
   }
 }
 
@@ -384,7 +385,7 @@ export async function writeFileAtomic(absolute: string, content: string, options
   const base = utf8Cut(path.basename(absolute), 200);
   const temp = path.join(path.dirname(absolute), `.${base}.${randomUUID().slice(0, 8)}${TEMP_SUFFIX}`);
   try {
-    await writeFile(temp, content, { encoding: 'utf8', flag: 'wx' });
+    await writeFile(temp, content, 'wx');
     // A file the call's plan found missing has no mode to keep (one made since is replaced as new).
     const mode = options.created ? undefined : (await statOrUndefined(absolute))?.mode;
     if (mode !== undefined) await chmod(temp, mode & 0o7777);

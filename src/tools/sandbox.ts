@@ -1,5 +1,6 @@
 import type { Stats } from 'node:fs';
-import { lstat, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
+import { lstat } from './fs-calls.js';
 import path from 'node:path';
 
 /**

@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { executionDefaults } from '../protocol/config-schema.js';
 import { toolInputSchemas, type ToolEffect, type ToolInput, type ToolOutput, type ToolPreview } from '../protocol/index.js';
@@ -6,6 +5,7 @@ import { plannedOnce, type Tool, type ToolContext } from './tool.js';
 import { diffPreview } from './diff-preview.js';
 import { describeFsError, guardFs, quote, readTextFile, sha256, toolError, toolOk, writeFileAtomic } from './files.js';
 import { errorCode, resolveInWorkspace } from './sandbox.js';
+import { mkdirs } from './fs-calls.js';
 
 type Input = ToolInput<'write_file'>;
 
@@ -105,13 +105,13 @@ export const writeFileTool: Tool<Input> = {
     const planned = await plannedOnce(context, 'write_file', () => plan(input, context));
     if (!planned.ok) return toolError(planned.error);
     return guardFs(quote(planned.relative), async () => {
-      if (!planned.absent) await mkdir(path.dirname(planned.absolute), { recursive: true });
+      if (!planned.absent) await mkdirs(path.dirname(planned.absolute));
       try {
         await writeFileAtomic(planned.absolute, input.content, { created: planned.created });
       } catch (error) {
         // The folder the plan found has gone since (another ticket's command, say): made again.
         if (!planned.absent || errorCode(error) !== 'ENOENT') throw error;
-        await mkdir(path.dirname(planned.absolute), { recursive: true });
+        await mkdirs(path.dirname(planned.absolute));
         await writeFileAtomic(planned.absolute, input.content, { created: planned.created });
       }
       return written(input, planned);
