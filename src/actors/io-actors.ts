@@ -136,8 +136,8 @@ function inputCharacters(request: ModelTurnRequest): number {
 
 /**
  * A model turn as a callback actor: it asks the profile's rate limiter for a slot (telling the
- * worker why it waits: `model.waiting`; `clutch.retry_now` skips the wait), then streams deltas
- * to the worker as events; the reply ends it. The limiter decides whether and when a failure is
+ * worker why it waits: `model.waiting`; `clutch.retry_now` skips the wait), then streams the text
+ * deltas to the worker as events; the reply ends it. The limiter decides whether and when a failure is
  * retried. Stopping the actor (abort, ticket stopped) aborts the request. Rerunning it after a
  * restore repeats the same request, which is safe: a turn does not change the workspace.
  */
@@ -221,7 +221,10 @@ export function callModelLogic(deps: IoDependencies) {
         sendBack({ type: 'model.started' });
       }
       try {
-        const reply = await runTurn(client, request, (delta) => sendBack({ type: 'model.delta', delta }));
+        // Only text changes the worker (its draft); a tool call's streamed input is in the reply.
+        const reply = await runTurn(client, request, (delta) => {
+          if (delta.type === 'text') sendBack({ type: 'model.delta', delta });
+        });
         if (lease) ask({ type: 'limiter.succeeded', lease, reply: { usage: reply.usage, limits: reply.limits } });
         return reply;
       } catch (error) {

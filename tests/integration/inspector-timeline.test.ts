@@ -60,7 +60,9 @@ describe('the inspection timeline', () => {
   });
 
   it('folds a run of the same event into one entry (streamed deltas), keeping its count', async () => {
-    const { harness, timeline } = engineWithTimeline({ tickets: [ticket('T1')], script, files: { 'T1.txt': 'one\n' } });
+    // A text the scripted model streams in several deltas (24 characters each).
+    const longer = { T1: [reply(text('Reading the file first, to see what it holds before I change it.'), call('toolu_1', 'read_file', { path: 'T1.txt' })), done('toolu_2')] };
+    const { harness, timeline } = engineWithTimeline({ tickets: [ticket('T1')], script: longer, files: { 'T1.txt': 'one\n' } });
     await pause(harness.engine, 'T1', 'approval');
     const deltas = timeline.entries('worker:T1').filter((entry) => entry.event === 'model.delta');
     expect(deltas).toHaveLength(1);
@@ -71,6 +73,19 @@ describe('the inspection timeline', () => {
       const same = before.event === after.event && before.source === after.source && JSON.stringify(before.value) === JSON.stringify(after.value);
       expect(same, `${before.event} twice in a row`).toBe(false);
     }
+  });
+
+  it("streams the model's text to the worker, and not a tool call's input, which only the reply carries", async () => {
+    const { harness } = engineWithTimeline({ tickets: [ticket('T1')], script, files: { 'T1.txt': 'one\n' } });
+    const deltas: { type: string; text?: string }[] = [];
+    harness.engine.subscribeInspection((event: InspectionEvent) => {
+      if (event.type === '@xstate.event' && event.event.type === 'model.delta') deltas.push((event.event as unknown as { delta: { type: string; text?: string } }).delta);
+    });
+    const worker = await pause(harness.engine, 'T1', 'approval');
+    // The scripted model streams the call's input too (tool_input deltas); the worker gets the text alone.
+    expect(deltas.map((delta) => delta.type)).toEqual(deltas.map(() => 'text'));
+    expect(deltas.map((delta) => delta.text).join('')).toBe('Reading the file first.');
+    expect(worker.getSnapshot().context.messages.at(-1)).toMatchObject({ content: [{ type: 'text' }, { type: 'tool_use', input: { path: 'T1.txt' } }] });
   });
 
   it('gives back the snapshot an entry left, its context projected as the view projects it', async () => {
