@@ -12,6 +12,9 @@ type Input = ToolInput<'read_skeleton'>;
 /** The most that skeletonsFor puts in a worker's first message, so that it leaves room for the work. */
 export const SKELETONS_MAX_BYTES = 16 * 1024;
 
+/** How many files skeletonsFor reads at once. */
+const SKELETONS_READ_AT_ONCE = 4;
+
 type Loaded = { ok: true; relative: string; skeleton: string; characters: number } | { ok: false; error: string };
 
 /** Reads a workspace file (through the sandbox's confinement) and makes its skeleton. */
@@ -96,17 +99,20 @@ async function skeletonSection(context: ToolContext, requested: string): Promise
 
 /**
  * The skeletons of `paths` for a worker's first message: a section per path, a file that is missing
- * or has no skeleton one line saying so. The whole is capped at SKELETONS_MAX_BYTES with a marker
- * (files past the cap are not read), redacted of the context's secrets, and this never throws.
+ * or has no skeleton one line saying so. The whole is capped at SKELETONS_MAX_BYTES with a marker,
+ * redacted of the context's secrets, and this never throws. The files are read SKELETONS_READ_AT_ONCE
+ * at a time (a ticket's start waits for them), and no group is read once the cap is passed.
  */
 export async function skeletonsFor(context: ToolContext, paths: readonly string[]): Promise<string> {
   const sections: string[] = [];
   let bytes = 0;
-  for (const requested of paths) {
-    if (bytes > SKELETONS_MAX_BYTES) break;
-    const section = await skeletonSection(context, requested);
-    sections.push(section);
-    bytes += Buffer.byteLength(section, 'utf8') + 1;
+  for (let start = 0; start < paths.length && bytes <= SKELETONS_MAX_BYTES; start += SKELETONS_READ_AT_ONCE) {
+    const group = await Promise.all(paths.slice(start, start + SKELETONS_READ_AT_ONCE).map((requested) => skeletonSection(context, requested)));
+    for (const section of group) {
+      if (bytes > SKELETONS_MAX_BYTES) break;
+      sections.push(section);
+      bytes += Buffer.byteLength(section, 'utf8') + 1;
+    }
   }
   const unread = paths.slice(sections.length).map(listedPath);
   const marker =
