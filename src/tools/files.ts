@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { lstat, readdir, realpath } from 'node:fs/promises';
-import { constants, readdirSync, rmSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, readdirSync, rmSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { ToolOutput } from '../protocol/index.js';
 import { errorCode } from './sandbox.js';
-import { chmod, close, fstat, open, readFile, readToEnd, rename, stat, unlink, writeFile } from './fs-calls.js';
+import { chmod, open, readFile, readFirst, rename, stat, unlink, writeFile } from './fs-calls.js';
 
 /**
  * Shared file helpers. File-system failures the model can react to (missing file, permission
@@ -159,7 +159,8 @@ export async function readTextFile(absolute: string, shown: string, options: Rea
     throw error;
   }
   try {
-    const info = await fstat(fd);
+    // The open file's inode is in memory: its fstat never waits for the disk.
+    const info = fstatSync(fd);
     if (info.isDirectory()) return { ok: false, error: directoryError(shown) };
     if (!info.isFile()) {
       // A FIFO or a device would block or never end.
@@ -179,14 +180,15 @@ export async function readTextFile(absolute: string, shown: string, options: Rea
         error: `${shown} is too large (${info.size} bytes; the limit is ${MAX_TEXT_FILE_BYTES})`,
       };
     }
-    const buffer = await readToEnd(fd);
+    const buffer = await readFirst(fd, info.size);
     if (looksBinary(buffer)) {
       return { ok: false, error: `${shown} is a binary file (it contains NUL bytes); only text files can be read or edited` };
     }
     const notUtf8At = firstNonUtf8Byte(buffer);
     return { ok: true, exists: true, text: buffer.toString('utf8'), ...(notUtf8At !== undefined ? { notUtf8At } : {}) };
   } finally {
-    await close(fd);
+    // Closing a file that was only read writes nothing back.
+    closeSync(fd);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Stats } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { lstat } from './fs-calls.js';
 import path from 'node:path';
@@ -170,11 +170,14 @@ async function directLocation(
   let current = root;
   for (let index = 0; index < parts.length; index += 1) {
     current = path.join(current, parts[index]!);
-    // Asynchronous: a lookup in a folder other workers are creating files in waits for its lock,
-    // which must not hold up the main thread.
+    // The last component asynchronously: a lookup of a name that is not there yet (a new file), in
+    // a folder other workers are creating files in, waits for the folder's lock, which must not
+    // hold up the main thread. The folders above it synchronously: a folder that is there is found
+    // in the kernel's cache without that lock, and an asynchronous call costs the main thread more
+    // (the thread pool's wake-up takes its core on a small machine).
     let stat: Stats;
     try {
-      stat = await lstat(current);
+      stat = index === parts.length - 1 ? await lstat(current) : lstatSync(current);
     } catch (error) {
       const code = errorCode(error);
       if (code === 'ENOENT' && index === 0 && !(await exists(root))) return 'no root';
