@@ -50,6 +50,14 @@ function running(overrides: Partial<TicketInput> = {}) {
   return started(ticket(overrides).snapshot);
 }
 
+describe('ticket: its context', () => {
+  // As the conductor's (machine-conductor.test.ts): past 19 fields, every assign copies a dictionary.
+  it('keeps at most 19 fields, so that each assign copies a fast object', () => {
+    const live = running();
+    expect(Object.keys(live.snapshot.context).length).toBeLessThanOrEqual(19);
+  });
+});
+
 describe('ticket: pending', () => {
   it('starts pending, attempts 0, and does not announce itself', () => {
     const { snapshot, actions } = ticket();
