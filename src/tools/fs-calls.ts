@@ -27,8 +27,6 @@ export const stat = (path: string): Promise<fs.Stats> => call((done) => fs.stat(
 /** Opens `path` with open(2) flags; the caller closes the descriptor. */
 export const open = (path: string, flags: number): Promise<number> => call((done) => fs.open(path, flags, done));
 
-export const fstat = (fd: number): Promise<fs.Stats> => call((done) => fs.fstat(fd, done));
-
 /**
  * The first `size` bytes of an open file (fewer if it ends sooner): `size` is its size from fstat,
  * so one read does it unless the file shrinks or the system reads it in pieces. A size of 0 reads
@@ -46,8 +44,6 @@ export async function readFirst(fd: number, size: number): Promise<Buffer> {
   }
   return filled === size ? buffer : buffer.subarray(0, filled);
 }
-
-export const close = (fd: number): Promise<void> => call<void>((done) => fs.close(fd, (error) => done(error, undefined)));
 
 export const readFile = (path: string): Promise<Buffer> => call((done) => fs.readFile(path, done));
 
