@@ -24,8 +24,8 @@
  * Targets (exit code 1 when one is missed): ≥ 3,000 tickets/s at 10k; peak RSS ≤ 110 MiB at 10k
  * and ≤ 1.3× the 1k figure; time(10k)/time(1k) ≤ 10.5; makespan / bound ≤ 1.05 on both DAGs.
  *
- * Each throughput run first measures its file system: the CPU a new file costs (written, then
- * renamed) in a folder beside the run's workspace. Every ticket creates one, and on some disks (an
+ * Each throughput run also measures its file system, once the run is over: the CPU a new file
+ * costs (written, then renamed) in a folder beside the run's workspace. Every ticket creates one, and on some disks (an
  * ext4 folder whose block group is short of free inodes) that alone is a large part of a run's CPU,
  * spent on the thread pool rather than on the main thread.
  *
@@ -230,7 +230,7 @@ interface ThroughputResult {
   /** RSS once the modules are loaded, before the run: what the run adds is peakRss minus this. */
   baseRss: number;
   heapEnd: number;
-  /** CPU per new file in a folder beside the workspace, before the run (fileCreationCost). */
+  /** CPU per new file in a folder beside the workspace, after the run (fileCreationCost). */
   fileCpuUs: number;
   fileKernelUs: number;
   failures: string[];
