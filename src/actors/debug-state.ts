@@ -1,6 +1,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { at, type Chunked } from '../machines/chunked.js';
+import { flatPersisted, flatWorkerSnapshot } from '../machines/worker-flat.js';
 import type { TicketInfo } from '../machines/schedule.js';
 import type { Track } from '../protocol/index.js';
 import type { FinishedArchive, FinishedTicket } from './finished-archive.js';
@@ -103,11 +104,13 @@ function fullDebugStateOf(engine: DebugSource, finished: FinishedArchive, afterT
     after_ticket: afterTicket ?? null,
     track,
     snapshots: {
-      conductor: engine.conductor.getPersistedSnapshot(),
+      // Workers flat, as the views show them (worker-flat.ts).
+      conductor: flatPersisted(engine.conductor.getPersistedSnapshot()),
       finished: Object.fromEntries(
         track.tickets.flatMap((ticket) => {
           const snapshots = finished.get(ticket.id);
-          return snapshots ? [[ticket.id, snapshots] as const] : [];
+          if (!snapshots) return [];
+          return [[ticket.id, snapshots.worker ? { ...snapshots, worker: flatWorkerSnapshot(snapshots.worker) } : snapshots] as const];
         }),
       ),
     },

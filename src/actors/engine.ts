@@ -3,6 +3,7 @@ import type { ConductorEvent } from '../machines/conductor.js';
 import type { TicketEvent } from '../machines/ticket.js';
 import { currentCall } from '../machines/transcript.js';
 import type { ClutchEvent } from '../machines/worker-types.js';
+import { upgradePersisted } from '../machines/worker-flat.js';
 import type { ModelClient } from '../models/model-client.js';
 import type { BudgetLimits, BudgetStop, ClutchConfig, ExecutionMode, Ticket, TicketStatus, Track, TrustOverride } from '../protocol/index.js';
 import type { RunLog } from '../store/index.js';
@@ -203,7 +204,8 @@ export class Engine {
       systemId: 'conductor',
       input: conductorInput(options.track, options.config, options.maxConcurrency ?? options.config.execution.max_concurrency, this.limiters, options.workspaces !== undefined),
       inspect: (event) => this.#inspect(event),
-      ...(options.snapshot ? { snapshot: options.snapshot } : {}),
+      // A run made before the worker's context was grouped resumes with it grouped.
+      ...(options.snapshot ? { snapshot: upgradePersisted(options.snapshot) } : {}),
     });
     const persister = new ConductorPersister();
     this.#commits = log
@@ -368,7 +370,7 @@ export class Engine {
     if (!ref) return refused(`does not accept ${event.type} now`);
     const refusal = refusalOf(ref, target, event, this.#files, (plan) => this.checkPlan(plan));
     if (refusal) return refused(refusal);
-    const budget = event.type === 'clutch.raise_budget' ? (ref as WorkerRef).getSnapshot().context.budget : null;
+    const budget = event.type === 'clutch.raise_budget' ? (ref as WorkerRef).getSnapshot().context.budget.stop : null;
     if (event.type === 'clutch.raise_budget') {
       const problem = budget ? raiseProblem(budget, event) : 'is not at a budget pause';
       if (problem) return refused(`refuses clutch.raise_budget: ${problem}; nothing changed`);
@@ -405,7 +407,7 @@ export class Engine {
     const ids = [...this.#track.tickets.flatMap((ticket) => [ticket.id, reviewerId(ticket.id)]), PLAN_PM, PLAN_LEAD];
     for (const worker of ids.map((id) => this.worker(id))) {
       if (!worker || worker === answered) continue;
-      if (pauseNow(worker.getSnapshot())?.kind === 'budget' && worker.getSnapshot().context.budget?.scope === 'run') worker.send({ type: 'worker.budget_raised' });
+      if (pauseNow(worker.getSnapshot())?.kind === 'budget' && worker.getSnapshot().context.budget.stop?.scope === 'run') worker.send({ type: 'worker.budget_raised' });
     }
   }
 
@@ -530,7 +532,7 @@ export class Engine {
   #grantRerun(worker: AnyActorRef): void {
     const context = (worker as WorkerRef).getSnapshot().context;
     const call = currentCall(context.messages, context.results, context.review);
-    if (call) this.options.log?.grantRerun({ ticket: context.ticketId, attempt: context.attempt, toolUseId: call.id });
+    if (call) this.options.log?.grantRerun({ ticket: context.settings.ticketId, attempt: context.settings.attempt, toolUseId: call.id });
   }
 
   /** The debug snapshot linear mode writes after each ticket: the track, every actor, the journal tail. */

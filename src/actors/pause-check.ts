@@ -13,7 +13,7 @@ export function pauseNow(snapshot: WorkerSnapshotLike): PauseRef | null {
   if (snapshot.status !== 'active') return null;
   const { context } = snapshot;
   if (snapshot.matches({ toolCycle: 'reviewingResult' }) && context.review) return { kind: 'review', tool_use_id: context.review.tool_use_id };
-  if (snapshot.matches('budgetPaused') && context.budget) return { kind: 'budget', tool_use_id: budgetPauseId(context.budgetPauses) };
+  if (snapshot.matches('budgetPaused') && context.budget.stop) return { kind: 'budget', tool_use_id: budgetPauseId(context.budget.pauses) };
   const kind = snapshot.matches({ toolCycle: 'awaitingApproval' }) ? 'approval' : snapshot.matches({ toolCycle: 'interrupted' }) ? 'interrupted' : null;
   if (!kind) return null;
   const call = currentCall(context.messages, context.results, context.review);

@@ -133,7 +133,7 @@ export class StepPrompter {
       for (let ticketId = this.#queue.shift(); ticketId && !this.#closed; ticketId = this.#queue.shift()) {
         // The ticket's worker, or its reviewer while its change is under review (a paused ticket has one of them).
         const worker = this.#engine.worker(ticketId) ?? this.#engine.worker(reviewerId(ticketId));
-        if (worker) await this.#answer(worker.getSnapshot().context.ticketId, worker);
+        if (worker) await this.#answer(worker.getSnapshot().context.settings.ticketId, worker);
       }
     } finally {
       this.#busy = false;
@@ -234,7 +234,7 @@ export class StepPrompter {
    * spend), or abort, which blocks the ticket with the spend as its reason. False once input is over.
    */
   async #answerBudget(ticketId: string, snapshot: WorkerSnapshot, pause: PauseRef): Promise<boolean> {
-    const stop = snapshot.context.budget!;
+    const stop = snapshot.context.budget.stop!;
     this.#write(`\n── ${ticketId} · budget pause · ${stop.reason}`);
     for (;;) {
       const answer = await this.#ask(promptOf('budget'));

@@ -1,6 +1,6 @@
 import type { BudgetLimits, TrustOverride, ExecutionMode, ProposedTrack, UsageSummary } from '../protocol/index.js';
 import type { TicketInfo } from './schedule.js';
-import type { WorkerContext } from './worker-types.js';
+import type { FlatWorkerContext } from './worker-types.js';
 
 /**
  * The JSON projections of actor context that the server sends and the UI renders, declared once
@@ -63,4 +63,5 @@ export interface TicketViewContext {
   reviewer: string | null;
 }
 
-export type WorkerViewContext = WorkerContext;
+/** The worker's context flat, as views carry it (worker-types.ts says why the machine's is grouped). */
+export type WorkerViewContext = FlatWorkerContext;

@@ -20,6 +20,11 @@ export function isStep(context: WorkerContext): boolean {
   return effectiveTrust(context.trust, context.trustOverride) === 'step';
 }
 
+/** The outcome with the reason the worker stops for (failed or aborted). */
+export function withReason(context: WorkerContext, reason: string): WorkerContext['outcome'] {
+  return { ...context.outcome, reason };
+}
+
 export function current(context: WorkerContext) {
   return currentCall(context.messages, context.results, context.review);
 }
@@ -35,18 +40,18 @@ export function closedMessages(context: WorkerContext, openContent: string): Wor
     content:
       call.name === 'task_complete'
         ? 'Task marked complete.'
-        : context.finished && call.name === context.finished.name
+        : context.outcome.finished && call.name === context.outcome.finished.name
           ? 'Accepted.'
         : call.id === context.review?.tool_use_id
           ? 'Ran, but the result was not approved: the worker stopped at the review.'
           : openContent,
-    is_error: call.name !== 'task_complete' && !(context.finished && call.name === context.finished.name),
+    is_error: call.name !== 'task_complete' && !(context.outcome.finished && call.name === context.outcome.finished.name),
   }));
   return [...context.messages, { role: 'user', content: results }];
 }
 
 export function journal(context: WorkerContext, edit: EditRecord): WorkerEmitted {
-  return { type: 'worker.edit', ticketId: context.ticketId, attempt: context.attempt, edit };
+  return { type: 'worker.edit', ticketId: context.settings.ticketId, attempt: context.settings.attempt, edit };
 }
 
 /** The call whose result is under review (executing's onDone assigns review first). */
@@ -64,7 +69,7 @@ export function lastAssistantCall(context: WorkerContext) {
 export function checkEdit(context: WorkerContext, event: WorkerEvent): CheckedEdit {
   if (event.type === 'clutch.edit_payload') {
     const call = current(context);
-    const checked = call ? checkToolInput(call.name, event.input, context.tools) : { ok: false as const, reason: 'there is no pending tool call' };
+    const checked = call ? checkToolInput(call.name, event.input, context.settings.tools) : { ok: false as const, reason: 'there is no pending tool call' };
     if (!call || !checked.ok) return refused('edit_payload', event.input, checked.ok ? 'refused' : checked.reason);
     const message = lastAssistant(context.messages)!;
     return {
@@ -78,7 +83,7 @@ export function checkEdit(context: WorkerContext, event: WorkerEvent): CheckedEd
     };
   }
   if (event.type !== 'clutch.edit_message') return refused('edit_message', undefined, 'refused');
-  const checked = checkAssistantMessage(event.message, context.tools, context.messages.slice(0, -1));
+  const checked = checkAssistantMessage(event.message, context.settings.tools, context.messages.slice(0, -1));
   if (!checked.ok) return refused('edit_message', event.message, checked.reason);
   const ids = new Set(toolCalls(checked.value).map((call) => call.id));
   const messages = replaceLast(context.messages, checked.value);
@@ -130,7 +135,15 @@ function kept(edits: EditRecord[], edit: EditRecord): EditRecord[] {
 export function editUpdate(context: WorkerContext, edit: CheckedEdit): Partial<WorkerContext> {
   if (!edit.ok) return { refusal: edit.record.reason, edits: kept(context.edits, edit.record) };
   const approveEdited = edit.approve && edit.callLeft ? (currentCall(edit.messages, edit.results, edit.review)?.id ?? null) : null;
-  return { messages: edit.messages, results: edit.results, review: edit.review, edits: kept(context.edits, edit.record), refusal: null, preview: null, approveEdited };
+  return {
+    messages: edit.messages,
+    results: edit.results,
+    review: edit.review,
+    edits: kept(context.edits, edit.record),
+    refusal: null,
+    preview: null,
+    grant: { ...context.grant, approveEdited },
+  };
 }
 
 export function resultUpdate(context: WorkerContext, event: WorkerEvent): Partial<WorkerContext> {

@@ -29,7 +29,10 @@ export const NUDGE =
 export const INTERRUPTED_ABORTED =
   'Interrupted by a crash: this command may have run in part. The human aborted instead of running it again.';
 
-const qaStepFor = (context: WorkerContext) => context.qa !== null && effectiveTrust(context.qa.trust, context.trustOverride) === 'step';
+const qaStepFor = ({ settings: { qa }, trustOverride }: WorkerContext) => qa !== null && effectiveTrust(qa.trust, trustOverride) === 'step';
+
+/** The grant once a call ran: a rerun is single use. */
+export const noRerun = (context: WorkerContext): WorkerContext['grant'] => (context.grant.rerun === null ? context.grant : { ...context.grant, rerun: null });
 
 /** The checked edit a guard or an action of `worker.edit_checked` branches on. */
 const checked = (event: WorkerEvent) => (event.type === 'worker.edit_checked' ? event.edit : undefined);
@@ -64,22 +67,22 @@ export const workerSetup = setup({
   guards: {
     isStep: ({ context }) => isStep(context),
     isAuto: ({ context }) => !isStep(context),
-    approvedAsEdited: ({ context }) => context.approveEdited != null && context.approveEdited === current(context)?.id,
+    approvedAsEdited: ({ context }) => context.grant.approveEdited !== null && context.grant.approveEdited === current(context)?.id,
     approvesEdit: ({ event }) => event.type === 'clutch.edit_result' && event.approve === true,
     hasCall: ({ context }) => current(context) !== undefined,
     callIsTaskComplete: ({ context }) => current(context)?.name === 'task_complete',
-    turnsLeft: ({ context }) => context.turns < context.maxTurns,
+    turnsLeft: ({ context }) => context.turns < context.settings.maxTurns,
     retryable: ({ event }) => event.type === 'model.failed' && event.retryable === true && event.retry_at !== undefined,
     /** A plan, revision or verdict call that the tool accepted: the worker is done. */
     finishingCall: ({ context, event }) => {
       const output = (event as unknown as { output?: RunToolOutput }).output;
       const call = current(context);
-      return call !== undefined && context.finish.includes(call.name) && output !== undefined && !isInterrupted(output) && !output.is_error;
+      return call !== undefined && context.settings.finish.includes(call.name) && output !== undefined && !isInterrupted(output) && !output.is_error;
     },
     /** A command that ran and exited non-zero, in a worker that has QA: the hint comes first. */
     needsQa: ({ context, event }) => {
       const output = (event as unknown as { output?: RunToolOutput }).output;
-      if (!context.qa || current(context)?.name !== 'run_command' || output === undefined || isInterrupted(output)) return false;
+      if (!context.settings.qa || current(context)?.name !== 'run_command' || output === undefined || isInterrupted(output)) return false;
       const code = (output as ToolOutput).exit_code;
       return code !== undefined && code !== 0;
     },
@@ -122,8 +125,8 @@ export const workerSetup = setup({
     holdResult: enqueueActions(({ context, event, enqueue }) => {
       const call = current(context)!;
       const output = (event as unknown as { output: ToolOutput }).output;
-      enqueue.assign({ review: { type: 'tool_result', tool_use_id: call.id, content: output.content, is_error: output.is_error }, rerun: null });
-      enqueue.emit({ type: 'worker.tool_done', ticketId: context.ticketId, attempt: context.attempt, call, output });
+      enqueue.assign({ review: { type: 'tool_result', tool_use_id: call.id, content: output.content, is_error: output.is_error }, grant: noRerun(context) });
+      enqueue.emit({ type: 'worker.tool_done', ticketId: context.settings.ticketId, attempt: context.settings.attempt, call, output });
     }),
     /** The QA hint replaces the raw output the model would see (pause 2 may still edit it). */
     applyHint: assign(({ context, event }) => {
@@ -152,7 +155,7 @@ export const workerSetup = setup({
     journalAutoApproval: emit(({ context }, params: { pause: 'approval' | 'review' }) => {
       const call = params.pause === 'review' ? lastAssistantCall(context) : current(context)!;
       const cause = context.trustOverride === 'auto' ? 'trust override set to auto' : 'worker trust set to auto';
-      return { type: 'worker.auto_approved' as const, ticketId: context.ticketId, attempt: context.attempt, pause: params.pause, call, cause };
+      return { type: 'worker.auto_approved' as const, ticketId: context.settings.ticketId, attempt: context.settings.attempt, pause: params.pause, call, cause };
     }),
   },
 });

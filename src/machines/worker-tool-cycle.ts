@@ -1,7 +1,7 @@
 import { assign, emit } from 'xstate';
 import type { ToolOutput, ToolResultBlock } from '../protocol/index.js';
-import { current, errorText, lastAssistantCall } from './worker-context.js';
-import { INTERRUPTED_ABORTED, workerSetup } from './worker-setup.js';
+import { current, errorText, lastAssistantCall, withReason } from './worker-context.js';
+import { INTERRUPTED_ABORTED, noRerun, workerSetup } from './worker-setup.js';
 import type { WorkerToTicketEvent } from './worker-types.js';
 
 const tellTicket = (event: WorkerToTicketEvent) => ({ type: 'tellTicket' as const, params: event });
@@ -32,13 +32,13 @@ export const toolCycle = workerSetup.createStateConfig({
     // ◆ Pause 1 (approval): the call's preview (a diff, or the command line) before anything runs.
     awaitingApproval: {
       entry: tellTicket({ type: 'worker.paused', pause: 'approval' }),
-      exit: [resumed, assign({ preview: null, approveEdited: null })],
+      exit: [resumed, assign({ preview: null, grant: ({ context }) => (context.grant.approveEdited === null ? context.grant : { ...context.grant, approveEdited: null }) })],
       initial: 'previewing',
       states: {
         previewing: {
           invoke: {
             src: 'previewTool',
-            input: ({ context }) => ({ ticketId: context.ticketId, call: current(context)! }),
+            input: ({ context }) => ({ ticketId: context.settings.ticketId, call: current(context)! }),
             onDone: [
               // "Apply edit and approve": the human approved the call as they edited it.
               { guard: 'approvedAsEdited', target: '#worker.toolCycle.afterApproval', actions: assign({ preview: ({ event }) => event.output }) },
@@ -80,13 +80,13 @@ export const toolCycle = workerSetup.createStateConfig({
       always: [{ guard: 'callIsTaskComplete', target: '#worker.completed' }, { target: 'executing' }],
     },
     executing: {
-      entry: emit(({ context }) => ({ type: 'worker.tool_start' as const, ticketId: context.ticketId, attempt: context.attempt, call: current(context)! })),
+      entry: emit(({ context }) => ({ type: 'worker.tool_start' as const, ticketId: context.settings.ticketId, attempt: context.settings.attempt, call: current(context)! })),
       invoke: {
         id: 'tool',
         src: 'runTool',
         input: ({ context }) => {
           const call = current(context)!;
-          return { ticketId: context.ticketId, attempt: context.attempt, call, rerun: context.rerun === call.id };
+          return { ticketId: context.settings.ticketId, attempt: context.settings.attempt, call, rerun: context.grant.rerun === call.id };
         },
         onDone: [
           { guard: 'toolInterrupted', target: 'interrupted' },
@@ -95,11 +95,14 @@ export const toolCycle = workerSetup.createStateConfig({
             guard: 'finishingCall',
             target: '#worker.completed',
             actions: [
-              assign({ finished: ({ context }) => ({ name: current(context)!.name, input: current(context)!.input }), rerun: null }),
+              assign({
+                outcome: ({ context }) => ({ ...context.outcome, finished: { name: current(context)!.name, input: current(context)!.input } }),
+                grant: ({ context }) => noRerun(context),
+              }),
               emit(({ context, event }) => ({
                 type: 'worker.tool_done' as const,
-                ticketId: context.ticketId,
-                attempt: context.attempt,
+                ticketId: context.settings.ticketId,
+                attempt: context.settings.attempt,
                 call: current(context)!,
                 output: event.output as ToolOutput,
               })),
@@ -117,12 +120,12 @@ export const toolCycle = workerSetup.createStateConfig({
                   content: (event.output as ToolOutput).content,
                   is_error: (event.output as ToolOutput).is_error,
                 }),
-                rerun: null,
+                grant: ({ context }) => noRerun(context),
               }),
               emit(({ context, event }) => ({
                 type: 'worker.tool_done' as const,
-                ticketId: context.ticketId,
-                attempt: context.attempt,
+                ticketId: context.settings.ticketId,
+                attempt: context.settings.attempt,
                 // review is already assigned, so the call that ran is the review's.
                 call: lastAssistantCall(context),
                 output: event.output as ToolOutput,
@@ -132,7 +135,7 @@ export const toolCycle = workerSetup.createStateConfig({
         ],
         onError: {
           target: '#worker.failed',
-          actions: assign({ reason: ({ event }) => `internal error while running a tool: ${errorText(event.error)}` }),
+          actions: assign({ outcome: ({ context, event }) => withReason(context, `internal error while running a tool: ${errorText(event.error)}`) }),
         },
       },
     },
@@ -141,23 +144,23 @@ export const toolCycle = workerSetup.createStateConfig({
     interrupted: {
       // Journaled before the ticket reports the pause, as a result is before pause 2.
       entry: [
-        emit(({ context }) => ({ type: 'worker.interrupted' as const, ticketId: context.ticketId, attempt: context.attempt, call: current(context)! })),
+        emit(({ context }) => ({ type: 'worker.interrupted' as const, ticketId: context.settings.ticketId, attempt: context.settings.attempt, call: current(context)! })),
         tellTicket({ type: 'worker.paused', pause: 'interrupted' }),
       ],
       exit: resumed,
       on: {
-        'clutch.rerun': { target: 'executing', actions: assign({ rerun: ({ context }) => current(context)!.id }) },
+        'clutch.rerun': { target: 'executing', actions: assign({ grant: ({ context }) => ({ ...context.grant, rerun: current(context)!.id }) }) },
         'clutch.use_output': {
           target: 'reviewGate',
           actions: [
             assign({
               review: ({ context }): ToolResultBlock => ({ type: 'tool_result', tool_use_id: current(context)!.id, content: '', is_error: false }),
-              rerun: null,
+              grant: ({ context }) => noRerun(context),
             }),
             emit(({ context }) => ({
               type: 'worker.tool_done' as const,
-              ticketId: context.ticketId,
-              attempt: context.attempt,
+              ticketId: context.settings.ticketId,
+              attempt: context.settings.attempt,
               call: lastAssistantCall(context),
               output: { content: '', is_error: false },
             })),
@@ -183,7 +186,7 @@ export const toolCycle = workerSetup.createStateConfig({
         src: 'qaHint',
         input: ({ context }) => {
           const call = lastAssistantCall(context);
-          return { ticketId: context.ticketId, attempt: context.attempt, call, output: context.review!.content, qa: context.qa! };
+          return { ticketId: context.settings.ticketId, attempt: context.settings.attempt, call, output: context.review!.content, qa: context.settings.qa! };
         },
         onDone: [
           // The qa archetype's trust is step: its hint stops at pause 2 even for an auto worker.

@@ -1,9 +1,9 @@
 import { assign, sendTo, type DoneActorEvent } from 'xstate';
-import { closedMessages, current, errorText } from './worker-context.js';
+import { closedMessages, current, errorText, withReason } from './worker-context.js';
 import { withUserText } from './transcript.js';
 import { workerSetup } from './worker-setup.js';
 import { toolCycle } from './worker-tool-cycle.js';
-import type { WorkerOutput } from './worker-types.js';
+import type { WorkerContext, WorkerOutput } from './worker-types.js';
 
 export { INTERRUPTED_ABORTED, NUDGE } from './worker-setup.js';
 
@@ -13,6 +13,11 @@ function summaryOf(input: Record<string, unknown> | undefined): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+const maxTurnsReached = ({ context }: { context: WorkerContext }) => withReason(context, `max_turns (${context.settings.maxTurns}) reached without task_complete`);
+
+/** The budget pause is over: its stop is lifted, its count stays (the next pause's id). */
+const liftBudget = ({ context }: { context: WorkerContext }) => ({ stop: null, pauses: context.budget.pauses });
+
 /**
  * The worker's agent loop (DESIGN §4): ask the model, route its reply, run its tool calls through
  * the tool cycle (worker-tool-cycle.ts) with pause 1 (approval) and pause 2 (review), and end
@@ -21,17 +26,17 @@ function summaryOf(input: Record<string, unknown> | undefined): string {
 export const workerMachine = workerSetup.createMachine({
   id: 'worker',
   context: ({ input }) => ({
-    ticketId: input.ticketId,
-    attempt: input.attempt,
-    archetype: input.archetype ?? '',
-    finish: input.finish ?? [],
-    qa: input.qa ?? null,
-    finished: null,
-    hint: null,
-    profile: input.profile,
-    system: input.system,
-    tools: input.tools,
-    maxTurns: input.maxTurns,
+    settings: {
+      ticketId: input.ticketId,
+      attempt: input.attempt,
+      archetype: input.archetype ?? '',
+      profile: input.profile,
+      system: input.system,
+      tools: input.tools,
+      maxTurns: input.maxTurns,
+      finish: input.finish ?? [],
+      qa: input.qa ?? null,
+    },
     trust: input.trust,
     trustOverride: input.trustOverride,
     messages: withUserText(input.messages ?? [], input.prompt),
@@ -43,13 +48,12 @@ export const workerMachine = workerSetup.createMachine({
     refusal: null,
     edits: [],
     usage: { input_tokens: 0, output_tokens: 0 },
-    summary: null,
-    reason: null,
+    hint: null,
     waiting: null,
     retries: 0,
-    rerun: null,
-    budget: null,
-    budgetPauses: 0,
+    outcome: { summary: null, reason: null, finished: null },
+    grant: { rerun: null, approveEdited: null },
+    budget: { stop: null, pauses: 0 },
   }),
   initial: 'prompting',
   output: ({ event }) => (event as unknown as DoneActorEvent<WorkerOutput>).output,
@@ -63,19 +67,16 @@ export const workerMachine = workerSetup.createMachine({
       invoke: {
         id: 'model',
         src: 'callModel',
-        input: ({ context }) => ({
-          ticketId: context.ticketId,
-          attempt: context.attempt,
-          ...(context.archetype ? { archetype: context.archetype } : {}),
-          profile: context.profile,
-          system: context.system,
-          messages: context.messages,
-          tools: context.tools,
+        input: ({ context: { settings, messages } }) => ({
+          ticketId: settings.ticketId,
+          attempt: settings.attempt,
+          ...(settings.archetype ? { archetype: settings.archetype } : {}),
+          profile: settings.profile,
+          system: settings.system,
+          messages,
+          tools: settings.tools,
         }),
-        onError: {
-          target: 'failed',
-          actions: assign({ reason: ({ event }) => `model error: ${errorText(event.error)}` }),
-        },
+        onError: { target: 'failed', actions: assign({ outcome: ({ context, event }) => withReason(context, `model error: ${errorText(event.error)}`) }) },
       },
       on: {
         'model.delta': {
@@ -102,7 +103,7 @@ export const workerMachine = workerSetup.createMachine({
         'model.started': { actions: assign({ waiting: null }) },
         'model.over_budget': {
           target: 'budgetPaused',
-          actions: assign({ budget: ({ event }) => event.budget, budgetPauses: ({ context }) => context.budgetPauses + 1, waiting: null, draft: '' }),
+          actions: assign({ budget: ({ context, event }) => ({ stop: event.budget, pauses: context.budget.pauses + 1 }), waiting: null, draft: '' }),
         },
         'model.failed': [
           {
@@ -113,7 +114,7 @@ export const workerMachine = workerSetup.createMachine({
               retries: ({ context }) => context.retries + 1,
             }),
           },
-          { target: 'failed', actions: assign({ reason: ({ event }) => event.reason, waiting: null }) },
+          { target: 'failed', actions: assign({ outcome: ({ context, event }) => withReason(context, event.reason), waiting: null }) },
         ],
         // Skips a wait for a rate-limit slot; the model actor decides what that means.
         'clutch.retry_now': { guard: ({ context }) => context.waiting !== null, actions: sendTo('model', { type: 'clutch.retry_now' }) },
@@ -134,7 +135,7 @@ export const workerMachine = workerSetup.createMachine({
       always: [
         { guard: 'hasCall', target: 'toolCycle' },
         { guard: 'turnsLeft', target: 'prompting', actions: 'nudge' },
-        { target: 'failed', actions: assign({ reason: ({ context }) => `max_turns (${context.maxTurns}) reached without task_complete` }) },
+        { target: 'failed', actions: assign({ outcome: maxTurnsReached }) },
       ],
     },
     toolCycle,
@@ -143,7 +144,7 @@ export const workerMachine = workerSetup.createMachine({
         { guard: 'turnsLeft', target: 'prompting', actions: 'appendResults' },
         {
           target: 'failed',
-          actions: ['appendResults', assign({ reason: ({ context }) => `max_turns (${context.maxTurns}) reached without task_complete` })],
+          actions: ['appendResults', assign({ outcome: maxTurnsReached })],
         },
       ],
     },
@@ -152,38 +153,38 @@ export const workerMachine = workerSetup.createMachine({
     budgetPaused: {
       entry: { type: 'tellTicket', params: { type: 'worker.paused', pause: 'budget' } },
       on: {
-        'clutch.raise_budget': { target: 'prompting', actions: [assign({ budget: null, refusal: null }), { type: 'tellTicket', params: { type: 'worker.resumed' } }] },
-        'worker.budget_raised': { target: 'prompting', actions: [assign({ budget: null }), { type: 'tellTicket', params: { type: 'worker.resumed' } }] },
+        'clutch.raise_budget': { target: 'prompting', actions: [assign({ budget: liftBudget, refusal: null }), { type: 'tellTicket', params: { type: 'worker.resumed' } }] },
+        'worker.budget_raised': { target: 'prompting', actions: [assign({ budget: liftBudget }), { type: 'tellTicket', params: { type: 'worker.resumed' } }] },
         'clutch.abort': { target: 'aborted' },
       },
     },
     completed: {
       type: 'final',
       entry: assign({
-        summary: ({ context }) => summaryOf(context.finished?.input ?? current(context)?.input),
+        outcome: ({ context }) => ({ ...context.outcome, summary: summaryOf(context.outcome.finished?.input ?? current(context)?.input) }),
         messages: ({ context }) => closedMessages(context, 'Not run: the task was completed first.'),
         results: [],
         review: null,
       }),
-      output: ({ context }) => ({
+      output: ({ context: { outcome, messages } }) => ({
         outcome: 'completed' as const,
-        summary: context.summary ?? '',
-        messages: context.messages,
-        ...(context.finished ? { finished: context.finished } : {}),
+        summary: outcome.summary ?? '',
+        messages,
+        ...(outcome.finished ? { finished: outcome.finished } : {}),
       }),
     },
     aborted: {
       type: 'final',
       entry: assign({
-        reason: ({ context, event }) => {
+        outcome: ({ context, event }) => {
           const said = event.type === 'clutch.abort' && event.reason ? `aborted: ${event.reason}` : 'aborted by the human';
-          return context.budget ? `${said} at the budget pause: ${context.budget.reason}` : said;
+          return { ...context.outcome, reason: context.budget.stop ? `${said} at the budget pause: ${context.budget.stop.reason}` : said };
         },
         messages: ({ context }) => closedMessages(context, 'Not run: aborted by the human.'),
         results: [],
         review: null,
       }),
-      output: ({ context }) => ({ outcome: 'aborted' as const, reason: context.reason ?? 'aborted' }),
+      output: ({ context }) => ({ outcome: 'aborted' as const, reason: context.outcome.reason ?? 'aborted' }),
     },
     failed: {
       type: 'final',
@@ -192,7 +193,7 @@ export const workerMachine = workerSetup.createMachine({
         results: [],
         review: null,
       }),
-      output: ({ context }) => ({ outcome: 'failed' as const, reason: context.reason ?? 'failed' }),
+      output: ({ context }) => ({ outcome: 'failed' as const, reason: context.outcome.reason ?? 'failed' }),
     },
   },
 });

@@ -4,6 +4,7 @@ import type { ConductorContext } from '../machines/conductor.js';
 import type { TicketInfo } from '../machines/schedule.js';
 import type { TicketContext } from '../machines/ticket.js';
 import type { WorkerContext } from '../machines/worker-types.js';
+import { flatWorkerContext } from '../machines/worker-flat.js';
 import type { ConductorViewContext, PlannerViewContext, TicketViewContext, WorkerViewContext } from '../machines/view-types.js';
 import { PLAN_LEAD, PLAN_PM, type PlannerContext } from '../machines/planner.js';
 import { reviewerId } from '../machines/ticket.js';
@@ -51,8 +52,8 @@ const candidates: Record<ActorKind, Command[]> = {
   ],
 };
 
-/** Every WorkerContext field, listed so that a new field is a compile error here until it is decided. */
-const workerFields: Record<keyof WorkerContext, true> = {
+/** Every field of the worker's flat context, listed so that a new field is a compile error here until it is decided. */
+const workerFields: Record<keyof WorkerViewContext, true> = {
   ticketId: true,
   attempt: true,
   archetype: true,
@@ -84,7 +85,7 @@ const workerFields: Record<keyof WorkerContext, true> = {
   budget: true,
   budgetPauses: true,
 };
-const workerFieldNames = Object.keys(workerFields) as (keyof WorkerContext)[];
+const workerFieldNames = Object.keys(workerFields) as (keyof WorkerViewContext)[];
 
 /**
  * The edits a worker's view carries: its most recent ones. A view goes out again on every change,
@@ -229,10 +230,12 @@ export function ticketView(engine: Engine, id: string): ActorView<TicketViewCont
   };
 }
 
-function workerContext(context: WorkerContext): WorkerViewContext {
-  const projection: Partial<Record<keyof WorkerContext, unknown>> = {};
-  for (const field of workerFieldNames) projection[field] = context[field];
-  if (context.edits.length > VIEW_EDITS) projection.edits = context.edits.slice(-VIEW_EDITS);
+/** The flat view of a worker's context, grouped as the machine keeps it or flat as older runs persisted it. */
+function workerContext(context: WorkerContext | WorkerViewContext): WorkerViewContext {
+  const flat = flatWorkerContext(context);
+  const projection: Partial<Record<keyof WorkerViewContext, unknown>> = {};
+  for (const field of workerFieldNames) projection[field] = flat[field];
+  if (flat.edits.length > VIEW_EDITS) projection.edits = flat.edits.slice(-VIEW_EDITS);
   return projection as WorkerViewContext;
 }
 

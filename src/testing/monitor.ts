@@ -47,7 +47,8 @@ import type { JournalEntry } from '../actors/journal.js';
 import { at } from '../machines/chunked.js';
 import type { ConductorContext } from '../machines/conductor.js';
 import { currentCall } from '../machines/transcript.js';
-import type { WorkerContext } from '../machines/worker-types.js';
+import type { FlatWorkerContext, WorkerContext } from '../machines/worker-types.js';
+import { flatWorkerContext } from '../machines/worker-flat.js';
 import type { Ticket } from '../protocol/index.js';
 import type { RecordedRequest } from './fakes.js';
 import { PLAN_LEAD, PLAN_PM } from '../machines/planner.js';
@@ -70,7 +71,7 @@ import {
 export { unpairedCalls } from './properties.js';
 
 interface WorkerWatch {
-  previous: { value: StateValue; context: WorkerContext } | undefined;
+  previous: { value: StateValue; context: FlatWorkerContext } | undefined;
   executing: string | null;
   /** Calls let through to runTool (approved at pause 1, or passed by an auto gate). */
   released: Set<string>;
@@ -121,8 +122,7 @@ const PROBES: Record<'conductor' | 'ticket' | 'worker' | 'planner', Command[]> =
 };
 
 /** A worker snapshot at its budget pause, as the monitor reads it (a fake engine's snapshots have no value). */
-type BudgetSnapshot = { value?: unknown; context?: { budget?: { reached: 'tokens' | 'cost'; spent: { tokens: number; cost_usd: number | null } } | null } };
-const atBudgetPause = (snapshot: unknown) => (snapshot as BudgetSnapshot | undefined)?.value === 'budgetPaused';
+const atBudgetPause = (snapshot: unknown) => (snapshot as { value?: unknown } | undefined)?.value === 'budgetPaused';
 
 /** The monitor's own journal entry for a ticket the conductor starts (sends ticket.start). */
 const STARTING = 'starting';
@@ -135,8 +135,8 @@ const TOOL_CYCLE = {
 } as const;
 
 // The oracle's own reading of the trust rule, independent of the machine's.
-const isStep = (context: WorkerContext) => (context.trustOverride === 'none' ? context.trust : context.trustOverride) === 'step';
-const qaIsStep = (context: WorkerContext) => context.qa !== null && (context.trustOverride === 'none' ? context.qa.trust : context.trustOverride) === 'step';
+const isStep = (context: FlatWorkerContext) => (context.trustOverride === 'none' ? context.trust : context.trustOverride) === 'step';
+const qaIsStep = (context: FlatWorkerContext) => context.qa !== null && (context.trustOverride === 'none' ? context.qa.trust : context.trustOverride) === 'step';
 /** The events whose step leaves a result at pause 2: the tool's end, the interrupted pause's empty output, the QA hint (or its failure). */
 const HOLDING = new Set(['xstate.done.actor.tool', 'clutch.use_output', 'xstate.done.actor.qa', 'xstate.error.actor.qa']);
 
@@ -185,7 +185,7 @@ export class Monitor {
     }
   }
 
-  #watch(context: WorkerContext): WorkerWatch {
+  #watch(context: FlatWorkerContext): WorkerWatch {
     const key = `${context.ticketId}#${context.attempt}`;
     let watch = this.#watches.get(key);
     if (!watch) {
@@ -238,7 +238,9 @@ export class Monitor {
   }
 
   #observeWorker(event: InspectionEvent & { type: '@xstate.snapshot' }): void {
-    const snapshot = event.snapshot as unknown as { value: StateValue; status: string; context: WorkerContext };
+    // The oracle reads the context flat, as views show it (it checks the machine, not its layout).
+    const live = event.snapshot as unknown as { value: StateValue; status: string; context: WorkerContext | FlatWorkerContext };
+    const snapshot = { value: live.value, status: live.status, context: flatWorkerContext(live.context) };
     const { value, context } = snapshot;
     const watch = this.#watch(context);
     const previous = watch.previous;
@@ -300,7 +302,7 @@ export class Monitor {
   }
 
   /** A raise that lifted a budget, the turn it let go, and an abort at the budget pause. */
-  #observeBudget(watch: WorkerWatch, snapshot: { value: StateValue; status: string; context: WorkerContext }, cause: string, where: string): void {
+  #observeBudget(watch: WorkerWatch, snapshot: { value: StateValue; status: string; context: FlatWorkerContext }, cause: string, where: string): void {
     const { value, context } = snapshot;
     const previous = watch.previous;
     const lifted = watch.lifted;
@@ -385,7 +387,7 @@ export class Monitor {
       if (!snapshot || snapshot.status !== 'active') continue;
       const name = 'id' in target ? `${target.kind}:${target.id}` : target.kind;
       // At a budget pause: a raise at the spend, which lifts nothing. The engine must refuse it.
-      const stop = kind === 'worker' && atBudgetPause(snapshot) ? (snapshot as BudgetSnapshot).context?.budget : undefined;
+      const stop = kind === 'worker' && atBudgetPause(snapshot) ? flatWorkerContext((snapshot as unknown as { context: WorkerContext }).context).budget : undefined;
       const low: Command | undefined = stop ? { type: 'clutch.raise_budget', ...(stop.reached === 'tokens' ? { max_tokens: stop.spent.tokens } : { max_cost: stop.spent.cost_usd ?? 0 }) } : undefined;
       if (low) {
         const journaled = this.#journal.length;

@@ -7,6 +7,9 @@ import { matchesState, type StateValue } from 'xstate';
 import type { JournalEntry } from '../actors/journal.js';
 import type { ToolLedger } from '../actors/tool-intents.js';
 import type { EditRecord, WorkerContext } from '../machines/worker-types.js';
+
+/** What the edit properties read of a worker's context (grouped or flat). */
+type Transcript = Pick<WorkerContext, 'messages' | 'edits'>;
 import type { ModelMessage, TextBlock, Ticket, TicketStatus, ToolResultBlock, ToolUseBlock, Track } from '../protocol/index.js';
 
 type ContentBlock = TextBlock | ToolUseBlock | ToolResultBlock;
@@ -49,7 +52,7 @@ export function unpairedCalls(messages: readonly ModelMessage[]): string[] {
  * An edit changes only its own call: a payload edit leaves every other block of the model's last
  * message, and every earlier message, as it was; a refused edit changes nothing.
  */
-export function editedBeyondItsCall(before: WorkerContext, after: WorkerContext): string[] {
+export function editedBeyondItsCall(before: Transcript, after: Transcript): string[] {
   const own = acceptedPayloadEdit(before, after)?.toolUseId;
   const problems: string[] = [];
   if (after.messages.length !== before.messages.length || !isDeepStrictEqual(after.messages.slice(0, -1), before.messages.slice(0, -1))) {
@@ -69,13 +72,13 @@ export function editedBeyondItsCall(before: WorkerContext, after: WorkerContext)
 }
 
 /** The accepted payload edit this step made, if it made one. */
-function acceptedPayloadEdit(before: WorkerContext, after: WorkerContext): EditRecord | undefined {
+function acceptedPayloadEdit(before: Transcript, after: Transcript): EditRecord | undefined {
   const edit = after.edits.length > before.edits.length ? after.edits.at(-1) : undefined;
   return edit?.kind === 'edit_payload' && edit.accepted && edit.toolUseId ? edit : undefined;
 }
 
 /** An accepted payload edit is what the transcript says from then on: the model will see that call. */
-export function editMissingFromTranscript(before: WorkerContext, after: WorkerContext): string[] {
+export function editMissingFromTranscript(before: Transcript, after: Transcript): string[] {
   const edit = acceptedPayloadEdit(before, after);
   if (!edit) return [];
   const block = blocksOf(after.messages.at(-1)).find((candidate) => candidate.type === 'tool_use' && candidate.id === edit.toolUseId);

@@ -144,7 +144,7 @@ export class WorkerDriver extends PathDriver<WorkerModelContext, WorkerModelEven
    */
   #raise(id: string): void {
     const snapshot = this.session.engine.worker(id)?.getSnapshot();
-    const stop = snapshot?.context.budget;
+    const stop = snapshot?.context.budget.stop;
     const pause = snapshot ? pauseNow(snapshot) : null;
     if (!stop || pause?.kind !== 'budget') throw new Error(`${id} is not at a budget pause to raise`);
     const limits = stop.reached === 'tokens' ? { max_tokens: stop.spent.tokens + 1 } : { max_cost: (stop.spent.cost_usd ?? 0) + RUN_BUDGET / 2 };
@@ -261,10 +261,10 @@ export class WorkerDriver extends PathDriver<WorkerModelContext, WorkerModelEven
       done: context.results.length,
       review: context.review !== null,
       hinted: context.hint !== null && context.hint.tool_use_id === context.review?.tool_use_id,
-      rerun: context.rerun !== null,
+      rerun: context.grant.rerun !== null,
       waiting: context.waiting !== null,
-      budget: context.budget?.scope ?? null,
-      budgetPauses: context.budgetPauses,
+      budget: context.budget.stop?.scope ?? null,
+      budgetPauses: context.budget.pauses,
     };
     const abstract = {
       trust: expected.trust,

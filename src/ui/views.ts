@@ -1,5 +1,4 @@
 import type { TicketInfo } from '../machines/schedule.js';
-import type { WorkerContext } from '../machines/worker-types.js';
 import { effectiveTrust, type ExecutionMode, type TicketStatus, type TrustLevel, type TrustOverride } from '../protocol/index.js';
 
 export type {

@@ -34,7 +34,7 @@ async function shows(id: string, attributes: Record<string, string> = {}): Promi
 }
 
 const count = (tokens: number) => tokens.toLocaleString('en-US');
-const stopOf = (ticket: string): BudgetStop => demo.engine.worker(ticket)!.getSnapshot().context.budget!;
+const stopOf = (ticket: string): BudgetStop => demo.engine.worker(ticket)!.getSnapshot().context.budget.stop!;
 const budgetCommands = (ticket: string) => sent.filter((message) => message.type === 'command' && JSON.stringify(message.target) === JSON.stringify({ kind: 'worker', id: ticket }));
 
 /** Writes the track, its agents.toml, its script and its workspace in a folder of their own. */

@@ -52,7 +52,7 @@ describe('a ticket budget', () => {
     const pause = await budgetPause(engine, 'T1');
     expect(statusOf(engine, 'T1').status).toBe('step_paused');
     const worker = engine.worker('T1')!;
-    const stop = worker.getSnapshot().context.budget!;
+    const stop = worker.getSnapshot().context.budget.stop!;
     expect(stop).toMatchObject({ scope: 'ticket', ticket: 'T1', reached: 'tokens', limits: { max_tokens: 10 } });
     expect(stop.spent.tokens).toBeGreaterThan(10);
     expect(stop.reason).toMatch(/^T1 spent [\d,]+ tokens \(\$0\.0000\) of its budget of 10 tokens \(max_tokens_per_ticket of \[agents\.codegen\]\)$/);
@@ -83,7 +83,7 @@ describe('a ticket budget', () => {
     });
     const { engine } = harness;
     const pause = await budgetPause(engine, 'T1');
-    expect(engine.worker('T1')!.getSnapshot().context.budget).toMatchObject({ reached: 'cost', limits: { max_cost: 0.01 } });
+    expect(engine.worker('T1')!.getSnapshot().context.budget.stop).toMatchObject({ reached: 'cost', limits: { max_cost: 0.01 } });
     expect(engine.send({ kind: 'worker', id: 'T1' }, { type: 'clutch.abort', pause })).toEqual({ ok: true });
     await waitFor(engine.conductor, () => statusOf(engine, 'T1').status === 'blocked');
     expect(statusOf(engine, 'T1').blocked_reason).toMatch(/^aborted by the human at the budget pause: T1 spent \$\d+\.\d+ \([\d,]+ tokens\) of its budget of \$0\.0100 \(max_cost_per_ticket of \[agents\.codegen\]\)$/);
@@ -100,7 +100,7 @@ describe('the run budget', () => {
     const { engine, journal } = harness;
     const pause = await budgetPause(engine, 'T1');
     await budgetPause(engine, 'T2');
-    const stop = engine.worker('T1')!.getSnapshot().context.budget!;
+    const stop = engine.worker('T1')!.getSnapshot().context.budget.stop!;
     expect(stop).toMatchObject({ scope: 'run', reached: 'cost', limits: { max_cost: 0.05 } });
     expect(stop.reason).toMatch(/^the run spent \$\d+\.\d+ \([\d,]+ tokens\) of its budget of \$0\.0500 \(max_cost_per_run\)$/);
     expect(engine.runBudget().spent.cost_usd).toBeGreaterThan(0.05);
@@ -131,17 +131,17 @@ describe('budgets across a crash', () => {
       runs.push(first);
       first.engine.start();
       await budgetPause(first.engine, 'T1');
-      const spent = first.engine.worker('T1')!.getSnapshot().context.budget!.spent.tokens;
+      const spent = first.engine.worker('T1')!.getSnapshot().context.budget.stop!.spent.tokens;
       die(first);
 
       const second = await resumeRun({ cwd, run: first.run.id });
       runs.push(second);
       second.engine.start();
       const pause = await budgetPause(second.engine, 'T1');
-      expect(second.engine.worker('T1')!.getSnapshot().context.budget!.spent.tokens).toBe(spent);
+      expect(second.engine.worker('T1')!.getSnapshot().context.budget.stop!.spent.tokens).toBe(spent);
       expect(second.engine.send({ kind: 'worker', id: 'T1' }, { type: 'clutch.raise_budget', pause, max_tokens: spent + 1 })).toEqual({ ok: true });
       // One more turn, and T1 is over its raised budget again.
-      await until(second.engine, () => second.engine.worker('T1')?.getSnapshot().context.budgetPauses === 2);
+      await until(second.engine, () => second.engine.worker('T1')?.getSnapshot().context.budget.pauses === 2);
       die(second);
 
       const third = await resumeRun({ cwd, run: first.run.id });

@@ -220,7 +220,7 @@ describe('a budget pause at the step prompt', () => {
     const prompter = new StepPrompter(engine, terminal.stdin, terminal.stdout);
     try {
       await until(engine, () => engine.worker('T1')?.getSnapshot().matches('budgetPaused') === true);
-      const spent = engine.worker('T1')!.getSnapshot().context.budget!.spent.tokens;
+      const spent = engine.worker('T1')!.getSnapshot().context.budget.stop!.spent.tokens;
       prompter.paused('T1');
       await terminal.output.sees(/── T1 · budget pause · T1 spent [\d,]+ tokens \(\$0\.0000\) of its budget of 10 tokens[^\n]*\n\[r\]aise budget {2}\[x\] abort > $/);
       terminal.type('r');

@@ -1,6 +1,7 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { flatWorkerContext } from '../../src/machines/worker-flat.js';
 import { call, done, pause, reply, startEngine, statuses, ticket, type Harness } from '../support/engine-harness.js';
 
 const harnesses: Harness[] = [];
@@ -34,5 +35,29 @@ describe('persistence', () => {
     expect(readFileSync(join(second.workspace, 'T2.txt'), 'utf8')).toBe('two');
     expect(statuses(second.journal)).toContain('T2:running');
     expect(second.journal[0]).toMatchObject({ kind: 'run.resume' });
+  });
+
+  it('a run persisted before the worker\'s context was grouped goes on from its pause', async () => {
+    const first = startEngine({ tickets: [ticket('T1'), ticket('T2', ['T1'])], script });
+    harnesses.push(first);
+    await pause(first.engine, 'T1', 'approval');
+    const persisted = JSON.parse(JSON.stringify(first.engine.conductor.getPersistedSnapshot()));
+    const grouped = persisted.children.T1.snapshot.children.worker.snapshot;
+    // As older runs persisted it: one flat context.
+    const old = structuredClone(persisted);
+    old.children.T1.snapshot.children.worker.snapshot.context = flatWorkerContext(grouped.context);
+    expect(old.children.T1.snapshot.children.worker.snapshot.context).toMatchObject({ ticketId: 'T1', attempt: 1, budget: null, budgetPauses: 0, rerun: null });
+    await first.engine.stop();
+
+    const second = startEngine({ tickets: [ticket('T1'), ticket('T2', ['T1'])], script, snapshot: old });
+    harnesses.push(second);
+    cpSync(first.workspace, second.workspace, { recursive: true });
+    const worker = await pause(second.engine, 'T1', 'approval');
+    expect(worker.getSnapshot().context).toEqual(grouped.context);
+    second.engine.command({ kind: 'conductor' }, { type: 'conductor.set_trust_override', override: 'auto' });
+    second.engine.command({ kind: 'worker', id: 'T1' }, { type: 'clutch.approve' });
+    expect(await second.engine.finished()).toEqual({ state: 'done', tickets: { T1: 'completed', T2: 'completed' } });
+    expect(readFileSync(join(second.workspace, 'T1.txt'), 'utf8')).toBe('one');
+    expect(readFileSync(join(second.workspace, 'T2.txt'), 'utf8')).toBe('two');
   });
 });

@@ -6,7 +6,7 @@ import type { AnyActorRef, InspectionEvent } from 'xstate';
 import type { Engine } from '../../src/actors/engine.js';
 import type { JournalEntry } from '../../src/actors/journal.js';
 import { chunkedFrom } from '../../src/machines/chunked.js';
-import type { WorkerContext } from '../../src/machines/worker-types.js';
+import type { FlatWorkerContext } from '../../src/machines/worker-types.js';
 import type { BudgetStop, ModelMessage, Ticket } from '../../src/protocol/index.js';
 import type { RecordedRequest } from '../../src/testing/fakes.js';
 import { Monitor, unpairedCalls } from '../../src/testing/monitor.js';
@@ -66,7 +66,7 @@ class FakeEngine {
   track() {
     return { id: 't', title: 't', description: '', status: 'running', tickets: this.tickets };
   }
-  snapshot(event: string, value: unknown, context: Partial<WorkerContext>) {
+  snapshot(event: string, value: unknown, context: Partial<FlatWorkerContext>) {
     this.#inspect({ type: '@xstate.snapshot', actorRef: this.#worker, event: { type: event }, snapshot: { value, status: 'active', context: { ...base, ...context } } });
   }
   conductorSnapshot(event: string, value: unknown, statuses: Record<string, string>, maxConcurrency = 2) {
@@ -84,10 +84,10 @@ class FakeEngine {
 
 const call = { type: 'tool_use' as const, id: 'c1', name: 'write_file', input: { path: 'c1.txt', content: 'x' } };
 const asked: ModelMessage[] = [{ role: 'user', content: 'go' }, { role: 'assistant', content: [call] }];
-const base: WorkerContext = {
+const base: FlatWorkerContext = {
   ticketId: 'T1', attempt: 1, archetype: 'a', finish: [], qa: null, finished: null, hint: null, profile: 'p', system: '', tools: [], maxTurns: 5, trust: 'step', trustOverride: 'none',
   messages: asked, turns: 1, draft: '', results: [], review: null, preview: null, refusal: null, edits: [],
-  usage: { input_tokens: 0, output_tokens: 0 }, summary: null, reason: null, waiting: null, retries: 0, rerun: null, budget: null, budgetPauses: 0,
+  usage: { input_tokens: 0, output_tokens: 0 }, summary: null, reason: null, waiting: null, retries: 0, rerun: null, approveEdited: null, budget: null, budgetPauses: 0,
 };
 const result = { type: 'tool_result' as const, tool_use_id: 'c1', content: 'ok', is_error: false };
 const ticket = (id: string, dependencies: string[] = []): Ticket => ({ id, target_file: `${id}.txt`, prompt: id, worker_archetype: 'a', status: 'pending', dependencies });

@@ -119,7 +119,7 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'n',
     what: "an abort at the budget pause loses the budget's reason",
-    edits: [{ file: 'src/machines/worker.ts', find: 'return context.budget ? `${said} at the budget pause: ${context.budget.reason}` : said;', replace: 'return said;' }],
+    edits: [{ file: 'src/machines/worker.ts', find: 'reason: context.budget.stop ? `${said} at the budget pause: ${context.budget.stop.reason}` : said };', replace: 'reason: said };' }],
     expect: 'an abort at the budget pause blocks the ticket with the spend as its reason',
   },
   {

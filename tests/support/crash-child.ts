@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { Hub } from '../../src/server/hub.js';
 import { createSession } from '../../src/server/session.js';
 import type { ActorView, ServerMessage } from '../../src/protocol/wire.js';
-import type { WorkerContext } from '../../src/machines/worker-types.js';
+import type { WorkerViewContext } from '../../src/machines/view-types.js';
 import { currentCall } from '../../src/machines/transcript.js';
 import { pauseOf, pauseRef } from '../../src/ui/pause.js';
 import type { WorkerView } from '../../src/ui/views.js';
@@ -77,7 +77,7 @@ const client = hub.connect({
 const asked = new Set<string>();
 function answer(view: ActorView): void {
   if (view.kind !== 'worker' || view.status !== 'active') return;
-  const context = view.context as WorkerContext;
+  const context = view.context as WorkerViewContext;
   const value = JSON.stringify(view.value);
   let command: { type: string } | undefined;
   if (view.accepts.includes('clutch.use_output')) {

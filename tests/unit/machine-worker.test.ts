@@ -95,8 +95,7 @@ describe('worker: starting and talking to the model', () => {
     const { snapshot, actions } = worker();
     expect(snapshot.value).toBe('prompting');
     expect(snapshot.context).toMatchObject({
-      ticketId: 'T1',
-      attempt: 1,
+      settings: { ticketId: 'T1', attempt: 1 },
       messages: [PROMPT],
       turns: 0,
       results: [],
@@ -147,7 +146,7 @@ describe('worker: starting and talking to the model', () => {
     const { snapshot } = send(worker().snapshot, { type: 'model.failed', reason: 'rate limited for too long' });
     expect(snapshot.value).toBe('failed');
     expect(snapshot.status).toBe('done');
-    expect(snapshot.context.reason).toBe('rate limited for too long');
+    expect(snapshot.context.outcome.reason).toBe('rate limited for too long');
     expect(snapshot.output).toEqual({ outcome: 'failed', reason: 'rate limited for too long' });
     expect(snapshot.context.messages).toEqual([PROMPT]);
   });
@@ -325,7 +324,7 @@ describe('worker: auto mode', () => {
     expect(snapshot.value).toBe('completed');
     expect(snapshot.status).toBe('done');
     expect(snapshot.output).toEqual({ outcome: 'completed', summary: 'Fixed the greeting', messages: snapshot.context.messages });
-    expect(snapshot.context.summary).toBe('Fixed the greeting');
+    expect(snapshot.context.outcome.summary).toBe('Fixed the greeting');
     expect(runToolCalls(actions)).toEqual([]);
     // The transcript stays well formed: the task_complete call has its result.
     expect(lastUserResults(snapshot)).toEqual([
@@ -808,7 +807,7 @@ describe('worker: a command interrupted by a crash (the interrupted pause)', () 
     expect(snapshot.status).toBe('active');
     expect(snapshot.context.review).toBeNull();
     expect(snapshot.context.results).toEqual([]);
-    expect(snapshot.context.rerun).toBeNull();
+    expect(snapshot.context.grant.rerun).toBeNull();
     expect(snapshot.context.messages).toEqual([PROMPT, message]);
     expect(sentToParent(actions)).toEqual([{ type: 'worker.paused', pause: 'interrupted' }]);
     expect(emitted(actions)).toEqual([{ type: 'worker.interrupted', ticketId: 'T1', attempt: 1, call: command }]);
@@ -828,14 +827,14 @@ describe('worker: a command interrupted by a crash (the interrupted pause)', () 
   it('clutch.rerun runs the call again, saying so in runTool\'s input; its result then waits at pause 2', () => {
     const rerun = send(atInterrupted().snapshot, { type: 'clutch.rerun' });
     expect(rerun.snapshot.value).toEqual({ toolCycle: 'executing' });
-    expect(rerun.snapshot.context.rerun).toBe('tu4');
+    expect(rerun.snapshot.context.grant.rerun).toBe('tu4');
     expect(runToolInputs(rerun.actions)).toEqual([{ ticketId: 'T1', attempt: 1, call: command, rerun: true }]);
     expect(sentToParent(rerun.actions)).toEqual([{ type: 'worker.resumed' }]);
 
     const ran = send(rerun.snapshot, toolDone('built'));
     expect(ran.snapshot.value).toEqual({ toolCycle: 'reviewingResult' });
     expect(ran.snapshot.context.review).toEqual({ type: 'tool_result', tool_use_id: 'tu4', content: 'built', is_error: false });
-    expect(ran.snapshot.context.rerun).toBeNull();
+    expect(ran.snapshot.context.grant.rerun).toBeNull();
     expect(emitted(ran.actions)).toEqual([
       { type: 'worker.tool_done', ticketId: 'T1', attempt: 1, call: command, output: { content: 'built', is_error: false } },
     ]);
