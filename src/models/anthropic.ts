@@ -1,4 +1,4 @@
-import Anthropic, { APIConnectionError, APIError, APIUserAbortError, AnthropicError } from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { Message, MessageParam, MessageStreamEvent, Tool } from '@anthropic-ai/sdk/resources/messages';
 import type { AssistantMessage, ModelDelta, StopReason } from '../protocol/index.js';
 import { ModelError, type ModelClient, type ModelReply, type ModelTurnRequest, type RateLimitInfo } from './model-client.js';
@@ -24,12 +24,25 @@ export interface AnthropicModelOptions {
 
 export const DEFAULT_MAX_TOKENS = 8192;
 
+type Sdk = typeof import('@anthropic-ai/sdk');
+let sdk: Sdk | undefined;
+
+/**
+ * The SDK, loaded on a profile's first turn rather than with the CLI: a run whose profiles are all
+ * scripted never loads it (the two SDKs cost about 28 MiB of RSS and 170 ms at start). An SDK error
+ * can only exist once it is loaded, so toModelError reads the SDK's classes from here.
+ */
+export async function anthropicSdk(): Promise<Sdk> {
+  return (sdk ??= await import('@anthropic-ai/sdk'));
+}
+
 /** The Messages API over @anthropic-ai/sdk `messages.stream`, with tool use. */
 export function createAnthropicModel(options: AnthropicModelOptions): ModelClient {
   const now = options.now ?? Date.now;
   const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
   const secret = options.apiKey;
-  const client = new Anthropic({
+  // The client is made on the first turn, once the SDK is loaded (anthropicSdk).
+  const clientOf = (loaded: Sdk): Anthropic => new loaded.default({
     apiKey: options.apiKey,
     ...(options.baseURL ? { baseURL: options.baseURL } : {}),
     // Retries are the scheduler's job (src/actors/rate-limiter.ts): it sees every worker's
@@ -42,9 +55,16 @@ export function createAnthropicModel(options: AnthropicModelOptions): ModelClien
     logLevel: 'off',
     ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
   });
+  let client: Promise<Anthropic> | undefined;
 
   async function* turn(request: ModelTurnRequest): AsyncGenerator<ModelDelta, ModelReply, void> {
-    const stream = client.messages.stream(
+    let api: Anthropic;
+    try {
+      api = await (client ??= anthropicSdk().then(clientOf));
+    } catch (error) {
+      throw toModelError(error, { now: now(), profile: options.profile, secret, signal: request.signal });
+    }
+    const stream = api.messages.stream(
       {
         model: options.model,
         max_tokens: maxTokens,
@@ -158,6 +178,7 @@ const NOT_RETRYABLE: Record<number, { kind: 'auth' | 'invalid_request'; what: (p
 /** Maps anything the SDK throws to a ModelError that says whether a retry can help. */
 export function toModelError(error: unknown, context: ErrorContext): ModelError {
   if (error instanceof ModelError) return error;
+  const { APIConnectionError, APIError, APIUserAbortError, AnthropicError } = sdk ?? UNLOADED;
   const clean = (text: string) => redactKey(text, context.secret);
   if (error instanceof APIUserAbortError || context.signal?.aborted) {
     return new ModelError('model turn aborted', { retryable: false, kind: 'aborted' });
@@ -200,6 +221,12 @@ export function toModelError(error: unknown, context: ErrorContext): ModelError 
   const text = errorText(error);
   return new ModelError(`unexpected error from the Anthropic client: ${clean(text)}`, { retryable: false, kind: 'other', cause: error });
 }
+
+/** Before the SDK is loaded: classes nothing is an instance of. */
+const UNLOADED = ((never: unknown) => ({ APIConnectionError: never, APIError: never, APIUserAbortError: never, AnthropicError: never }))(class {}) as unknown as Pick<
+  Sdk,
+  'APIConnectionError' | 'APIError' | 'APIUserAbortError' | 'AnthropicError'
+>;
 
 function causeText(error: Error): string {
   const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';

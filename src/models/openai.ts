@@ -1,4 +1,5 @@
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from 'openai';
+import type OpenAI from 'openai';
+import type { APIError } from 'openai';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import type { ModelDelta } from '../protocol/index.js';
 import { errorText } from '../protocol/error-text.js';
@@ -27,6 +28,18 @@ export interface OpenAIModelOptions {
   timeoutMs?: number;
 }
 
+type Sdk = typeof import('openai');
+let sdk: Sdk | undefined;
+
+/**
+ * The SDK, loaded on a profile's first turn rather than with the CLI: a run whose profiles are all
+ * scripted never loads it (the two SDKs cost about 28 MiB of RSS and 170 ms at start). An SDK error
+ * can only exist once it is loaded, so toModelError reads the SDK's classes from here.
+ */
+export async function openaiSdk(): Promise<Sdk> {
+  return (sdk ??= await import('openai'));
+}
+
 /** The SDK insists on a key; a local server that wants none ignores this one. */
 const NO_KEY = 'no-key';
 
@@ -39,7 +52,8 @@ export function createOpenAIModel(options: OpenAIModelOptions): ModelClient {
   const now = options.now ?? Date.now;
   const secret = options.apiKey ?? '';
   const where = endpointOf(options.baseURL);
-  const client = new OpenAI({
+  // The client is made on the first turn, once the SDK is loaded (openaiSdk).
+  const clientOf = (loaded: Sdk): OpenAI => new loaded.default({
     // Everything given, so that the SDK reads nothing from the environment on its own:
     // OPENAI_API_KEY or OPENAI_ADMIN_KEY must not go to a server the profile did not name, nor
     // OPENAI_BASE_URL move the profile elsewhere. (OPENAI_CUSTOM_HEADERS, headers the user
@@ -57,6 +71,7 @@ export function createOpenAIModel(options: OpenAIModelOptions): ModelClient {
     logLevel: 'off',
     ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
   });
+  let client: Promise<OpenAI> | undefined;
   const context = { profile: options.profile, secret, where, keyed: options.apiKey !== undefined, maxTokens: options.maxTokens };
 
   async function* turn(request: ModelTurnRequest): AsyncGenerator<ModelDelta, ModelReply, void> {
@@ -74,7 +89,8 @@ export function createOpenAIModel(options: OpenAIModelOptions): ModelClient {
     let abort: (() => void) | undefined;
     let finished = false;
     try {
-      const { data: stream, response } = await client.chat.completions.create(params, request.signal ? { signal: request.signal } : {}).withResponse();
+      const api = await (client ??= openaiSdk().then(clientOf));
+      const { data: stream, response } = await api.chat.completions.create(params, request.signal ? { signal: request.signal } : {}).withResponse();
       abort = () => stream.controller.abort();
       limits = readOpenAIRateLimitHeaders(response.headers, now());
       for await (const chunk of stream) {
@@ -189,6 +205,7 @@ function fatalFor(status: number, context: ErrorContext): { kind: FatalKind; wha
 /** Maps anything the SDK throws to a ModelError that says whether a retry can help. */
 export function toModelError(error: unknown, context: ErrorContext): ModelError {
   if (error instanceof ModelError) return error;
+  const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } = sdk ?? UNLOADED;
   const clean = (text: string) => (context.secret.length >= 4 ? redact(text, [context.secret]) : text);
   if (error instanceof APIUserAbortError || context.signal?.aborted) {
     return new ModelError('model turn aborted', { retryable: false, kind: 'aborted' });
@@ -225,6 +242,11 @@ export function toModelError(error: unknown, context: ErrorContext): ModelError 
   }
   return new ModelError(`unexpected error from the OpenAI client: ${clean(errorText(error))}`, { retryable: false, kind: 'other', cause: error });
 }
+
+/** Before the SDK is loaded: classes nothing is an instance of. */
+const UNLOADED = ((never: unknown) => ({ APIConnectionError: never, APIConnectionTimeoutError: never, APIError: never, APIUserAbortError: never, OpenAIError: never }))(
+  class {},
+) as unknown as Pick<Sdk, 'APIConnectionError' | 'APIConnectionTimeoutError' | 'APIError' | 'APIUserAbortError' | 'OpenAIError'>;
 
 /** The server's own words: its error body's message (a string, for some servers), else the SDK's. */
 function apiDetail(error: APIError): string {

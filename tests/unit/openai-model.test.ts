@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { APIConnectionTimeoutError, APIError } from 'openai';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { withIdleTimeout } from '../../src/models/idle-timeout.js';
 import { ModelError, runTurn, type ModelTurnRequest } from '../../src/models/model-client.js';
-import { createOpenAIModel, toModelError, type OpenAIModelOptions } from '../../src/models/openai.js';
+import { createOpenAIModel, openaiSdk, toModelError, type OpenAIModelOptions } from '../../src/models/openai.js';
 import { durationMs, readOpenAIRateLimitHeaders } from '../../src/models/rate-limit-headers.js';
 import type { AssistantMessage, ModelDelta } from '../../src/protocol/index.js';
 import { toolSpecs } from '../../src/tools/index.js';
@@ -258,6 +258,8 @@ describe('the OpenAI-compatible client against the fake server', () => {
 });
 
 describe('HTTP failures by status', () => {
+  // As on a profile's first turn: the SDK is loaded before any of its errors can exist.
+  beforeAll(() => openaiSdk());
   const context = { now: NOW, profile: 'local', secret: KEY, where: { url: 'http://127.0.0.1:11434/v1' }, keyed: true, signal: undefined };
   const statuses: [number, string, boolean][] = [
     [400, 'invalid_request', false],
